@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { createRouter } from './lib/create-router';
+import { handleError, handleNotFound } from './lib/error-handler';
+import type { AppEnv } from './lib/types';
+import { auditLog } from './middleware/audit';
+import { authenticate } from './middleware/auth';
+import { cors } from './middleware/cors';
+import { rateLimit } from './middleware/rate-limit';
+import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
+import { authRouter } from './auth/auth.index';
+import { cdnRouter } from './cdn/cdn.index';
+import { mountApiDocs } from './routes/docs/docs.index';
+import { statusRouter } from './routes/status/status.index';
+
+/** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
+export function createApiRouter() {
+  const api = createRouter();
+  const routers = [statusRouter] as const;
+  for (const router of routers) api.route('/', router);
+  mountApiDocs(api);
+  return api;
+}
+
+/**
+ * The whole Worker. Middleware runs in this order for every request:
+ * request id + logging → CORS → security headers → error handler → authentication → rate limiting → audit.
+ * The error handler is Hono's `onError`: it answers where the error is thrown, so every layer above it
+ * (request id, CORS, security headers) still decorates error responses.
+ */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext);
+  app.use('*', cors);
+  app.use('*', securityHeaders);
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  app.use('*', authenticate);
+  app.use('*', rateLimit);
+  app.use('*', auditLog);
+
+  app.route('/v1', createApiRouter());
+  app.route('/auth', authRouter);
+  app.route('/cdn', cdnRouter);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

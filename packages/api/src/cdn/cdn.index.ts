@@ -1,0 +1,5 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../lib/types';
+
+/** `/cdn/*`: public image URLs. The hot path; it imports only what a cached request needs. */
+export const cdnRouter = new Hono<AppEnv>();

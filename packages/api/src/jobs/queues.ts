@@ -1,0 +1,94 @@
+import { createDb, type Database } from '@pixelflare/database';
+import { loadEnv, type Bindings, type EnvVars } from '../lib/env';
+import { createLogger, describeError, type Logger } from '../lib/logger';
+
+export interface JobContext {
+  env: Bindings;
+  config: EnvVars;
+  db: Database;
+  logger: Logger;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+/** A consumer handles one message; throwing retries that message (with backoff) until it reaches the DLQ. */
+export type MessageConsumer = (body: unknown, ctx: JobContext, message: Message) => Promise<void>;
+
+export type QueueKind = 'variants' | 'webhooks' | 'backups' | 'custom-domains';
+
+/** Queue names in wrangler.toml end with their kind; dead-letter queues add `-dlq`. */
+export function queueKindOf(queueName: string): { kind: QueueKind; deadLetter: boolean } | null {
+  const deadLetter = queueName.endsWith('-dlq');
+  const base = deadLetter ? queueName.slice(0, -4) : queueName;
+  for (const kind of ['variants', 'webhooks', 'backups', 'custom-domains'] as const) {
+    if (base.endsWith(kind)) return { kind, deadLetter };
+  }
+  return null;
+}
+
+/** Retry delay for attempt n (1-based): exponential with full jitter, capped. */
+export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3600): number {
+  const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
+  return Math.max(1, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
+}
+
+const consumers: Record<QueueKind, MessageConsumer> = {
+  variants: async (body, { logger }) => logger.info('variants job received', { body }),
+  webhooks: async (body, { logger }) => logger.info('webhook job received', { body }),
+  backups: async (body, { logger }) =>
+    logger.info('backup job received (backups arrive in a later release)', { body }),
+  'custom-domains': async (body, { logger }) =>
+    logger.info('custom-domain job received (custom domains arrive in a later release)', { body }),
+};
+
+/** Replaces a consumer (each feature registers its own). */
+export function registerConsumer(kind: QueueKind, consumer: MessageConsumer) {
+  consumers[kind] = consumer;
+}
+
+/** The Worker's `queue` entry point: routes a batch to its consumer, acking or retrying each message alone. */
+export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: ExecutionContext): Promise<void> {
+  const logger = createLogger({ queue: batch.queue });
+  const route = queueKindOf(batch.queue);
+  if (!route) {
+    logger.error('message on an unknown queue; acknowledging to avoid a retry loop', {
+      count: batch.messages.length,
+    });
+    batch.ackAll();
+    return;
+  }
+  const jobCtx: JobContext = {
+    env,
+    config: loadEnv(env),
+    db: createDb(env.DB),
+    logger,
+    waitUntil: (p) => ctx.waitUntil(p),
+  };
+  for (const message of batch.messages) {
+    if (route.deadLetter) {
+      // Nothing is dropped silently: the dead letter is logged with its body for an operator to replay.
+      logger.error('dead letter', {
+        kind: route.kind,
+        messageId: message.id,
+        attempts: message.attempts,
+        body: message.body,
+      });
+      message.ack();
+      continue;
+    }
+    try {
+      await consumers[route.kind](
+        message.body,
+        { ...jobCtx, logger: logger.child({ messageId: message.id }) },
+        message,
+      );
+      message.ack();
+    } catch (error) {
+      logger.warn('job failed; will retry', {
+        messageId: message.id,
+        attempts: message.attempts,
+        ...describeError(error),
+      });
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}

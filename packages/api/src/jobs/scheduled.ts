@@ -1,0 +1,46 @@
+import { createDb } from '@pixelflare/database';
+import { loadEnv, type Bindings } from '../lib/env';
+import { createLogger } from '../lib/logger';
+import type { JobContext } from './queues';
+
+export type CronJob = (ctx: JobContext, scheduledTime: Date) => Promise<Record<string, unknown>>;
+
+/** Cron expressions in wrangler.toml and the job each runs. Every job is idempotent and safe to run late or twice. */
+export const CRON_JOBS: Record<string, { name: string; run: CronJob }> = {
+  '0 1 * * *': {
+    name: 'cleanup',
+    run: async () => ({ note: 'cleanup arrives with the images and webhooks work' }),
+  },
+  '0 2 * * *': {
+    name: 'analytics-rollup',
+    run: async () => ({ note: 'analytics rollup is a seam for now' }),
+  },
+  '0 3 * * *': { name: 'backup-sync', run: async () => ({ note: 'backup sync is a seam for now' }) },
+};
+
+export function registerCronJob(cron: string, name: string, run: CronJob) {
+  CRON_JOBS[cron] = { name, run };
+}
+
+export async function handleScheduled(
+  controller: ScheduledController,
+  env: Bindings,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const logger = createLogger({ cron: controller.cron });
+  const job = CRON_JOBS[controller.cron];
+  if (!job) {
+    logger.warn('no job for this cron expression');
+    return;
+  }
+  const started = Date.now();
+  const jobCtx: JobContext = {
+    env,
+    config: loadEnv(env),
+    db: createDb(env.DB),
+    logger,
+    waitUntil: (p) => ctx.waitUntil(p),
+  };
+  const result = await job.run(jobCtx, new Date(controller.scheduledTime));
+  logger.info('cron job finished', { job: job.name, durationMs: Date.now() - started, ...result });
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** Bindings declared in wrangler.toml. Vectorize and Workers AI are optional: they exist only when deployed. */
+export interface Bindings {
+  DB: D1Database;
+  IMAGES_BUCKET: R2Bucket;
+  KV: KVNamespace;
+  IMAGES?: ImagesBinding;
+  ANALYTICS?: AnalyticsEngineDataset;
+  VARIANTS_QUEUE: Queue;
+  WEBHOOKS_QUEUE: Queue;
+  BACKUPS_QUEUE: Queue;
+  DOMAINS_QUEUE: Queue;
+  UPLOAD_SESSIONS: DurableObjectNamespace;
+  VECTORIZE?: VectorizeIndex;
+  AI?: Ai;
+}
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
+
+/** Variables and secrets. Secrets (AUTH_SECRET, API_HASH_SECRET) come from `.dev.vars` locally, `wrangler secret` deployed. */
+export const EnvVarsSchema = z.object({
+  ENVIRONMENT: z.enum(['development', 'test', 'production']).default('production'),
+  AUTH_MODE: z.enum(['authjs', 'cloudflare', 'none']).default('authjs'),
+  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  API_HASH_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  PUBLIC_API_URL: z.url(),
+  PUBLIC_DASHBOARD_URL: z.url().optional(),
+  CDN_HOSTNAME: z.string().optional(),
+  CORS_ORIGINS: csv.default([]),
+  ALLOWED_VARIANTS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value) return undefined;
+      try {
+        return z.array(z.string()).parse(JSON.parse(value));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of preset names' });
+        return z.NEVER;
+      }
+    }),
+  DEFAULT_VARIANT: z.string().default('w1024'),
+  USAGE_LIMITS_ENABLED: flag.default(false),
+  RATE_LIMIT_ENABLED: flag.default(true),
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(false),
+  IMAGE_ENGINE: z.enum(['auto', 'images-binding', 'wasm', 'passthrough']).default('auto'),
+  MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),
+  ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+});
+export type EnvVars = z.infer<typeof EnvVarsSchema>;
+
+const REQUIRED_BINDINGS = [
+  'DB',
+  'IMAGES_BUCKET',
+  'KV',
+  'VARIANTS_QUEUE',
+  'WEBHOOKS_QUEUE',
+  'BACKUPS_QUEUE',
+  'DOMAINS_QUEUE',
+] as const;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment: ${problems.join('; ')}`);
+    this.name = 'EnvError';
+  }
+}
+
+const validated = new WeakMap<object, EnvVars>();
+
+/** Validates vars and bindings once per env object; a problem names the variable. */
+export function loadEnv(bindings: Bindings): EnvVars {
+  const cached = validated.get(bindings);
+  if (cached) return cached;
+  const env = bindings as unknown as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const name of REQUIRED_BINDINGS) {
+    if (!env[name]) problems.push(`binding ${name} is missing`);
+  }
+  const parsed = EnvVarsSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      problems.push(env[name] === undefined ? `${name} is missing` : `${name} ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new EnvError(problems);
+  validated.set(bindings, parsed.data);
+  return parsed.data;
+}

@@ -1,0 +1,76 @@
+import type { ApiScope } from '@pixelflare/config';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { AppError } from '../lib/errors';
+import type { AppEnv, Principal } from '../lib/types';
+import { recordAudit } from '../services/audit/audit-log';
+import { authenticateApiKey, touchApiKey } from '../services/keys/authenticate-key';
+import { clientIp } from './client-ip';
+
+const BEARER = /^Bearer ([^\s]+)$/;
+
+/**
+ * Authentication: resolves the caller, if any, into `c.var.principal`. It never refuses an anonymous request;
+ * routes declare what they need with `requireScope`. A credential that is presented but bad is a 401 at once.
+ * Order tried: bearer API key, then (added by the auth issue) session cookie, then Cloudflare Access JWT.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.path.startsWith('/cdn/')) return next();
+  const principal = await tryAuthenticate(c);
+  c.set('principal', principal);
+  await next();
+});
+
+export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | null> {
+  const header = c.req.header('Authorization');
+  if (header === undefined) return null;
+  const match = BEARER.exec(header.trim());
+  if (!match?.[1]) {
+    throw new AppError(401, 'UNAUTHORIZED', 'Malformed Authorization header: expected "Bearer <api key>"');
+  }
+  const db = c.get('db');
+  const result = await authenticateApiKey(db, c.get('config').API_HASH_SECRET, match[1]);
+  if (!result.ok) {
+    c.executionCtx.waitUntil(
+      recordAudit(db, {
+        ownerId: null,
+        actor: 'anonymous',
+        action: 'auth.api_key_failed',
+        outcome: 'failure',
+        ip: clientIp(c),
+        userAgent: c.req.header('User-Agent') ?? null,
+        requestId: c.get('requestId'),
+        metadata: { reason: result.reason },
+      }),
+    );
+    throw new AppError(401, 'INVALID_API_KEY', 'The API key is invalid, expired or revoked');
+  }
+  if (result.touchLastUsed && result.principal.keyId) {
+    c.executionCtx.waitUntil(touchApiKey(db, result.principal.keyId));
+  }
+  return result.principal;
+}
+
+/** Route guard: 401 without a principal, 403 `INSUFFICIENT_SCOPE` naming the scope it lacks. */
+export function requireScope(scope: ApiScope) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal)
+      throw new AppError(
+        401,
+        'UNAUTHORIZED',
+        'Authentication required: send "Authorization: Bearer <api key>"',
+      );
+    if (!principal.scopes.has(scope)) {
+      throw new AppError(403, 'INSUFFICIENT_SCOPE', `This action needs the "${scope}" scope`);
+    }
+    await next();
+  });
+}
+
+/** The authenticated principal, for handlers behind `requireScope`. */
+export function principalOf(c: Context<AppEnv>): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new AppError(401, 'UNAUTHORIZED', 'Authentication required');
+  return principal;
+}

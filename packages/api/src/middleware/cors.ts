@@ -1,0 +1,28 @@
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  DEFAULT_CORS_ORIGINS,
+} from '@pixelflare/config';
+import { cors as honoCors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../lib/types';
+
+/**
+ * CORS for the API: only allowlisted origins (`CORS_ORIGINS`) may call with credentials. Public CDN answers are
+ * readable from anywhere, since images are embedded on other sites.
+ */
+export const cors = createMiddleware<AppEnv>(async (c, next) => {
+  const isCdn = c.req.path.startsWith('/cdn/');
+  const configured = c.get('config').CORS_ORIGINS;
+  const allowlist: readonly string[] = configured.length > 0 ? configured : DEFAULT_CORS_ORIGINS;
+  const handler = honoCors({
+    origin: isCdn ? '*' : (origin) => (allowlist.includes(origin) ? origin : null),
+    credentials: !isCdn,
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowHeaders: [...CORS_ALLOWED_HEADERS],
+    exposeHeaders: [...CORS_EXPOSED_HEADERS],
+    maxAge: CORS_MAX_AGE_SECONDS,
+  });
+  return handler(c, next);
+});

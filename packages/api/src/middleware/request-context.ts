@@ -1,0 +1,40 @@
+import { REQUEST_ID_HEADER } from '@pixelflare/config';
+import { createDb } from '@pixelflare/database';
+import { createMiddleware } from 'hono/factory';
+import { loadEnv } from '../lib/env';
+import { newId } from '../lib/ids';
+import { createLogger } from '../lib/logger';
+import type { AppEnv } from '../lib/types';
+
+/** A caller's own request id is kept if it looks like one, so traces can span systems. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * First layer: request id (echoed as `X-Request-Id`), a request-scoped JSON logger with one line per request,
+ * the validated env (a problem becomes a 503 naming the variable) and the database client.
+ */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const started = Date.now();
+  const incoming = c.req.header(REQUEST_ID_HEADER);
+  const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId('req');
+  const url = new URL(c.req.url);
+  const logger = createLogger({ requestId });
+  c.set('requestId', requestId);
+  c.set('logger', logger);
+  c.set('principal', null);
+  c.set('audit', undefined);
+  try {
+    c.set('config', loadEnv(c.env));
+    c.set('db', createDb(c.env.DB));
+    await next();
+  } finally {
+    c.header(REQUEST_ID_HEADER, requestId);
+    logger.info('request', {
+      method: c.req.method,
+      path: url.pathname,
+      status: c.res.status,
+      durationMs: Date.now() - started,
+      principal: c.get('principal')?.userId,
+    });
+  }
+});

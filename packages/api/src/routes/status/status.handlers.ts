@@ -1,0 +1,10 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../../lib/types';
+import { checkDependencies } from '../../services/status/health';
+import type { getStatus } from './status.routes';
+
+export const getStatusHandler: RouteHandler<typeof getStatus, AppEnv> = async (c) => {
+  const status = await checkDependencies(c.env, c.get('config').ENVIRONMENT);
+  if (status.status !== 'ok') c.get('logger').warn('health check failed', { checks: status.checks });
+  return c.json(status, status.status === 'ok' ? 200 : 503);
+};

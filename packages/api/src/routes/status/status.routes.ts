@@ -1,0 +1,16 @@
+import { createRoute } from '@hono/zod-openapi';
+import { ErrorBodySchema, StatusSchema } from '@pixelflare/shared';
+
+export const getStatus = createRoute({
+  method: 'get',
+  path: '/status',
+  tags: ['Status'],
+  summary: 'Health of the API and its storage',
+  description:
+    'Checks D1, R2 and KV. Used by health checks: 200 when all answer, 503 naming the one that failed.',
+  responses: {
+    200: { description: 'Everything answers', content: { 'application/json': { schema: StatusSchema } } },
+    503: { description: 'A dependency failed', content: { 'application/json': { schema: StatusSchema } } },
+    500: { description: 'Unexpected error', content: { 'application/json': { schema: ErrorBodySchema } } },
+  },
+});

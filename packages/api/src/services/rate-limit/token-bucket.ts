@@ -1,0 +1,97 @@
+import { RATE_LIMIT_FLUSH_INTERVAL_MS, type RateLimitRule } from '@pixelflare/config';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** Seconds until one token is available (meaningful when refused). */
+  retryAfterSeconds: number;
+}
+
+export interface ConsumeOptions {
+  waitUntil: (promise: Promise<unknown>) => void;
+  onError: (error: unknown) => void;
+  now?: number;
+}
+
+export interface RateLimiter {
+  consume(
+    kv: KVNamespace,
+    key: string,
+    rule: RateLimitRule,
+    options: ConsumeOptions,
+  ): Promise<RateLimitDecision>;
+  /** KV writes performed so far (for the benchmark and tests). */
+  readonly writes: number;
+}
+
+/** Bounds isolate memory; the oldest bucket is dropped first (it is in KV anyway). */
+const MAX_CACHED_BUCKETS = 10_000;
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+interface CachedBucket extends Bucket {
+  flushedAt: number;
+}
+
+/**
+ * A token bucket per key, persisted in KV with an in-memory copy in front. The isolate decides from memory and
+ * writes back to KV at most every `RATE_LIMIT_FLUSH_INTERVAL_MS` per key (and on a refusal), which removes most
+ * KV writes at the cost of isolates briefly disagreeing: a deliberate, documented trade-off.
+ */
+export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_MS): RateLimiter {
+  const memory = new Map<string, CachedBucket>();
+  let writes = 0;
+
+  return {
+    get writes() {
+      return writes;
+    },
+    async consume(kv, key, rule, { waitUntil, onError, now = Date.now() }) {
+      const ratePerMs = rule.capacity / (rule.windowSeconds * 1000);
+      const storageKey = `rl:${key}`;
+      let bucket = memory.get(storageKey);
+      if (!bucket) {
+        let stored: Bucket | null;
+        try {
+          stored = await kv.get<Bucket>(storageKey, 'json');
+        } catch (error) {
+          onError(error);
+          return {
+            allowed: true,
+            limit: rule.capacity,
+            remaining: rule.capacity - 1,
+            resetSeconds: 0,
+            retryAfterSeconds: 0,
+          };
+        }
+        bucket = { ...(stored ?? { tokens: rule.capacity, updatedAt: now }), flushedAt: stored ? now : 0 };
+        if (memory.size >= MAX_CACHED_BUCKETS) memory.delete(memory.keys().next().value as string);
+        memory.set(storageKey, bucket);
+      }
+      const refilled = Math.min(rule.capacity, bucket.tokens + (now - bucket.updatedAt) * ratePerMs);
+      const allowed = refilled >= 1;
+      bucket.tokens = allowed ? refilled - 1 : refilled;
+      bucket.updatedAt = now;
+      if (!allowed || now - bucket.flushedAt >= flushIntervalMs) {
+        bucket.flushedAt = now;
+        writes++;
+        const value = JSON.stringify({ tokens: bucket.tokens, updatedAt: bucket.updatedAt } satisfies Bucket);
+        waitUntil(
+          kv.put(storageKey, value, { expirationTtl: Math.max(60, rule.windowSeconds * 2) }).catch(onError),
+        );
+      }
+      return {
+        allowed,
+        limit: rule.capacity,
+        remaining: Math.max(0, Math.floor(bucket.tokens)),
+        resetSeconds: Math.ceil((rule.capacity - bucket.tokens) / ratePerMs / 1000),
+        retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000)),
+      };
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { D1Migration } from 'cloudflare:test';
+import type { Bindings } from '../src/lib/env';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {
+      TEST_MIGRATIONS: D1Migration[];
+      AUTH_SECRET: string;
+      API_HASH_SECRET: string;
+    }
+  }
+}

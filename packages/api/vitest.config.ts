@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+const root = path.join(import.meta.dirname, '../..');
+
+// Tests run inside workerd against real local D1, R2, KV, Queues and Durable Objects from wrangler.toml,
+// with every migration applied before each file. Secrets get fixed test values here.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async () => ({
+      wrangler: { configPath: path.join(root, 'wrangler.toml') },
+      // Vectorize and Workers AI exist only on Cloudflare; tests use their local implementations.
+      remoteBindings: false,
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(path.join(root, 'packages/database/migrations')),
+          ENVIRONMENT: 'test',
+          AUTH_MODE: 'authjs',
+          AUTH_SECRET: 'test-auth-secret-0123456789abcdef0123456789',
+          API_HASH_SECRET: 'test-api-hash-secret-0123456789abcdef012345',
+          PUBLIC_API_URL: 'http://localhost:8787',
+        },
+      },
+    })),
+  ],
+  test: {
+    setupFiles: ['./test/setup.ts'],
+    // Request logs are JSON lines; show them only for failing tests.
+    silent: 'passed-only',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  },
+});

@@ -1,0 +1,41 @@
+/** Security headers, CSP and CORS defaults. */
+export const CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+/** The interactive API reference needs scripts and styles from its own page. */
+export const CSP_API_DOCS =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const CSP_CDN = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
+
+export const SECURITY_HEADERS = {
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+} as const;
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** Origins allowed to call the API from a browser when `CORS_ORIGINS` is not set. */
+export const DEFAULT_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'] as const;
+export const CORS_ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'X-Request-Id',
+  'Tus-Resumable',
+  'Upload-Length',
+  'Upload-Offset',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+] as const;
+export const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Retry-After',
+  'Location',
+  'Tus-Resumable',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Expires',
+] as const;
+export const CORS_MAX_AGE_SECONDS = 600;

@@ -1,0 +1,12 @@
+export * from './cache';
+export * from './headers';
+export * from './image-types';
+export * from './image-variants';
+export * from './limits';
+export * from './rate-limits';
+export * from './scopes';
+export * from './transform-params';
+export * from './webhooks';
+
+export const APP_NAME = 'Pixelflare';
+export const APP_VERSION = '0.1.0';

@@ -1,0 +1,44 @@
+/** Upload, pagination and image limits. Values are defaults; the env may lower some of them. */
+export const MB = 1024 * 1024;
+
+export const UPLOAD_LIMITS = {
+  /** One-shot and two-step uploads: one request body. */
+  maxRequestBytes: 100 * MB,
+  /** Resumable (tus) uploads may be larger. */
+  maxResumableBytes: 500 * MB,
+  /** Refuse images above this many pixels before decoding (image-bomb guard). */
+  maxMegapixels: 50,
+  maxSidePixels: 50_000,
+  minSidePixels: 1,
+  maxFilenameLength: 255,
+  maxTags: 50,
+  maxTagLength: 64,
+  maxTitleLength: 200,
+  maxAltLength: 1000,
+  maxDescriptionLength: 5000,
+  /** Two-step upload URLs are single-use and expire after this many seconds. */
+  uploadUrlTtlSeconds: 15 * 60,
+  /** Abandoned resumable uploads are cleaned up after this many seconds. */
+  resumableExpirySeconds: 24 * 60 * 60,
+} as const;
+
+export const PAGINATION = { defaultLimit: 50, maxLimit: 100 } as const;
+
+export const SHORT_ID_LENGTH = 6;
+export const SHORT_ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+export const TRASH_RETENTION_DAYS = 30;
+export const AUDIT_RETENTION_DAYS = 365;
+export const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+export const ANALYTICS_RETENTION_DAYS = 90;
+
+/** Image-count plans. Enforced only when `USAGE_LIMITS_ENABLED=true`. */
+export const PLANS = {
+  free: { label: 'Free', maxImages: 100, maxBytes: 1024 * MB },
+  starter: { label: 'Starter', maxImages: 1_000, maxBytes: 10 * 1024 * MB },
+  pro: { label: 'Pro', maxImages: 25_000, maxBytes: 250 * 1024 * MB },
+} as const;
+export type PlanTier = keyof typeof PLANS;
+export const PLAN_TIERS = Object.keys(PLANS) as PlanTier[];
+/** Quotas allow a 1% grace before refusing. */
+export const QUOTA_GRACE_RATIO = 0.01;

@@ -1,0 +1,18 @@
+/** Token-bucket limits: `capacity` tokens refilled evenly over `windowSeconds`. */
+export interface RateLimitRule {
+  readonly capacity: number;
+  readonly windowSeconds: number;
+}
+
+export const RATE_LIMITS = {
+  anonymous: { capacity: 60, windowSeconds: 60 },
+  authenticated: { capacity: 600, windowSeconds: 60 },
+  uploads: { capacity: 60, windowSeconds: 60 },
+  cdnTransforms: { capacity: 1000, windowSeconds: 60 },
+} as const satisfies Record<string, RateLimitRule>;
+
+/** Multiplier applied to the authenticated base by the caller's broadest scope. */
+export const SCOPE_RATE_MULTIPLIERS = { read: 1, write: 1, admin: 5 } as const;
+
+/** The in-memory bucket flushes to KV at most this often per key, cutting KV writes. */
+export const RATE_LIMIT_FLUSH_INTERVAL_MS = 10_000;

@@ -1,0 +1,26 @@
+/** API key scopes. `read` and `write` are shorthands that expand to their members. */
+export const API_SCOPES = [
+  'images:read',
+  'images:write',
+  'images:delete',
+  'albums:read',
+  'albums:write',
+  'keys:manage',
+  'webhooks:manage',
+  'analytics:read',
+  'admin',
+] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export const SCOPE_SHORTHANDS = {
+  read: ['images:read', 'albums:read', 'analytics:read'],
+  write: ['images:read', 'images:write', 'images:delete', 'albums:read', 'albums:write', 'analytics:read'],
+} as const satisfies Record<string, readonly ApiScope[]>;
+
+export const API_KEY_PREFIX = 'pf_';
+/** Bytes of randomness in a key (base64url-encoded after the prefix). */
+export const API_KEY_RANDOM_BYTES = 32;
+/** Characters kept in clear for display, including the prefix. */
+export const API_KEY_DISPLAY_PREFIX_LENGTH = 10;
+/** `last_used_at` is written at most this often per key. */
+export const API_KEY_LAST_USED_RESOLUTION_SECONDS = 60;

@@ -1,0 +1,25 @@
+/** Ranges and allowed values of the `?w=&h=&fit=...` transform parameters. */
+export const TRANSFORM_FITS = ['scale-down', 'contain', 'cover', 'crop', 'pad', 'squeeze'] as const;
+export const TRANSFORM_FORMATS = ['auto', 'avif', 'webp', 'jpeg', 'png'] as const;
+export const TRANSFORM_GRAVITIES = ['center', 'top', 'bottom', 'left', 'right', 'auto'] as const;
+export const TRANSFORM_ROTATIONS = [90, 180, 270] as const;
+export const TRANSFORM_FLIPS = ['h', 'v', 'hv'] as const;
+
+export const TRANSFORM_RANGES = {
+  width: { min: 1, max: 4096 },
+  height: { min: 1, max: 4096 },
+  quality: { min: 1, max: 100, default: 85 },
+  dpr: { min: 1, max: 3, default: 1 },
+  blur: { min: 1, max: 250 },
+  sharpen: { min: 0, max: 10 },
+} as const;
+
+/** Optional width rounding so arbitrary `w=` values cannot explode the variant space. */
+export const WIDTH_BUCKETS = [
+  16, 32, 64, 128, 256, 384, 512, 640, 768, 1024, 1280, 1536, 1920, 2048, 2560, 3072, 4096,
+] as const;
+
+/** AVIF encoding is slow; above this output width the engine falls back to WebP. */
+export const AVIF_MAX_OUTPUT_WIDTH = 1200;
+/** The WebAssembly engine refuses sources above this many pixels to stay inside 128 MB of Worker memory. */
+export const WASM_ENGINE_MAX_SOURCE_PIXELS = 4_000_000;

@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitepress';
+
+export default defineConfig({
+  title: 'Pixelflare',
+  description: 'A self-hosted image CDN on Cloudflare’s edge',
+  cleanUrls: true,
+  // Links to the locally running stack are fine; anything else dead fails the build.
+  ignoreDeadLinks: [/^https?:\/\/localhost/],
+  themeConfig: {
+    nav: [
+      { text: 'Guide', link: '/guide/install' },
+      { text: 'API', link: '/guide/api' },
+    ],
+    sidebar: [
+      {
+        text: 'Guide',
+        items: [
+          { text: 'Install and run locally', link: '/guide/install' },
+          { text: 'Architecture', link: '/guide/architecture' },
+          { text: 'Configuration', link: '/guide/configuration' },
+          { text: 'REST API', link: '/guide/api' },
+          { text: 'CDN URLs', link: '/guide/cdn' },
+          { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
+        ],
+      },
+    ],
+  },
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, createApiClient } from './client';
+import { StatusSchema } from '@pixelflare/shared';
+
+const jsonResponse = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+describe('API client', () => {
+  it('turns an error answer into an ApiError carrying the server code and request id', async () => {
+    const client = createApiClient('', async () =>
+      jsonResponse(404, { error: { code: 'NOT_FOUND', message: 'Image not found', requestId: 'req_1' } }),
+    );
+    const failure = await client.request(StatusSchema, '/v1/images/x').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure).toMatchObject({ status: 404, code: 'NOT_FOUND', requestId: 'req_1' });
+  });
+
+  it('refuses an answer that does not match the shared schema', async () => {
+    const client = createApiClient('', async () => jsonResponse(200, { status: 'ok' }));
+    await expect(client.request(StatusSchema, '/v1/status')).rejects.toThrow();
+  });
+
+  it('reports an unreachable API as NETWORK_ERROR', async () => {
+    const client = createApiClient('', async () => {
+      throw new TypeError('fetch failed');
+    });
+    await expect(client.request(StatusSchema, '/v1/status')).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+  });
+});

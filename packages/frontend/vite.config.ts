@@ -1,0 +1,15 @@
+import adapter from '@sveltejs/adapter-cloudflare';
+import { sveltekit } from '@sveltejs/kit/vite';
+import tailwindcss from '@tailwindcss/vite';
+import { defineConfig } from 'vitest/config';
+
+const apiTarget = process.env.PIXELFLARE_API_URL ?? 'http://127.0.0.1:8787';
+
+export default defineConfig({
+  plugins: [tailwindcss(), sveltekit({ adapter: adapter() })],
+  server: {
+    // In development the dashboard reaches the API through the same origin, as it does behind a route when deployed.
+    proxy: { '/v1': apiTarget, '/auth': apiTarget, '/cdn': apiTarget },
+  },
+  test: { include: ['src/**/*.test.ts'] },
+});

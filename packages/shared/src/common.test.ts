@@ -1,0 +1,27 @@
+import { PAGINATION } from '@pixelflare/config';
+import { describe, expect, it } from 'vitest';
+import { CursorPaginationQuery, QueryBoolean } from './common';
+import { isErrorBody } from './errors';
+
+describe('query parsing shared by API and dashboard', () => {
+  it('defaults the page size and refuses one above the maximum', () => {
+    expect(CursorPaginationQuery.parse({}).limit).toBe(PAGINATION.defaultLimit);
+    expect(CursorPaginationQuery.parse({ limit: '7' }).limit).toBe(7);
+    expect(CursorPaginationQuery.safeParse({ limit: String(PAGINATION.maxLimit + 1) }).success).toBe(false);
+    expect(CursorPaginationQuery.safeParse({ limit: '0' }).success).toBe(false);
+  });
+
+  it('accepts only explicit booleans in query strings', () => {
+    expect(QueryBoolean.parse('true')).toBe(true);
+    expect(QueryBoolean.parse('0')).toBe(false);
+    expect(QueryBoolean.safeParse('yes').success).toBe(false);
+  });
+
+  it('recognises the error envelope and only known codes', () => {
+    expect(
+      isErrorBody({ error: { code: 'NOT_FOUND', message: 'Image not found', requestId: 'req_1' } }),
+    ).toBe(true);
+    expect(isErrorBody({ error: { code: 'MADE_UP', message: 'x' } })).toBe(false);
+    expect(isErrorBody({ success: false })).toBe(false);
+  });
+});

@@ -1,0 +1,3 @@
+import config from '@pixelflare/tooling/prettier';
+
+export default config;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `npm start`: set up, then run the API/CDN Worker (http://localhost:8787) and the dashboard (http://localhost:5173)
+# on Miniflare's local D1, R2, KV, Queues and Images. Ctrl-C stops both.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$PIXELFLARE_ROOT/scripts/setup.sh"
+cd "$PIXELFLARE_ROOT"
+
+printf '\n\033[1m▸ Starting\033[0m  API/CDN http://localhost:8787/v1/status · docs http://localhost:8787/v1/docs · dashboard http://localhost:5173\n\n'
+exec concurrently --kill-others --names api,web --prefix-colors cyan,magenta \
+  "wrangler dev --local --config wrangler.toml --port 8787 --ip 127.0.0.1 --persist-to \"$PIXELFLARE_STATE_DIR\" --show-interactive-dev-session=false" \
+  "pnpm --filter @pixelflare/frontend dev"
