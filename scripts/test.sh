@@ -10,5 +10,7 @@ step "Lint"
 pnpm lint
 step "Typecheck"
 pnpm typecheck
+step "Deploy bundle check (wrangler deploy --dry-run, no account needed)"
+wrangler deploy --dry-run --outdir "$PIXELFLARE_ROOT/.wrangler/dry-run" | grep -E "Total Upload|dry-run"
 step "Tests"
 pnpm -r --workspace-concurrency=1 test

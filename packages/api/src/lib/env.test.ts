@@ -1,0 +1,60 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createExecutionContext } from 'cloudflare:test';
+import { createApp } from '../app';
+import { EnvError, loadEnv, type Bindings } from './env';
+
+const withVars = (vars: Record<string, unknown>) => ({ ...env, ...vars }) as unknown as Bindings;
+const problemsOf = (bindings: Bindings): string[] => {
+  try {
+    loadEnv(bindings);
+    return [];
+  } catch (error) {
+    if (error instanceof EnvError) return error.problems;
+    throw error;
+  }
+};
+
+describe('environment validation', () => {
+  it('accepts the test environment and parses typed values', () => {
+    const config = loadEnv(
+      withVars({ CORS_ORIGINS: 'https://a.example, https://b.example', USAGE_LIMITS_ENABLED: 'true' }),
+    );
+    expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.USAGE_LIMITS_ENABLED).toBe(true);
+  });
+
+  it('names a missing secret', () => {
+    expect(problemsOf(withVars({ API_HASH_SECRET: undefined }))).toEqual(['API_HASH_SECRET is missing']);
+  });
+
+  it('names a malformed variable and says what is wrong with it', () => {
+    const problems = problemsOf(
+      withVars({ AUTH_SECRET: 'short', ALLOWED_VARIANTS: 'w128', RATE_LIMIT_ENABLED: 'yes' }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems.find((p) => p.startsWith('AUTH_SECRET'))).toContain('at least 32');
+    expect(problems.find((p) => p.startsWith('ALLOWED_VARIANTS'))).toContain('JSON array');
+    expect(problems.some((p) => p.startsWith('RATE_LIMIT_ENABLED'))).toBe(true);
+  });
+
+  it('names a missing binding', () => {
+    expect(problemsOf(withVars({ KV: undefined }))).toContain('binding KV is missing');
+  });
+});
+
+describe('a misconfigured Worker', () => {
+  it('answers 503 MISCONFIGURED naming the variable, as JSON with a request id', async () => {
+    const response = await createApp().request(
+      '/v1/status',
+      {},
+      withVars({ API_HASH_SECRET: undefined }),
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(body.error.code).toBe('MISCONFIGURED');
+    expect(body.error.message).toContain('API_HASH_SECRET is missing');
+    expect(body.error.requestId).toBe(response.headers.get('X-Request-Id'));
+  });
+});
