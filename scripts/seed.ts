@@ -1,7 +1,7 @@
 // Idempotent local seed: users `alice` (admin) and `bob`, each with an all-scopes API key.
 // Keys are stored hashed in D1 exactly as in production; only `.dev/credentials.json` (gitignored) holds them in clear.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_SCOPES } from '../packages/config/src/index.ts';
@@ -56,10 +56,14 @@ for (const user of SEED_USERS) {
 
 const sqlFile = join(tmpdir(), `pixelflare-seed-${process.pid}.sql`);
 writeFileSync(sqlFile, statements.join('\n'));
-execFileSync('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--file', sqlFile], {
-  cwd: root,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+try {
+  execFileSync('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--file', sqlFile], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+} finally {
+  rmSync(sqlFile, { force: true });
+}
 mkdirSync(join(root, '.dev'), { recursive: true });
 writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 
