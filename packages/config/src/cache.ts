@@ -17,3 +17,15 @@ export const CACHE_CONTROL = {
   cdnPrivate: `private, max-age=${CACHE_TTL.cdnPrivate}`,
   api: 'no-store',
 } as const;
+
+/** CDN `Cache-Control` by kind of answer. */
+export const CDN_CACHE_CONTROL = {
+  /** Originals and presets: the bytes at a URL never change (replacing an image purges). */
+  immutable: CACHE_CONTROL.cdnPublic,
+  /** Query-string transforms: a day. */
+  transform: 'public, max-age=86400',
+  /** Unknown paths: five minutes, so a later upload appears soon. */
+  notFound: 'public, max-age=300',
+  /** Private images behind a signed URL. */
+  private: CACHE_CONTROL.cdnPrivate,
+} as const;

@@ -31,3 +31,6 @@ export const DEFAULT_VARIANT: VariantName = 'w1024';
 export function isVariantName(value: string): value is VariantName {
   return Object.hasOwn(VARIANT_PRESETS, value);
 }
+
+/** Formats the variants queue renders each enabled preset in, ahead of the first request. */
+export const EAGER_VARIANT_FORMATS = ['webp', 'avif'] as const;

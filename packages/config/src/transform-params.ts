@@ -23,3 +23,17 @@ export const WIDTH_BUCKETS = [
 export const AVIF_MAX_OUTPUT_WIDTH = 1200;
 /** The WebAssembly engine refuses sources above this many pixels to stay inside 128 MB of Worker memory. */
 export const WASM_ENGINE_MAX_SOURCE_PIXELS = 4_000_000;
+
+/** Query parameters a CDN URL may carry besides transforms: the signature of a signed URL. */
+export const SIGNED_URL_PARAMS = ['sig', 'exp'] as const;
+/** Longest and default lifetime of a minted signed URL (seconds). */
+export const SIGNED_URL_TTL = { default: 60 * 60, min: 60, max: 60 * 60 * 24 * 7 } as const;
+
+/**
+ * Round `w` up to the next `WIDTH_BUCKETS` entry before the variant key is computed. Off by default: exact
+ * widths are what people ask for; turn it on when arbitrary widths fill storage.
+ */
+export const ROUND_WIDTHS_TO_BUCKETS = false;
+
+/** Largest blur the WebAssembly post-processing applies (its cost grows with the radius). */
+export const WASM_BLUR_MAX_RADIUS = 250;

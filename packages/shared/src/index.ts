@@ -1,4 +1,5 @@
 export * from './common';
 export * from './errors';
 export * from './status';
+export * from './transforms';
 export * from './urls';

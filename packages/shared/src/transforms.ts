@@ -1,0 +1,247 @@
+import {
+  TRANSFORM_FITS,
+  TRANSFORM_FLIPS,
+  TRANSFORM_FORMATS,
+  TRANSFORM_GRAVITIES,
+  TRANSFORM_RANGES,
+  TRANSFORM_ROTATIONS,
+  VARIANT_QUALITY,
+} from '@pixelflare/config';
+import { z } from 'zod';
+import type { FieldIssue } from './errors';
+
+const intIn = (range: { min: number; max: number }, what: string) =>
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(range.min, `${what} must be at least ${range.min}`)
+    .max(range.max, `${what} must be at most ${range.max}`);
+
+const FOCAL_POINT = /^(0(?:\.\d+)?|1(?:\.0+)?)x(0(?:\.\d+)?|1(?:\.0+)?)$/;
+const HEX_COLOUR = /^#?([0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
+const RGB_COLOUR = /^rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(,\s*(0|1|0?\.\d+)\s*)?\)$/i;
+const NAMED_COLOURS = ['transparent', 'white', 'black', 'red', 'green', 'blue', 'gray', 'grey'] as const;
+
+export type FocalPoint = { x: number; y: number };
+export type TransformGravity = (typeof TRANSFORM_GRAVITIES)[number] | FocalPoint;
+
+const Gravity = z.string().transform((value, ctx): TransformGravity => {
+  if ((TRANSFORM_GRAVITIES as readonly string[]).includes(value))
+    return value as (typeof TRANSFORM_GRAVITIES)[number];
+  const focal = FOCAL_POINT.exec(value);
+  if (focal) return { x: Number(focal[1]), y: Number(focal[2]) };
+  ctx.addIssue({
+    code: 'custom',
+    message: `gravity must be one of ${TRANSFORM_GRAVITIES.join(', ')} or a focal point like 0.3x0.7`,
+  });
+  return z.NEVER;
+});
+
+const Background = z.string().transform((value, ctx) => {
+  const lower = value.trim().toLowerCase();
+  const hex = HEX_COLOUR.exec(lower);
+  if (hex) return `#${hex[1]}`;
+  if (RGB_COLOUR.test(lower) || (NAMED_COLOURS as readonly string[]).includes(lower))
+    return lower.replaceAll(/\s+/g, '');
+  ctx.addIssue({
+    code: 'custom',
+    message: 'bg must be a CSS colour: #rgb, #rrggbb, #rrggbbaa, rgb(), rgba() or a basic name',
+  });
+  return z.NEVER;
+});
+
+/**
+ * The transform query string of a CDN URL (`?w=500&fit=cover&format=auto`), as the public sees it. Strict: an
+ * unknown parameter is an error, never silently ignored. `f`/`format` and `g`/`gravity` are aliases.
+ */
+export const TransformQuerySchema = z
+  .strictObject({
+    w: intIn(TRANSFORM_RANGES.width, 'w').optional().meta({ description: 'Width in pixels' }),
+    h: intIn(TRANSFORM_RANGES.height, 'h').optional().meta({ description: 'Height in pixels' }),
+    fit: z.enum(TRANSFORM_FITS).optional(),
+    q: intIn(TRANSFORM_RANGES.quality, 'q').optional().meta({ description: 'Quality 1–100' }),
+    f: z.enum(TRANSFORM_FORMATS).optional(),
+    format: z.enum(TRANSFORM_FORMATS).optional(),
+    g: Gravity.optional(),
+    gravity: Gravity.optional(),
+    dpr: z.coerce
+      .number({ error: 'dpr must be a number' })
+      .min(TRANSFORM_RANGES.dpr.min, `dpr must be at least ${TRANSFORM_RANGES.dpr.min}`)
+      .max(TRANSFORM_RANGES.dpr.max, `dpr must be at most ${TRANSFORM_RANGES.dpr.max}`)
+      .optional(),
+    blur: intIn(TRANSFORM_RANGES.blur, 'blur').optional(),
+    sharpen: z.coerce
+      .number({ error: 'sharpen must be a number' })
+      .min(TRANSFORM_RANGES.sharpen.min, `sharpen must be at least ${TRANSFORM_RANGES.sharpen.min}`)
+      .max(TRANSFORM_RANGES.sharpen.max, `sharpen must be at most ${TRANSFORM_RANGES.sharpen.max}`)
+      .optional(),
+    rotate: z.coerce
+      .number()
+      .refine((value) => (TRANSFORM_ROTATIONS as readonly number[]).includes(value), {
+        message: `rotate must be one of ${TRANSFORM_ROTATIONS.join(', ')}`,
+      })
+      .transform((value) => value as (typeof TRANSFORM_ROTATIONS)[number])
+      .optional(),
+    flip: z.enum(TRANSFORM_FLIPS).optional(),
+    bg: Background.optional(),
+    anim: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .optional(),
+    t: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 't must name a transform (a-z, 0-9, _ and -)')
+      .optional(),
+  })
+  .meta({ id: 'TransformQuery', description: 'Transform parameters of a CDN URL' });
+
+export type TransformQuery = z.infer<typeof TransformQuerySchema>;
+export type TransformFit = (typeof TRANSFORM_FITS)[number];
+export type TransformFormat = (typeof TRANSFORM_FORMATS)[number];
+export type TransformFlip = (typeof TRANSFORM_FLIPS)[number];
+export type TransformRotation = (typeof TRANSFORM_ROTATIONS)[number];
+
+/** Transform parameters as the user gave them (aliases merged), before defaults. */
+export interface TransformInput {
+  width?: number;
+  height?: number;
+  fit?: TransformFit;
+  quality?: number;
+  format?: TransformFormat;
+  gravity?: TransformGravity;
+  dpr?: number;
+  blur?: number;
+  sharpen?: number;
+  rotate?: TransformRotation;
+  flip?: TransformFlip;
+  background?: string;
+  anim?: boolean;
+}
+
+export type ParsedTransformQuery =
+  { ok: true; input: TransformInput; named?: string } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * Parses transform parameters. Every problem is reported with the parameter it concerns: unknown names,
+ * repeated names, both spellings of an alias, and out-of-range values.
+ */
+export function parseTransformQuery(entries: Iterable<[string, string]>): ParsedTransformQuery {
+  const raw: Record<string, string> = {};
+  const issues: FieldIssue[] = [];
+  for (const [name, value] of entries) {
+    if (Object.hasOwn(raw, name)) issues.push({ path: name, message: `${name} is given more than once` });
+    raw[name] = value;
+  }
+  if (raw.f !== undefined && raw.format !== undefined)
+    issues.push({ path: 'format', message: 'give either f or format, not both' });
+  if (raw.g !== undefined && raw.gravity !== undefined)
+    issues.push({ path: 'gravity', message: 'give either g or gravity, not both' });
+  const parsed = TransformQuerySchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys)
+          issues.push({ path: key, message: `unknown transform parameter "${key}"` });
+      } else {
+        const path = issue.path.join('.');
+        const message = issue.code === 'invalid_value' ? `${path}: ${issue.message}` : issue.message;
+        issues.push({ path, message });
+      }
+    }
+  }
+  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
+  const q = parsed.data;
+  const input: TransformInput = {
+    width: q.w,
+    height: q.h,
+    fit: q.fit,
+    quality: q.q,
+    format: q.f ?? q.format,
+    gravity: q.g ?? q.gravity,
+    dpr: q.dpr,
+    blur: q.blur,
+    sharpen: q.sharpen,
+    rotate: q.rotate,
+    flip: q.flip,
+    background: q.bg,
+    anim: q.anim,
+  };
+  for (const key of Object.keys(input) as (keyof TransformInput)[])
+    if (input[key] === undefined) delete input[key];
+  return { ok: true, input, named: q.t };
+}
+
+/** Every parameter resolved: what the engine runs and what the variant key is computed from. */
+export interface ResolvedTransform {
+  /** Output box in device pixels (`dpr` already applied). */
+  width?: number;
+  height?: number;
+  fit: TransformFit;
+  quality: number;
+  format: TransformFormat;
+  gravity: TransformGravity;
+  blur?: number;
+  sharpen?: number;
+  rotate?: TransformRotation;
+  flip?: TransformFlip;
+  background?: string;
+  anim: boolean;
+}
+
+/**
+ * Fills defaults and folds `dpr` into the size, so `w=200&dpr=2` and `w=400` are the same variant. `locked`
+ * (a named transform's parameters) wins over the URL's. `widthBuckets` rounds widths up to the next bucket.
+ */
+export function resolveTransform(
+  input: TransformInput,
+  options: { locked?: TransformInput; widthBuckets?: readonly number[] } = {},
+): ResolvedTransform {
+  const merged: TransformInput = { ...input, ...options.locked };
+  const dpr = merged.dpr ?? TRANSFORM_RANGES.dpr.default;
+  const scale = (value?: number, max = TRANSFORM_RANGES.width.max) =>
+    value === undefined ? undefined : Math.min(max, Math.round(value * dpr));
+  let width = scale(merged.width);
+  if (width !== undefined && options.widthBuckets) {
+    width = options.widthBuckets.find((bucket) => bucket >= width!) ?? width;
+  }
+  const resolved: ResolvedTransform = {
+    width,
+    height: scale(merged.height, TRANSFORM_RANGES.height.max),
+    fit: merged.fit ?? 'scale-down',
+    quality: merged.quality ?? VARIANT_QUALITY,
+    format: merged.format ?? 'auto',
+    gravity: merged.gravity ?? 'center',
+    blur: merged.blur,
+    sharpen: merged.sharpen || undefined,
+    rotate: merged.rotate,
+    flip: merged.flip,
+    background: merged.background,
+    anim: merged.anim ?? true,
+  };
+  return resolved;
+}
+
+const gravityText = (gravity: TransformGravity) =>
+  typeof gravity === 'string' ? gravity : `${gravity.x}x${gravity.y}`;
+
+/** One string per distinct transform: fixed order, defaults filled, absent values left out. */
+export function canonicalTransform(transform: ResolvedTransform): string {
+  const parts: [string, string | number | boolean | undefined][] = [
+    ['w', transform.width],
+    ['h', transform.height],
+    ['fit', transform.fit],
+    ['q', transform.quality],
+    ['f', transform.format],
+    ['g', gravityText(transform.gravity)],
+    ['blur', transform.blur],
+    ['sharpen', transform.sharpen],
+    ['rotate', transform.rotate],
+    ['flip', transform.flip],
+    ['bg', transform.background],
+    ['anim', transform.anim],
+  ];
+  return parts
+    .filter((part): part is [string, string | number | boolean] => part[1] !== undefined)
+    .map(([name, value]) => `${name}=${encodeURIComponent(String(value))}`)
+    .join('&');
+}
