@@ -9,14 +9,16 @@ import { rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { authRouter } from './auth/auth.index';
+import { cdnAwarePath } from './cdn/cdn-path';
 import { cdnRouter } from './cdn/cdn.index';
 import { mountApiDocs } from './routes/docs/docs.index';
 import { statusRouter } from './routes/status/status.index';
+import { uploadRouter } from './routes/upload/upload.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
   const api = createRouter();
-  const routers = [statusRouter] as const;
+  const routers = [statusRouter, uploadRouter] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
   return api;
@@ -29,7 +31,8 @@ export function createApiRouter() {
  * (request id, CORS, security headers) still decorates error responses.
  */
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  // On the dedicated CDN hostname every path is a CDN path (see cdnAwarePath).
+  const app = new Hono<AppEnv>({ getPath: cdnAwarePath });
   app.use('*', requestContext);
   app.use('*', cors);
   app.use('*', securityHeaders);

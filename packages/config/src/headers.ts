@@ -4,6 +4,8 @@ export const CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'no
 export const CSP_API_DOCS =
   "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 export const CSP_CDN = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
+/** SVG opened directly runs no script and reaches nothing: the CDN CSP plus `sandbox`. */
+export const CSP_CDN_SVG = `${CSP_CDN}; sandbox`;
 
 export const SECURITY_HEADERS = {
   'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',

@@ -1,4 +1,11 @@
-import { CACHE_CONTROL, CSP_API, CSP_API_DOCS, CSP_CDN, SECURITY_HEADERS } from '@pixelflare/config';
+import {
+  CACHE_CONTROL,
+  CSP_API,
+  CSP_API_DOCS,
+  CSP_CDN,
+  CSP_CDN_SVG,
+  SECURITY_HEADERS,
+} from '@pixelflare/config';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../lib/types';
 
@@ -6,7 +13,9 @@ import type { AppEnv } from '../lib/types';
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const path = c.req.path;
-  const csp = path === '/v1/docs' ? CSP_API_DOCS : path.startsWith('/cdn/') ? CSP_CDN : CSP_API;
+  const isSvg = c.res.headers.get('Content-Type')?.startsWith('image/svg+xml') === true;
+  const cdnCsp = isSvg ? CSP_CDN_SVG : CSP_CDN;
+  const csp = path === '/v1/docs' ? CSP_API_DOCS : path.startsWith('/cdn/') ? cdnCsp : CSP_API;
   c.res.headers.set('Content-Security-Policy', csp);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
   if (path.startsWith('/v1/') && !c.res.headers.has('Cache-Control'))

@@ -1,0 +1,55 @@
+import type { ImageContentType } from '@pixelflare/config';
+import { albums, images, users, type Database } from '@pixelflare/database';
+import { and, eq, isNull } from 'drizzle-orm';
+
+/** What the CDN needs to know about an image: one indexed read. */
+export interface CdnImage {
+  id: string;
+  ownerId: string;
+  ownerSlug: string;
+  albumSlug: string;
+  filename: string;
+  shortId: string;
+  storageKey: string;
+  contentType: ImageContentType;
+  width: number;
+  height: number;
+  /** The image or its album is private: served only with a valid signature. */
+  isPrivate: boolean;
+}
+
+export type CdnImageRef =
+  { kind: 'path'; owner: string; album: string; filename: string } | { kind: 'short'; shortId: string };
+
+/** A live (not trashed, fully uploaded) image by public path or short id; `null` otherwise. */
+export async function findCdnImage(db: Database, ref: CdnImageRef): Promise<CdnImage | null> {
+  const where =
+    ref.kind === 'short'
+      ? eq(images.shortId, ref.shortId)
+      : and(eq(users.slug, ref.owner), eq(images.albumSlug, ref.album), eq(images.filename, ref.filename));
+  const row = await db
+    .select({
+      id: images.id,
+      ownerId: images.ownerId,
+      ownerSlug: users.slug,
+      albumSlug: images.albumSlug,
+      filename: images.filename,
+      shortId: images.shortId,
+      storageKey: images.storageKey,
+      contentType: images.contentType,
+      width: images.width,
+      height: images.height,
+      imagePrivate: images.isPrivate,
+      albumPrivate: albums.isPrivate,
+      status: images.status,
+      disabledAt: users.disabledAt,
+    })
+    .from(images)
+    .innerJoin(users, eq(users.id, images.ownerId))
+    .leftJoin(albums, eq(albums.id, images.albumId))
+    .where(and(where, isNull(images.deletedAt)))
+    .get();
+  if (!row || row.status !== 'ready' || row.disabledAt) return null;
+  const { imagePrivate, albumPrivate, status: _status, disabledAt: _disabled, ...image } = row;
+  return { ...image, isPrivate: imagePrivate || albumPrivate === true };
+}

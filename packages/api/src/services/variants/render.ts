@@ -1,0 +1,119 @@
+import type { ImageContentType } from '@pixelflare/config';
+import { imageVariants, type Database } from '@pixelflare/database';
+import type { ResolvedTransform } from '@pixelflare/shared';
+import { eq } from 'drizzle-orm';
+import type { ImageEngine, OutputFormat } from '../../engines/types';
+import { notFound } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { variantStorageKey } from './keys';
+
+/** The parts of an image row rendering needs. */
+export interface RenderableImage {
+  id: string;
+  ownerId: string;
+  storageKey: string;
+  contentType: ImageContentType;
+  width: number;
+  height: number;
+}
+
+export interface VariantSpec {
+  /** Preset name, or `custom`. */
+  name: string;
+  key: string;
+  transform: ResolvedTransform;
+  format: OutputFormat;
+}
+
+export interface RenderedVariant {
+  bytes: Uint8Array;
+  contentType: string;
+  etag: string;
+  width: number;
+  height: number;
+}
+
+/** A variant stored earlier, or `null`. */
+export function getStoredVariant(
+  bucket: R2Bucket,
+  image: RenderableImage,
+  spec: Pick<VariantSpec, 'key' | 'format'>,
+): Promise<R2ObjectBody | null> {
+  return bucket.get(variantStorageKey(image.storageKey, spec.key, spec.format));
+}
+
+/**
+ * Runs the engine on the original, stores the result in R2 and lists it in `image_variants` (upsert, so a
+ * repeated render is harmless). `defer` lets the CDN answer before the row is written.
+ */
+export async function renderVariant(
+  deps: { db: Database; bucket: R2Bucket; engine: ImageEngine; defer?: (work: Promise<unknown>) => void },
+  image: RenderableImage,
+  spec: VariantSpec,
+): Promise<RenderedVariant> {
+  const original = await deps.bucket.get(image.storageKey);
+  if (!original) throw notFound('Image');
+  const output = await deps.engine.transform({
+    source: new Uint8Array(await original.arrayBuffer()),
+    sourceType: image.contentType,
+    sourceSize: { width: image.width, height: image.height },
+    transform: spec.transform,
+    output: spec.format,
+  });
+  const storageKey = variantStorageKey(image.storageKey, spec.key, spec.format);
+  const stored = await deps.bucket.put(storageKey, output.bytes, {
+    httpMetadata: { contentType: output.contentType },
+    customMetadata: { width: String(output.width), height: String(output.height), engine: output.engine },
+  });
+  const values = {
+    status: 'ready' as const,
+    storageKey,
+    bytes: output.bytes.byteLength,
+    width: output.width,
+    height: output.height,
+    engine: output.engine,
+    error: null,
+  };
+  const record = deps.db
+    .insert(imageVariants)
+    .values({
+      id: newId('var'),
+      imageId: image.id,
+      ownerId: image.ownerId,
+      name: spec.name,
+      variantKey: spec.key,
+      format: spec.format,
+      ...values,
+    })
+    .onConflictDoUpdate({
+      target: [imageVariants.imageId, imageVariants.variantKey, imageVariants.format],
+      set: values,
+    })
+    .run();
+  if (deps.defer) deps.defer(record);
+  else await record;
+  return { ...output, etag: stored.httpEtag };
+}
+
+/**
+ * Removes an image's stored variants (R2 objects and rows), for when its original is replaced. The original,
+ * in the same folder, is kept.
+ */
+export async function deleteStoredVariants(
+  db: Database,
+  bucket: R2Bucket,
+  image: { id: string; storageKey: string },
+): Promise<number> {
+  const folder = image.storageKey.slice(0, image.storageKey.lastIndexOf('/') + 1);
+  let cursor: string | undefined;
+  let deleted = 0;
+  do {
+    const page = await bucket.list({ prefix: folder, cursor });
+    const keys = page.objects.map((object) => object.key).filter((key) => key !== image.storageKey);
+    if (keys.length > 0) await bucket.delete(keys);
+    deleted += keys.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  await db.delete(imageVariants).where(eq(imageVariants.imageId, image.id)).run();
+  return deleted;
+}

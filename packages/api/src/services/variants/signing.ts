@@ -1,0 +1,57 @@
+import { SIGNED_URL_PARAMS } from '@pixelflare/config';
+import { hmacSha256Hex, timingSafeEqual } from '../../lib/crypto';
+
+/** The signed part of a query: every parameter but `sig` and `exp`, sorted, so order never matters. */
+export function canonicalQuery(entries: Iterable<[string, string]>): string {
+  return [...entries]
+    .filter(([name]) => !(SIGNED_URL_PARAMS as readonly string[]).includes(name))
+    .sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)))
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
+const versionKey = (ownerId: string) => `cdn-signing-version:${ownerId}`;
+
+/**
+ * Each owner signs with a secret derived from the server secret, their id and a version kept in KV:
+ * rotating bumps the version, which invalidates every URL signed before.
+ */
+async function ownerSecret(kv: KVNamespace, serverSecret: string, ownerId: string): Promise<string> {
+  const version = (await kv.get(versionKey(ownerId))) ?? '0';
+  return hmacSha256Hex(serverSecret, `cdn-signing:${ownerId}:${version}`);
+}
+
+export async function rotateSigningSecret(kv: KVNamespace, ownerId: string): Promise<number> {
+  const next = Number((await kv.get(versionKey(ownerId))) ?? '0') + 1;
+  await kv.put(versionKey(ownerId), String(next));
+  return next;
+}
+
+const message = (path: string, query: string, expires: number) => `${path}\n${query}\n${expires}`;
+
+export interface SigningInput {
+  kv: KVNamespace;
+  serverSecret: string;
+  ownerId: string;
+  /** The canonical `/cdn/...` path, whatever host the URL is served on. */
+  path: string;
+  query: Iterable<[string, string]>;
+}
+
+export async function signCdnPath(input: SigningInput & { expires: number }): Promise<string> {
+  const secret = await ownerSecret(input.kv, input.serverSecret, input.ownerId);
+  return hmacSha256Hex(secret, message(input.path, canonicalQuery(input.query), input.expires));
+}
+
+export type SignatureCheck = 'valid' | 'missing' | 'expired' | 'invalid';
+
+export async function verifyCdnSignature(
+  input: SigningInput & { sig: string | undefined; exp: string | undefined; now: number },
+): Promise<SignatureCheck> {
+  if (!input.sig || !input.exp) return 'missing';
+  if (!/^\d{1,12}$/.test(input.exp)) return 'invalid';
+  const expires = Number(input.exp);
+  const expected = await signCdnPath({ ...input, expires });
+  if (!timingSafeEqual(expected, input.sig.toLowerCase())) return 'invalid';
+  return expires * 1000 < input.now ? 'expired' : 'valid';
+}
