@@ -1,6 +1,7 @@
 import { createDb, type Database } from '@pixelflare/database';
 import { loadEnv, type Bindings, type EnvVars } from '../lib/env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
+import { generateVariants } from './variants';
 
 export interface JobContext {
   env: Bindings;
@@ -32,7 +33,7 @@ export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3
 }
 
 const consumers: Record<QueueKind, MessageConsumer> = {
-  variants: async (body, { logger }) => logger.info('variants job received', { body }),
+  variants: (body, ctx) => generateVariants(body, ctx),
   webhooks: async (body, { logger }) => logger.info('webhook job received', { body }),
   backups: async (body, { logger }) =>
     logger.info('backup job received (backups arrive in a later release)', { body }),

@@ -1,0 +1,93 @@
+import { createDb, imageVariants, outboxEvents } from '@pixelflare/database';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeJpeg, storeImage, type StoredImage } from '../../test/fixtures/cdn/images';
+import { call, createUser, type TestUser } from '../../test/helpers';
+import { readImageHeader } from '../engines/image-size';
+import { handleQueue } from './queues';
+
+let owner: TestUser;
+let image: StoredImage;
+
+async function runBatch(body: unknown) {
+  const batch = createMessageBatch('pixelflare-variants', [
+    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body },
+  ]);
+  const ctx = createExecutionContext();
+  await handleQueue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+beforeAll(async () => {
+  owner = await createUser('vera');
+  image = await storeImage(owner.id, {
+    filename: 'hills.jpg',
+    bytes: makeJpeg(1600, 1200),
+    contentType: 'image/jpeg',
+    width: 1600,
+    height: 1200,
+  });
+});
+
+describe('variants queue', () => {
+  it('renders the requested presets in WebP and AVIF (WebP only above 1200 px), then announces them', async () => {
+    const result = await runBatch({
+      type: 'generate',
+      imageId: image.id,
+      ownerId: owner.id,
+      variants: ['w128', 'thumb', 'w1536'],
+    });
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toHaveLength(0);
+
+    const db = createDb(env.DB);
+    const rows = await db.select().from(imageVariants).where(eq(imageVariants.imageId, image.id));
+    const summary = rows
+      .map((row) => `${row.name}.${row.format}:${row.width}x${row.height}:${row.status}`)
+      .sort();
+    expect(summary).toEqual([
+      'thumb.avif:128x128:ready',
+      'thumb.webp:128x128:ready',
+      'w128.avif:128x96:ready',
+      'w128.webp:128x96:ready',
+      'w1536.webp:1536x1152:ready',
+    ]);
+    for (const row of rows) {
+      const object = await env.IMAGES_BUCKET.get(row.storageKey!);
+      const header = readImageHeader(new Uint8Array(await object!.arrayBuffer()));
+      expect(header).toEqual({ format: row.format, width: row.width, height: row.height });
+    }
+    const events = await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    expect(events).toHaveLength(1);
+    expect(events[0]!.type).toBe('image.variants_ready');
+    expect(events[0]!.payload).toMatchObject({ imageId: image.id });
+  });
+
+  it('is idempotent: a redelivered message renders and announces nothing again', async () => {
+    const db = createDb(env.DB);
+    const before = await db.select().from(imageVariants).where(eq(imageVariants.imageId, image.id));
+    await runBatch({ type: 'generate', imageId: image.id, ownerId: owner.id, variants: ['w128', 'thumb'] });
+    const after = await db.select().from(imageVariants).where(eq(imageVariants.imageId, image.id));
+    expect(after.map((row) => row.updatedAt.getTime())).toEqual(before.map((row) => row.updatedAt.getTime()));
+    expect(await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id))).toHaveLength(1);
+  });
+
+  it('lets the CDN serve a pre-rendered preset from storage, without the engine', async () => {
+    const response = await call('/cdn/vera/default/hills.jpg/thumb', { headers: { Accept: 'image/avif' } });
+    expect(response.headers.get('X-Cache')).toBe('stored');
+    expect(readImageHeader(new Uint8Array(await response.arrayBuffer()))).toEqual({
+      format: 'avif',
+      width: 128,
+      height: 128,
+    });
+  });
+
+  it('acknowledges a malformed message or a missing image instead of retrying forever', async () => {
+    expect((await runBatch({ type: 'nonsense' })).explicitAcks).toHaveLength(1);
+    expect(
+      (await runBatch({ type: 'generate', imageId: 'img_gone', ownerId: owner.id })).explicitAcks,
+    ).toHaveLength(1);
+  });
+});
