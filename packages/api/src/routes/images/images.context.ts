@@ -1,0 +1,25 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../../lib/types';
+import { principalOf } from '../../middleware/auth';
+import type { ImageView } from '../../services/images/resource';
+import type { IngestDeps } from '../../services/ingest/ingest';
+
+/** The caller's owner id, slug and CDN origin, for building image resources. */
+export function imageViewOf(c: Context<AppEnv>): ImageView {
+  const principal = principalOf(c);
+  return {
+    ownerId: principal.userId,
+    ownerSlug: principal.ownerSlug,
+    cdn: { origin: c.get('config').PUBLIC_API_URL },
+  };
+}
+
+export function ingestDepsOf(c: Context<AppEnv>): IngestDeps {
+  return { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, variantsQueue: c.env.VARIANTS_QUEUE };
+}
+
+/** Refuses a body larger than `maxBytes` from its declared length, before reading it. */
+export function declaredLength(c: Context<AppEnv>): number | null {
+  const header = c.req.header('Content-Length');
+  return header && /^\d+$/.test(header) ? Number(header) : null;
+}

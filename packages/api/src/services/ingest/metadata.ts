@@ -1,0 +1,205 @@
+import type { ImageContentType } from '@pixelflare/config';
+import type { ExifSummary } from '@pixelflare/database';
+import exifr from 'exifr';
+
+/** Result of removing private metadata from an original: the bytes to store and what was kept or removed. */
+export interface StrippedImage {
+  bytes: Uint8Array;
+  summary: ExifSummary | null;
+}
+
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+};
+const ascii = (bytes: Uint8Array, start: number, length: number) =>
+  String.fromCharCode(...bytes.subarray(start, start + length));
+const startsWith = (bytes: Uint8Array, start: number, text: string) =>
+  ascii(bytes, start, text.length) === text;
+
+interface ExifTags {
+  Orientation?: number;
+  Make?: string;
+  Model?: string;
+  DateTimeOriginal?: Date | string;
+  [tag: string]: unknown;
+}
+
+/** Reads EXIF with exifr (TIFF, Exif and GPS IFDs); `null` when there is none or it cannot be parsed. */
+async function readExif(bytes: Uint8Array): Promise<ExifTags | null> {
+  try {
+    const tags = (await exifr.parse(bytes, {
+      tiff: true,
+      exif: true,
+      gps: true,
+      ifd1: false,
+      interop: false,
+      xmp: false,
+      icc: false,
+      iptc: false,
+      jfif: false,
+      ihdr: false,
+      translateKeys: true,
+      translateValues: false,
+      reviveValues: true,
+      mergeOutput: true,
+    })) as ExifTags | undefined;
+    return tags ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A minimal big-endian EXIF APP1 segment carrying only the Orientation tag. */
+function orientationSegment(orientation: number): Uint8Array {
+  const payload = new Uint8Array(6 + 8 + 2 + 12 + 4);
+  payload.set([0x45, 0x78, 0x69, 0x66, 0, 0], 0); // "Exif\0\0"
+  const view = new DataView(payload.buffer);
+  payload.set([0x4d, 0x4d], 6); // "MM"
+  view.setUint16(8, 42);
+  view.setUint32(10, 8); // IFD0 right after the header
+  view.setUint16(14, 1); // one entry
+  view.setUint16(16, 0x0112); // Orientation
+  view.setUint16(18, 3); // SHORT
+  view.setUint32(20, 1);
+  view.setUint16(24, orientation);
+  view.setUint32(26, 0); // no next IFD
+  const segment = new Uint8Array(4 + payload.length);
+  segment.set([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff], 0);
+  segment.set(payload, 4);
+  return segment;
+}
+
+function summarise(tags: ExifTags | null, removedSegments: string[], keptIcc: boolean): ExifSummary | null {
+  const strippedTags = tags
+    ? Object.keys(tags).filter((tag) => tag !== 'Orientation' && !/^(latitude|longitude)$/.test(tag))
+    : [];
+  const kept = [...(tags?.Orientation ? ['Orientation'] : []), ...(keptIcc ? ['ICC profile'] : [])];
+  const stripped = [...strippedTags, ...removedSegments];
+  if (kept.length === 0 && stripped.length === 0) return null;
+  const summary: ExifSummary = { kept, stripped };
+  const camera = [tags?.Make, tags?.Model]
+    .filter((part) => typeof part === 'string')
+    .join(' ')
+    .trim();
+  if (camera) summary.camera = camera;
+  const taken = tags?.DateTimeOriginal;
+  if (taken instanceof Date && !Number.isNaN(taken.getTime())) summary.takenAt = taken.toISOString();
+  return summary;
+}
+
+/**
+ * JPEG: rebuilds the header segments. EXIF (APP1) is replaced by one holding only the orientation, so GPS,
+ * serial numbers, owner/artist names and every other tag are gone; XMP (APP1), IPTC/Photoshop (APP13) and
+ * comments are dropped; JFIF, the ICC profile (APP2) and Adobe (APP14, needed to decode CMYK) are kept.
+ * Expects a JPEG already validated by `inspectImage`.
+ */
+async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
+  const tags = await readExif(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Uint8Array[] = [bytes.subarray(0, 2)];
+  const removed = new Set<string>();
+  let keptIcc = false;
+  let offset = 2;
+  let wroteOrientation = false;
+  const orientation = typeof tags?.Orientation === 'number' ? tags.Orientation : 1;
+  while (offset + 4 <= bytes.length) {
+    const marker = bytes[offset + 1]!;
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
+    if (marker === 0xda) break;
+    const end = offset + 2 + view.getUint16(offset + 2);
+    const segment = bytes.subarray(offset, end);
+    const body = offset + 4;
+    if (marker === 0xe1 && startsWith(bytes, body, 'Exif')) {
+      if (!wroteOrientation && orientation !== 1) parts.push(orientationSegment(orientation));
+      wroteOrientation = true;
+    } else if (marker === 0xe1) {
+      removed.add(startsWith(bytes, body, 'http://ns.adobe.com/xap') ? 'XMP' : 'APP1');
+    } else if (marker === 0xed) {
+      removed.add('IPTC');
+    } else if (marker === 0xfe) {
+      removed.add('Comment');
+    } else if (marker >= 0xe3 && marker <= 0xef && marker !== 0xee) {
+      removed.add(`APP${marker - 0xe0}`); // maker-specific blocks (e.g. MPF, FLIR, Ducky)
+    } else {
+      if (marker === 0xe2 && startsWith(bytes, body, 'ICC_PROFILE')) keptIcc = true;
+      parts.push(segment);
+    }
+    offset = end;
+  }
+  parts.push(bytes.subarray(offset));
+  return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc) };
+}
+
+/** PNG: drops eXIf and the text chunks (tEXt/zTXt/iTXt, where XMP and author names live); keeps iCCP. */
+async function stripPng(bytes: Uint8Array): Promise<StrippedImage> {
+  const tags = await readExif(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
+  const removed = new Set<string>();
+  let keptIcc = false;
+  let offset = 8;
+  while (offset + 12 <= bytes.length) {
+    const length = view.getUint32(offset);
+    const type = ascii(bytes, offset + 4, 4);
+    const end = offset + 12 + length;
+    if (type === 'eXIf' || type === 'tEXt' || type === 'zTXt' || type === 'iTXt') removed.add(type);
+    else {
+      if (type === 'iCCP') keptIcc = true;
+      parts.push(bytes.subarray(offset, end));
+    }
+    offset = end;
+    if (type === 'IEND') break;
+  }
+  if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc) };
+  return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc) };
+}
+
+/** WebP (extended): drops the EXIF and XMP chunks, clears their VP8X flags and fixes the RIFF size. */
+async function stripWebp(bytes: Uint8Array): Promise<StrippedImage> {
+  if (ascii(bytes, 12, 4) !== 'VP8X') return { bytes, summary: null };
+  const tags = await readExif(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Uint8Array[] = [];
+  const removed = new Set<string>();
+  let keptIcc = false;
+  let offset = 12;
+  while (offset + 8 <= bytes.length) {
+    const type = ascii(bytes, offset, 4);
+    const length = view.getUint32(offset + 4, true);
+    const end = Math.min(bytes.length, offset + 8 + length + (length % 2));
+    if (type === 'EXIF' || type === 'XMP ') removed.add(type.trim());
+    else {
+      if (type === 'ICCP') keptIcc = true;
+      parts.push(bytes.subarray(offset, end));
+    }
+    offset = end;
+  }
+  if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc) };
+  const body = concat(parts);
+  body[8] = body[8]! & ~(0x08 | 0x04); // VP8X flags: clear EXIF (bit 3) and XMP (bit 2)
+  const header = new Uint8Array(12);
+  header.set(bytes.subarray(0, 12));
+  new DataView(header.buffer).setUint32(4, body.length + 4, true);
+  return { bytes: concat([header, body]), summary: summarise(tags, [...removed], keptIcc) };
+}
+
+/** Removes location and identifying metadata from an original, keeping orientation and colour profile. */
+export async function stripPrivateMetadata(
+  bytes: Uint8Array,
+  contentType: ImageContentType,
+): Promise<StrippedImage> {
+  if (contentType === 'image/jpeg') return stripJpeg(bytes);
+  if (contentType === 'image/png') return stripPng(bytes);
+  if (contentType === 'image/webp') return stripWebp(bytes);
+  // GIF and SVG carry no EXIF; AVIF's Exif item is left as is (rare from cameras; documented).
+  return { bytes, summary: null };
+}

@@ -1,0 +1,135 @@
+import { ALLOWED_IMAGE_TYPES, UPLOAD_LIMITS } from '@pixelflare/config';
+import { z } from 'zod';
+import { CursorPaginationQuery, IsoDateTime, QueryBoolean } from './common';
+
+/** Album slugs: the album segment of public URLs. */
+export const AlbumSlug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
+  .meta({ example: 'holidays' });
+
+export const TagName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(UPLOAD_LIMITS.maxTagLength)
+  .regex(/^[^,#/\\]+$/, 'no commas, #, or slashes');
+
+export const ImageTextFields = z.object({
+  title: z.string().max(UPLOAD_LIMITS.maxTitleLength).nullable().optional(),
+  alt: z.string().max(UPLOAD_LIMITS.maxAltLength).nullable().optional(),
+  description: z.string().max(UPLOAD_LIMITS.maxDescriptionLength).nullable().optional(),
+});
+
+/** Tags as sent in JSON (array) or form fields (comma-separated). */
+const TagList = z
+  .union([z.array(TagName), z.string().transform((value) => value.split(',').filter((t) => t.trim()))])
+  .pipe(z.array(TagName).max(UPLOAD_LIMITS.maxTags))
+  .transform((tags) => [...new Set(tags)])
+  .meta({ description: `Up to ${UPLOAD_LIMITS.maxTags} tags (array, or comma-separated in forms)` });
+
+const FormBoolean = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on'])])
+  .transform((value) => value === true || value === 'true' || value === '1' || value === 'on');
+
+/** Metadata accepted by every upload path. */
+export const UploadMetadataSchema = ImageTextFields.extend({
+  filename: z.string().max(UPLOAD_LIMITS.maxFilenameLength).optional(),
+  album: AlbumSlug.optional().meta({ description: 'Album slug; the album must exist. Default: no album' }),
+  tags: TagList.optional(),
+  is_private: FormBoolean.optional(),
+}).meta({ id: 'UploadMetadata' });
+export type UploadMetadata = z.infer<typeof UploadMetadataSchema>;
+
+export const ExifSummarySchema = z
+  .object({
+    kept: z.array(z.string()),
+    stripped: z.array(z.string()),
+    camera: z.string().optional(),
+    takenAt: z.string().optional(),
+  })
+  .meta({ id: 'ExifSummary', description: 'What ingest kept and removed from the original metadata' });
+
+export const ImageSchema = z
+  .object({
+    id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
+    short_id: z.string().meta({ example: 'k7d2qx' }),
+    filename: z.string(),
+    album: z.string().nullable().meta({ description: 'Album slug, or null when in no album' }),
+    content_type: z.enum(ALLOWED_IMAGE_TYPES),
+    bytes: z.number().int(),
+    width: z.number().int(),
+    height: z.number().int(),
+    is_animated: z.boolean(),
+    is_private: z.boolean(),
+    title: z.string().nullable(),
+    alt: z.string().nullable(),
+    description: z.string().nullable(),
+    tags: z.array(z.string()),
+    favourite: z.boolean(),
+    status: z.enum(['pending', 'ready', 'failed']),
+    content_hash: z.string().nullable(),
+    exif: ExifSummarySchema.nullable(),
+    urls: z.object({
+      cdn: z.string().meta({ description: 'Public path URL /cdn/{owner}/{album}/{filename}' }),
+      short: z.string().meta({ description: 'Short URL /cdn/i/{short_id}' }),
+    }),
+    created_at: IsoDateTime,
+    updated_at: IsoDateTime,
+    deleted_at: IsoDateTime.nullable(),
+  })
+  .meta({ id: 'Image' });
+export type ImageResource = z.infer<typeof ImageSchema>;
+
+export const UploadedImageSchema = ImageSchema.extend({
+  duplicate: z.boolean().meta({
+    description: 'True when the same bytes were already uploaded by you: the existing image is returned',
+  }),
+}).meta({ id: 'UploadedImage' });
+
+export const UploadQuerySchema = z.object({
+  allow_duplicate: QueryBoolean.optional().meta({ description: 'Store a second copy of identical bytes' }),
+});
+
+export const ImageSort = z.enum(['newest', 'oldest', 'name', 'size']);
+
+export const ImageListQuerySchema = CursorPaginationQuery.extend({
+  album: AlbumSlug.optional(),
+  tag: TagName.optional(),
+  favourite: QueryBoolean.optional(),
+  q: z.string().trim().min(1).max(200).optional().meta({ description: 'Full-text search' }),
+  content_type: z.enum(ALLOWED_IMAGE_TYPES).optional(),
+  from: IsoDateTime.optional().meta({ description: 'Created at or after' }),
+  to: IsoDateTime.optional().meta({ description: 'Created before' }),
+  sort: ImageSort.default('newest'),
+});
+export type ImageListQuery = z.infer<typeof ImageListQuerySchema>;
+
+export const ImageUpdateSchema = ImageTextFields.extend({
+  filename: z.string().min(1).max(UPLOAD_LIMITS.maxFilenameLength).optional(),
+  album: AlbumSlug.nullable().optional().meta({ description: 'Move to this album (null: no album)' }),
+  tags: z.array(TagName).max(UPLOAD_LIMITS.maxTags).optional(),
+  is_private: z.boolean().optional(),
+}).meta({ id: 'ImageUpdate' });
+export type ImageUpdate = z.infer<typeof ImageUpdateSchema>;
+
+export const ImageIdParam = z.object({
+  id: z.string().min(1).max(64).meta({ description: 'Image id or short id' }),
+});
+
+export const DeleteImageQuerySchema = z.object({
+  permanent: QueryBoolean.optional().meta({
+    description: 'Delete the original, its variants and the row now instead of moving to trash',
+  }),
+});
+
+export const TwoStepUploadSchema = z
+  .object({
+    id: z.string(),
+    upload_url: z.string().meta({ description: 'PUT the bytes here once, within 15 minutes' }),
+    expires_at: IsoDateTime,
+  })
+  .meta({ id: 'TwoStepUpload' });
