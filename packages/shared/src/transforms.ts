@@ -6,6 +6,7 @@ import {
   TRANSFORM_RANGES,
   TRANSFORM_ROTATIONS,
   VARIANT_QUALITY,
+  SIGNED_URL_TTL,
 } from '@pixelflare/config';
 import { z } from 'zod';
 import type { FieldIssue } from './errors';
@@ -245,3 +246,34 @@ export function canonicalTransform(transform: ResolvedTransform): string {
     .map(([name, value]) => `${name}=${encodeURIComponent(String(value))}`)
     .join('&');
 }
+
+export const SignedUrlRequestSchema = z
+  .object({
+    ttl: z
+      .number()
+      .int()
+      .min(SIGNED_URL_TTL.min)
+      .max(SIGNED_URL_TTL.max)
+      .default(SIGNED_URL_TTL.default)
+      .meta({ description: `Seconds the URL stays valid (${SIGNED_URL_TTL.min}–${SIGNED_URL_TTL.max})` }),
+    variant: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({ description: 'A preset name, e.g. w1024', example: 'w1024' }),
+    transform: z
+      .string()
+      .max(1000)
+      .optional()
+      .meta({ description: 'Transform query string, e.g. w=500&fit=cover', example: 'w=500&fit=cover' }),
+  })
+  .meta({ id: 'SignedUrlRequest' });
+export type SignedUrlRequest = z.infer<typeof SignedUrlRequestSchema>;
+
+export const SignedUrlSchema = z
+  .object({
+    url: z.url().meta({ description: 'The CDN URL with `exp` and `sig`' }),
+    expires_at: z.iso.datetime(),
+  })
+  .meta({ id: 'SignedUrl' });
+export type SignedUrl = z.infer<typeof SignedUrlSchema>;

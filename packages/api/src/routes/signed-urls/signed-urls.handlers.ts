@@ -1,0 +1,30 @@
+import { VARIANT_NAMES } from '@pixelflare/config';
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../../lib/types';
+import { principalOf } from '../../middleware/auth';
+import { mintSignedUrl } from '../../services/variants/signed-url';
+import type { createSignedUrl } from './signed-urls.routes';
+
+export const createSignedUrlHandler: RouteHandler<typeof createSignedUrl, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const { id } = c.req.valid('param');
+  const body = c.req.valid('json');
+  const config = c.get('config');
+  c.set('audit', { action: 'image.signed_url', resourceType: 'image', resourceId: id });
+  const minted = await mintSignedUrl({
+    db: c.get('db'),
+    kv: c.env.KV,
+    serverSecret: config.API_HASH_SECRET,
+    ownerId: principal.userId,
+    imageId: id,
+    ttlSeconds: body.ttl,
+    variant: body.variant,
+    transform: body.transform,
+    enabledVariants: config.ALLOWED_VARIANTS ?? VARIANT_NAMES,
+    base: config.CDN_HOSTNAME
+      ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
+      : { origin: config.PUBLIC_API_URL, dedicatedHost: false },
+    now: Date.now(),
+  });
+  return c.json({ url: minted.url, expires_at: minted.expiresAt.toISOString() }, 201);
+};
