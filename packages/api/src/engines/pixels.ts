@@ -7,7 +7,6 @@ import {
   flipv,
   gaussian_blur,
   resize,
-  rotate,
   watermark,
 } from '@cf-wasm/photon/workerd';
 import type { ResolvedTransform } from '@pixelflare/shared';
@@ -27,19 +26,59 @@ function replace(old: PhotonImage, next: PhotonImage): PhotonImage {
   return next;
 }
 
-/** EXIF orientations 2–8 turned upright (photon's `rotate` turns clockwise). */
-export function orient(image: PhotonImage, orientation: number): PhotonImage {
-  let out = image;
-  if (orientation === 3) out = replace(out, rotate(out, 180));
-  if (orientation === 5 || orientation === 6) out = replace(out, rotate(out, 90));
-  if (orientation === 7 || orientation === 8) out = replace(out, rotate(out, 270));
-  if (orientation === 2 || orientation === 5 || orientation === 7) fliph(out);
-  if (orientation === 4) flipv(out);
-  return out;
+/**
+ * Where each output pixel comes from for EXIF orientations 2–8 (`rotate` 90/180/270 clockwise are 6, 3, 8).
+ * Done on whole pixels in JS rather than with Photon's `rotate`, which works for any angle by resampling.
+ */
+function sourceOf(orientation: number, x: number, y: number, outW: number, outH: number): [number, number] {
+  switch (orientation) {
+    case 2:
+      return [outW - 1 - x, y];
+    case 3:
+      return [outW - 1 - x, outH - 1 - y];
+    case 4:
+      return [x, outH - 1 - y];
+    case 5:
+      return [y, x];
+    case 6:
+      return [y, outW - 1 - x];
+    case 7:
+      return [outH - 1 - y, outW - 1 - x];
+    case 8:
+      return [outH - 1 - y, x];
+    default:
+      return [x, y];
+  }
 }
 
+function remap(image: PhotonImage, orientation: number): PhotonImage {
+  if (orientation < 2 || orientation > 8) return image;
+  const inW = image.get_width();
+  const inH = image.get_height();
+  const swap = orientation >= 5;
+  const outW = swap ? inH : inW;
+  const outH = swap ? inW : inH;
+  const input = new Uint32Array(image.get_raw_pixels().buffer);
+  const output = new Uint32Array(outW * outH);
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++) {
+      const [sx, sy] = sourceOf(orientation, x, y, outW, outH);
+      output[y * outW + x] = input[sy * inW + sx]!;
+    }
+  }
+  return replace(image, new PhotonImage(new Uint8Array(output.buffer), outW, outH));
+}
+
+/** EXIF orientation (1–8) turned upright. */
+export function orient(image: PhotonImage, orientation: number): PhotonImage {
+  return remap(image, orientation);
+}
+
+const ROTATION_ORIENTATION: Record<number, number> = { 90: 6, 180: 3, 270: 8 };
+
+/** `rotate` of 90, 180 or 270 degrees clockwise. */
 export function rotateBy(image: PhotonImage, degrees: number | undefined): PhotonImage {
-  return degrees ? replace(image, rotate(image, degrees)) : image;
+  return degrees ? remap(image, ROTATION_ORIENTATION[degrees] ?? 1) : image;
 }
 
 function parseColour(colour: string | undefined): [number, number, number, number] {
