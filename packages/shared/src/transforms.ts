@@ -277,3 +277,38 @@ export const SignedUrlSchema = z
   })
   .meta({ id: 'SignedUrl' });
 export type SignedUrl = z.infer<typeof SignedUrlSchema>;
+
+export const NAMED_TRANSFORM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+const TransformParamsRecord = z
+  .record(z.string(), z.string().max(100))
+  .meta({
+    description: 'Locked transform parameters, as in a CDN query string',
+    example: { w: '600', fit: 'cover' },
+  });
+
+export const NamedTransformSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    params: TransformParamsRecord,
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: 'NamedTransform' });
+export type NamedTransform = z.infer<typeof NamedTransformSchema>;
+
+export const NamedTransformCreateSchema = z
+  .object({
+    name: z.string().regex(NAMED_TRANSFORM_NAME, 'a-z, 0-9, _ and -, up to 64 characters'),
+    params: TransformParamsRecord,
+  })
+  .meta({ id: 'NamedTransformCreate' });
+
+export const NamedTransformUpdateSchema = z
+  .object({ params: TransformParamsRecord })
+  .meta({ id: 'NamedTransformUpdate' });
+
+export const NamedTransformListSchema = z
+  .object({ data: z.array(NamedTransformSchema) })
+  .meta({ id: 'NamedTransformList' });
