@@ -15,12 +15,14 @@ import { mountApiDocs } from './routes/docs/docs.index';
 import { signedUrlsRouter } from './routes/signed-urls/signed-urls.index';
 import { transformsRouter } from './routes/transforms/transforms.index';
 import { statusRouter } from './routes/status/status.index';
+import { uploadsRouter } from './routes/uploads/uploads.index';
+import { imagesRouter } from './routes/images/images.index';
 import { uploadRouter } from './routes/upload/upload.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
   const api = createRouter();
-  const routers = [statusRouter, uploadRouter, signedUrlsRouter, transformsRouter] as const;
+  const routers = [statusRouter, uploadRouter, signedUrlsRouter, transformsRouter, imagesRouter, uploadsRouter] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
   return api;

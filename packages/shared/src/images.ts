@@ -133,3 +133,13 @@ export const TwoStepUploadSchema = z
     expires_at: IsoDateTime,
   })
   .meta({ id: 'TwoStepUpload' });
+
+const UsageLine = z.object({ used: z.number().int(), limit: z.number().int() });
+export const UsageSchema = z
+  .object({
+    plan: z.string(),
+    enforced: z.boolean().meta({ description: 'Whether limits are enforced (USAGE_LIMITS_ENABLED)' }),
+    images: UsageLine,
+    bytes: UsageLine,
+  })
+  .meta({ id: 'Usage' });

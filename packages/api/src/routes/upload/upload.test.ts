@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { fixture, type FixtureName } from '../../../test/fixtures/fixtures.generated';
+import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 
 interface UploadedImage {
   id: string;
@@ -19,21 +20,6 @@ interface UploadedImage {
   duplicate: boolean;
   exif: { kept: string[]; stripped: string[] } | null;
   urls: { cdn: string; short: string };
-}
-
-export function uploadForm(
-  bytes: Uint8Array,
-  filename: string,
-  fields: Record<string, string> = {},
-): FormData {
-  const form = new FormData();
-  form.set('file', new File([bytes], filename, { type: 'application/octet-stream' }));
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  return form;
-}
-
-export function upload(user: TestUser, form: FormData, query = ''): Promise<Response> {
-  return call(`/v1/upload${query}`, authed(user.key, { method: 'POST', body: form }));
 }
 
 async function storedObjectCount(prefix: string): Promise<number> {

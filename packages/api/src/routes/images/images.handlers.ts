@@ -1,0 +1,147 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { users } from '@pixelflare/database';
+import { eq } from 'drizzle-orm';
+import { notFound } from '../../lib/errors';
+import type { AppEnv } from '../../lib/types';
+import { principalOf } from '../../middleware/auth';
+import {
+  listImages,
+  purgeImage,
+  restoreImage,
+  setFavourite,
+  trashImage,
+  updateImage,
+} from '../../services/images/manage';
+import { findImage, toImageResources, toOneImageResource } from '../../services/images/resource';
+import { usageOf } from '../../services/quotas/quotas';
+import { createPendingUpload } from '../../services/uploads/two-step';
+import { imageViewOf } from './images.context';
+import type {
+  createTwoStepUpload,
+  deleteImageRoute,
+  downloadImageRoute,
+  favouriteImageRoute,
+  getImageRoute,
+  getUsageRoute,
+  listImagesRoute,
+  listTrashRoute,
+  restoreImageRoute,
+  unfavouriteImageRoute,
+  updateImageRoute,
+} from './images.routes';
+
+export const createTwoStepUploadHandler: RouteHandler<typeof createTwoStepUpload, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const pending = await createPendingUpload(c.get('db'), principal.userId, c.req.valid('json'));
+  c.set('audit', { action: 'image.upload_start', resourceType: 'image', resourceId: pending.id });
+  const url = new URL(`/v1/uploads/${pending.id}`, c.get('config').PUBLIC_API_URL);
+  url.searchParams.set('token', pending.token);
+  return c.json(
+    { id: pending.id, upload_url: url.toString(), expires_at: pending.expiresAt.toISOString() },
+    201,
+  );
+};
+
+export const listImagesHandler: RouteHandler<typeof listImagesRoute, AppEnv> = async (c) => {
+  const view = imageViewOf(c);
+  const page = await listImages(c.get('db'), view.ownerId, c.req.valid('query'));
+  return c.json(
+    { data: await toImageResources(c.get('db'), page.rows, view), next_cursor: page.nextCursor },
+    200,
+  );
+};
+
+export const listTrashHandler: RouteHandler<typeof listTrashRoute, AppEnv> = async (c) => {
+  const view = imageViewOf(c);
+  const page = await listImages(c.get('db'), view.ownerId, c.req.valid('query'), { trash: true });
+  return c.json(
+    { data: await toImageResources(c.get('db'), page.rows, view), next_cursor: page.nextCursor },
+    200,
+  );
+};
+
+export const getImageHandler: RouteHandler<typeof getImageRoute, AppEnv> = async (c) => {
+  const view = imageViewOf(c);
+  const image = await findImage(c.get('db'), view.ownerId, c.req.valid('param').id);
+  return c.json(await toOneImageResource(c.get('db'), image, view), 200);
+};
+
+export const downloadImageHandler: RouteHandler<typeof downloadImageRoute, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const image = await findImage(c.get('db'), principal.userId, c.req.valid('param').id);
+  const object = await c.env.IMAGES_BUCKET.get(image.storageKey);
+  if (!object) throw notFound('Original');
+  const encoded = encodeURIComponent(image.filename);
+  return new Response(object.body, {
+    headers: {
+      'Content-Type': image.contentType,
+      'Content-Length': String(object.size),
+      'Content-Disposition': `attachment; filename="${image.filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encoded}`,
+      'X-Content-Type-Options': 'nosniff',
+    },
+  }) as never;
+};
+
+export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> = async (c) => {
+  const view = imageViewOf(c);
+  const db = c.get('db');
+  const image = await findImage(db, view.ownerId, c.req.valid('param').id);
+  const changes = c.req.valid('json');
+  await updateImage(db, image, changes);
+  c.set('audit', {
+    action: 'image.update',
+    resourceType: 'image',
+    resourceId: image.id,
+    metadata: { fields: Object.keys(changes) },
+  });
+  return c.json(await toOneImageResource(db, await findImage(db, view.ownerId, image.id), view), 200);
+};
+
+export const deleteImageHandler: RouteHandler<typeof deleteImageRoute, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const db = c.get('db');
+  const permanent = c.req.valid('query').permanent ?? false;
+  const image = await findImage(db, principal.userId, c.req.valid('param').id, {
+    trashed: permanent ? 'include' : 'exclude',
+  });
+  if (permanent) await purgeImage(db, c.env.IMAGES_BUCKET, image);
+  else await trashImage(db, image);
+  c.set('audit', {
+    action: permanent ? 'image.purge' : 'image.delete',
+    resourceType: 'image',
+    resourceId: image.id,
+  });
+  return c.body(null, 204);
+};
+
+export const restoreImageHandler: RouteHandler<typeof restoreImageRoute, AppEnv> = async (c) => {
+  const view = imageViewOf(c);
+  const db = c.get('db');
+  const image = await findImage(db, view.ownerId, c.req.valid('param').id, { trashed: 'only' });
+  await restoreImage(db, image);
+  c.set('audit', { action: 'image.restore', resourceType: 'image', resourceId: image.id });
+  return c.json(await toOneImageResource(db, await findImage(db, view.ownerId, image.id), view), 200);
+};
+
+export const favouriteImageHandler: RouteHandler<typeof favouriteImageRoute, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const image = await findImage(c.get('db'), principal.userId, c.req.valid('param').id);
+  await setFavourite(c.get('db'), image, true);
+  c.set('audit', { action: 'image.favourite', resourceType: 'image', resourceId: image.id });
+  return c.body(null, 204);
+};
+
+export const unfavouriteImageHandler: RouteHandler<typeof unfavouriteImageRoute, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const image = await findImage(c.get('db'), principal.userId, c.req.valid('param').id);
+  await setFavourite(c.get('db'), image, false);
+  c.set('audit', { action: 'image.unfavourite', resourceType: 'image', resourceId: image.id });
+  return c.body(null, 204);
+};
+
+export const getUsageHandler: RouteHandler<typeof getUsageRoute, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const [user] = await c.get('db').select().from(users).where(eq(users.id, principal.userId)).limit(1);
+  if (!user) throw notFound('User');
+  return c.json({ plan: user.plan, enforced: c.get('config').USAGE_LIMITS_ENABLED, ...usageOf(user) }, 200);
+};

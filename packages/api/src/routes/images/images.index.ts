@@ -1,0 +1,16 @@
+import { createRouter } from '../../lib/create-router';
+import * as handlers from './images.handlers';
+import * as routes from './images.routes';
+
+export const imagesRouter = createRouter()
+  .openapi(routes.createTwoStepUpload, handlers.createTwoStepUploadHandler)
+  .openapi(routes.listImagesRoute, handlers.listImagesHandler)
+  .openapi(routes.listTrashRoute, handlers.listTrashHandler)
+  .openapi(routes.getImageRoute, handlers.getImageHandler)
+  .openapi(routes.downloadImageRoute, handlers.downloadImageHandler)
+  .openapi(routes.updateImageRoute, handlers.updateImageHandler)
+  .openapi(routes.deleteImageRoute, handlers.deleteImageHandler)
+  .openapi(routes.restoreImageRoute, handlers.restoreImageHandler)
+  .openapi(routes.favouriteImageRoute, handlers.favouriteImageHandler)
+  .openapi(routes.unfavouriteImageRoute, handlers.unfavouriteImageHandler)
+  .openapi(routes.getUsageRoute, handlers.getUsageHandler);

@@ -1,0 +1,174 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  DeleteImageQuerySchema,
+  ErrorBodySchema,
+  ImageIdParam,
+  ImageListQuerySchema,
+  ImageSchema,
+  ImageUpdateSchema,
+  TwoStepUploadSchema,
+  UploadMetadataSchema,
+  UsageSchema,
+  paginated,
+} from '@pixelflare/shared';
+import { requireScope } from '../../middleware/auth';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBodySchema } },
+});
+const common = {
+  400: error('Invalid input'),
+  401: error('Not authenticated'),
+  403: error('Missing scope'),
+} as const;
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
+const security = [{ bearerAuth: [] }];
+
+export const createTwoStepUpload = createRoute({
+  method: 'post',
+  path: '/images',
+  tags: ['Images'],
+  summary: 'Start a two-step upload',
+  description:
+    'Stores the metadata and answers with a single-use `upload_url` (15 minutes). `PUT` the bytes there; the image is then validated and stored like any upload.',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: UploadMetadataSchema } } } },
+  responses: {
+    201: json(TwoStepUploadSchema, 'Upload URL issued'),
+    ...common,
+    404: error('Unknown album'),
+  },
+});
+
+export const listImagesRoute = createRoute({
+  method: 'get',
+  path: '/images',
+  tags: ['Images'],
+  summary: 'List images',
+  description:
+    'Newest first by default. Cursor pagination stays stable while images are added: pass `next_cursor` back as `cursor`.',
+  security,
+  middleware: [requireScope('images:read')] as const,
+  request: { query: ImageListQuerySchema },
+  responses: { 200: json(ImagePageSchema, 'A page of images'), ...common },
+});
+
+export const listTrashRoute = createRoute({
+  method: 'get',
+  path: '/trash',
+  tags: ['Images'],
+  summary: 'List deleted images (restorable for 30 days)',
+  security,
+  middleware: [requireScope('images:read')] as const,
+  request: { query: ImageListQuerySchema },
+  responses: { 200: json(ImagePageSchema, 'A page of deleted images'), ...common },
+});
+
+export const getImageRoute = createRoute({
+  method: 'get',
+  path: '/images/{id}',
+  tags: ['Images'],
+  summary: 'Get an image by id or short id',
+  security,
+  middleware: [requireScope('images:read')] as const,
+  request: { params: ImageIdParam },
+  responses: { 200: json(ImageSchema, 'The image'), ...common, 404: error('No such image') },
+});
+
+export const downloadImageRoute = createRoute({
+  method: 'get',
+  path: '/images/{id}/download',
+  tags: ['Images'],
+  summary: 'Download the stored original',
+  security,
+  middleware: [requireScope('images:read')] as const,
+  request: { params: ImageIdParam },
+  responses: {
+    200: {
+      description: 'The original bytes, with Content-Disposition: attachment',
+      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...common,
+    404: error('No such image'),
+  },
+});
+
+export const updateImageRoute = createRoute({
+  method: 'patch',
+  path: '/images/{id}',
+  tags: ['Images'],
+  summary: 'Rename, move, retag or edit an image',
+  description: 'Moving changes the path URL; the short URL keeps working.',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  request: {
+    params: ImageIdParam,
+    body: { required: true, content: { 'application/json': { schema: ImageUpdateSchema } } },
+  },
+  responses: {
+    200: json(ImageSchema, 'The updated image'),
+    ...common,
+    404: error('No such image or album'),
+    409: error('The name is taken in that album'),
+  },
+});
+
+export const deleteImageRoute = createRoute({
+  method: 'delete',
+  path: '/images/{id}',
+  tags: ['Images'],
+  summary: 'Delete an image (to trash, or permanently)',
+  security,
+  middleware: [requireScope('images:delete')] as const,
+  request: { params: ImageIdParam, query: DeleteImageQuerySchema },
+  responses: { 204: { description: 'Deleted' }, ...common, 404: error('No such image') },
+});
+
+export const restoreImageRoute = createRoute({
+  method: 'post',
+  path: '/images/{id}/restore',
+  tags: ['Images'],
+  summary: 'Restore an image from the trash',
+  security,
+  middleware: [requireScope('images:delete')] as const,
+  request: { params: ImageIdParam },
+  responses: { 200: json(ImageSchema, 'Restored'), ...common, 404: error('Not in the trash') },
+});
+
+export const favouriteImageRoute = createRoute({
+  method: 'put',
+  path: '/images/{id}/favourite',
+  tags: ['Images'],
+  summary: 'Mark an image as a favourite',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  request: { params: ImageIdParam },
+  responses: { 204: { description: 'Marked' }, ...common, 404: error('No such image') },
+});
+
+export const unfavouriteImageRoute = createRoute({
+  method: 'delete',
+  path: '/images/{id}/favourite',
+  tags: ['Images'],
+  summary: 'Remove an image from favourites',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  request: { params: ImageIdParam },
+  responses: { 204: { description: 'Unmarked' }, ...common, 404: error('No such image') },
+});
+
+export const getUsageRoute = createRoute({
+  method: 'get',
+  path: '/usage',
+  tags: ['Images'],
+  summary: 'Image count and storage used, with the plan limits',
+  security,
+  middleware: [requireScope('images:read')] as const,
+  responses: { 200: json(UsageSchema, 'Usage'), ...common },
+});

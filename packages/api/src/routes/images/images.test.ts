@@ -1,0 +1,273 @@
+import { createDb, images, outboxEvents, uploadTokens, users } from '@pixelflare/database';
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
+import { fixture } from '../../../test/fixtures/fixtures.generated';
+import { purgeExpiredTrash } from '../../services/images/manage';
+import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
+
+interface ImageBody {
+  id: string;
+  short_id: string;
+  filename: string;
+  tags: string[];
+  favourite: boolean;
+  title: string | null;
+  deleted_at: string | null;
+  duplicate?: boolean;
+}
+interface Page {
+  data: ImageBody[];
+  next_cursor: string | null;
+}
+
+const db = () => createDb(env.DB);
+const json = (body: unknown, init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** A distinct valid PNG per call (the pixel values differ), so dedup does not merge them. */
+function distinctPng(seed: number): Uint8Array {
+  const bytes = fixture('tiny.png').slice();
+  // Overwrite a tEXt-free copy: append a private ancillary chunk before IEND with the seed.
+  const iend = bytes.length - 12;
+  const chunk = new Uint8Array(12 + 4);
+  new DataView(chunk.buffer).setUint32(0, 4);
+  chunk.set([0x70, 0x72, 0x56, 0x74], 4); // "prVt" (private, ancillary: decoders skip it)
+  new DataView(chunk.buffer).setUint32(8, seed);
+  const out = new Uint8Array(bytes.length + chunk.length);
+  out.set(bytes.subarray(0, iend));
+  out.set(chunk, iend);
+  out.set(bytes.subarray(iend), iend + chunk.length);
+  return out;
+}
+
+/** Uploads a distinct PNG; its created_at is set to `seed` seconds after a fixed base so order is certain. */
+async function uploadPng(
+  user: TestUser,
+  seed: number,
+  fields: Record<string, string> = {},
+): Promise<ImageBody> {
+  const response = await upload(user, uploadForm(distinctPng(seed), `img-${seed}.png`, fields));
+  expect(response.status).toBe(201);
+  const image = (await response.json()) as ImageBody;
+  await db()
+    .update(images)
+    .set({ createdAt: new Date(Date.UTC(2026, 0, 1) + seed * 1000) })
+    .where(eq(images.id, image.id));
+  return image;
+}
+
+async function page(user: TestUser, query: string): Promise<Page> {
+  const response = await call(`/v1/images${query}`, authed(user.key));
+  expect(response.status).toBe(200);
+  return (await response.json()) as Page;
+}
+
+describe('two-step upload', () => {
+  it('stores the bytes PUT to the upload URL once, with the metadata given first', async () => {
+    const user = await createUser('twostep');
+    const start = await call(
+      '/v1/images',
+      authed(user.key, json({ filename: 'sunset.jpg', title: 'Sunset', tags: ['sky'] }, { method: 'POST' })),
+    );
+    expect(start.status).toBe(201);
+    const { id, upload_url, expires_at } = (await start.json()) as {
+      id: string;
+      upload_url: string;
+      expires_at: string;
+    };
+    expect(new Date(expires_at).getTime() - Date.now()).toBeGreaterThan(14 * 60 * 1000);
+    // Hidden until the bytes arrive.
+    expect((await page(user, '')).data).toEqual([]);
+
+    const path = upload_url.replace('http://localhost:8787', '');
+    const put = await call(path, { method: 'PUT', body: fixture('stripe.jpg') });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ id, filename: 'sunset.jpg', title: 'Sunset', tags: ['sky'] });
+
+    const reused = await call(path, { method: 'PUT', body: fixture('stripe.jpg') });
+    expect(reused.status).toBe(403);
+    const [token] = await db().select().from(uploadTokens).where(eq(uploadTokens.imageId, id));
+    expect(token!.tokenHash).not.toContain(new URL(upload_url).searchParams.get('token'));
+  });
+
+  it('refuses an expired token and leaves nothing behind when the bytes are bad', async () => {
+    const user = await createUser('twostep-bad');
+    const start = async () =>
+      (await (await call('/v1/images', authed(user.key, json({}, { method: 'POST' })))).json()) as {
+        id: string;
+        upload_url: string;
+      };
+    const expired = await start();
+    await db()
+      .update(uploadTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(uploadTokens.imageId, expired.id));
+    const late = await call(expired.upload_url.replace('http://localhost:8787', ''), {
+      method: 'PUT',
+      body: fixture('tiny.png'),
+    });
+    expect(late.status).toBe(403);
+
+    const bad = await start();
+    const response = await call(bad.upload_url.replace('http://localhost:8787', ''), {
+      method: 'PUT',
+      body: fixture('page.jpg'),
+    });
+    expect(response.status).toBe(415);
+    const rows = await db().select().from(images).where(eq(images.id, bad.id));
+    expect(rows).toEqual([]);
+    expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toEqual([]);
+  });
+});
+
+describe('GET /v1/images', () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await createUser('lister');
+  });
+
+  it('pages newest first with a cursor that stays stable while images are added', async () => {
+    for (let i = 0; i < 5; i++) await uploadPng(user, 100 + i);
+    const first = await page(user, '?limit=2');
+    expect(first.data.map((image) => image.filename)).toEqual(['img-104.png', 'img-103.png']);
+    // Concurrent inserts after the first page must not shift or repeat the following pages.
+    await uploadPng(user, 200);
+    await uploadPng(user, 201);
+    const second = await page(user, `?limit=2&cursor=${first.next_cursor}`);
+    expect(second.data.map((image) => image.filename)).toEqual(['img-102.png', 'img-101.png']);
+    const third = await page(user, `?limit=2&cursor=${second.next_cursor}`);
+    expect(third.data.map((image) => image.filename)).toEqual(['img-100.png']);
+    expect(third.next_cursor).toBeNull();
+
+    const oldest = await page(user, '?limit=3&sort=oldest');
+    expect(oldest.data.map((image) => image.filename)).toEqual(['img-100.png', 'img-101.png', 'img-102.png']);
+  });
+
+  it('filters by tag, favourite and full-text search', async () => {
+    const owner = await createUser('filterer');
+    const cat = await uploadPng(owner, 1, { tags: 'cats', title: 'Whiskers asleep' });
+    const dog = await uploadPng(owner, 2, { tags: 'dogs', description: 'A very good boy' });
+    expect((await page(owner, '?tag=cats')).data.map((i) => i.id)).toEqual([cat.id]);
+    expect((await page(owner, '?q=whisk')).data.map((i) => i.id)).toEqual([cat.id]);
+    expect((await page(owner, '?q=good%20boy')).data.map((i) => i.id)).toEqual([dog.id]);
+    expect((await call(`/v1/images/${dog.id}/favourite`, authed(owner.key, { method: 'PUT' }))).status).toBe(
+      204,
+    );
+    expect((await page(owner, '?favourite=true')).data.map((i) => i.id)).toEqual([dog.id]);
+    expect((await page(owner, '?favourite=false')).data.map((i) => i.id)).toEqual([cat.id]);
+    const bad = await call('/v1/images?cursor=nonsense', authed(owner.key));
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('managing one image', () => {
+  it('gets by short id, edits, trashes, restores and purges', async () => {
+    const owner = await createUser('manager');
+    const image = await uploadPng(owner, 7, { tags: 'old' });
+    const byShort = await call(`/v1/images/${image.short_id}`, authed(owner.key));
+    expect(await byShort.json()).toMatchObject({ id: image.id });
+
+    const patched = await call(
+      `/v1/images/${image.id}`,
+      authed(
+        owner.key,
+        json({ title: 'New title', tags: ['fresh'], filename: 'renamed.png' }, { method: 'PATCH' }),
+      ),
+    );
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({
+      title: 'New title',
+      tags: ['fresh'],
+      filename: 'renamed.png',
+    });
+
+    const download = await call(`/v1/images/${image.id}/download`, authed(owner.key));
+    expect(download.headers.get('Content-Disposition')).toContain('renamed.png');
+    expect(new Uint8Array(await download.arrayBuffer()).length).toBeGreaterThan(0);
+
+    expect((await call(`/v1/images/${image.id}`, authed(owner.key, { method: 'DELETE' }))).status).toBe(204);
+    expect((await call(`/v1/images/${image.id}`, authed(owner.key))).status).toBe(404);
+    const trash = (await (await call('/v1/trash', authed(owner.key))).json()) as Page;
+    expect(trash.data.map((i) => i.id)).toEqual([image.id]);
+
+    const restored = await call(`/v1/images/${image.id}/restore`, authed(owner.key, { method: 'POST' }));
+    expect(restored.status).toBe(200);
+    expect(await restored.json()).toMatchObject({ id: image.id, deleted_at: null });
+
+    const purge = await call(
+      `/v1/images/${image.id}?permanent=true`,
+      authed(owner.key, { method: 'DELETE' }),
+    );
+    expect(purge.status).toBe(204);
+    expect(await db().select().from(images).where(eq(images.id, image.id))).toEqual([]);
+    expect((await env.IMAGES_BUCKET.list({ prefix: `${owner.id}/` })).objects).toEqual([]);
+    const [row] = await db().select().from(users).where(eq(users.id, owner.id));
+    expect(row).toMatchObject({ imageCount: 0, storageBytes: 0 });
+    const events = await db().select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    expect(events.map((e) => e.type)).toEqual([
+      'image.uploaded',
+      'image.updated',
+      'image.deleted',
+      'image.restored',
+      'image.purged',
+    ]);
+  });
+
+  it('purges trash older than 30 days, with its variants, and only that', async () => {
+    const owner = await createUser('purger');
+    const old = await uploadPng(owner, 11);
+    const recent = await uploadPng(owner, 12);
+    const [oldRow] = await db().select().from(images).where(eq(images.id, old.id));
+    const folder = oldRow!.storageKey.slice(0, oldRow!.storageKey.lastIndexOf('/') + 1);
+    await env.IMAGES_BUCKET.put(`${folder}abc123.webp`, 'variant');
+    await call(`/v1/images/${old.id}`, authed(owner.key, { method: 'DELETE' }));
+    await call(`/v1/images/${recent.id}`, authed(owner.key, { method: 'DELETE' }));
+    await db()
+      .update(images)
+      .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
+      .where(eq(images.id, old.id));
+
+    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET)).toBe(1);
+    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET)).toBe(0);
+    expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
+    const remaining = await db().select().from(images).where(eq(images.ownerId, owner.id));
+    expect(remaining.map((i) => i.id)).toEqual([recent.id]);
+  });
+
+  it("answers 404 for another tenant's image and changes nothing", async () => {
+    const owner = await createUser('victim');
+    const intruder = await createUser('intruder');
+    const image = await uploadPng(owner, 21);
+    for (const [path, init] of [
+      [`/v1/images/${image.id}`, {}],
+      [`/v1/images/${image.short_id}`, {}],
+      [`/v1/images/${image.id}`, json({ title: 'pwned' }, { method: 'PATCH' })],
+      [`/v1/images/${image.id}?permanent=true`, { method: 'DELETE' }],
+      [`/v1/images/${image.id}/favourite`, { method: 'PUT' }],
+      [`/v1/images/${image.id}/download`, {}],
+    ] as const) {
+      const response = await call(path, authed(intruder.key, init));
+      expect(response.status, path).toBe(404);
+      expect((await errorOf(response)).code).toBe('NOT_FOUND');
+    }
+    expect((await page(intruder, '')).data).toEqual([]);
+    const [row] = await db().select().from(images).where(eq(images.id, image.id));
+    expect(row).toMatchObject({ title: null, deletedAt: null });
+  });
+
+  it('reports usage against the plan', async () => {
+    const owner = await createUser('usage');
+    const image = await uploadPng(owner, 31);
+    const response = await call('/v1/usage', authed(owner.key));
+    expect(await response.json()).toMatchObject({
+      plan: 'free',
+      images: { used: 1, limit: 100 },
+      bytes: { used: (await db().select().from(images).where(eq(images.id, image.id)))[0]!.bytes },
+    });
+  });
+});

@@ -1,0 +1,324 @@
+import { PAGINATION, TRASH_RETENTION_DAYS } from '@pixelflare/config';
+import {
+  albums,
+  favourites,
+  imageTags,
+  images,
+  tags,
+  users,
+  type Database,
+  type Image,
+} from '@pixelflare/database';
+import type { ImageListQuery, ImageUpdate } from '@pixelflare/shared';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  gt,
+  gte,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
+import { AppError, badRequest, notFound } from '../../lib/errors';
+import { toBase64Url } from '../../lib/crypto';
+import { outboxInsert } from '../events/outbox';
+import { sanitizeFilename } from '../ingest/filename';
+import { setImageTagsStatements } from '../tags/tags';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Keyset cursor: the last row's sort value and id, so pages stay stable while images are added. */
+interface Cursor {
+  v: number | string;
+  id: string;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return toBase64Url(new TextEncoder().encode(JSON.stringify(cursor)));
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const json = atob(raw.replaceAll('-', '+').replaceAll('_', '/'));
+    const cursor = JSON.parse(json) as Cursor;
+    if ((typeof cursor.v === 'number' || typeof cursor.v === 'string') && typeof cursor.id === 'string')
+      return cursor;
+  } catch {
+    // fall through
+  }
+  throw badRequest('Invalid cursor: pass next_cursor from the previous page unchanged');
+}
+
+/** FTS5 query from user text: each word quoted (no operators injected) and prefix-matched. */
+function ftsQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  return words.length ? words.map((word) => `"${word}"*`).join(' ') : null;
+}
+
+const SORTS = {
+  newest: { column: images.createdAt, direction: 'desc' },
+  oldest: { column: images.createdAt, direction: 'asc' },
+  name: { column: images.filename, direction: 'asc' },
+  size: { column: images.bytes, direction: 'desc' },
+} as const;
+
+function sortValue(image: Image, sort: keyof typeof SORTS): number | string {
+  if (sort === 'name') return image.filename;
+  if (sort === 'size') return image.bytes;
+  return image.createdAt.getTime();
+}
+
+export interface ImagePage {
+  rows: Image[];
+  nextCursor: string | null;
+}
+
+/** The owner's images (or trash), filtered, sorted and paged by cursor. */
+export async function listImages(
+  db: Database,
+  ownerId: string,
+  query: ImageListQuery,
+  options: { trash?: boolean } = {},
+): Promise<ImagePage> {
+  const limit = Math.min(query.limit ?? PAGINATION.defaultLimit, PAGINATION.maxLimit);
+  const sort = SORTS[query.sort ?? 'newest'];
+  const conditions: (SQL | undefined)[] = [
+    eq(images.ownerId, ownerId),
+    eq(images.status, 'ready'),
+    options.trash ? isNotNull(images.deletedAt) : isNull(images.deletedAt),
+  ];
+  if (query.album) conditions.push(eq(images.albumSlug, query.album), isNotNull(images.albumId));
+  if (query.content_type) conditions.push(eq(images.contentType, query.content_type));
+  if (query.from) conditions.push(gte(images.createdAt, new Date(query.from)));
+  if (query.to) conditions.push(lt(images.createdAt, new Date(query.to)));
+  if (query.tag) {
+    conditions.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(imageTags)
+          .innerJoin(tags, eq(tags.id, imageTags.tagId))
+          .where(and(eq(imageTags.imageId, images.id), eq(tags.name, query.tag))),
+      ),
+    );
+  }
+  if (query.favourite !== undefined) {
+    const isFavourite = exists(
+      db
+        .select({ one: sql`1` })
+        .from(favourites)
+        .where(and(eq(favourites.imageId, images.id), eq(favourites.ownerId, ownerId))),
+    );
+    conditions.push(query.favourite ? isFavourite : sql`not ${isFavourite}`);
+  }
+  if (query.q) {
+    const match = ftsQuery(query.q);
+    if (!match) return { rows: [], nextCursor: null };
+    conditions.push(
+      sql`${images.id} in (select image_id from images_fts where images_fts match ${match} and owner_id = ${ownerId})`,
+    );
+  }
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    const value = sort.column === images.createdAt ? new Date(Number(cursor.v)) : cursor.v;
+    const beyond = sort.direction === 'desc' ? lt : gt;
+    conditions.push(
+      or(
+        beyond(sort.column, value as never),
+        and(eq(sort.column, value as never), beyond(images.id, cursor.id)),
+      ),
+    );
+  }
+  const order = sort.direction === 'desc' ? desc : asc;
+  const rows = await db
+    .select()
+    .from(images)
+    .where(and(...conditions))
+    .orderBy(order(sort.column), order(images.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    rows: page,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ v: sortValue(last, query.sort ?? 'newest'), id: last.id })
+        : null,
+  };
+}
+
+async function albumBySlug(db: Database, ownerId: string, slug: string) {
+  const [album] = await db
+    .select()
+    .from(albums)
+    .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, slug), isNull(albums.deletedAt)))
+    .limit(1);
+  if (!album) throw notFound(`Album "${slug}"`);
+  return album;
+}
+
+const albumCount = (db: Database, albumId: string, delta: number) =>
+  db
+    .update(albums)
+    .set({ imageCount: sql`max(0, ${albums.imageCount} + ${delta})` })
+    .where(eq(albums.id, albumId));
+
+/**
+ * Renames, moves, retags and edits an image. Moving changes the public path; the short URL keeps working, and
+ * the stored original stays where it is (its key is on the row).
+ */
+export async function updateImage(db: Database, image: Image, changes: ImageUpdate): Promise<void> {
+  const set: Partial<typeof images.$inferInsert> = {};
+  if (changes.title !== undefined) set.title = changes.title;
+  if (changes.alt !== undefined) set.alt = changes.alt;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.is_private !== undefined) set.isPrivate = changes.is_private;
+  if (changes.filename !== undefined) set.filename = sanitizeFilename(changes.filename, image.contentType);
+  const counters = [];
+  if (changes.album !== undefined) {
+    const target = changes.album === null ? null : await albumBySlug(db, image.ownerId, changes.album);
+    if ((target?.id ?? null) !== image.albumId) {
+      set.albumId = target?.id ?? null;
+      set.albumSlug = target?.slug ?? 'default';
+      if (image.albumId) counters.push(albumCount(db, image.albumId, -1));
+      if (target) counters.push(albumCount(db, target.id, +1));
+    }
+  }
+  const filename = set.filename ?? image.filename;
+  const albumSlug = set.albumSlug ?? image.albumSlug;
+  if (filename !== image.filename || albumSlug !== image.albumSlug) {
+    const [taken] = await db
+      .select({ id: images.id })
+      .from(images)
+      .where(
+        and(
+          eq(images.ownerId, image.ownerId),
+          eq(images.albumSlug, albumSlug),
+          eq(images.filename, filename),
+        ),
+      )
+      .limit(1);
+    if (taken && taken.id !== image.id) {
+      throw new AppError(409, 'CONFLICT', `"${filename}" already exists in album "${albumSlug}"`);
+    }
+  }
+  await db.batch([
+    db
+      .update(images)
+      .set({ ...set, updatedAt: new Date() })
+      .where(and(eq(images.id, image.id), eq(images.ownerId, image.ownerId))),
+    ...(changes.tags ? setImageTagsStatements(db, image.ownerId, image.id, changes.tags) : []),
+    ...counters,
+    outboxInsert(db, image.ownerId, 'image.updated', { id: image.id, changes: Object.keys(changes) }),
+  ]);
+}
+
+/** Moves an image to the trash (restorable for TRASH_RETENTION_DAYS). Counts toward quota until purged. */
+export async function trashImage(db: Database, image: Image, now = new Date()): Promise<void> {
+  await db.batch([
+    db
+      .update(images)
+      .set({ deletedAt: now })
+      .where(and(eq(images.id, image.id), isNull(images.deletedAt))),
+    ...(image.albumId ? [albumCount(db, image.albumId, -1)] : []),
+    outboxInsert(db, image.ownerId, 'image.deleted', { id: image.id, permanent: false }),
+  ]);
+}
+
+export async function restoreImage(db: Database, image: Image, now = new Date()): Promise<void> {
+  if (!image.deletedAt) return;
+  if (now.getTime() - image.deletedAt.getTime() > TRASH_RETENTION_DAYS * DAY_MS) {
+    throw new AppError(404, 'NOT_FOUND', `Image was deleted more than ${TRASH_RETENTION_DAYS} days ago`);
+  }
+  // The album may have been deleted meanwhile: then the image comes back outside any album.
+  const [album] = image.albumId
+    ? await db
+        .select({ id: albums.id })
+        .from(albums)
+        .where(and(eq(albums.id, image.albumId), isNull(albums.deletedAt)))
+    : [];
+  await db.batch([
+    db
+      .update(images)
+      .set({ deletedAt: null, ...(image.albumId && !album ? { albumId: null } : {}) })
+      .where(eq(images.id, image.id)),
+    ...(album ? [albumCount(db, album.id, +1)] : []),
+    outboxInsert(db, image.ownerId, 'image.restored', { id: image.id }),
+  ]);
+}
+
+/** The R2 folder holding an image's original and every stored variant. */
+const imageFolder = (storageKey: string) => storageKey.slice(0, storageKey.lastIndexOf('/') + 1);
+
+async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const listing = await bucket.list({ prefix, cursor });
+    if (listing.objects.length) await bucket.delete(listing.objects.map((object) => object.key));
+    cursor = listing.truncated ? listing.cursor : undefined;
+  } while (cursor);
+}
+
+/**
+ * Deletes an image for good: its original and variants in R2 first (idempotent), then its rows, counters and
+ * `image.purged` event in one batch. Safe to repeat: a second call finds no row and does nothing.
+ */
+export async function purgeImage(db: Database, bucket: R2Bucket, image: Image): Promise<void> {
+  await deleteObjects(bucket, imageFolder(image.storageKey));
+  // Counters first, guarded by the row still existing, so a repeated purge changes nothing.
+  await db.batch([
+    db
+      .update(users)
+      .set({
+        imageCount: sql`max(0, ${users.imageCount} - 1)`,
+        storageBytes: sql`max(0, ${users.storageBytes} - ${image.bytes})`,
+      })
+      .where(and(eq(users.id, image.ownerId), sql`exists (select 1 from images where id = ${image.id})`)),
+    ...(image.albumId && !image.deletedAt ? [albumCount(db, image.albumId, -1)] : []),
+    db.delete(images).where(eq(images.id, image.id)),
+    outboxInsert(db, image.ownerId, 'image.purged', { id: image.id }),
+  ]);
+}
+
+/**
+ * Purges trash older than TRASH_RETENTION_DAYS (the 01:00 UTC cron calls this). Works in pages so one run
+ * stays within Worker limits; returns how many images were purged.
+ */
+export async function purgeExpiredTrash(
+  db: Database,
+  bucket: R2Bucket,
+  now = new Date(),
+  options: { batchSize?: number; maxBatches?: number } = {},
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - TRASH_RETENTION_DAYS * DAY_MS);
+  const batchSize = options.batchSize ?? 50;
+  let purged = 0;
+  for (let batch = 0; batch < (options.maxBatches ?? 20); batch++) {
+    const expired = await db
+      .select()
+      .from(images)
+      .where(and(isNotNull(images.deletedAt), lte(images.deletedAt, cutoff)))
+      .limit(batchSize);
+    for (const image of expired) await purgeImage(db, bucket, image);
+    purged += expired.length;
+    if (expired.length < batchSize) break;
+  }
+  return purged;
+}
+
+export async function setFavourite(db: Database, image: Image, favourite: boolean): Promise<void> {
+  if (favourite) {
+    await db.insert(favourites).values({ ownerId: image.ownerId, imageId: image.id }).onConflictDoNothing();
+  } else {
+    await db
+      .delete(favourites)
+      .where(and(eq(favourites.ownerId, image.ownerId), eq(favourites.imageId, image.id)));
+  }
+}
