@@ -22,7 +22,14 @@ import { uploadRouter } from './routes/upload/upload.index';
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
   const api = createRouter();
-  const routers = [statusRouter, uploadRouter, signedUrlsRouter, transformsRouter, imagesRouter, uploadsRouter] as const;
+  const routers = [
+    statusRouter,
+    uploadRouter,
+    signedUrlsRouter,
+    transformsRouter,
+    imagesRouter,
+    uploadsRouter,
+  ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
   return api;
