@@ -15,6 +15,8 @@ import { mountApiDocs } from './routes/docs/docs.index';
 import { signedUrlsRouter } from './routes/signed-urls/signed-urls.index';
 import { transformsRouter } from './routes/transforms/transforms.index';
 import { statusRouter } from './routes/status/status.index';
+import { tagsRouter } from './routes/tags/tags.index';
+import { albumsRouter } from './routes/albums/albums.index';
 import { uploadsRouter } from './routes/uploads/uploads.index';
 import { imagesRouter } from './routes/images/images.index';
 import { uploadRouter } from './routes/upload/upload.index';
@@ -29,6 +31,8 @@ export function createApiRouter() {
     transformsRouter,
     imagesRouter,
     uploadsRouter,
+    albumsRouter,
+    tagsRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

@@ -1,5 +1,6 @@
-import { imageTags, tags, type Database } from '@pixelflare/database';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { imageTags, images, tags, type Database } from '@pixelflare/database';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 
 /**
@@ -40,4 +41,70 @@ export async function tagsByImage(db: Database, imageIds: string[]): Promise<Map
     .orderBy(tags.name);
   for (const row of rows) byImage.set(row.imageId, [...(byImage.get(row.imageId) ?? []), row.name]);
   return byImage;
+}
+
+/** The owner's tags with how many live (not trashed) images carry each. */
+export async function listTagsWithCounts(db: Database, ownerId: string) {
+  return db
+    .select({
+      name: tags.name,
+      count: sql<number>`count(${images.id})`.mapWith(Number),
+    })
+    .from(tags)
+    .leftJoin(imageTags, eq(imageTags.tagId, tags.id))
+    .leftJoin(
+      images,
+      and(eq(images.id, imageTags.imageId), isNull(images.deletedAt), eq(images.status, 'ready')),
+    )
+    .where(eq(tags.ownerId, ownerId))
+    .groupBy(tags.id)
+    .orderBy(tags.name);
+}
+
+async function findTag(db: Database, ownerId: string, name: string) {
+  const [tag] = await db
+    .select()
+    .from(tags)
+    .where(and(eq(tags.ownerId, ownerId), eq(tags.name, name)))
+    .limit(1);
+  return tag ?? null;
+}
+
+/** Renames a tag; renaming onto an existing tag is a 409 (use merge). */
+export async function renameTag(db: Database, ownerId: string, from: string, to: string): Promise<void> {
+  const tag = await findTag(db, ownerId, from);
+  if (!tag) throw notFound(`Tag "${from}"`);
+  if (from === to) return;
+  if (await findTag(db, ownerId, to)) {
+    throw new AppError(409, 'CONFLICT', `Tag "${to}" already exists; merge "${from}" into it instead`);
+  }
+  await db.update(tags).set({ name: to }).where(eq(tags.id, tag.id));
+}
+
+/** Moves every image of `from` to `into` (created if missing) and deletes `from`, in one batch. */
+export async function mergeTags(db: Database, ownerId: string, from: string, into: string): Promise<void> {
+  const source = await findTag(db, ownerId, from);
+  if (!source) throw notFound(`Tag "${from}"`);
+  if (from === into) return;
+  await db.batch([
+    db
+      .insert(tags)
+      .values({ id: newId('tag'), ownerId, name: into })
+      .onConflictDoNothing(),
+    db
+      .insert(imageTags)
+      .select(
+        db
+          .select({
+            imageId: imageTags.imageId,
+            tagId: sql<string>`(select id from tags where owner_id = ${ownerId} and name = ${into})`.as(
+              'tag_id',
+            ),
+          })
+          .from(imageTags)
+          .where(eq(imageTags.tagId, source.id)),
+      )
+      .onConflictDoNothing(),
+    db.delete(tags).where(eq(tags.id, source.id)),
+  ]);
 }

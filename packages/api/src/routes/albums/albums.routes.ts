@@ -1,0 +1,92 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  AlbumCreateSchema,
+  AlbumListQuerySchema,
+  AlbumParam,
+  AlbumSchema,
+  AlbumUpdateSchema,
+  DeleteAlbumQuerySchema,
+  ErrorBodySchema,
+  paginated,
+} from '@pixelflare/shared';
+import { requireScope } from '../../middleware/auth';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBodySchema } },
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
+const security = [{ bearerAuth: [] }];
+
+export const listAlbumsRoute = createRoute({
+  method: 'get',
+  path: '/albums',
+  tags: ['Albums'],
+  summary: 'List albums (by slug)',
+  security,
+  middleware: [requireScope('albums:read')] as const,
+  request: { query: AlbumListQuerySchema },
+  responses: { 200: json(paginated(AlbumSchema, 'AlbumPage'), 'A page of albums'), ...common },
+});
+
+export const createAlbumRoute = createRoute({
+  method: 'post',
+  path: '/albums',
+  tags: ['Albums'],
+  summary: 'Create an album',
+  security,
+  middleware: [requireScope('albums:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: AlbumCreateSchema } } } },
+  responses: {
+    201: json(AlbumSchema, 'Created'),
+    ...common,
+    404: error('Cover image not found'),
+    409: error('Slug already used'),
+  },
+});
+
+export const getAlbumRoute = createRoute({
+  method: 'get',
+  path: '/albums/{album}',
+  tags: ['Albums'],
+  summary: 'Get an album by slug or id',
+  security,
+  middleware: [requireScope('albums:read')] as const,
+  request: { params: AlbumParam },
+  responses: { 200: json(AlbumSchema, 'The album'), ...common, 404: error('No such album') },
+});
+
+export const updateAlbumRoute = createRoute({
+  method: 'patch',
+  path: '/albums/{album}',
+  tags: ['Albums'],
+  summary: 'Edit an album',
+  description: 'The slug is part of image URLs and does not change.',
+  security,
+  middleware: [requireScope('albums:write')] as const,
+  request: {
+    params: AlbumParam,
+    body: { required: true, content: { 'application/json': { schema: AlbumUpdateSchema } } },
+  },
+  responses: { 200: json(AlbumSchema, 'Updated'), ...common, 404: error('No such album or cover image') },
+});
+
+export const deleteAlbumRoute = createRoute({
+  method: 'delete',
+  path: '/albums/{album}',
+  tags: ['Albums'],
+  summary: 'Delete an album',
+  security,
+  middleware: [requireScope('albums:write')] as const,
+  request: { params: AlbumParam, query: DeleteAlbumQuerySchema },
+  responses: {
+    204: { description: 'Deleted' },
+    ...common,
+    404: error('No such album'),
+    409: error('The album still has images'),
+  },
+});

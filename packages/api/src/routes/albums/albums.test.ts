@@ -1,0 +1,88 @@
+import { createDb, images, outboxEvents } from '@pixelflare/database';
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { authed, call, createUser, errorOf } from '../../../test/helpers';
+import { fixture } from '../../../test/fixtures/fixtures.generated';
+import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
+
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+describe('/v1/albums', () => {
+  it('creates an album, uploads into it, moves an image out and deletes it only when asked', async () => {
+    const owner = await createUser('albums-owner');
+    const created = await call(
+      '/v1/albums',
+      authed(owner.key, json('POST', { slug: 'trips', title: 'Trips' })),
+    );
+    expect(created.status).toBe(201);
+    const album = (await created.json()) as { id: string; slug: string; visibility: string };
+    expect(album).toMatchObject({ slug: 'trips', visibility: 'public' });
+    const again = await call(
+      '/v1/albums',
+      authed(owner.key, json('POST', { slug: 'trips', title: 'Again' })),
+    );
+    expect(again.status).toBe(409);
+
+    const uploaded = await upload(owner, uploadForm(fixture('tiny.gif'), 'dot.gif', { album: 'trips' }));
+    const image = (await uploaded.json()) as { id: string; album: string; urls: { cdn: string } };
+    expect(image.album).toBe('trips');
+    expect(image.urls.cdn).toBe('http://localhost:8787/cdn/albums-owner/trips/dot.gif');
+    const [row] = await createDb(env.DB).select().from(images).where(eq(images.id, image.id));
+    expect(row!.storageKey).toBe(`${owner.id}/trips/${image.id}/original.gif`);
+
+    const bySlug = await call('/v1/albums/trips', authed(owner.key));
+    expect(await bySlug.json()).toMatchObject({ id: album.id, image_count: 1 });
+    const listed = await call('/v1/images?album=trips', authed(owner.key));
+    expect(((await listed.json()) as { data: { id: string }[] }).data.map((i) => i.id)).toEqual([image.id]);
+
+    const refused = await call('/v1/albums/trips', authed(owner.key, { method: 'DELETE' }));
+    expect(refused.status).toBe(409);
+    const patched = await call(
+      `/v1/albums/${album.id}`,
+      authed(owner.key, json('PATCH', { title: 'Road trips', visibility: 'private' })),
+    );
+    expect(await patched.json()).toMatchObject({ title: 'Road trips', visibility: 'private' });
+
+    const moved = await call(`/v1/images/${image.id}`, authed(owner.key, json('PATCH', { album: null })));
+    expect(await moved.json()).toMatchObject({
+      album: null,
+      urls: { cdn: 'http://localhost:8787/cdn/albums-owner/default/dot.gif' },
+    });
+    expect(await (await call('/v1/albums/trips', authed(owner.key))).json()).toMatchObject({
+      image_count: 0,
+    });
+
+    expect((await call('/v1/albums/trips', authed(owner.key, { method: 'DELETE' }))).status).toBe(204);
+    expect((await call('/v1/albums/trips', authed(owner.key))).status).toBe(404);
+    const events = await createDb(env.DB)
+      .select()
+      .from(outboxEvents)
+      .where(eq(outboxEvents.ownerId, owner.id));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['album.created', 'album.updated', 'album.deleted']),
+    );
+  });
+
+  it("hides another tenant's albums and refuses reserved slugs", async () => {
+    const owner = await createUser('album-a');
+    const other = await createUser('album-b');
+    await call('/v1/albums', authed(owner.key, json('POST', { slug: 'secret', title: 'Secret' })));
+    expect((await call('/v1/albums/secret', authed(other.key))).status).toBe(404);
+    const patch = await call('/v1/albums/secret', authed(other.key, json('PATCH', { title: 'x' })));
+    expect(patch.status).toBe(404);
+    const intoOthers = await upload(other, uploadForm(fixture('tiny.gif'), 'x.gif', { album: 'secret' }));
+    expect(intoOthers.status).toBe(404);
+    const reserved = await call(
+      '/v1/albums',
+      authed(owner.key, json('POST', { slug: 'default', title: 'x' })),
+    );
+    expect((await errorOf(reserved)).code).toBe('VALIDATION_FAILED');
+    const list = (await (await call('/v1/albums', authed(other.key))).json()) as { data: unknown[] };
+    expect(list.data).toEqual([]);
+  });
+});

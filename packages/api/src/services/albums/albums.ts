@@ -1,0 +1,131 @@
+import { albums, images, type Album, type Database } from '@pixelflare/database';
+import type { AlbumCreate, AlbumResource, AlbumUpdate } from '@pixelflare/shared';
+import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
+import { AppError, notFound } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { outboxInsert } from '../events/outbox';
+import { trashImage } from '../images/manage';
+
+export function toAlbumResource(album: Album): AlbumResource {
+  return {
+    id: album.id,
+    slug: album.slug,
+    title: album.title,
+    description: album.description,
+    visibility: album.isPrivate ? 'private' : 'public',
+    cover_image_id: album.coverImageId,
+    image_count: album.imageCount,
+    created_at: album.createdAt.toISOString(),
+    updated_at: album.updatedAt.toISOString(),
+  };
+}
+
+/** One of the owner's albums by slug or id; another owner's answers 404. */
+export async function findAlbum(db: Database, ownerId: string, slugOrId: string): Promise<Album> {
+  const [album] = await db
+    .select()
+    .from(albums)
+    .where(
+      and(
+        eq(albums.ownerId, ownerId),
+        or(eq(albums.slug, slugOrId), eq(albums.id, slugOrId)),
+        isNull(albums.deletedAt),
+      ),
+    )
+    .limit(1);
+  if (!album) throw notFound('Album');
+  return album;
+}
+
+/** Albums ordered by slug; the cursor is the last slug seen. */
+export async function listAlbums(db: Database, ownerId: string, limit: number, cursor?: string) {
+  const rows = await db
+    .select()
+    .from(albums)
+    .where(
+      and(
+        eq(albums.ownerId, ownerId),
+        isNull(albums.deletedAt),
+        cursor ? gt(albums.slug, cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(albums.slug))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.slug ?? null) : null };
+}
+
+async function assertCoverIsOwned(db: Database, ownerId: string, imageId: string | null | undefined) {
+  if (!imageId) return;
+  const [image] = await db
+    .select({ id: images.id })
+    .from(images)
+    .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId), isNull(images.deletedAt)))
+    .limit(1);
+  if (!image) throw notFound('Cover image');
+}
+
+export async function createAlbum(db: Database, ownerId: string, input: AlbumCreate): Promise<Album> {
+  const [taken] = await db
+    .select({ id: albums.id })
+    .from(albums)
+    .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, input.slug)))
+    .limit(1);
+  if (taken) throw new AppError(409, 'CONFLICT', `You already have an album "${input.slug}"`);
+  await assertCoverIsOwned(db, ownerId, input.cover_image_id);
+  const id = newId('alb');
+  await db.batch([
+    db.insert(albums).values({
+      id,
+      ownerId,
+      slug: input.slug,
+      title: input.title,
+      description: input.description ?? null,
+      isPrivate: input.visibility === 'private',
+      coverImageId: input.cover_image_id ?? null,
+    }),
+    outboxInsert(db, ownerId, 'album.created', { id, slug: input.slug, title: input.title }),
+  ]);
+  return findAlbum(db, ownerId, id);
+}
+
+export async function updateAlbum(db: Database, album: Album, changes: AlbumUpdate): Promise<Album> {
+  await assertCoverIsOwned(db, album.ownerId, changes.cover_image_id);
+  await db.batch([
+    db
+      .update(albums)
+      .set({
+        ...(changes.title !== undefined ? { title: changes.title } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.visibility !== undefined ? { isPrivate: changes.visibility === 'private' } : {}),
+        ...(changes.cover_image_id !== undefined ? { coverImageId: changes.cover_image_id } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(albums.id, album.id)),
+    outboxInsert(db, album.ownerId, 'album.updated', { id: album.id, changes: Object.keys(changes) }),
+  ]);
+  return findAlbum(db, album.ownerId, album.id);
+}
+
+/**
+ * Deletes an album. A non-empty album is refused (409) unless `deleteImages`, which moves its images to the
+ * trash first (restorable; they come back outside any album).
+ */
+export async function deleteAlbum(db: Database, album: Album, deleteImages: boolean): Promise<void> {
+  const inAlbum = await db
+    .select()
+    .from(images)
+    .where(and(eq(images.albumId, album.id), isNull(images.deletedAt), eq(images.status, 'ready')));
+  if (inAlbum.length > 0 && !deleteImages) {
+    throw new AppError(
+      409,
+      'CONFLICT',
+      `The album has ${inAlbum.length} images; move them or pass delete_images=true`,
+    );
+  }
+  for (const image of inAlbum) await trashImage(db, image);
+  await db.batch([
+    db.delete(albums).where(eq(albums.id, album.id)),
+    outboxInsert(db, album.ownerId, 'album.deleted', { id: album.id, slug: album.slug }),
+  ]);
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { CursorPaginationQuery, IsoDateTime, QueryBoolean } from './common';
+import { AlbumSlug } from './images';
+
+export const AlbumVisibility = z
+  .enum(['public', 'private'])
+  .meta({ description: 'public: images served to anyone with the URL; private: signed URLs only' });
+
+export const AlbumSchema = z
+  .object({
+    id: z.string(),
+    slug: AlbumSlug,
+    title: z.string(),
+    description: z.string().nullable(),
+    visibility: AlbumVisibility,
+    cover_image_id: z.string().nullable(),
+    image_count: z.number().int(),
+    created_at: IsoDateTime,
+    updated_at: IsoDateTime,
+  })
+  .meta({ id: 'Album' });
+export type AlbumResource = z.infer<typeof AlbumSchema>;
+
+export const AlbumCreateSchema = z
+  .object({
+    slug: AlbumSlug.refine((slug) => slug !== 'default' && slug !== 'i', 'this slug is reserved'),
+    title: z.string().trim().min(1).max(200),
+    description: z.string().max(5000).nullable().optional(),
+    visibility: AlbumVisibility.default('public'),
+    cover_image_id: z.string().max(64).nullable().optional(),
+  })
+  .meta({ id: 'AlbumCreate' });
+export type AlbumCreate = z.infer<typeof AlbumCreateSchema>;
+
+export const AlbumUpdateSchema = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(5000).nullable().optional(),
+    visibility: AlbumVisibility.optional(),
+    cover_image_id: z.string().max(64).nullable().optional(),
+  })
+  .meta({ id: 'AlbumUpdate' });
+export type AlbumUpdate = z.infer<typeof AlbumUpdateSchema>;
+
+export const AlbumParam = z.object({
+  album: z.string().min(1).max(64).meta({ description: 'Album slug or id' }),
+});
+
+export const AlbumListQuerySchema = CursorPaginationQuery;
+
+export const DeleteAlbumQuerySchema = z.object({
+  delete_images: QueryBoolean.optional().meta({
+    description:
+      'Move the album’s images to the trash too; without it a non-empty album is not deleted (409)',
+  }),
+});
