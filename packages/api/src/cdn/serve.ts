@@ -145,7 +145,10 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   const db = c.get('db');
   const image = await findCdnImage(db, route.ref);
   if (!image) throw cdnNotFound();
-  if (image.isPrivate) {
+  // With REQUIRE_SIGNED_TRANSFORMS, free-form parameters need a signature; presets and `?t=` do not.
+  const customParams = transformEntries.some(([name]) => name !== 't');
+  const needsSignature = image.isPrivate || (c.get('config').REQUIRE_SIGNED_TRANSFORMS && customParams);
+  if (needsSignature) {
     const check = await verifyCdnSignature({
       kv: c.env.KV,
       serverSecret: c.get('config').API_HASH_SECRET,
@@ -157,12 +160,13 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
       now: Date.now(),
     });
     if (check !== 'valid') {
+      const what = image.isPrivate ? 'This image is private' : 'Custom transforms must be signed';
       const reason = {
         missing: 'needs a signed URL',
         expired: 'signed URL has expired',
         invalid: 'signature is invalid',
       };
-      throw new AppError(403, 'FORBIDDEN', `This image is private: ${reason[check]}`, undefined, {
+      throw new AppError(403, 'FORBIDDEN', `${what}: ${reason[check]}`, undefined, {
         'Cache-Control': 'no-store',
       });
     }

@@ -18,6 +18,7 @@ import {
 import { createUser } from '../../test/helpers';
 import { createApp } from '../app';
 import { AppError } from '../lib/errors';
+import { signCdnPath } from '../services/variants/signing';
 import type { Bindings } from '../lib/env';
 import { readImageHeader } from './image-size';
 import { passthroughEngine } from './passthrough';
@@ -96,6 +97,7 @@ describe('WebAssembly engine', () => {
 
 describe('engine selection through the CDN', () => {
   let stored: StoredImage;
+  let ownerId: string;
   const request = async (
     path: string,
     vars: Record<string, unknown>,
@@ -114,6 +116,7 @@ describe('engine selection through the CDN', () => {
 
   beforeAll(async () => {
     const owner = await createUser('erin');
+    ownerId = owner.id;
     stored = await storeImage(owner.id, {
       filename: 'photo.png',
       bytes: makePng(400, 200),
@@ -173,6 +176,29 @@ describe('engine selection through the CDN', () => {
       CDN_HOSTNAME: 'img.example.test',
     });
     expect(elsewhere.status).toBe(404);
+  });
+
+  it('refuses unsigned custom transforms with REQUIRE_SIGNED_TRANSFORMS, but not presets', async () => {
+    const vars = { REQUIRE_SIGNED_TRANSFORMS: 'true' };
+    const unsigned = await request(`/cdn/i/${stored.shortId}?w=90`, vars);
+    expect(unsigned.status).toBe(403);
+    expect((await request(`/cdn/i/${stored.shortId}/w128`, vars)).status).toBe(200);
+    const path = `/cdn/i/${stored.shortId}`;
+    const expires = Math.floor(Date.now() / 1000) + 60;
+    const sig = await signCdnPath({
+      kv: env.KV,
+      serverSecret: env.API_HASH_SECRET,
+      ownerId,
+      path,
+      query: [['w', '90']],
+      expires,
+    });
+    const signed = await request(`${path}?w=90&exp=${expires}&sig=${sig}`, vars, { Accept: 'image/webp' });
+    expect(signed.status).toBe(200);
+    expect(readImageHeader(new Uint8Array(await signed.arrayBuffer()))).toMatchObject({
+      width: 90,
+      height: 45,
+    });
   });
 
   it('rate-limits only requests that run the engine, answering 429 with Retry-After', async () => {

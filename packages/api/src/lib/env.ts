@@ -51,6 +51,8 @@ export const EnvVarsSchema = z.object({
   RATE_LIMIT_ENABLED: flag.default(true),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(false),
   IMAGE_ENGINE: z.enum(['auto', 'images-binding', 'wasm', 'passthrough']).default('auto'),
+  /** Refuse CDN query-string transforms without a valid signature (presets and `?t=` stay open). */
+  REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
   MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),
   ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
 });
