@@ -1,24 +1,199 @@
+import type { UploadMetadata } from '@pixelflare/shared';
 import { DurableObject } from 'cloudflare:workers';
+import type { Bindings } from '../lib/env';
+
+/** R2 multipart parts must all be the same size except the last; 5 MiB is R2's minimum. */
+export const TUS_PART_SIZE = 5 * 1024 * 1024;
+
+/** One resumable upload's state, kept in its Durable Object's storage. */
+export interface TusUploadState {
+  id: string;
+  ownerId: string;
+  length: number;
+  offset: number;
+  metadata: UploadMetadata;
+  /** R2 key the parts are assembled at before ingest. */
+  stagingKey: string;
+  multipartUploadId: string;
+  parts: R2UploadedPart[];
+  /** Bytes received after the last full part, parked in R2 at `${stagingKey}.tail` until more arrive. */
+  tailBytes: number;
+  expiresAt: number;
+  /** Set once every byte has arrived and the multipart upload was completed at `stagingKey`. */
+  assembled: boolean;
+  /** The image ingest produced, once finished. */
+  imageId?: string;
+}
+
+export type TusCreate = Pick<TusUploadState, 'id' | 'ownerId' | 'length' | 'metadata' | 'expiresAt'>;
+
+export type TusAppendResult =
+  { kind: 'ok'; state: TusUploadState } | { kind: 'offset_mismatch'; offset: number } | { kind: 'not_found' };
 
 /**
- * One instance per resumable (tus) upload: it holds the upload's state and serialises its PATCHes, since a
- * Durable Object handles one request at a time per `blockConcurrencyWhile`. The tus endpoint drives it.
+ * One instance per resumable (tus) upload: it holds the upload's state and serialises its PATCHes with an
+ * in-memory lock (a promise chain; no 30 s limit as with blockConcurrencyWhile), so two PATCHes never
+ * interleave. Bytes stream straight into R2 multipart parts; memory stays at about one part. An alarm
+ * aborts the upload when it expires.
  */
-export class UploadSession extends DurableObject {
-  async getState<T>(): Promise<T | null> {
-    return (await this.ctx.storage.get<T>('state')) ?? null;
+export class UploadSession extends DurableObject<Bindings> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  async putState<T>(state: T): Promise<void> {
-    await this.ctx.storage.put('state', state);
+  private async load(ownerId: string): Promise<TusUploadState | null> {
+    const state = (await this.ctx.storage.get<TusUploadState>('state')) ?? null;
+    if (!state || state.ownerId !== ownerId) return null;
+    if (state.expiresAt < Date.now() && !state.assembled) return null;
+    return state;
   }
 
-  /** Runs `work` while no other call on this upload can interleave. */
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    return this.ctx.blockConcurrencyWhile(work);
+  async create(init: TusCreate): Promise<TusUploadState> {
+    return this.serialised(async () => {
+      const stagingKey = `tus-staging/${init.ownerId}/${init.id}`;
+      const multipart = await this.env.IMAGES_BUCKET.createMultipartUpload(stagingKey);
+      const state: TusUploadState = {
+        ...init,
+        offset: 0,
+        stagingKey,
+        multipartUploadId: multipart.uploadId,
+        parts: [],
+        tailBytes: 0,
+        assembled: false,
+      };
+      await this.ctx.storage.put('state', state);
+      await this.ctx.storage.setAlarm(init.expiresAt);
+      return state;
+    });
   }
 
-  async destroy(): Promise<void> {
-    await this.ctx.storage.deleteAll();
+  /** Waits for any PATCH in progress, so the offset reported is where the next one must start. */
+  async status(ownerId: string): Promise<TusUploadState | null> {
+    return this.serialised(() => this.load(ownerId));
+  }
+
+  /**
+   * Appends a PATCH body at `offset`. Full parts go to R2 as they fill; on a broken connection the bytes
+   * received so far are kept (as the tail) so the client resumes from the offset HEAD reports.
+   */
+  async append(
+    ownerId: string,
+    offset: number,
+    body: ReadableStream<Uint8Array>,
+    expiresAt: number,
+  ): Promise<TusAppendResult> {
+    return this.serialised(async (): Promise<TusAppendResult> => {
+      const state = await this.load(ownerId);
+      if (!state) {
+        await body.cancel();
+        return { kind: 'not_found' };
+      }
+      if (state.offset !== offset || state.assembled) {
+        await body.cancel();
+        return { kind: 'offset_mismatch', offset: state.offset };
+      }
+      const bucket = this.env.IMAGES_BUCKET;
+      const multipart = bucket.resumeMultipartUpload(state.stagingKey, state.multipartUploadId);
+      const tailKey = `${state.stagingKey}.tail`;
+      const buffer = new Uint8Array(TUS_PART_SIZE);
+      let filled = 0;
+      if (state.tailBytes > 0) {
+        const tail = await bucket.get(tailKey);
+        if (tail) {
+          buffer.set(new Uint8Array(await tail.arrayBuffer()));
+          filled = state.tailBytes;
+        }
+      }
+      const flushPart = async (bytes: Uint8Array) => {
+        const part = await multipart.uploadPart(state.parts.length + 1, bytes);
+        state.parts.push(part);
+      };
+      const reader = body.getReader();
+      let received = 0;
+      try {
+        while (state.offset + received < state.length) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          let chunk = value;
+          // Never accept more than Upload-Length.
+          const room = state.length - state.offset - received;
+          if (chunk.length > room) chunk = chunk.subarray(0, room);
+          while (chunk.length > 0) {
+            const take = Math.min(chunk.length, TUS_PART_SIZE - filled);
+            buffer.set(chunk.subarray(0, take), filled);
+            filled += take;
+            received += take;
+            chunk = chunk.subarray(take);
+            if (filled === TUS_PART_SIZE) {
+              await flushPart(buffer.slice());
+              filled = 0;
+            }
+          }
+        }
+      } catch {
+        // The client went away mid-PATCH: keep what arrived.
+      } finally {
+        reader.releaseLock();
+      }
+      state.offset += received;
+      if (state.offset === state.length) {
+        if (filled > 0 || state.parts.length === 0) await flushPart(buffer.slice(0, filled));
+        await multipart.complete(state.parts);
+        await bucket.delete(tailKey);
+        state.tailBytes = 0;
+        state.assembled = true;
+      } else {
+        if (filled > 0) await bucket.put(tailKey, buffer.subarray(0, filled));
+        else if (state.tailBytes > 0) await bucket.delete(tailKey);
+        state.tailBytes = filled;
+        state.expiresAt = expiresAt;
+        await this.ctx.storage.setAlarm(expiresAt);
+      }
+      await this.ctx.storage.put('state', state);
+      return { kind: 'ok', state };
+    });
+  }
+
+  /** Records the image made from the assembled upload and removes the staging object. */
+  async finish(ownerId: string, imageId: string | null): Promise<void> {
+    return this.serialised(async () => {
+      const state = await this.load(ownerId);
+      if (!state) return;
+      await this.env.IMAGES_BUCKET.delete(state.stagingKey);
+      if (imageId) {
+        await this.ctx.storage.put('state', { ...state, imageId });
+        // Kept a little longer so a client's HEAD after completion still answers.
+        await this.ctx.storage.setAlarm(Date.now() + 60 * 60 * 1000);
+      } else {
+        await this.ctx.storage.deleteAll();
+      }
+    });
+  }
+
+  /** Termination and expiry: abort the multipart upload, delete parked bytes and forget the upload. */
+  async terminate(ownerId?: string): Promise<boolean> {
+    return this.serialised(async () => {
+      const state = (await this.ctx.storage.get<TusUploadState>('state')) ?? null;
+      if (!state || (ownerId !== undefined && state.ownerId !== ownerId)) return false;
+      const bucket = this.env.IMAGES_BUCKET;
+      if (!state.assembled) {
+        await bucket
+          .resumeMultipartUpload(state.stagingKey, state.multipartUploadId)
+          .abort()
+          .catch(() => undefined);
+      }
+      await bucket.delete([`${state.stagingKey}.tail`, state.stagingKey]);
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      return true;
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    await this.terminate();
   }
 }

@@ -1,5 +1,21 @@
 import { createRouter } from '../../lib/create-router';
+import {
+  tusCreateHandler,
+  tusDeleteHandler,
+  tusHeadAuth,
+  tusHeadHandler,
+  tusPatchHandler,
+} from './tus.handlers';
+import { tusCreate, tusDelete, tusPatch } from './tus.routes';
 import { putTwoStepUploadHandler } from './uploads.handlers';
 import { putTwoStepUpload } from './uploads.routes';
 
-export const uploadsRouter = createRouter().openapi(putTwoStepUpload, putTwoStepUploadHandler);
+export const uploadsRouter = createRouter()
+  .openapi(putTwoStepUpload, putTwoStepUploadHandler)
+  .openapi(tusCreate, tusCreateHandler)
+  .openapi(tusPatch, tusPatchHandler)
+  .openapi(tusDelete, tusDeleteHandler);
+
+// HEAD (where to resume) has no body and is described with the PATCH route in the API reference. Hono
+// dispatches HEAD as GET and drops the body, so it is registered as GET.
+uploadsRouter.get('/uploads/tus/:id', tusHeadAuth, tusHeadHandler);

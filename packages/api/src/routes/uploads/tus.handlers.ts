@@ -1,0 +1,148 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { UPLOAD_LIMITS } from '@pixelflare/config';
+import { users } from '@pixelflare/database';
+import type { Context } from 'hono';
+import { eq } from 'drizzle-orm';
+import type { TusUploadState } from '../../durable-objects/upload-session';
+import { newId } from '../../lib/ids';
+import type { AppEnv } from '../../lib/types';
+import { principalOf, requireScope } from '../../middleware/auth';
+import { ingestImage } from '../../services/ingest/ingest';
+import { assertWithinQuota, usageOf } from '../../services/quotas/quotas';
+import {
+  TUS_HEADERS,
+  asTusError,
+  checkTusRequest,
+  nextExpiry,
+  parseUploadLength,
+  parseUploadMetadata,
+  parseUploadOffset,
+  progressHeaders,
+  sessionOf,
+  tusError,
+} from '../../services/uploads/tus';
+import { ingestDepsOf } from '../images/images.context';
+import type { tusCreate, tusDelete, tusPatch } from './tus.routes';
+
+const tusHeadersOf = (c: Context<AppEnv>) => ({
+  resumable: c.req.header('Tus-Resumable'),
+  contentType: c.req.header('Content-Type'),
+});
+
+/** Once every byte is in: ingest the assembled object like any upload, then let the session clean up. */
+async function finishUpload(c: Context<AppEnv>, state: TusUploadState): Promise<string> {
+  const stub = sessionOf(c.env.UPLOAD_SESSIONS, state.id);
+  const config = c.get('config');
+  try {
+    const object = await c.env.IMAGES_BUCKET.get(state.stagingKey);
+    if (!object) throw tusError(404, 'NOT_FOUND', 'The assembled upload is missing');
+    const result = await ingestImage(ingestDepsOf(c), {
+      ownerId: state.ownerId,
+      bytes: new Uint8Array(await object.arrayBuffer()),
+      metadata: state.metadata,
+      maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
+      maxBytes: UPLOAD_LIMITS.maxResumableBytes,
+      usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
+    });
+    await stub.finish(state.ownerId, result.image.id);
+    c.set('audit', {
+      action: result.duplicate ? 'image.upload_duplicate' : 'image.upload',
+      resourceType: 'image',
+      resourceId: result.image.id,
+      metadata: { via: 'tus', uploadId: state.id, bytes: state.length },
+    });
+    return result.image.id;
+  } catch (error) {
+    await stub.finish(state.ownerId, null);
+    throw asTusError(error);
+  }
+}
+
+/** Appends the request body; answers 204 with the new offset (and the image id once finished). */
+async function appendBody(c: Context<AppEnv>, uploadId: string, offset: number): Promise<Response> {
+  const principal = principalOf(c);
+  const body =
+    c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+  const result = await sessionOf(c.env.UPLOAD_SESSIONS, uploadId).append(
+    principal.userId,
+    offset,
+    body,
+    nextExpiry(),
+  );
+  if (result.kind === 'not_found') throw tusError(404, 'NOT_FOUND', 'Upload not found or expired');
+  if (result.kind === 'offset_mismatch') {
+    throw tusError(
+      409,
+      'CONFLICT',
+      `Upload-Offset ${offset} does not match the stored offset ${result.offset}`,
+    );
+  }
+  const state = result.state;
+  if (state.assembled) state.imageId = await finishUpload(c, state);
+  return c.body(null, 204, progressHeaders(state));
+}
+
+export const tusCreateHandler: RouteHandler<typeof tusCreate, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  checkTusRequest(tusHeadersOf(c), false);
+  const length = parseUploadLength(c.req.header('Upload-Length'));
+  const metadata = parseUploadMetadata(c.req.header('Upload-Metadata'));
+  const config = c.get('config');
+  if (config.USAGE_LIMITS_ENABLED) {
+    const [owner] = await c.get('db').select().from(users).where(eq(users.id, principal.userId)).limit(1);
+    if (owner) {
+      try {
+        assertWithinQuota(usageOf(owner), { images: 1, bytes: length });
+      } catch (error) {
+        throw asTusError(error);
+      }
+    }
+  }
+  const id = newId('tus');
+  const state = await sessionOf(c.env.UPLOAD_SESSIONS, id).create({
+    id,
+    ownerId: principal.userId,
+    length,
+    metadata,
+    expiresAt: nextExpiry(),
+  });
+  c.set('audit', { action: 'image.upload_resumable_start', resourceType: 'upload', resourceId: id });
+  const location = new URL(`/v1/uploads/tus/${id}`, config.PUBLIC_API_URL).toString();
+  const withBody = c.req.header('Content-Type')?.startsWith('application/offset+octet-stream');
+  if (withBody && c.req.raw.body) {
+    const response = await appendBody(c, id, 0);
+    response.headers.set('Location', location);
+    return new Response(null, { status: 201, headers: response.headers }) as never;
+  }
+  return c.body(null, 201, { ...progressHeaders(state), Location: location });
+};
+
+export const tusPatchHandler: RouteHandler<typeof tusPatch, AppEnv> = async (c) => {
+  checkTusRequest(tusHeadersOf(c), true);
+  // Chunks are not audited one by one: creation and the finished upload are.
+  c.set('audit', { skip: true });
+  return (await appendBody(
+    c,
+    c.req.valid('param').id,
+    parseUploadOffset(c.req.header('Upload-Offset')),
+  )) as never;
+};
+
+export const tusDeleteHandler: RouteHandler<typeof tusDelete, AppEnv> = async (c) => {
+  checkTusRequest(tusHeadersOf(c), false);
+  const { id } = c.req.valid('param');
+  const removed = await sessionOf(c.env.UPLOAD_SESSIONS, id).terminate(principalOf(c).userId);
+  if (!removed) throw tusError(404, 'NOT_FOUND', 'Upload not found or expired');
+  c.set('audit', { action: 'image.upload_resumable_terminate', resourceType: 'upload', resourceId: id });
+  return c.body(null, 204, { ...TUS_HEADERS });
+};
+
+export const tusHeadAuth = requireScope('images:write');
+
+/** HEAD: where to resume. */
+export const tusHeadHandler = async (c: Context<AppEnv>) => {
+  checkTusRequest(tusHeadersOf(c), false);
+  const state = await sessionOf(c.env.UPLOAD_SESSIONS, c.req.param('id') ?? '').status(principalOf(c).userId);
+  if (!state) return c.body(null, 404, { ...TUS_HEADERS });
+  return c.body(null, 200, progressHeaders(state));
+};

@@ -1,0 +1,115 @@
+import { UPLOAD_LIMITS } from '@pixelflare/config';
+import { UploadMetadataSchema, type UploadMetadata } from '@pixelflare/shared';
+import type { TusUploadState, UploadSession } from '../../durable-objects/upload-session';
+import { AppError } from '../../lib/errors';
+import { zodIssues } from '../../lib/validation';
+
+export const TUS_VERSION = '1.0.0';
+export const TUS_EXTENSIONS = 'creation,creation-with-upload,termination,expiration';
+export const TUS_CONTENT_TYPE = 'application/offset+octet-stream';
+
+/** Every tus answer but OPTIONS carries Tus-Resumable, errors included. */
+export const TUS_HEADERS = { 'Tus-Resumable': TUS_VERSION, 'Cache-Control': 'no-store' } as const;
+
+export const tusError = (
+  status: 400 | 403 | 404 | 409 | 410 | 412 | 413 | 415,
+  code: AppError['code'],
+  message: string,
+) => new AppError(status, code, message, undefined, { ...TUS_HEADERS });
+
+/** Re-throws an ingest/quota error with the tus header the client library expects. */
+export function asTusError(error: unknown): unknown {
+  if (error instanceof AppError) {
+    return new AppError(error.status, error.code, error.message, error.issues, {
+      ...error.headers,
+      ...TUS_HEADERS,
+    });
+  }
+  return error;
+}
+
+/** `Upload-Metadata: key base64,key base64`, decoded and validated like every other upload's metadata. */
+export function parseUploadMetadata(header: string | undefined): UploadMetadata {
+  const raw: Record<string, string> = {};
+  for (const pair of (header ?? '').split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (!key) continue;
+    try {
+      raw[key] = value ? new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0))) : '';
+    } catch {
+      throw tusError(400, 'BAD_REQUEST', `Upload-Metadata value for "${key}" is not base64`);
+    }
+  }
+  // tus-js-client and Uppy send `name`/`filetype`; the filename may come as either.
+  const { name, filetype: _filetype, type: _type, ...rest } = raw;
+  const candidate = { ...rest, filename: rest.filename ?? name };
+  const parsed = UploadMetadataSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error);
+    throw new AppError(
+      400,
+      'VALIDATION_FAILED',
+      `Invalid Upload-Metadata: ${issues.map((i) => i.path).join(', ')}`,
+      issues,
+      {
+        ...TUS_HEADERS,
+      },
+    );
+  }
+  return parsed.data;
+}
+
+/** Upload-Length: a positive integer within the resumable limit. Deferred length is not supported. */
+export function parseUploadLength(header: string | undefined): number {
+  if (!header || !/^\d+$/.test(header))
+    throw tusError(400, 'BAD_REQUEST', 'Upload-Length is required (a byte count)');
+  const length = Number(header);
+  if (length === 0) throw tusError(400, 'BAD_REQUEST', 'The file is empty');
+  if (length > UPLOAD_LIMITS.maxResumableBytes) {
+    throw tusError(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `Resumable uploads are at most ${UPLOAD_LIMITS.maxResumableBytes} bytes`,
+    );
+  }
+  return length;
+}
+
+export function parseUploadOffset(header: string | undefined): number {
+  if (!header || !/^\d+$/.test(header))
+    throw tusError(400, 'BAD_REQUEST', 'Upload-Offset is required (a byte count)');
+  return Number(header);
+}
+
+export function checkTusRequest(
+  headers: { resumable?: string; contentType?: string },
+  needsBody: boolean,
+): void {
+  if (headers.resumable !== TUS_VERSION) {
+    throw tusError(412, 'BAD_REQUEST', `Tus-Resumable: ${TUS_VERSION} is required`);
+  }
+  if (needsBody && headers.contentType?.split(';')[0]?.trim() !== TUS_CONTENT_TYPE) {
+    throw tusError(415, 'UNSUPPORTED_MEDIA_TYPE', `PATCH bodies must be ${TUS_CONTENT_TYPE}`);
+  }
+}
+
+/** The next expiry of an upload: each PATCH extends it. */
+export const nextExpiry = (now = Date.now()) => now + UPLOAD_LIMITS.resumableExpirySeconds * 1000;
+
+export function sessionOf(
+  namespace: DurableObjectNamespace,
+  uploadId: string,
+): DurableObjectStub<UploadSession> {
+  const typed = namespace as unknown as DurableObjectNamespace<UploadSession>;
+  return typed.get(typed.idFromName(uploadId));
+}
+
+export function progressHeaders(state: TusUploadState): Record<string, string> {
+  return {
+    ...TUS_HEADERS,
+    'Upload-Offset': String(state.offset),
+    'Upload-Length': String(state.length),
+    'Upload-Expires': new Date(state.expiresAt).toUTCString(),
+    ...(state.imageId ? { 'Pixelflare-Image-Id': state.imageId } : {}),
+  };
+}
