@@ -112,19 +112,6 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   if (!route) throw cdnNotFound();
   const entries = [...url.searchParams.entries()];
   const transformEntries = entries.filter(([name]) => name !== 'sig' && name !== 'exp');
-  const parsed = parseTransformQuery(transformEntries);
-  if (!parsed.ok) {
-    throw badRequest(
-      `Invalid transform: ${parsed.issues.map((issue) => issue.message).join('; ')}`,
-      parsed.issues,
-    );
-  }
-  if (route.variant !== undefined && !enabledVariants(c).includes(route.variant)) {
-    throw badRequest(
-      `Unknown variant "${route.variant}"; available: original, ${enabledVariants(c).join(', ')}`,
-      [{ path: 'variant', message: `unknown variant "${route.variant}"` }],
-    );
-  }
   const transformed = route.variant !== undefined || transformEntries.length > 0;
   const accept = acceptClass(c.req.header('Accept'));
   const signed = url.searchParams.has('sig') || url.searchParams.has('exp');
@@ -142,6 +129,20 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
     }
   }
 
+  // Validated only on a miss: an invalid request is never cached, so a hit needs no parsing.
+  const parsed = parseTransformQuery(transformEntries);
+  if (!parsed.ok) {
+    throw badRequest(
+      `Invalid transform: ${parsed.issues.map((issue) => issue.message).join('; ')}`,
+      parsed.issues,
+    );
+  }
+  if (route.variant !== undefined && !enabledVariants(c).includes(route.variant)) {
+    throw badRequest(
+      `Unknown variant "${route.variant}"; available: original, ${enabledVariants(c).join(', ')}`,
+      [{ path: 'variant', message: `unknown variant "${route.variant}"` }],
+    );
+  }
   const db = c.get('db');
   const image = await findCdnImage(db, route.ref);
   if (!image) throw cdnNotFound();

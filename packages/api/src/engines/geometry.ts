@@ -67,7 +67,7 @@ export function layoutFor(source: Size, transform: ResolvedTransform): Layout {
   const place = (scaledLength: number, canvasLength: number, a: number) => {
     const centre = scaledLength * a;
     const start = Math.min(Math.max(0, centre - canvasLength / 2), scaledLength - canvasLength);
-    return -Math.round(start);
+    return 0 - Math.round(start);
   };
   return {
     scaled,
