@@ -19,6 +19,7 @@ export default defineConfig({
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Configuration', link: '/guide/configuration' },
           { text: 'REST API', link: '/guide/api' },
+          { text: 'Uploads and images', link: '/guide/uploads' },
           { text: 'CDN URLs', link: '/guide/cdn' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
         ],
