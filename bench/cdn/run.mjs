@@ -156,6 +156,8 @@ try {
   await timed(hitUrl, accept);
   const warm = await timed(hitUrl, accept);
   const hit = await load(hitUrl, accept);
+  // The floor: the same Worker answering a malformed /cdn path, which does no I/O at all.
+  const floor = await load(`${base}/cdn/x`);
   const misses = [];
   for (let q = 70; q < 75; q++)
     misses.push((await timed(`${base}/cdn/bench/default/12mp.jpg/w1024?q=${q}`, accept)).ms);
@@ -203,6 +205,13 @@ try {
     bare.requests.average.toFixed(0),
     (hit.requests.average / bare.requests.average).toFixed(2) + '×',
     '≥ 0.8×',
+  ]);
+  row([
+    'full Worker floor (no-I/O 404), requests/s',
+    floor.requests.average.toFixed(0),
+    bare.requests.average.toFixed(0),
+    (floor.requests.average / bare.requests.average).toFixed(2) + '×',
+    '',
   ]);
   row([
     'cache hit, p99 latency ms',
