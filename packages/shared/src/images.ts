@@ -143,3 +143,32 @@ export const UsageSchema = z
     bytes: UsageLine,
   })
   .meta({ id: 'Usage' });
+
+export const BulkImageActionSchema = z
+  .discriminatedUnion('action', [
+    z.object({
+      action: z.literal('move'),
+      ids: z.array(z.string().max(64)).min(1).max(100),
+      album: AlbumSlug.nullable(),
+    }),
+    z.object({
+      action: z.literal('tag'),
+      ids: z.array(z.string().max(64)).min(1).max(100),
+      tags: z.array(TagName).min(1).max(UPLOAD_LIMITS.maxTags),
+    }),
+    z.object({ action: z.literal('delete'), ids: z.array(z.string().max(64)).min(1).max(100) }),
+  ])
+  .meta({
+    id: 'BulkImageAction',
+    description: 'Move, tag (adds tags) or delete (to trash) up to 100 images',
+  });
+export type BulkImageAction = z.infer<typeof BulkImageActionSchema>;
+
+export const BulkImageResultSchema = z
+  .object({
+    updated: z.array(z.string()),
+    not_found: z
+      .array(z.string())
+      .meta({ description: 'Ids that are not yours or do not exist; nothing was done to them' }),
+  })
+  .meta({ id: 'BulkImageResult' });

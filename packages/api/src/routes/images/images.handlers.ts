@@ -3,8 +3,10 @@ import { users } from '@pixelflare/database';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
+import { AppError } from '../../lib/errors';
 import { principalOf } from '../../middleware/auth';
 import {
+  bulkImageAction,
   listImages,
   purgeImage,
   restoreImage,
@@ -17,6 +19,7 @@ import { usageOf } from '../../services/quotas/quotas';
 import { createPendingUpload } from '../../services/uploads/two-step';
 import { imageViewOf } from './images.context';
 import type {
+  bulkImagesRoute,
   createTwoStepUpload,
   deleteImageRoute,
   downloadImageRoute,
@@ -144,4 +147,19 @@ export const getUsageHandler: RouteHandler<typeof getUsageRoute, AppEnv> = async
   const [user] = await c.get('db').select().from(users).where(eq(users.id, principal.userId)).limit(1);
   if (!user) throw notFound('User');
   return c.json({ plan: user.plan, enforced: c.get('config').USAGE_LIMITS_ENABLED, ...usageOf(user) }, 200);
+};
+
+export const bulkImagesHandler: RouteHandler<typeof bulkImagesRoute, AppEnv> = async (c) => {
+  const principal = principalOf(c);
+  const action = c.req.valid('json');
+  if (action.action === 'delete' && !principal.scopes.has('images:delete')) {
+    throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "images:delete" scope');
+  }
+  const result = await bulkImageAction(c.get('db'), principal.userId, action);
+  c.set('audit', {
+    action: `image.bulk_${action.action}`,
+    resourceType: 'image',
+    metadata: { ids: result.updated, notFound: result.notFound },
+  });
+  return c.json({ updated: result.updated, not_found: result.notFound }, 200);
 };

@@ -4,6 +4,7 @@ import * as routes from './images.routes';
 
 export const imagesRouter = createRouter()
   .openapi(routes.createTwoStepUpload, handlers.createTwoStepUploadHandler)
+  .openapi(routes.bulkImagesRoute, handlers.bulkImagesHandler)
   .openapi(routes.listImagesRoute, handlers.listImagesHandler)
   .openapi(routes.listTrashRoute, handlers.listTrashHandler)
   .openapi(routes.getImageRoute, handlers.getImageHandler)

@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  BulkImageActionSchema,
+  BulkImageResultSchema,
   DeleteImageQuerySchema,
   ErrorBodySchema,
   ImageIdParam,
@@ -171,4 +173,16 @@ export const getUsageRoute = createRoute({
   security,
   middleware: [requireScope('images:read')] as const,
   responses: { 200: json(UsageSchema, 'Usage'), ...common },
+});
+
+export const bulkImagesRoute = createRoute({
+  method: 'post',
+  path: '/images/bulk',
+  tags: ['Images'],
+  summary: 'Move, tag or delete up to 100 images',
+  description: 'Needs images:write (and images:delete for `delete`).',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: BulkImageActionSchema } } } },
+  responses: { 200: json(BulkImageResultSchema, 'What was changed'), ...common, 404: error('Unknown album') },
 });

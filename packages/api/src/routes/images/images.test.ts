@@ -260,6 +260,32 @@ describe('managing one image', () => {
     expect(row).toMatchObject({ title: null, deletedAt: null });
   });
 
+  it('moves, tags and deletes in bulk, reporting ids that are not yours', async () => {
+    const owner = await createUser('bulk-owner');
+    const other = await createUser('bulk-other');
+    const mine = [await uploadPng(owner, 41), await uploadPng(owner, 42)];
+    const theirs = await uploadPng(other, 43);
+    const ids = [...mine.map((i) => i.id), theirs.id];
+    const bulk = (body: unknown) =>
+      call('/v1/images/bulk', authed(owner.key, json(body, { method: 'POST' })));
+
+    const tagged = await bulk({ action: 'tag', ids, tags: ['batch'] });
+    expect(await tagged.json()).toEqual({
+      updated: expect.arrayContaining(mine.map((i) => i.id)),
+      not_found: [theirs.id],
+    });
+    expect((await page(owner, '?tag=batch')).data).toHaveLength(2);
+    expect((await page(other, '?tag=batch')).data).toHaveLength(0);
+
+    await call('/v1/albums', authed(owner.key, json({ slug: 'bulk', title: 'Bulk' }, { method: 'POST' })));
+    expect((await bulk({ action: 'move', ids, album: 'bulk' })).status).toBe(200);
+    expect((await page(owner, '?album=bulk')).data).toHaveLength(2);
+
+    expect((await bulk({ action: 'delete', ids })).status).toBe(200);
+    expect((await page(owner, '')).data).toEqual([]);
+    expect((await page(other, '')).data.map((i) => i.id)).toEqual([theirs.id]);
+  });
+
   it('reports usage against the plan', async () => {
     const owner = await createUser('usage');
     const image = await uploadPng(owner, 31);

@@ -9,7 +9,7 @@ import {
   type Database,
   type Image,
 } from '@pixelflare/database';
-import type { ImageListQuery, ImageUpdate } from '@pixelflare/shared';
+import type { BulkImageAction, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
 import {
   and,
   asc,
@@ -18,6 +18,7 @@ import {
   exists,
   gt,
   gte,
+  inArray,
   isNotNull,
   isNull,
   lt,
@@ -30,7 +31,7 @@ import { AppError, badRequest, notFound } from '../../lib/errors';
 import { toBase64Url } from '../../lib/crypto';
 import { outboxInsert } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
-import { setImageTagsStatements } from '../tags/tags';
+import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -321,4 +322,40 @@ export async function setFavourite(db: Database, image: Image, favourite: boolea
       .delete(favourites)
       .where(and(eq(favourites.ownerId, image.ownerId), eq(favourites.imageId, image.id)));
   }
+}
+
+/**
+ * Applies one action to many of the owner's images. Ids that are not the owner's are reported, untouched.
+ * Each image is changed in its own batch (with its own event), so a failure part-way leaves every image
+ * either fully changed or untouched.
+ */
+export async function bulkImageAction(
+  db: Database,
+  ownerId: string,
+  action: BulkImageAction,
+): Promise<{ updated: string[]; notFound: string[] }> {
+  const ids = [...new Set(action.ids)];
+  const found = await db
+    .select()
+    .from(images)
+    .where(
+      and(
+        eq(images.ownerId, ownerId),
+        eq(images.status, 'ready'),
+        isNull(images.deletedAt),
+        or(inArray(images.id, ids), inArray(images.shortId, ids)),
+      ),
+    );
+  const matched = new Set(found.flatMap((image) => [image.id, image.shortId]));
+  for (const image of found) {
+    if (action.action === 'move') await updateImage(db, image, { album: action.album });
+    else if (action.action === 'delete') await trashImage(db, image);
+    else {
+      await db.batch([
+        outboxInsert(db, ownerId, 'image.updated', { id: image.id, changes: ['tags'] }),
+        ...addImageTagsStatements(db, ownerId, image.id, action.tags),
+      ]);
+    }
+  }
+  return { updated: found.map((image) => image.id), notFound: ids.filter((id) => !matched.has(id)) };
 }

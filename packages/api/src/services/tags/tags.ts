@@ -9,10 +9,16 @@ import { newId } from '../../lib/ids';
  * never depends on an id read earlier.
  */
 export function setImageTagsStatements(db: Database, ownerId: string, imageId: string, names: string[]) {
-  const statements = [db.delete(imageTags).where(eq(imageTags.imageId, imageId))];
-  if (names.length === 0) return statements;
   return [
-    ...statements,
+    db.delete(imageTags).where(eq(imageTags.imageId, imageId)),
+    ...addImageTagsStatements(db, ownerId, imageId, names),
+  ];
+}
+
+/** Statements that add these tags to an image, keeping the ones it has. */
+export function addImageTagsStatements(db: Database, ownerId: string, imageId: string, names: string[]) {
+  if (names.length === 0) return [];
+  return [
     db
       .insert(tags)
       .values(names.map((name) => ({ id: newId('tag'), ownerId, name })))
