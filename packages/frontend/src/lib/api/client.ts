@@ -1,5 +1,43 @@
-import { ErrorBodySchema, StatusSchema, type ErrorCode } from '@pixelflare/shared';
-import type { z } from 'zod';
+import {
+  ErrorBodySchema,
+  ImageSchema,
+  StatusSchema,
+  UsageSchema,
+  paginated,
+  type ErrorCode,
+  type ImageUpdate,
+} from '@pixelflare/shared';
+import { z } from 'zod';
+
+const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
+export type ImagePage = z.infer<typeof ImagePageSchema>;
+
+/** `GET /auth/providers`: how people sign in here (`none` means local development, no sign-in needed). */
+export const ProvidersSchema = z.object({
+  mode: z.enum(['authjs', 'cloudflare', 'none']),
+  providers: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export type Providers = z.infer<typeof ProvidersSchema>;
+
+/** Filters the library sends as query parameters; empty values are left out. */
+export interface ImageFilters {
+  q?: string;
+  album?: string;
+  tag?: string;
+  favourite?: boolean;
+  content_type?: string;
+  sort?: 'newest' | 'oldest' | 'name' | 'size';
+  cursor?: string;
+  limit?: number;
+}
+
+export function imageQuery(filters: ImageFilters): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(filters))
+    if (value !== undefined && value !== '' && value !== false) params.set(name, String(value));
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
 
 /** An API failure with the server's code, so the UI can word it (see `error.<CODE>` messages). */
 export class ApiError extends Error {
@@ -50,6 +88,27 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       const response = await fetcher(`${baseUrl}/v1/status`);
       return StatusSchema.parse(await response.json());
     },
+    providers: () => request(ProvidersSchema, '/auth/providers'),
+    usage: () => request(UsageSchema, '/v1/usage'),
+    listImages: (filters: ImageFilters = {}) => request(ImagePageSchema, `/v1/images${imageQuery(filters)}`),
+    listTrash: (cursor?: string) => request(ImagePageSchema, `/v1/trash${imageQuery({ cursor })}`),
+    getImage: (id: string) => request(ImageSchema, `/v1/images/${encodeURIComponent(id)}`),
+    updateImage: (id: string, changes: ImageUpdate) =>
+      request(ImageSchema, `/v1/images/${encodeURIComponent(id)}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(changes),
+      }),
+    deleteImage: (id: string) =>
+      request(z.unknown(), `/v1/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    purgeImage: (id: string) =>
+      request(z.unknown(), `/v1/images/${encodeURIComponent(id)}?permanent=true`, { method: 'DELETE' }),
+    setFavourite: (id: string, favourite: boolean) =>
+      request(z.unknown(), `/v1/images/${encodeURIComponent(id)}/favourite`, {
+        method: favourite ? 'PUT' : 'DELETE',
+      }),
+    restoreImage: (id: string) =>
+      request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
     request,
   };
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import {
+  htmlSnippet,
+  markdownSnippet,
+  srcsetEntries,
+  srcsetSnippet,
+  transformUrl,
+  variantUrl,
+} from './snippets';
+
+const image = {
+  urls: {
+    cdn: 'http://localhost:8787/cdn/alice/default/cat.jpg',
+    short: 'http://localhost:8787/cdn/i/k7d2qx',
+  },
+  alt: 'A "cat" <sleeping>',
+  title: null,
+  filename: 'cat.jpg',
+  width: 1200,
+  height: 800,
+};
+
+describe('snippets', () => {
+  it('builds preset URLs on the short URL', () => {
+    expect(variantUrl(image, 'w256')).toBe('http://localhost:8787/cdn/i/k7d2qx/w256');
+    expect(variantUrl(image, 'original')).toBe(image.urls.short);
+  });
+
+  it('escapes alt text in HTML and Markdown', () => {
+    expect(htmlSnippet(image)).toContain('alt="A &quot;cat&quot; &lt;sleeping&gt;"');
+    expect(markdownSnippet({ ...image, alt: 'a [b]' })).toBe(
+      '![a \\[b\\]](http://localhost:8787/cdn/alice/default/cat.jpg)',
+    );
+  });
+
+  it('falls back to the title, then the filename, for alt text', () => {
+    expect(markdownSnippet({ ...image, alt: null })).toBe(`![cat.jpg](${image.urls.cdn})`);
+    expect(markdownSnippet({ ...image, alt: null, title: 'Cat' })).toBe(`![Cat](${image.urls.cdn})`);
+  });
+
+  it('lists only width presets narrower than the original, then the original', () => {
+    expect(srcsetEntries(image).map((entry) => entry.width)).toEqual([128, 256, 512, 1024, 1200]);
+    expect(srcsetEntries({ ...image, width: 100 })).toEqual([{ url: image.urls.cdn, width: 100 }]);
+    expect(srcsetSnippet(image)).toContain('http://localhost:8787/cdn/i/k7d2qx/w512 512w');
+  });
+
+  it('puts only the chosen transform parameters in the URL', () => {
+    expect(transformUrl(image, { w: 300, fit: 'cover', q: 0, format: '' })).toBe(
+      `${image.urls.cdn}?w=300&fit=cover`,
+    );
+    expect(transformUrl(image, {})).toBe(image.urls.cdn);
+  });
+});

@@ -1,0 +1,55 @@
+import { VARIANT_PRESETS, WIDTH_VARIANTS } from '@pixelflare/config';
+import type { ImageResource } from '@pixelflare/shared';
+
+/** URL of one preset of an image, e.g. `…/cdn/i/k7d2qx/w256`; `original` is the bare short URL. */
+export function variantUrl(image: Pick<ImageResource, 'urls'>, variant: string): string {
+  return variant === 'original' ? image.urls.short : `${image.urls.short}/${encodeURIComponent(variant)}`;
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeMarkdown = (value: string) => value.replace(/[[\]\\]/g, '\\$&');
+
+type SnippetImage = Pick<ImageResource, 'urls' | 'alt' | 'title' | 'filename' | 'width' | 'height'>;
+const altOf = (image: SnippetImage) => image.alt ?? image.title ?? image.filename;
+
+export function markdownSnippet(image: SnippetImage): string {
+  return `![${escapeMarkdown(altOf(image))}](${image.urls.cdn})`;
+}
+
+export function htmlSnippet(image: SnippetImage): string {
+  return `<img src="${escapeHtml(image.urls.cdn)}" alt="${escapeHtml(altOf(image))}" width="${image.width}" height="${image.height}" loading="lazy">`;
+}
+
+/** Width presets no wider than the original (they never enlarge), plus the original as the widest candidate. */
+export function srcsetEntries(image: SnippetImage): { url: string; width: number }[] {
+  const entries = WIDTH_VARIANTS.map((name) => ({ name, width: VARIANT_PRESETS[name].width }))
+    .filter(({ width }) => width < image.width)
+    .map(({ name, width }) => ({ url: variantUrl(image, name), width }));
+  return [...entries, { url: image.urls.cdn, width: image.width }];
+}
+
+export function srcsetSnippet(image: SnippetImage, sizes = '100vw'): string {
+  const srcset = srcsetEntries(image)
+    .map(({ url, width }) => `${url} ${width}w`)
+    .join(', ');
+  return `<img src="${escapeHtml(image.urls.cdn)}" srcset="${escapeHtml(srcset)}" sizes="${escapeHtml(sizes)}" alt="${escapeHtml(altOf(image))}" width="${image.width}" height="${image.height}" loading="lazy">`;
+}
+
+/** Parameters of the transform playground, turned into a `?w=…` CDN URL (only what differs from the default). */
+export interface PlaygroundParams {
+  w?: number;
+  h?: number;
+  fit?: string;
+  format?: string;
+  q?: number;
+  blur?: number;
+}
+
+export function transformUrl(image: Pick<ImageResource, 'urls'>, params: PlaygroundParams): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined && value !== '' && value !== 0) query.set(name, String(value));
+  const text = query.toString();
+  return text ? `${image.urls.cdn}?${text}` : image.urls.cdn;
+}
