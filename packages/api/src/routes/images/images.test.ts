@@ -154,6 +154,7 @@ describe('GET /v1/images', () => {
     const dog = await uploadPng(owner, 2, { tags: 'dogs', description: 'A very good boy' });
     expect((await page(owner, '?tag=cats')).data.map((i) => i.id)).toEqual([cat.id]);
     expect((await page(owner, '?q=whisk')).data.map((i) => i.id)).toEqual([cat.id]);
+    expect((await page(owner, '?q=dogs')).data.map((i) => i.id)).toEqual([dog.id]);
     expect((await page(owner, '?q=good%20boy')).data.map((i) => i.id)).toEqual([dog.id]);
     expect((await call(`/v1/images/${dog.id}/favourite`, authed(owner.key, { method: 'PUT' }))).status).toBe(
       204,
