@@ -12,8 +12,13 @@ export interface TusUploadState {
   length: number;
   offset: number;
   metadata: UploadMetadata;
-  /** R2 key the parts are assembled at before ingest. */
+  /**
+   * R2 key the parts are assembled at: the image's final original key, guessed from the declared name, so a
+   * file that ingest leaves unchanged is not written twice. Ingest still decides the type from the bytes.
+   */
   stagingKey: string;
+  /** The image id reserved for this upload. */
+  imageId: string;
   multipartUploadId: string;
   parts: R2UploadedPart[];
   /** Bytes received after the last full part, parked in R2 at `${stagingKey}.tail` until more arrive. */
@@ -21,11 +26,14 @@ export interface TusUploadState {
   expiresAt: number;
   /** Set once every byte has arrived and the multipart upload was completed at `stagingKey`. */
   assembled: boolean;
-  /** The image ingest produced, once finished. */
-  imageId?: string;
+  /** Set once ingest stored the image. */
+  finished: boolean;
 }
 
-export type TusCreate = Pick<TusUploadState, 'id' | 'ownerId' | 'length' | 'metadata' | 'expiresAt'>;
+export type TusCreate = Pick<
+  TusUploadState,
+  'id' | 'ownerId' | 'length' | 'metadata' | 'expiresAt' | 'stagingKey' | 'imageId'
+>;
 
 export type TusAppendResult =
   { kind: 'ok'; state: TusUploadState } | { kind: 'offset_mismatch'; offset: number } | { kind: 'not_found' };
@@ -54,12 +62,11 @@ export class UploadSession extends DurableObject<Bindings> {
 
   async create(init: TusCreate): Promise<TusUploadState> {
     return this.serialised(async () => {
-      const stagingKey = `tus-staging/${init.ownerId}/${init.id}`;
-      const multipart = await this.env.IMAGES_BUCKET.createMultipartUpload(stagingKey);
+      const multipart = await this.env.IMAGES_BUCKET.createMultipartUpload(init.stagingKey);
       const state: TusUploadState = {
         ...init,
         offset: 0,
-        stagingKey,
+        finished: false,
         multipartUploadId: multipart.uploadId,
         parts: [],
         tailBytes: 0,
@@ -158,14 +165,17 @@ export class UploadSession extends DurableObject<Bindings> {
     });
   }
 
-  /** Records the image made from the assembled upload and removes the staging object. */
-  async finish(ownerId: string, imageId: string | null): Promise<void> {
+  /**
+   * Records the outcome of ingest. The assembled object is removed unless it became the image's original
+   * (`keepObject`): refused, duplicate or re-encoded uploads leave nothing behind.
+   */
+  async finish(ownerId: string, imageId: string | null, keepObject: boolean): Promise<void> {
     return this.serialised(async () => {
       const state = await this.load(ownerId);
       if (!state) return;
-      await this.env.IMAGES_BUCKET.delete(state.stagingKey);
+      if (!keepObject) await this.env.IMAGES_BUCKET.delete(state.stagingKey);
       if (imageId) {
-        await this.ctx.storage.put('state', { ...state, imageId });
+        await this.ctx.storage.put('state', { ...state, imageId, finished: true });
         // Kept a little longer so a client's HEAD after completion still answers.
         await this.ctx.storage.setAlarm(Date.now() + 60 * 60 * 1000);
       } else {
@@ -186,7 +196,10 @@ export class UploadSession extends DurableObject<Bindings> {
           .abort()
           .catch(() => undefined);
       }
-      await bucket.delete([`${state.stagingKey}.tail`, state.stagingKey]);
+      // Once finished the object at the staging key is the image's original: never delete it here.
+      await bucket.delete(
+        state.finished ? [`${state.stagingKey}.tail`] : [`${state.stagingKey}.tail`, state.stagingKey],
+      );
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       return true;

@@ -7,12 +7,14 @@ import type { TusUploadState } from '../../durable-objects/upload-session';
 import { newId } from '../../lib/ids';
 import type { AppEnv } from '../../lib/types';
 import { principalOf, requireScope } from '../../middleware/auth';
-import { ingestImage } from '../../services/ingest/ingest';
+import { originalStorageKey } from '@pixelflare/shared';
+import { ingestImage, resolveAlbum } from '../../services/ingest/ingest';
 import { assertWithinQuota, usageOf } from '../../services/quotas/quotas';
 import {
   TUS_HEADERS,
   asTusError,
   checkTusRequest,
+  guessExtension,
   nextExpiry,
   parseUploadLength,
   parseUploadMetadata,
@@ -43,8 +45,10 @@ async function finishUpload(c: Context<AppEnv>, state: TusUploadState): Promise<
       maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
       maxBytes: UPLOAD_LIMITS.maxResumableBytes,
       usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
+      imageId: state.imageId,
+      storedAt: state.stagingKey,
     });
-    await stub.finish(state.ownerId, result.image.id);
+    await stub.finish(state.ownerId, result.image.id, result.image.storageKey === state.stagingKey);
     c.set('audit', {
       action: result.duplicate ? 'image.upload_duplicate' : 'image.upload',
       resourceType: 'image',
@@ -53,7 +57,7 @@ async function finishUpload(c: Context<AppEnv>, state: TusUploadState): Promise<
     });
     return result.image.id;
   } catch (error) {
-    await stub.finish(state.ownerId, null);
+    await stub.finish(state.ownerId, null, false);
     throw asTusError(error);
   }
 }
@@ -78,7 +82,10 @@ async function appendBody(c: Context<AppEnv>, uploadId: string, offset: number):
     );
   }
   const state = result.state;
-  if (state.assembled) state.imageId = await finishUpload(c, state);
+  if (state.assembled) {
+    state.imageId = await finishUpload(c, state);
+    state.finished = true;
+  }
   return c.body(null, 204, progressHeaders(state));
 }
 
@@ -98,9 +105,20 @@ export const tusCreateHandler: RouteHandler<typeof tusCreate, AppEnv> = async (c
       }
     }
   }
+  const album = await resolveAlbum(c.get('db'), principal.userId, metadata.album).catch((error: unknown) => {
+    throw asTusError(error);
+  });
   const id = newId('tus');
+  const imageId = newId('img');
   const state = await sessionOf(c.env.UPLOAD_SESSIONS, id).create({
     id,
+    imageId,
+    stagingKey: originalStorageKey(
+      principal.userId,
+      album?.slug ?? 'default',
+      imageId,
+      guessExtension(metadata.filename),
+    ),
     ownerId: principal.userId,
     length,
     metadata,

@@ -103,8 +103,9 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
     expect(row).toMatchObject({ filename: 'big.png', bytes: file.length, contentType: 'image/png' });
     const stored = await env.IMAGES_BUCKET.get(row!.storageKey);
     expect(await sha256Hex(await stored!.arrayBuffer())).toBe(await sha256Hex(file));
-    // Nothing left in staging.
-    expect((await env.IMAGES_BUCKET.list({ prefix: `tus-staging/${user.id}/` })).objects).toEqual([]);
+    // The assembled object became the original: no copy, no parked tail left behind.
+    const objects = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map((o) => o.key);
+    expect(objects).toEqual([row!.storageKey]);
   });
 
   it('stores a small file sent with creation-with-upload', async () => {
@@ -129,6 +130,22 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
     expect(image).toMatchObject({ filename: 'dot.gif', tags: ['a', 'b'] });
   });
 
+  it('stores under the real type when the declared name lies, keeping one object', async () => {
+    const user = await createUser('tus-liar');
+    const bytes = fixture('tiny.webp');
+    const path = await create(user, bytes.length, `filename ${b64('photo.jpg')}`);
+    const response = await patch(user, path, 0, bytes);
+    expect(response.status).toBe(204);
+    const [row] = await createDb(env.DB)
+      .select()
+      .from(images)
+      .where(eq(images.id, response.headers.get('Pixelflare-Image-Id')!));
+    expect(row).toMatchObject({ contentType: 'image/webp', filename: 'photo.webp' });
+    const objects = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map((o) => o.key);
+    expect(objects).toEqual([row!.storageKey]);
+    expect(row!.storageKey).toMatch(/original\.webp$/);
+  });
+
   it('refuses a finished upload that is not an image and keeps nothing', async () => {
     const user = await createUser('tus-bad');
     const bytes = fixture('page.jpg');
@@ -137,7 +154,6 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
     expect(response.status).toBe(415);
     expect(response.headers.get('Tus-Resumable')).toBe('1.0.0');
     expect((await errorOf(response)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    expect((await env.IMAGES_BUCKET.list({ prefix: 'tus-staging/' + user.id })).objects).toEqual([]);
     expect((await env.IMAGES_BUCKET.list({ prefix: user.id })).objects).toEqual([]);
   });
 
@@ -150,7 +166,7 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
     expect((await call(path, tus(other, { method: 'DELETE' }))).status).toBe(404);
     expect((await call(path, tus(user, { method: 'DELETE' }))).status).toBe(204);
     expect((await call(path, tus(user, { method: 'HEAD' }))).status).toBe(404);
-    expect((await env.IMAGES_BUCKET.list({ prefix: `tus-staging/${user.id}/` })).objects).toEqual([]);
+    expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toEqual([]);
   });
 
   it('checks the protocol headers and limits', async () => {
@@ -165,6 +181,15 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
       tus(user, { method: 'POST', headers: { 'Upload-Length': String(600 * MB) } }),
     );
     expect(tooBig.status).toBe(413);
+    const unknownAlbum = await call(
+      '/v1/uploads/tus',
+      tus(user, {
+        method: 'POST',
+        headers: { 'Upload-Length': '100', 'Upload-Metadata': `album ${b64('nope')}` },
+      }),
+    );
+    expect(unknownAlbum.status).toBe(404);
+    expect(unknownAlbum.headers.get('Tus-Resumable')).toBe('1.0.0');
     const path = await create(user, 100);
     const wrongType = await call(
       path,

@@ -29,6 +29,10 @@ export interface IngestInput {
   usageLimitsEnabled: boolean;
   /** A two-step upload's pending row, completed in place instead of inserting a new one. */
   pendingImageId?: string;
+  /** Id chosen in advance (tus), so the bytes could be assembled at their final key. */
+  imageId?: string;
+  /** R2 key already holding exactly `bytes` (tus); not written again when it is the final key and unchanged. */
+  storedAt?: string;
 }
 
 export interface IngestResult {
@@ -39,6 +43,13 @@ export interface IngestResult {
 }
 
 const SHORT_ID_ATTEMPTS = 8;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 async function freeShortId(db: Database): Promise<string> {
   for (let attempt = 0; attempt < SHORT_ID_ATTEMPTS; attempt++) {
@@ -53,7 +64,8 @@ async function freeShortId(db: Database): Promise<string> {
   throw new AppError(503, 'SERVICE_UNAVAILABLE', 'Could not allocate a short id; try again');
 }
 
-async function resolveAlbum(db: Database, ownerId: string, slug: string | undefined) {
+/** The owner's album by slug (404 when unknown), or null for no album. */
+export async function resolveAlbum(db: Database, ownerId: string, slug: string | undefined) {
   if (!slug) return null;
   const [album] = await db
     .select({ id: albums.id, slug: albums.slug })
@@ -108,7 +120,7 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
   if (!owner) throw notFound('User');
   if (input.usageLimitsEnabled) assertWithinQuota(usageOf(owner), { images: 1, bytes: bytes.length });
 
-  const imageId = input.pendingImageId ?? newId('img');
+  const imageId = input.pendingImageId ?? input.imageId ?? newId('img');
   const shortId = await freeShortId(db);
   const albumSlug = album?.slug ?? 'default';
   const [nameTaken] = await db
@@ -119,10 +131,13 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
   const storedName = nameTaken && nameTaken.id !== imageId ? withSuffix(filename, shortId) : filename;
   const storageKey = originalStorageKey(ownerId, albumSlug, imageId, IMAGE_EXTENSIONS[inspected.contentType]);
 
-  await bucket.put(storageKey, bytes, {
-    httpMetadata: { contentType: inspected.contentType },
-    sha256: contentHash,
-  });
+  const alreadyStored = input.storedAt === storageKey && sameBytes(bytes, input.bytes);
+  if (!alreadyStored) {
+    await bucket.put(storageKey, bytes, {
+      httpMetadata: { contentType: inspected.contentType },
+      sha256: contentHash,
+    });
+  }
 
   const now = new Date();
   const values = {

@@ -1,4 +1,4 @@
-import { UPLOAD_LIMITS } from '@pixelflare/config';
+import { IMAGE_EXTENSIONS, UPLOAD_LIMITS } from '@pixelflare/config';
 import { UploadMetadataSchema, type UploadMetadata } from '@pixelflare/shared';
 import type { TusUploadState, UploadSession } from '../../durable-objects/upload-session';
 import { AppError } from '../../lib/errors';
@@ -110,6 +110,18 @@ export function progressHeaders(state: TusUploadState): Record<string, string> {
     'Upload-Offset': String(state.offset),
     'Upload-Length': String(state.length),
     'Upload-Expires': new Date(state.expiresAt).toUTCString(),
-    ...(state.imageId ? { 'Pixelflare-Image-Id': state.imageId } : {}),
+    ...(state.finished ? { 'Pixelflare-Image-Id': state.imageId } : {}),
   };
+}
+
+const KNOWN_EXTENSIONS = new Set<string>(Object.values(IMAGE_EXTENSIONS));
+
+/**
+ * The extension the original will probably get, from the declared filename. Only a guess that lets the
+ * parts be assembled at the final key; ingest decides the type from the bytes and rewrites when it differs.
+ */
+export function guessExtension(filename: string | undefined): string {
+  const extension = filename?.split('.').at(-1)?.toLowerCase() ?? '';
+  const normalised = extension === 'jpeg' ? 'jpg' : extension;
+  return KNOWN_EXTENSIONS.has(normalised) ? normalised : 'upload';
 }
