@@ -1,0 +1,52 @@
+// Debian's Chromium driven by playwright-core, with a fresh profile per test file.
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/public/screenshots');
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+  /** Saves `<name>-light.png` and `<name>-dark.png` of the current page for the docs. */
+  screenshots(name: string): Promise<void>;
+}
+
+export async function openBrowser(): Promise<Browser> {
+  const stack = inject('stack');
+  const profile = mkdtempSync(join(tmpdir(), 'pixelflare-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    baseURL: stack.dashboardUrl,
+    viewport: { width: 1280, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+    // prettier-ignore
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+    async screenshots(name: string) {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      for (const theme of ['cupcake', 'dark'] as const) {
+        await page.evaluate((value) => (document.documentElement.dataset.theme = value), theme);
+        await page.screenshot({
+          path: join(SCREENSHOTS, `${name}-${theme === 'dark' ? 'dark' : 'light'}.png`),
+          fullPage: true,
+        });
+      }
+      await page.evaluate(() => (document.documentElement.dataset.theme = 'cupcake'));
+    },
+  };
+}

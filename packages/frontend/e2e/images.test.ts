@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, type Browser } from './browser';
+
+const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
+const files = ['photo-gps.jpg', 'stripe.jpg', 'tiny.png'].map((name) => resolve(fixtures, name));
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await openBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function fetchImage(url: string) {
+  const response = await fetch(url);
+  return { status: response.status, type: response.headers.get('content-type') ?? '' };
+}
+
+// One journey, in order: each step uses what the one before left behind.
+describe('images, from upload to trash and back', () => {
+  it('uploads three images through Uppy over tus, each progress bar reaching 100%', async () => {
+    const { page } = browser;
+    await page.goto('/upload');
+    await page.locator('.uppy-Dashboard-input').first().setInputFiles(files);
+    await page.locator('.uppy-StatusBar-actionBtn--upload').click();
+    await page.locator('[data-testid="upload-row"][data-state="done"]').nth(2).waitFor();
+    expect(await page.getByTestId('upload-percent').allTextContents()).toEqual(['100%', '100%', '100%']);
+    expect(await page.locator('[data-state="refused"]').count()).toBe(0);
+    await browser.screenshots('upload');
+  });
+
+  it('shows them in the library grid', async () => {
+    const { page } = browser;
+    await page.goto('/library');
+    await page.getByTestId('grid-item').nth(2).waitFor();
+    expect(await page.getByTestId('grid-item').count()).toBe(3);
+    await browser.screenshots('library');
+  });
+
+  it('edits a title, and the copied CDN URL serves the image', async () => {
+    const { page } = browser;
+    await page.getByTestId('grid-item').first().locator('a').click();
+    await page.getByTestId('title-input').fill('Harbour at dawn');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect(await page.getByTestId('image-title').textContent()).toBe('Harbour at dawn');
+    await page.reload();
+    expect(await page.getByTestId('title-input').inputValue()).toBe('Harbour at dawn');
+
+    await page.getByTestId('cdn-url').locator('..').getByRole('button', { name: 'Copy' }).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(await page.getByTestId('cdn-url').inputValue());
+    const original = await fetchImage(copied);
+    expect(original.status).toBe(200);
+    expect(original.type).toMatch(/^image\//);
+    await browser.screenshots('image-detail');
+  });
+
+  it('builds a transform in the playground whose URL serves a resized image', async () => {
+    const { page } = browser;
+    await page.getByTestId('pg-width').fill('64');
+    await page.getByTestId('pg-format').selectOption('png');
+    const url = await page.getByTestId('pg-url').inputValue();
+    expect(new URL(url).search).toBe('?w=64&format=png');
+    const transformed = await fetchImage(url);
+    expect(transformed).toEqual({ status: 200, type: 'image/png' });
+  });
+
+  it('moves the image to the trash and restores it', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Move to trash' }).click();
+    await page.waitForURL((url) => url.pathname === '/trash');
+    await page.getByTestId('trash-item').first().waitFor();
+    expect(await page.getByTestId('trash-item').allTextContents()).toEqual([
+      expect.stringContaining('Harbour at dawn'),
+    ]);
+    await browser.screenshots('trash');
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByTestId('empty').waitFor();
+    await page.goto('/library');
+    await page.getByTestId('grid-item').nth(2).waitFor();
+    expect(await page.getByTestId('grid-item').count()).toBe(3);
+  });
+});

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openBrowser, type Browser } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await openBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('overview', () => {
+  it('shows the API as up and the usage against quota', async () => {
+    const { page } = browser;
+    await page.goto('/');
+    await page.getByText(/API is up/).waitFor();
+    await page.getByTestId('usage').waitFor({ timeout: 10_000 });
+    const { apiUrl, apiKeys } = inject('stack');
+    const usage = (await fetch(`${apiUrl}/v1/usage`, {
+      headers: { authorization: `Bearer ${apiKeys.alice}` },
+    }).then((response) => response.json())) as { images: { used: number; limit: number } };
+    const shown = (await page.getByTestId('usage').textContent())?.replace(/\s+/g, ' ');
+    expect(shown).toContain(`Images ${usage.images.used} of ${usage.images.limit}`);
+    await browser.screenshots('overview');
+  });
+
+  it('signs in locally with one click when the API runs without sign-in', async () => {
+    const { page } = browser;
+    await page.goto('/sign-in');
+    await page.getByTestId('dev-sign-in').click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.getByTestId('usage').waitFor();
+  });
+
+  it('fits a 375 px wide screen behind a menu button', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto('/');
+    expect(await page.getByRole('link', { name: 'Library' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.waitForURL((url) => url.pathname === '/library');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+});

@@ -1,0 +1,125 @@
+// Global setup for the end-to-end tests: the real stack, as `npm start` runs it, on free ports with throwaway state.
+// wrangler dev --local (migrations applied, alice and bob seeded) and the dashboard's vite dev server pointing at it.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+const root = resolve(import.meta.dirname, '../../..');
+const frontend = resolve(import.meta.dirname, '..');
+
+export interface Stack {
+  apiUrl: string;
+  dashboardUrl: string;
+  apiKeys: Record<'alice' | 'bob', string>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: Stack;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitFor(url: string, what: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}):\n${log()}`);
+    const ok = await fetch(url).then(
+      (response) => response.status < 500,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+  throw new Error(`${what} did not answer at ${url} within 90 s:\n${log()}`);
+}
+
+function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, log: () => output };
+}
+
+// Kills the whole process group (wrangler and vite each start workers of their own).
+function stop(child: ChildProcess) {
+  if (child.pid && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'pixelflare-e2e-'));
+  const env = {
+    ...process.env,
+    PIXELFLARE_ROOT: root,
+    PIXELFLARE_STATE_DIR: stateDir,
+    WRANGLER_SEND_METRICS: 'false',
+  };
+  const run = (command: string, args: string[]) =>
+    execFileSync(command, args, { cwd: root, env, stdio: 'pipe' });
+  run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir]);
+  run('tsx', ['scripts/seed.ts']);
+  const apiKeys = JSON.parse(readFileSync(join(root, '.dev/credentials.json'), 'utf8')) as Record<
+    'alice' | 'bob',
+    { apiKey: string }
+  >;
+
+  const [apiPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const dashboardUrl = `http://127.0.0.1:${webPort}`;
+  // prettier-ignore
+  const api = start('wrangler', [
+    'dev', '--local', '--config', 'wrangler.toml', '--port', String(apiPort), '--ip', '127.0.0.1',
+    '--inspector-port', String(inspectorPort), '--persist-to', stateDir, '--show-interactive-dev-session=false',
+    '--var', `PUBLIC_API_URL:${apiUrl}`, '--var', `PUBLIC_DASHBOARD_URL:${dashboardUrl}`,
+    '--var', `CORS_ORIGINS:${dashboardUrl}`,
+  ], root, env);
+  const web = start(
+    'vite',
+    ['dev', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'],
+    frontend,
+    { ...env, PIXELFLARE_API_URL: apiUrl, PIXELFLARE_DEV_API_KEY: apiKeys.alice.apiKey },
+  );
+  const teardown = () => {
+    stop(api.child);
+    stop(web.child);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`${apiUrl}/v1/status`, 'wrangler dev', api.child, api.log);
+    await waitFor(`${dashboardUrl}/`, 'vite dev', web.child, web.log);
+  } catch (error) {
+    teardown();
+    throw error;
+  }
+  project.provide('stack', {
+    apiUrl,
+    dashboardUrl,
+    apiKeys: { alice: apiKeys.alice.apiKey, bob: apiKeys.bob.apiKey },
+  });
+  return teardown;
+}
