@@ -280,12 +280,10 @@ export type SignedUrl = z.infer<typeof SignedUrlSchema>;
 
 export const NAMED_TRANSFORM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-const TransformParamsRecord = z
-  .record(z.string(), z.string().max(100))
-  .meta({
-    description: 'Locked transform parameters, as in a CDN query string',
-    example: { w: '600', fit: 'cover' },
-  });
+const TransformParamsRecord = z.record(z.string(), z.string().max(100)).meta({
+  description: 'Locked transform parameters, as in a CDN query string',
+  example: { w: '600', fit: 'cover' },
+});
 
 export const NamedTransformSchema = z
   .object({
