@@ -1,10 +1,12 @@
 import { createDb, images } from '@pixelflare/database';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { sha256Hex } from '../../lib/crypto';
+import { sessionOf } from '../../services/uploads/tus';
 
 const MB = 1024 * 1024;
 const b64 = (text: string) => btoa(text);
@@ -165,6 +167,28 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
     expect((await call(path, tus(other, { method: 'HEAD' }))).status).toBe(404);
     expect((await call(path, tus(other, { method: 'DELETE' }))).status).toBe(404);
     expect((await call(path, tus(user, { method: 'DELETE' }))).status).toBe(204);
+    expect((await call(path, tus(user, { method: 'HEAD' }))).status).toBe(404);
+    expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toEqual([]);
+  });
+
+  it('runs two PATCHes at the same offset one after the other: one lands, the other is a 409', async () => {
+    const user = await createUser('tus-race');
+    const file = bigPng(3 * MB);
+    const path = await create(user, file.length);
+    const results = await Promise.all([
+      patch(user, path, 0, file.subarray(0, 2 * MB)),
+      patch(user, path, 0, file.subarray(0, 2 * MB)),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+    expect(await offsetOf(user, path)).toBe(2 * MB);
+  });
+
+  it('expires an abandoned upload: the alarm removes its parts and state', async () => {
+    const user = await createUser('tus-expire');
+    const path = await create(user, 8 * MB);
+    await patch(user, path, 0, bigPng(8 * MB).subarray(0, 6 * MB)); // one part + a parked tail
+    expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toHaveLength(1);
+    expect(await runDurableObjectAlarm(sessionOf(env.UPLOAD_SESSIONS, path.split('/').at(-1)!))).toBe(true);
     expect((await call(path, tus(user, { method: 'HEAD' }))).status).toBe(404);
     expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toEqual([]);
   });
