@@ -233,7 +233,19 @@ describe('managing one image', () => {
       .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
       .where(eq(images.id, old.id));
 
+    // A two-step upload that never got its bytes goes too, once its URL has expired.
+    const started = await call(
+      '/v1/images',
+      authed(owner.key, json({ filename: 'never.png' }, { method: 'POST' })),
+    );
+    const pendingId = ((await started.json()) as { id: string }).id;
+    await db()
+      .update(images)
+      .set({ createdAt: new Date(Date.now() - 76 * 60 * 1000) })
+      .where(eq(images.id, pendingId));
+
     expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET)).toBe(1);
+    expect(await db().select().from(images).where(eq(images.id, pendingId))).toEqual([]);
     expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET)).toBe(0);
     expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
     const remaining = await db().select().from(images).where(eq(images.ownerId, owner.id));

@@ -1,4 +1,4 @@
-import { PAGINATION, TRASH_RETENTION_DAYS } from '@pixelflare/config';
+import { PAGINATION, TRASH_RETENTION_DAYS, UPLOAD_LIMITS } from '@pixelflare/config';
 import {
   albums,
   favourites,
@@ -33,7 +33,8 @@ import { outboxInsert } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Keyset cursor: the last row's sort value and id, so pages stay stable while images are added. */
 interface Cursor {
@@ -289,8 +290,9 @@ export async function purgeImage(db: Database, bucket: R2Bucket, image: Image): 
 }
 
 /**
- * Purges trash older than TRASH_RETENTION_DAYS (the 01:00 UTC cron calls this). Works in pages so one run
- * stays within Worker limits; returns how many images were purged.
+ * Purges trash older than TRASH_RETENTION_DAYS (the 01:00 UTC cron calls this), and two-step uploads whose
+ * upload URL expired without bytes (rows only: nothing was stored). Works in pages so one run stays within
+ * Worker limits; returns how many trashed images were purged. Safe to run again at any time.
  */
 export async function purgeExpiredTrash(
   db: Database,
@@ -299,6 +301,13 @@ export async function purgeExpiredTrash(
   options: { batchSize?: number; maxBatches?: number } = {},
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - TRASH_RETENTION_DAYS * DAY_MS);
+  await db.delete(images).where(
+    and(
+      eq(images.status, 'pending'),
+      // An hour past the URL's expiry, so a PUT that started just in time is never cut off mid-ingest.
+      lt(images.createdAt, new Date(now.getTime() - UPLOAD_LIMITS.uploadUrlTtlSeconds * 1000 - HOUR_MS)),
+    ),
+  );
   const batchSize = options.batchSize ?? 50;
   let purged = 0;
   for (let batch = 0; batch < (options.maxBatches ?? 20); batch++) {
