@@ -12,6 +12,8 @@ export interface Browser {
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
+  /** Opens a dashboard path and waits until the app is interactive (server-rendered HTML is not yet). */
+  visit(path: string): Promise<void>;
   /** Saves `<name>-light.png` and `<name>-dark.png` of the current page for the docs. */
   screenshots(name: string): Promise<void>;
 }
@@ -36,6 +38,10 @@ export async function openBrowser(): Promise<Browser> {
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+    async visit(path: string) {
+      await page.goto(path);
+      await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
     },
     async screenshots(name: string) {
       mkdirSync(SCREENSHOTS, { recursive: true });

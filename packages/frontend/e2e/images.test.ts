@@ -22,7 +22,7 @@ async function fetchImage(url: string) {
 describe('images, from upload to trash and back', () => {
   it('uploads three images through Uppy over tus, each progress bar reaching 100%', async () => {
     const { page } = browser;
-    await page.goto('/upload');
+    await browser.visit('/upload');
     await page.locator('.uppy-Dashboard-input').first().setInputFiles(files);
     await page.locator('.uppy-StatusBar-actionBtn--upload').click();
     await page.locator('[data-testid="upload-row"][data-state="done"]').nth(2).waitFor();
@@ -33,7 +33,7 @@ describe('images, from upload to trash and back', () => {
 
   it('shows them in the library grid', async () => {
     const { page } = browser;
-    await page.goto('/library');
+    await browser.visit('/library');
     await page.getByTestId('grid-item').nth(2).waitFor();
     expect(await page.getByTestId('grid-item').count()).toBe(3);
     await browser.screenshots('library');
@@ -79,7 +79,7 @@ describe('images, from upload to trash and back', () => {
     await browser.screenshots('trash');
     await page.getByRole('button', { name: 'Restore' }).click();
     await page.getByTestId('empty').waitFor();
-    await page.goto('/library');
+    await browser.visit('/library');
     await page.getByTestId('grid-item').nth(2).waitFor();
     expect(await page.getByTestId('grid-item').count()).toBe(3);
   });

@@ -12,7 +12,7 @@ afterAll(async () => {
 describe('overview', () => {
   it('shows the API as up and the usage against quota', async () => {
     const { page } = browser;
-    await page.goto('/');
+    await browser.visit('/');
     await page.getByText(/API is up/).waitFor();
     await page.getByTestId('usage').waitFor({ timeout: 10_000 });
     const { apiUrl, apiKeys } = inject('stack');
@@ -26,7 +26,7 @@ describe('overview', () => {
 
   it('signs in locally with one click when the API runs without sign-in', async () => {
     const { page } = browser;
-    await page.goto('/sign-in');
+    await browser.visit('/sign-in');
     await page.getByTestId('dev-sign-in').click();
     await page.waitForURL((url) => url.pathname === '/');
     await page.getByTestId('usage').waitFor();
@@ -35,7 +35,7 @@ describe('overview', () => {
   it('fits a 375 px wide screen behind a menu button', async () => {
     const { page } = browser;
     await page.setViewportSize({ width: 375, height: 800 });
-    await page.goto('/');
+    await browser.visit('/');
     expect(await page.getByRole('link', { name: 'Library' }).isVisible()).toBe(false);
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Library' }).click();

@@ -1,5 +1,11 @@
 import {
+  AlbumSchema,
+  BulkImageResultSchema,
   ErrorBodySchema,
+  TagListSchema,
+  type AlbumCreate,
+  type AlbumUpdate,
+  type BulkImageAction,
   ImageSchema,
   StatusSchema,
   UsageSchema,
@@ -10,6 +16,13 @@ import {
 import { z } from 'zod';
 
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
+const AlbumPageSchema = paginated(AlbumSchema, 'AlbumPage');
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const segment = encodeURIComponent;
 export type ImagePage = z.infer<typeof ImagePageSchema>;
 
 /** `GET /auth/providers`: how people sign in here (`none` means local development, no sign-in needed). */
@@ -107,6 +120,22 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       request(z.unknown(), `/v1/images/${encodeURIComponent(id)}/favourite`, {
         method: favourite ? 'PUT' : 'DELETE',
       }),
+    bulkImages: (action: BulkImageAction) =>
+      request(BulkImageResultSchema, '/v1/images/bulk', json('POST', action)),
+    listAlbums: (cursor?: string) =>
+      request(AlbumPageSchema, `/v1/albums${imageQuery({ cursor, limit: 100 })}`),
+    createAlbum: (album: AlbumCreate) => request(AlbumSchema, '/v1/albums', json('POST', album)),
+    updateAlbum: (slug: string, changes: AlbumUpdate) =>
+      request(AlbumSchema, `/v1/albums/${segment(slug)}`, json('PATCH', changes)),
+    deleteAlbum: (slug: string, deleteImages = false) =>
+      request(z.unknown(), `/v1/albums/${segment(slug)}${deleteImages ? '?delete_images=true' : ''}`, {
+        method: 'DELETE',
+      }),
+    listTags: () => request(TagListSchema, '/v1/tags'),
+    renameTag: (name: string, to: string) =>
+      request(z.unknown(), `/v1/tags/${segment(name)}`, json('PATCH', { name: to })),
+    mergeTag: (name: string, into: string) =>
+      request(z.unknown(), `/v1/tags/${segment(name)}/merge`, json('POST', { into })),
     restoreImage: (id: string) =>
       request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
     request,
