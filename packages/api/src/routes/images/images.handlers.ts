@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { users } from '@pixelflare/database';
+import { users, type Image } from '@pixelflare/database';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
@@ -15,6 +15,7 @@ import {
   updateImage,
 } from '../../services/images/manage';
 import { findImage, toImageResources, toOneImageResource } from '../../services/images/resource';
+import { purgeImageFromCdnCache } from '../../services/variants/cdn-cache';
 import { usageOf } from '../../services/quotas/quotas';
 import { createPendingUpload } from '../../services/uploads/two-step';
 import { imageViewOf } from './images.context';
@@ -32,6 +33,19 @@ import type {
   unfavouriteImageRoute,
   updateImageRoute,
 } from './images.routes';
+
+/**
+ * A cache hit never reads D1, so trashing, deleting, moving, renaming or making an image private must drop its
+ * cached answers at once, under the URLs it had before the change.
+ */
+function forgetCdnAnswers(ownerSlug: string, image: Image): Promise<void> {
+  return purgeImageFromCdnCache(caches.default, {
+    ownerSlug,
+    albumSlug: image.albumSlug,
+    filename: image.filename,
+    shortId: image.shortId,
+  });
+}
 
 export const createTwoStepUploadHandler: RouteHandler<typeof createTwoStepUpload, AppEnv> = async (c) => {
   const principal = principalOf(c);
@@ -91,6 +105,7 @@ export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> =
   const image = await findImage(db, view.ownerId, c.req.valid('param').id);
   const changes = c.req.valid('json');
   await updateImage(db, image, changes);
+  await forgetCdnAnswers(view.ownerSlug, image);
   c.set('audit', {
     action: 'image.update',
     resourceType: 'image',
@@ -109,6 +124,7 @@ export const deleteImageHandler: RouteHandler<typeof deleteImageRoute, AppEnv> =
   });
   if (permanent) await purgeImage(db, c.env.IMAGES_BUCKET, image);
   else await trashImage(db, image);
+  await forgetCdnAnswers(principal.ownerSlug, image);
   c.set('audit', {
     action: permanent ? 'image.purge' : 'image.delete',
     resourceType: 'image',
@@ -156,6 +172,9 @@ export const bulkImagesHandler: RouteHandler<typeof bulkImagesRoute, AppEnv> = a
     throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "images:delete" scope');
   }
   const result = await bulkImageAction(c.get('db'), principal.userId, action);
+  if (action.action !== 'tag') {
+    await Promise.all(result.affected.map((image) => forgetCdnAnswers(principal.ownerSlug, image)));
+  }
   c.set('audit', {
     action: `image.bulk_${action.action}`,
     resourceType: 'image',

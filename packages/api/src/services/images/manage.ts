@@ -342,7 +342,7 @@ export async function bulkImageAction(
   db: Database,
   ownerId: string,
   action: BulkImageAction,
-): Promise<{ updated: string[]; notFound: string[] }> {
+): Promise<{ updated: string[]; notFound: string[]; affected: Image[] }> {
   const ids = [...new Set(action.ids)];
   const found = await db
     .select()
@@ -366,5 +366,9 @@ export async function bulkImageAction(
       ]);
     }
   }
-  return { updated: found.map((image) => image.id), notFound: ids.filter((id) => !matched.has(id)) };
+  return {
+    updated: found.map((image) => image.id),
+    notFound: ids.filter((id) => !matched.has(id)),
+    affected: found,
+  };
 }
