@@ -24,5 +24,14 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
     exposeHeaders: [...CORS_EXPOSED_HEADERS],
     maxAge: CORS_MAX_AGE_SECONDS,
   });
+  // An OPTIONS without Access-Control-Request-Method is not a preflight (tus clients use it for discovery):
+  // let the route answer it, and only add the origin headers.
+  if (c.req.method === 'OPTIONS' && !c.req.header('Access-Control-Request-Method')) {
+    await next();
+    const origin = c.req.header('Origin');
+    if (isCdn) c.res.headers.set('Access-Control-Allow-Origin', '*');
+    else if (origin && allowlist.includes(origin)) c.res.headers.set('Access-Control-Allow-Origin', origin);
+    return;
+  }
   return handler(c, next);
 });

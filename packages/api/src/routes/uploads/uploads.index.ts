@@ -9,6 +9,8 @@ import {
 import { tusCreate, tusDelete, tusPatch } from './tus.routes';
 import { putTwoStepUploadHandler } from './uploads.handlers';
 import { putTwoStepUpload } from './uploads.routes';
+import { TUS_EXTENSIONS, TUS_VERSION } from '../../services/uploads/tus';
+import { UPLOAD_LIMITS } from '@pixelflare/config';
 
 export const uploadsRouter = createRouter()
   .openapi(putTwoStepUpload, putTwoStepUploadHandler)
@@ -19,3 +21,12 @@ export const uploadsRouter = createRouter()
 // HEAD (where to resume) has no body and is described with the PATCH route in the API reference. Hono
 // dispatches HEAD as GET and drops the body, so it is registered as GET.
 uploadsRouter.get('/uploads/tus/:id', tusHeadAuth, tusHeadHandler);
+
+// tus discovery: what this server speaks (the tus spec's OPTIONS; not a CORS preflight).
+uploadsRouter.options('/uploads/tus', (c) =>
+  c.body(null, 204, {
+    'Tus-Version': TUS_VERSION,
+    'Tus-Extension': TUS_EXTENSIONS,
+    'Tus-Max-Size': String(UPLOAD_LIMITS.maxResumableBytes),
+  }),
+);
