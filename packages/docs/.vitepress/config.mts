@@ -21,6 +21,7 @@ export default defineConfig({
           { text: 'REST API', link: '/guide/api' },
           { text: 'Uploads and images', link: '/guide/uploads' },
           { text: 'CDN URLs', link: '/guide/cdn' },
+          { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
         ],
       },
