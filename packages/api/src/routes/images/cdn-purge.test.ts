@@ -14,7 +14,11 @@ async function uploadAndWarm(slug: string, filename: string) {
   const response = await upload(user, uploadForm(fixture('tiny.png'), filename));
   expect(response.status).toBe(201);
   const image = (await response.json()) as UploadedImage;
-  const urls = [`/cdn/${slug}/default/${filename}`, `/cdn/i/${image.short_id}`, `/cdn/i/${image.short_id}/w128`];
+  const urls = [
+    `/cdn/${slug}/default/${filename}`,
+    `/cdn/i/${image.short_id}`,
+    `/cdn/i/${image.short_id}/w128`,
+  ];
   for (const url of urls) {
     expect((await call(url)).status, url).toBe(200);
     // The second fetch is answered from the Cache API, which never reads D1: the case a purge must handle.
