@@ -20,6 +20,7 @@ import { albumsRouter } from './routes/albums/albums.index';
 import { uploadsRouter } from './routes/uploads/uploads.index';
 import { imagesRouter } from './routes/images/images.index';
 import { uploadRouter } from './routes/upload/upload.index';
+import { keysRouter } from './routes/keys/keys.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -33,6 +34,7 @@ export function createApiRouter() {
     uploadsRouter,
     albumsRouter,
     tagsRouter,
+    keysRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

@@ -2,6 +2,7 @@ export * from './albums';
 export * from './common';
 export * from './errors';
 export * from './images';
+export * from './keys';
 export * from './status';
 export * from './tags';
 export * from './transforms';

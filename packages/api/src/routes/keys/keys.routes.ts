@@ -1,0 +1,62 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  ApiKeyCreatedSchema,
+  ApiKeyCreateSchema,
+  ApiKeyIdParam,
+  ApiKeyListSchema,
+  ErrorBodySchema,
+} from '@pixelflare/shared';
+import { requireScope } from '../../middleware/auth';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBodySchema } },
+});
+const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
+const security = [{ bearerAuth: [] }];
+
+export const createKeyRoute = createRoute({
+  method: 'post',
+  path: '/keys',
+  tags: ['API keys'],
+  summary: 'Create an API key (the secret is shown once)',
+  security,
+  middleware: [requireScope('keys:manage')] as const,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: ApiKeyCreateSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'The new key, with its secret',
+      content: { 'application/json': { schema: ApiKeyCreatedSchema } },
+    },
+    ...common,
+  },
+});
+
+export const listKeysRoute = createRoute({
+  method: 'get',
+  path: '/keys',
+  tags: ['API keys'],
+  summary: 'List your API keys (never their secrets)',
+  security,
+  middleware: [requireScope('keys:manage')] as const,
+  responses: {
+    200: {
+      description: 'Your keys, newest first',
+      content: { 'application/json': { schema: ApiKeyListSchema } },
+    },
+    ...common,
+  },
+});
+
+export const revokeKeyRoute = createRoute({
+  method: 'delete',
+  path: '/keys/{id}',
+  tags: ['API keys'],
+  summary: 'Revoke an API key',
+  security,
+  middleware: [requireScope('keys:manage')] as const,
+  request: { params: ApiKeyIdParam },
+  responses: { 204: { description: 'Revoked' }, ...common, 404: error('No such key') },
+});
