@@ -68,6 +68,22 @@ describe('images, from upload to trash and back', () => {
     expect(transformed).toEqual({ status: 200, type: 'image/png' });
   });
 
+  it('makes the image private and gives a signed link that serves it', async () => {
+    const { page } = browser;
+    await page.getByLabel('Private (only signed links work)').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const signedField = page.getByLabel(/Signed link/);
+    await signedField.waitFor();
+    const signedUrl = await signedField.inputValue();
+    expect(new URL(signedUrl).searchParams.has('sig')).toBe(true);
+    expect(await fetchImage(signedUrl)).toMatchObject({
+      status: 200,
+      type: expect.stringMatching(/^image\//),
+    });
+    const unsigned = await fetchImage(await page.getByTestId('cdn-url').inputValue());
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('moves the image to the trash and restores it', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'Move to trash' }).click();

@@ -7,6 +7,8 @@ import {
   type AlbumUpdate,
   type BulkImageAction,
   ImageSchema,
+  SignedUrlSchema,
+  type SignedUrlRequest,
   StatusSchema,
   UsageSchema,
   paginated,
@@ -136,6 +138,8 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       request(z.unknown(), `/v1/tags/${segment(name)}`, json('PATCH', { name: to })),
     mergeTag: (name: string, into: string) =>
       request(z.unknown(), `/v1/tags/${segment(name)}/merge`, json('POST', { into })),
+    signedUrl: (id: string, options: Partial<SignedUrlRequest> = {}) =>
+      request(SignedUrlSchema, `/v1/images/${segment(id)}/signed-url`, json('POST', options)),
     restoreImage: (id: string) =>
       request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
     request,
