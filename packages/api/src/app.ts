@@ -21,6 +21,10 @@ import { uploadsRouter } from './routes/uploads/uploads.index';
 import { imagesRouter } from './routes/images/images.index';
 import { uploadRouter } from './routes/upload/upload.index';
 import { keysRouter } from './routes/keys/keys.index';
+import { meRouter } from './routes/me/me.index';
+import { adminRouter } from './routes/admin/admin.index';
+import { auditLogRouter } from './routes/audit-log/audit-log.index';
+import { webhooksRouter } from './routes/webhooks/webhooks.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -35,6 +39,10 @@ export function createApiRouter() {
     albumsRouter,
     tagsRouter,
     keysRouter,
+    meRouter,
+    adminRouter,
+    auditLogRouter,
+    webhooksRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

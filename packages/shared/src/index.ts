@@ -1,4 +1,5 @@
 export * from './albums';
+export * from './audit';
 export * from './common';
 export * from './errors';
 export * from './images';
@@ -7,3 +8,5 @@ export * from './status';
 export * from './tags';
 export * from './transforms';
 export * from './urls';
+export * from './users';
+export * from './webhooks';

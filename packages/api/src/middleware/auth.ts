@@ -74,3 +74,22 @@ export function principalOf(c: Context<AppEnv>): Principal {
   if (!principal) throw new AppError(401, 'UNAUTHORIZED', 'Authentication required');
   return principal;
 }
+
+/** Route guard for endpoints any signed-in caller may use (e.g. reading their own profile). */
+export const requireAuthenticated = createMiddleware<AppEnv>(async (c, next) => {
+  principalOf(c);
+  await next();
+});
+
+/**
+ * Route guard for the admin console: the `admin` scope and an admin user. The scope alone is not enough,
+ * because an ordinary user's key may carry it (it only widens what that user's own keys can do).
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const principal = principalOf(c);
+  if (!principal.scopes.has('admin')) {
+    throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "admin" scope');
+  }
+  if (!principal.isAdmin) throw new AppError(403, 'FORBIDDEN', 'Only administrators may do this');
+  await next();
+});

@@ -1,0 +1,27 @@
+import { createRoute } from '@hono/zod-openapi';
+import { AuditLogPageSchema, AuditLogQuery, ErrorBodySchema } from '@pixelflare/shared';
+import { requireScope } from '../../middleware/auth';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBodySchema } },
+});
+
+export const listAuditLogRoute = createRoute({
+  method: 'get',
+  path: '/audit-log',
+  tags: ['Account'],
+  summary: 'Your audit trail, newest first (needs keys:manage, the account scope)',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireScope('keys:manage')] as const,
+  request: { query: AuditLogQuery },
+  responses: {
+    200: {
+      description: 'A page of audit entries',
+      content: { 'application/json': { schema: AuditLogPageSchema } },
+    },
+    400: error('Invalid input'),
+    401: error('Not authenticated'),
+    403: error('Missing scope, or `all=true` without being an administrator'),
+  },
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { authed, call, createUser, errorOf } from '../../../test/helpers';
+
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+describe('/v1/me', () => {
+  it('reads and updates your own profile; the slug cannot change', async () => {
+    const user = await createUser('profiled');
+    const me = (await (await call('/v1/me', authed(user.key))).json()) as Record<string, unknown>;
+    expect(me).toMatchObject({ id: user.id, slug: 'profiled', plan: 'free', is_admin: false });
+
+    const update = await call(
+      '/v1/me',
+      authed(user.key, json('PATCH', { display_name: 'Pro Filed', website: 'https://example.test' })),
+    );
+    expect(update.status).toBe(200);
+    expect(await update.json()).toMatchObject({ display_name: 'Pro Filed', website: 'https://example.test' });
+
+    const slug = await call('/v1/me', authed(user.key, json('PATCH', { slug: 'other' })));
+    expect(slug.status).toBe(400);
+    const badUrl = await call('/v1/me', authed(user.key, json('PATCH', { website: 'javascript:alert(1)' })));
+    expect(badUrl.status).toBe(400);
+    expect(((await (await call('/v1/me', authed(user.key))).json()) as { slug: string }).slug).toBe(
+      'profiled',
+    );
+  });
+
+  it('any valid key reads the profile; editing needs keys:manage', async () => {
+    const user = await createUser('readonly', { scopes: ['images:read'] });
+    expect((await call('/v1/me', authed(user.key))).status).toBe(200);
+    const edit = await call('/v1/me', authed(user.key, json('PATCH', { bio: 'hi' })));
+    expect(edit.status).toBe(403);
+    expect((await errorOf(edit)).message).toContain('keys:manage');
+    expect((await call('/v1/me')).status).toBe(401);
+  });
+});

@@ -1,0 +1,50 @@
+import { PLAN_TIERS, type PlanTier } from '@pixelflare/config';
+import { z } from 'zod';
+import { CursorPaginationQuery, IsoDateTime, paginated } from './common';
+
+export const PlanTierSchema = z.enum(PLAN_TIERS as [PlanTier, ...PlanTier[]]);
+
+export const ProfileSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string().meta({ description: 'Owner segment of your public image URLs; never changes' }),
+    email: z.string().nullable(),
+    display_name: z.string().nullable(),
+    bio: z.string().nullable(),
+    website: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    is_admin: z.boolean(),
+    plan: PlanTierSchema,
+    image_count: z.number().int(),
+    storage_bytes: z.number().int(),
+    created_at: IsoDateTime,
+  })
+  .meta({ id: 'Profile' });
+
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+
+export const ProfileUpdateSchema = z
+  .object({
+    display_name: optionalText(100),
+    bio: optionalText(1000),
+    website: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .nullable()
+      .optional(),
+    avatar_url: z
+      .url({ protocol: /^https$/ })
+      .max(500)
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .meta({ id: 'ProfileUpdate' });
+
+export const AdminUserListQuery = CursorPaginationQuery;
+export const AdminUserListSchema = paginated(ProfileSchema, 'AdminUserList');
+export const AdminUserIdParam = z.object({ id: z.string().min(1).max(64) });
+export const AdminPlanUpdateSchema = z.object({ plan: PlanTierSchema }).meta({ id: 'AdminPlanUpdate' });
+
+export type Profile = z.infer<typeof ProfileSchema>;
+export type ProfileUpdate = z.infer<typeof ProfileUpdateSchema>;
