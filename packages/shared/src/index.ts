@@ -9,4 +9,3 @@ export * from './tags';
 export * from './transforms';
 export * from './urls';
 export * from './users';
-export * from './webhooks';
