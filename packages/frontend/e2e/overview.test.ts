@@ -36,9 +36,9 @@ describe('overview', () => {
     const { page } = browser;
     await page.setViewportSize({ width: 375, height: 800 });
     await browser.visit('/');
-    expect(await page.getByRole('link', { name: 'Library' }).isVisible()).toBe(false);
+    expect(await page.getByRole('link', { name: 'Library', exact: true }).isVisible()).toBe(false);
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('link', { name: 'Library' }).click();
+    await page.getByRole('link', { name: 'Library', exact: true }).click();
     await page.waitForURL((url) => url.pathname === '/library');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
