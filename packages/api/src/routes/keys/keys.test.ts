@@ -1,7 +1,8 @@
 import { apiKeys, createDb } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { auditLogs } from '@pixelflare/database';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authed, call, createUser, errorOf } from '../../../test/helpers';
 
 const json = (method: string, body: unknown): RequestInit => ({
@@ -127,5 +128,34 @@ describe('/v1/keys', () => {
       expect(['UNAUTHORIZED', 'INVALID_API_KEY']).toContain((await errorOf(response)).code);
     }
     expect((await call('/v1/keys')).status).toBe(401);
+  });
+
+  describe('secrets stay out of logs and the audit trail', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('never writes a presented key, valid or not, in clear', async () => {
+      const lines: string[] = [];
+      for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+        vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+      }
+      const owner = await createUser('quiet');
+      const wrong = `pf_${'x'.repeat(43)}`;
+      await call('/v1/keys', authed(owner.key));
+      await call('/v1/keys', authed(wrong));
+      await call('/v1/keys', authed(owner.key, json('POST', { name: 'n', scopes: ['read'] })));
+      await vi.waitFor(async () => {
+        const failed = await createDb(env.DB).select().from(auditLogs);
+        expect(failed.map((row) => row.action)).toContain('auth.api_key_failed');
+      });
+      // The spy must actually see the request log lines, or this test proves nothing.
+      expect(lines.some((line) => line.includes('"request"'))).toBe(true);
+      for (const secret of [owner.key, wrong]) {
+        expect(lines.join('\n')).not.toContain(secret);
+        expect(lines.join('\n')).not.toContain(secret.slice(10));
+      }
+      const audit = JSON.stringify(await createDb(env.DB).select().from(auditLogs));
+      expect(audit).not.toContain(owner.key.slice(10));
+      expect(audit).not.toContain(wrong.slice(10));
+    });
   });
 });
