@@ -19,6 +19,9 @@ export default defineConfig({
           AUTH_MODE: 'authjs',
           AUTH_SECRET: 'test-auth-secret-0123456789abcdef0123456789',
           API_HASH_SECRET: 'test-api-hash-secret-0123456789abcdef012345',
+          ENCRYPTION_KEY: 'test-encryption-key-0123456789abcdef0123456',
+          // The SSRF guard is on in tests; loopback delivery tests enable private targets explicitly.
+          ALLOW_PRIVATE_WEBHOOK_TARGETS: 'false',
           PUBLIC_API_URL: 'http://localhost:8787',
         },
       },

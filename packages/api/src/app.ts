@@ -24,6 +24,7 @@ import { keysRouter } from './routes/keys/keys.index';
 import { meRouter } from './routes/me/me.index';
 import { adminRouter } from './routes/admin/admin.index';
 import { auditLogRouter } from './routes/audit-log/audit-log.index';
+import { webhooksRouter } from './routes/webhooks/webhooks.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -41,6 +42,7 @@ export function createApiRouter() {
     meRouter,
     adminRouter,
     auditLogRouter,
+    webhooksRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

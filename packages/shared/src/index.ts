@@ -9,3 +9,4 @@ export * from './tags';
 export * from './transforms';
 export * from './urls';
 export * from './users';
+export * from './webhooks';

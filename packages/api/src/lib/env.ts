@@ -30,6 +30,8 @@ export const EnvVarsSchema = z.object({
   AUTH_MODE: z.enum(['authjs', 'cloudflare', 'none']).default('authjs'),
   AUTH_SECRET: z.string().min(32, 'must be at least 32 characters'),
   API_HASH_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** Key material for secrets stored encrypted (webhook signing secrets); AUTH_SECRET is used when unset. */
+  ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   PUBLIC_API_URL: z.url(),
   PUBLIC_DASHBOARD_URL: z.url().optional(),
   CDN_HOSTNAME: z.string().optional(),

@@ -1,0 +1,116 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  ErrorBodySchema,
+  WebhookCreateSchema,
+  WebhookIdParam,
+  WebhookListSchema,
+  WebhookSchema,
+  WebhookUpdateSchema,
+  WebhookWithSecretSchema,
+} from '@pixelflare/shared';
+import { requireScope } from '../../middleware/auth';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBodySchema } },
+});
+const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
+const security = [{ bearerAuth: [] }];
+const tags = ['Webhooks'];
+
+export const createWebhookRoute = createRoute({
+  method: 'post',
+  path: '/webhooks',
+  tags,
+  summary: 'Create a webhook endpoint (the signing secret is shown once)',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: WebhookCreateSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'The new endpoint, with its signing secret',
+      content: { 'application/json': { schema: WebhookWithSecretSchema } },
+    },
+    ...common,
+  },
+});
+
+export const listWebhooksRoute = createRoute({
+  method: 'get',
+  path: '/webhooks',
+  tags,
+  summary: 'List your webhook endpoints',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  responses: {
+    200: {
+      description: 'Your endpoints, newest first',
+      content: { 'application/json': { schema: WebhookListSchema } },
+    },
+    ...common,
+  },
+});
+
+export const getWebhookRoute = createRoute({
+  method: 'get',
+  path: '/webhooks/{id}',
+  tags,
+  summary: 'Get a webhook endpoint (including why it was disabled, if it was)',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: { params: WebhookIdParam },
+  responses: {
+    200: { description: 'The endpoint', content: { 'application/json': { schema: WebhookSchema } } },
+    ...common,
+    404: error('No such webhook'),
+  },
+});
+
+export const updateWebhookRoute = createRoute({
+  method: 'patch',
+  path: '/webhooks/{id}',
+  tags,
+  summary: 'Change a webhook endpoint',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: {
+    params: WebhookIdParam,
+    body: { required: true, content: { 'application/json': { schema: WebhookUpdateSchema } } },
+  },
+  responses: {
+    200: { description: 'The endpoint', content: { 'application/json': { schema: WebhookSchema } } },
+    ...common,
+    404: error('No such webhook'),
+  },
+});
+
+export const deleteWebhookRoute = createRoute({
+  method: 'delete',
+  path: '/webhooks/{id}',
+  tags,
+  summary: 'Delete a webhook endpoint and its delivery log',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: { params: WebhookIdParam },
+  responses: { 204: { description: 'Deleted' }, ...common, 404: error('No such webhook') },
+});
+
+export const rotateWebhookSecretRoute = createRoute({
+  method: 'post',
+  path: '/webhooks/{id}/rotate-secret',
+  tags,
+  summary: 'Rotate the signing secret (the old one stays valid for 24 hours)',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: { params: WebhookIdParam },
+  responses: {
+    200: {
+      description: 'The endpoint with its new secret',
+      content: { 'application/json': { schema: WebhookWithSecretSchema } },
+    },
+    ...common,
+    404: error('No such webhook'),
+  },
+});
