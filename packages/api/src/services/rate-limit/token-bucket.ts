@@ -36,11 +36,13 @@ interface Bucket {
 }
 interface CachedBucket extends Bucket {
   flushedAt: number;
+  /** A refusal was written through since the last interval flush (other isolates then refuse too). */
+  refusalFlushed: boolean;
 }
 
 /**
  * A token bucket per key, persisted in KV with an in-memory copy in front. The isolate decides from memory and
- * writes back to KV at most every `RATE_LIMIT_FLUSH_INTERVAL_MS` per key (and on a refusal), which removes most
+ * writes back to KV at most every `RATE_LIMIT_FLUSH_INTERVAL_MS` per key (and on the first refusal of a run), which removes most
  * KV writes at the cost of isolates briefly disagreeing: a deliberate, documented trade-off.
  */
 export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_MS): RateLimiter {
@@ -69,7 +71,11 @@ export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_
             retryAfterSeconds: 0,
           };
         }
-        bucket = { ...(stored ?? { tokens: rule.capacity, updatedAt: now }), flushedAt: stored ? now : 0 };
+        bucket = {
+          ...(stored ?? { tokens: rule.capacity, updatedAt: now }),
+          flushedAt: stored ? now : 0,
+          refusalFlushed: false,
+        };
         if (memory.size >= MAX_CACHED_BUCKETS) memory.delete(memory.keys().next().value as string);
         memory.set(storageKey, bucket);
       }
@@ -77,7 +83,12 @@ export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_
       const allowed = refilled >= 1;
       bucket.tokens = allowed ? refilled - 1 : refilled;
       bucket.updatedAt = now;
-      if (!allowed || now - bucket.flushedAt >= flushIntervalMs) {
+      // The first refusal in a flush interval is written through so other isolates learn the bucket is empty;
+      // later ones wait for the interval, or a client hammering a 429 would cost one KV write per request.
+      const intervalDue = now - bucket.flushedAt >= flushIntervalMs;
+      const firstRefusal = !allowed && !bucket.refusalFlushed;
+      if (firstRefusal || intervalDue) {
+        bucket.refusalFlushed = firstRefusal && !intervalDue;
         bucket.flushedAt = now;
         writes++;
         const value = JSON.stringify({ tokens: bucket.tokens, updatedAt: bucket.updatedAt } satisfies Bucket);
