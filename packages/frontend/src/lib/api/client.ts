@@ -1,5 +1,8 @@
 import {
   AlbumSchema,
+  ApiKeyCreatedSchema,
+  ApiKeyListSchema,
+  type ApiKeyCreate,
   BulkImageResultSchema,
   ErrorBodySchema,
   TagListSchema,
@@ -140,6 +143,9 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       request(z.unknown(), `/v1/tags/${segment(name)}/merge`, json('POST', { into })),
     signedUrl: (id: string, options: Partial<SignedUrlRequest> = {}) =>
       request(SignedUrlSchema, `/v1/images/${segment(id)}/signed-url`, json('POST', options)),
+    listKeys: () => request(ApiKeyListSchema, '/v1/keys'),
+    createKey: (key: ApiKeyCreate) => request(ApiKeyCreatedSchema, '/v1/keys', json('POST', key)),
+    revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),
     restoreImage: (id: string) =>
       request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
     request,
