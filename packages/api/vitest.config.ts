@@ -29,6 +29,7 @@ export default defineConfig({
   ],
   test: {
     setupFiles: ['./test/setup.ts'],
+    globalSetup: ['./test/global-setup-webhooks.ts'],
     // Request logs are JSON lines; show them only for failing tests.
     silent: 'passed-only',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -2,6 +2,7 @@ import { createDb, type Database } from '@pixelflare/database';
 import { loadEnv, type Bindings, type EnvVars } from '../lib/env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
 import { generateVariants } from './variants';
+import { consumeWebhookJob } from './webhooks';
 
 export interface JobContext {
   env: Bindings;
@@ -26,6 +27,17 @@ export function queueKindOf(queueName: string): { kind: QueueKind; deadLetter: b
   return null;
 }
 
+/** Thrown by a consumer that wants its message retried after a delay of its own choosing. */
+export class RetryLater extends Error {
+  constructor(
+    readonly delaySeconds: number,
+    message = `retry in ${delaySeconds} s`,
+  ) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
 /** Retry delay for attempt n (1-based): exponential with full jitter, capped. */
 export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3600): number {
   const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
@@ -34,7 +46,7 @@ export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3
 
 const consumers: Record<QueueKind, MessageConsumer> = {
   variants: (body, ctx) => generateVariants(body, ctx),
-  webhooks: async (body, { logger }) => logger.info('webhook job received', { body }),
+  webhooks: (body, ctx, message) => consumeWebhookJob(body, ctx, message),
   backups: async (body, { logger }) =>
     logger.info('backup job received (backups arrive in a later release)', { body }),
   'custom-domains': async (body, { logger }) =>
@@ -89,7 +101,9 @@ export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: Execu
         attempts: message.attempts,
         ...describeError(error),
       });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      message.retry({
+        delaySeconds: error instanceof RetryLater ? error.delaySeconds : backoffSeconds(message.attempts),
+      });
     }
   }
 }

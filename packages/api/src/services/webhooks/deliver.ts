@@ -1,0 +1,152 @@
+import { WEBHOOK_DELIVERY } from '@pixelflare/config';
+import { webhookDeliveries, webhooks, type Database } from '@pixelflare/database';
+import { and, eq, isNull } from 'drizzle-orm';
+import { newId } from '../../lib/ids';
+import { signingSecrets, type WebhookSettings } from './manage';
+import { nonPublicReason } from './ssrf';
+
+/** One event for one endpoint: the body of a webhooks-queue message. */
+export interface WebhookJob {
+  webhookId: string;
+  event: { id: string; type: string; created_at: string; owner: string; data: Record<string, unknown> };
+}
+
+export function isWebhookJob(body: unknown): body is WebhookJob {
+  const job = body as WebhookJob | null;
+  return typeof job?.webhookId === 'string' && typeof job.event?.id === 'string';
+}
+
+/** Standard Webhooks signature(s): `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, space-separated. */
+export async function signPayload(
+  secrets: string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Promise<string> {
+  const encoder = new TextEncoder();
+  const signatures = await Promise.all(
+    secrets.map(async (secret) => {
+      const raw = Uint8Array.from(atob(secret.replace(/^whsec_/, '')), (ch) => ch.charCodeAt(0));
+      const key = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+      ]);
+      const mac = new Uint8Array(
+        await crypto.subtle.sign('HMAC', key, encoder.encode(`${id}.${timestamp}.${body}`)),
+      );
+      return `v1,${btoa(String.fromCharCode(...mac))}`;
+    }),
+  );
+  return signatures.join(' ');
+}
+
+/** Delay before attempt n+1: exponential (base * 4^(n-1), capped) with jitter, about a day over 8 attempts. */
+export function webhookRetryDelaySeconds(attempt: number): number {
+  const ceiling = Math.min(
+    WEBHOOK_DELIVERY.backoffMaxSeconds,
+    WEBHOOK_DELIVERY.backoffBaseSeconds * 4 ** Math.max(0, attempt - 1),
+  );
+  return Math.round(ceiling * (0.75 + Math.random() * 0.5));
+}
+
+export type DeliveryOutcome =
+  { kind: 'delivered' | 'skipped' } | { kind: 'retry'; delaySeconds: number } | { kind: 'dead' };
+
+/**
+ * Sends one event to one endpoint and logs the attempt. Idempotent: once an event succeeded for an
+ * endpoint, a redelivered message sends nothing.
+ */
+export async function deliverWebhook(
+  db: Database,
+  settings: WebhookSettings,
+  job: WebhookJob,
+  now = new Date(),
+): Promise<DeliveryOutcome> {
+  const [hook] = await db.select().from(webhooks).where(eq(webhooks.id, job.webhookId));
+  if (!hook || !hook.isActive) return { kind: 'skipped' };
+  const previous = await db
+    .select({ status: webhookDeliveries.status })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhookId, hook.id), eq(webhookDeliveries.eventId, job.event.id)));
+  if (previous.some((row) => row.status === 'succeeded')) return { kind: 'skipped' };
+  const attempt = previous.length + 1;
+
+  const body = JSON.stringify(job.event);
+  const timestamp = Math.floor(now.getTime() / 1000);
+  const started = Date.now();
+  let responseStatus: number | null = null;
+  let responseSnippet: string | null = null;
+  let error: string | null = null;
+  const blocked = settings.allowPrivateTargets ? undefined : nonPublicReason(new URL(hook.url).hostname);
+  if (blocked) {
+    error = `Refused: the target is a ${blocked} address`;
+  } else {
+    try {
+      const response = await fetch(hook.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(WEBHOOK_DELIVERY.timeoutMs),
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Pixelflare-Webhooks/1',
+          'webhook-id': job.event.id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': await signPayload(
+            await signingSecrets(settings.encryptionKey, hook, now),
+            job.event.id,
+            timestamp,
+            body,
+          ),
+        },
+        body,
+      });
+      responseStatus = response.status;
+      responseSnippet = (await response.text()).slice(0, WEBHOOK_DELIVERY.responseSnippetBytes);
+    } catch (cause) {
+      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    }
+  }
+  const ok = responseStatus !== null && responseStatus >= 200 && responseStatus < 300;
+  const exhausted = !ok && attempt >= WEBHOOK_DELIVERY.maxAttempts;
+  await db.insert(webhookDeliveries).values({
+    id: newId('dlv'),
+    webhookId: hook.id,
+    ownerId: hook.ownerId,
+    eventId: job.event.id,
+    eventType: job.event.type,
+    attempt,
+    status: ok ? 'succeeded' : exhausted ? 'dead' : 'failed',
+    responseStatus,
+    responseSnippet,
+    error: error ?? (ok ? null : `HTTP ${responseStatus}`),
+    durationMs: Date.now() - started,
+  });
+
+  if (ok) {
+    await db.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, hook.id));
+    return { kind: 'delivered' };
+  }
+  await recordFailure(db, hook.id, hook.failingSince, now);
+  return exhausted ? { kind: 'dead' } : { kind: 'retry', delaySeconds: webhookRetryDelaySeconds(attempt) };
+}
+
+/** Marks when failures began; an endpoint failing for `disableAfterFailingDays` is disabled with a reason. */
+async function recordFailure(db: Database, id: string, failingSince: Date | null, now: Date) {
+  if (!failingSince) {
+    await db
+      .update(webhooks)
+      .set({ failingSince: now })
+      .where(and(eq(webhooks.id, id), isNull(webhooks.failingSince)));
+    return;
+  }
+  const days = (now.getTime() - failingSince.getTime()) / 86_400_000;
+  if (days >= WEBHOOK_DELIVERY.disableAfterFailingDays) {
+    await db
+      .update(webhooks)
+      .set({
+        isActive: false,
+        disabledAt: now,
+        disabledReason: `Disabled automatically: every delivery failed for ${WEBHOOK_DELIVERY.disableAfterFailingDays} days (since ${failingSince.toISOString()})`,
+      })
+      .where(eq(webhooks.id, id));
+  }
+}
