@@ -24,3 +24,9 @@ export const API_KEY_RANDOM_BYTES = 32;
 export const API_KEY_DISPLAY_PREFIX_LENGTH = 10;
 /** `last_used_at` is written at most this often per key. */
 export const API_KEY_LAST_USED_RESOLUTION_SECONDS = 60;
+
+/** Dashboard session cookie (encrypted, HttpOnly, SameSite=Lax; Secure on HTTPS). */
+export const SESSION_COOKIE_NAME = 'pf_session';
+export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** The seeded user `AUTH_MODE=none` acts as when no dev session picks another. */
+export const DEV_DEFAULT_USER_SLUG = 'alice';

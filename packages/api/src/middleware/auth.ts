@@ -1,9 +1,12 @@
-import type { ApiScope } from '@pixelflare/config';
+import { DEV_DEFAULT_USER_SLUG, SESSION_COOKIE_NAME, type ApiScope } from '@pixelflare/config';
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { AppError } from '../lib/errors';
 import type { AppEnv, Principal } from '../lib/types';
 import { recordAudit } from '../services/audit/audit-log';
+import { isLocalDevelopment, principalForSlug, principalForUserId } from '../services/auth/principals';
+import { openSession } from '../services/auth/session';
 import { authenticateApiKey, touchApiKey } from '../services/keys/authenticate-key';
 import { clientIp } from './client-ip';
 
@@ -12,7 +15,7 @@ const BEARER = /^Bearer ([^\s]+)$/;
 /**
  * Authentication: resolves the caller, if any, into `c.var.principal`. It never refuses an anonymous request;
  * routes declare what they need with `requireScope`. A credential that is presented but bad is a 401 at once.
- * Order tried: bearer API key, then (added by the auth issue) session cookie, then Cloudflare Access JWT.
+ * Order tried: bearer API key, then the session cookie, then (AUTH_MODE=none) the seeded local user.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.path.startsWith('/cdn/')) return next();
@@ -22,8 +25,20 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | null> {
+  const config = c.get('config');
+  if (config.AUTH_MODE === 'none' && !isLocalDevelopment(config.ENVIRONMENT, c.req.url)) {
+    throw new AppError(
+      503,
+      'MISCONFIGURED',
+      'AUTH_MODE=none disables sign-in and is only allowed for local development (loopback host, not production)',
+    );
+  }
   const header = c.req.header('Authorization');
-  if (header === undefined) return null;
+  if (header === undefined) {
+    const session = await sessionPrincipal(c);
+    if (session) return session;
+    return config.AUTH_MODE === 'none' ? principalForSlug(c.get('db'), DEV_DEFAULT_USER_SLUG, 'dev') : null;
+  }
   const match = BEARER.exec(header.trim());
   if (!match?.[1]) {
     throw new AppError(401, 'UNAUTHORIZED', 'Malformed Authorization header: expected "Bearer <api key>"');
@@ -49,6 +64,17 @@ export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | n
     c.executionCtx.waitUntil(touchApiKey(db, result.principal.keyId));
   }
   return result.principal;
+}
+
+/** The user of a valid session cookie. A stale or forged cookie is ignored (anonymous), not an error. */
+async function sessionPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
+  const cookie = getCookie(c, SESSION_COOKIE_NAME);
+  if (!cookie) return null;
+  const session = await openSession(c.get('config').AUTH_SECRET, cookie);
+  if (!session) return null;
+  // A dev session means nothing outside AUTH_MODE=none.
+  if (session.via === 'dev' && c.get('config').AUTH_MODE !== 'none') return null;
+  return principalForUserId(c.get('db'), session.sub, session.via);
 }
 
 /** Route guard: 401 without a principal, 403 `INSUFFICIENT_SCOPE` naming the scope it lacks. */
