@@ -3,6 +3,7 @@ import { createRouter } from './lib/create-router';
 import { handleError, handleNotFound } from './lib/error-handler';
 import type { AppEnv } from './lib/types';
 import { auditLog } from './middleware/audit';
+import { outboxFlush } from './middleware/outbox-flush';
 import { authenticate } from './middleware/auth';
 import { cors } from './middleware/cors';
 import { rateLimit } from './middleware/rate-limit';
@@ -66,6 +67,7 @@ export function createApp() {
   app.use('*', authenticate);
   app.use('*', rateLimit);
   app.use('*', auditLog);
+  app.use('*', outboxFlush);
 
   app.route('/v1', createApiRouter());
   app.route('/auth', authRouter);

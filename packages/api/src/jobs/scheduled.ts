@@ -1,16 +1,15 @@
 import { createDb } from '@pixelflare/database';
 import { loadEnv, type Bindings } from '../lib/env';
 import { createLogger } from '../lib/logger';
+import { runCleanup, runOutboxSweep } from './cleanup';
 import type { JobContext } from './queues';
 
 export type CronJob = (ctx: JobContext, scheduledTime: Date) => Promise<Record<string, unknown>>;
 
 /** Cron expressions in wrangler.toml and the job each runs. Every job is idempotent and safe to run late or twice. */
 export const CRON_JOBS: Record<string, { name: string; run: CronJob }> = {
-  '0 1 * * *': {
-    name: 'cleanup',
-    run: async () => ({ note: 'cleanup arrives with the images and webhooks work' }),
-  },
+  '0 1 * * *': { name: 'cleanup', run: (ctx, now) => runCleanup(ctx, now) },
+  '*/5 * * * *': { name: 'outbox-sweep', run: (ctx, now) => runOutboxSweep(ctx, now) },
   '0 2 * * *': {
     name: 'analytics-rollup',
     run: async () => ({ note: 'analytics rollup is a seam for now' }),

@@ -1,0 +1,70 @@
+import { outboxEvents, webhooks, type Database } from '@pixelflare/database';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import type { WebhookJob } from '../webhooks/deliver';
+
+/** Rows dispatched per call; the sweep runs again for the rest. */
+const DISPATCH_LIMIT = 100;
+/** Queue `sendBatch` accepts at most 100 messages. */
+const SEND_BATCH_SIZE = 100;
+
+/**
+ * Feeds pending outbox rows (of one owner, or all) to the webhooks queue: one message per event and
+ * subscribed active endpoint, the envelope `{ id, type, created_at, owner, data }`. Rows are marked only
+ * after the enqueue, so a crash in between re-sends rather than loses; the consumer skips an event already
+ * delivered to an endpoint, so a re-send never delivers twice.
+ */
+export async function dispatchOutbox(
+  db: Database,
+  queue: Queue,
+  ownerId?: string,
+  now = new Date(),
+): Promise<{ events: number; messages: number }> {
+  const pending = await db
+    .select()
+    .from(outboxEvents)
+    .where(
+      ownerId
+        ? and(isNull(outboxEvents.dispatchedAt), eq(outboxEvents.ownerId, ownerId))
+        : isNull(outboxEvents.dispatchedAt),
+    )
+    .orderBy(asc(outboxEvents.createdAt), asc(outboxEvents.id))
+    .limit(DISPATCH_LIMIT);
+  if (pending.length === 0) return { events: 0, messages: 0 };
+
+  const owners = [...new Set(pending.map((row) => row.ownerId))];
+  const hooks = await db
+    .select({ id: webhooks.id, ownerId: webhooks.ownerId, events: webhooks.events })
+    .from(webhooks)
+    .where(and(inArray(webhooks.ownerId, owners), eq(webhooks.isActive, true)));
+
+  const jobs: WebhookJob[] = [];
+  for (const row of pending) {
+    for (const hook of hooks) {
+      if (hook.ownerId !== row.ownerId) continue;
+      if (hook.events.length > 0 && !hook.events.some((type) => type === row.type)) continue;
+      jobs.push({
+        webhookId: hook.id,
+        event: {
+          id: row.id,
+          type: row.type,
+          created_at: row.createdAt.toISOString(),
+          owner: row.ownerId,
+          data: row.payload,
+        },
+      });
+    }
+  }
+  for (let i = 0; i < jobs.length; i += SEND_BATCH_SIZE) {
+    await queue.sendBatch(jobs.slice(i, i + SEND_BATCH_SIZE).map((body) => ({ body })));
+  }
+  await db
+    .update(outboxEvents)
+    .set({ dispatchedAt: now })
+    .where(
+      inArray(
+        outboxEvents.id,
+        pending.map((row) => row.id),
+      ),
+    );
+  return { events: pending.length, messages: jobs.length };
+}
