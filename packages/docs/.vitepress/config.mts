@@ -22,6 +22,7 @@ export default defineConfig({
           { text: 'Uploads and images', link: '/guide/uploads' },
           { text: 'CDN URLs', link: '/guide/cdn' },
           { text: 'Dashboard', link: '/guide/dashboard' },
+          { text: 'Authentication and API keys', link: '/guide/authentication' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
         ],
       },
