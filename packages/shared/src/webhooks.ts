@@ -69,3 +69,29 @@ export type WebhookCreate = z.infer<typeof WebhookCreateSchema>;
 export type WebhookUpdate = z.infer<typeof WebhookUpdateSchema>;
 export type Webhook = z.infer<typeof WebhookSchema>;
 export type WebhookWithSecret = z.infer<typeof WebhookWithSecretSchema>;
+
+export const WebhookDeliverySchema = z
+  .object({
+    id: z.string(),
+    event_id: z.string(),
+    event_type: z.string(),
+    attempt: z.number().int(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'dead']),
+    response_status: z.number().int().nullable(),
+    response_snippet: z.string().nullable().meta({ description: 'The first bytes of the response body' }),
+    error: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+    created_at: IsoDateTime,
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookDeliveryListSchema = z
+  .object({ data: z.array(WebhookDeliverySchema) })
+  .meta({ id: 'WebhookDeliveryList' });
+
+export const WebhookDeliveryParams = z.object({
+  id: z.string().min(1).max(64),
+  deliveryId: z.string().min(1).max(64),
+});
+
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;

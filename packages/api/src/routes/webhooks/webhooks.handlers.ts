@@ -2,6 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
+import { listDeliveries, redeliver, sendTestPing } from '../../services/webhooks/deliveries';
 import {
   createWebhook,
   deleteWebhook,
@@ -16,8 +17,11 @@ import type {
   createWebhookRoute,
   deleteWebhookRoute,
   getWebhookRoute,
+  listDeliveriesRoute,
   listWebhooksRoute,
+  redeliverRoute,
   rotateWebhookSecretRoute,
+  testWebhookRoute,
   updateWebhookRoute,
 } from './webhooks.routes';
 
@@ -76,4 +80,28 @@ export const rotateWebhookSecretHandler: RouteHandler<typeof rotateWebhookSecret
   const rotated = await rotateWebhookSecret(c.get('db'), settingsOf(c), principalOf(c).userId, id);
   c.set('audit', { action: 'webhook.rotate_secret', resourceType: 'webhook', resourceId: id });
   return c.json(rotated, 200);
+};
+
+export const listDeliveriesHandler: RouteHandler<typeof listDeliveriesRoute, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  return c.json({ data: await listDeliveries(c.get('db'), principalOf(c).userId, id) }, 200);
+};
+
+export const redeliverHandler: RouteHandler<typeof redeliverRoute, AppEnv> = async (c) => {
+  const { id, deliveryId } = c.req.valid('param');
+  const delivery = await redeliver(c.get('db'), settingsOf(c), principalOf(c).userId, id, deliveryId);
+  c.set('audit', {
+    action: 'webhook.redeliver',
+    resourceType: 'webhook',
+    resourceId: id,
+    metadata: { eventId: delivery.event_id },
+  });
+  return c.json(delivery, 200);
+};
+
+export const testWebhookHandler: RouteHandler<typeof testWebhookRoute, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const delivery = await sendTestPing(c.get('db'), settingsOf(c), principalOf(c).userId, id);
+  c.set('audit', { action: 'webhook.test', resourceType: 'webhook', resourceId: id });
+  return c.json(delivery, 200);
 };

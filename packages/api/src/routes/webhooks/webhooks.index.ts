@@ -3,7 +3,10 @@ import {
   createWebhookHandler,
   deleteWebhookHandler,
   getWebhookHandler,
+  listDeliveriesHandler,
   listWebhooksHandler,
+  redeliverHandler,
+  testWebhookHandler,
   rotateWebhookSecretHandler,
   updateWebhookHandler,
 } from './webhooks.handlers';
@@ -11,7 +14,10 @@ import {
   createWebhookRoute,
   deleteWebhookRoute,
   getWebhookRoute,
+  listDeliveriesRoute,
   listWebhooksRoute,
+  redeliverRoute,
+  testWebhookRoute,
   rotateWebhookSecretRoute,
   updateWebhookRoute,
 } from './webhooks.routes';
@@ -22,4 +28,7 @@ export const webhooksRouter = createRouter()
   .openapi(getWebhookRoute, getWebhookHandler)
   .openapi(updateWebhookRoute, updateWebhookHandler)
   .openapi(deleteWebhookRoute, deleteWebhookHandler)
-  .openapi(rotateWebhookSecretRoute, rotateWebhookSecretHandler);
+  .openapi(rotateWebhookSecretRoute, rotateWebhookSecretHandler)
+  .openapi(listDeliveriesRoute, listDeliveriesHandler)
+  .openapi(redeliverRoute, redeliverHandler)
+  .openapi(testWebhookRoute, testWebhookHandler);

@@ -2,6 +2,9 @@ import { createRoute } from '@hono/zod-openapi';
 import {
   ErrorBodySchema,
   WebhookCreateSchema,
+  WebhookDeliveryListSchema,
+  WebhookDeliveryParams,
+  WebhookDeliverySchema,
   WebhookIdParam,
   WebhookListSchema,
   WebhookSchema,
@@ -109,6 +112,61 @@ export const rotateWebhookSecretRoute = createRoute({
     200: {
       description: 'The endpoint with its new secret',
       content: { 'application/json': { schema: WebhookWithSecretSchema } },
+    },
+    ...common,
+    404: error('No such webhook'),
+  },
+});
+
+export const listDeliveriesRoute = createRoute({
+  method: 'get',
+  path: '/webhooks/{id}/deliveries',
+  tags,
+  summary: 'Every delivery attempt (status, duration, response code, first bytes), newest first',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: { params: WebhookIdParam },
+  responses: {
+    200: {
+      description: 'The latest 100 attempts',
+      content: { 'application/json': { schema: WebhookDeliveryListSchema } },
+    },
+    ...common,
+    404: error('No such webhook'),
+  },
+});
+
+export const redeliverRoute = createRoute({
+  method: 'post',
+  path: '/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+  tags,
+  summary: 'Send a delivery’s event again, now',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: { params: WebhookDeliveryParams },
+  responses: {
+    200: {
+      description: 'The new attempt',
+      content: { 'application/json': { schema: WebhookDeliverySchema } },
+    },
+    ...common,
+    404: error('No such webhook or delivery'),
+    409: error('The event is no longer kept'),
+  },
+});
+
+export const testWebhookRoute = createRoute({
+  method: 'post',
+  path: '/webhooks/{id}/test',
+  tags,
+  summary: 'Send a `ping` event now',
+  security,
+  middleware: [requireScope('webhooks:manage')] as const,
+  request: { params: WebhookIdParam },
+  responses: {
+    200: {
+      description: 'The attempt (a failed attempt is reported here, not as an error)',
+      content: { 'application/json': { schema: WebhookDeliverySchema } },
     },
     ...common,
     404: error('No such webhook'),

@@ -49,7 +49,9 @@ export function webhookRetryDelaySeconds(attempt: number): number {
 }
 
 export type DeliveryOutcome =
-  { kind: 'delivered' | 'skipped' } | { kind: 'retry'; delaySeconds: number } | { kind: 'dead' };
+  | { kind: 'skipped' }
+  | { kind: 'delivered' | 'dead'; deliveryId: string }
+  | { kind: 'retry'; delaySeconds: number; deliveryId: string };
 
 /**
  * Sends one event to one endpoint and logs the attempt. Idempotent: once an event succeeded for an
@@ -60,14 +62,18 @@ export async function deliverWebhook(
   settings: WebhookSettings,
   job: WebhookJob,
   now = new Date(),
+  /** Manual sends (redeliver, test ping) go out even after a success or while the endpoint is inactive. */
+  options: { manual?: boolean } = {},
 ): Promise<DeliveryOutcome> {
   const [hook] = await db.select().from(webhooks).where(eq(webhooks.id, job.webhookId));
-  if (!hook || !hook.isActive) return { kind: 'skipped' };
+  if (!hook || (!hook.isActive && !options.manual)) return { kind: 'skipped' };
   const previous = await db
     .select({ status: webhookDeliveries.status })
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.webhookId, hook.id), eq(webhookDeliveries.eventId, job.event.id)));
-  if (previous.some((row) => row.status === 'succeeded')) return { kind: 'skipped' };
+  if (!options.manual && previous.some((row) => row.status === 'succeeded')) {
+    return { kind: 'skipped' };
+  }
   const attempt = previous.length + 1;
 
   const body = JSON.stringify(job.event);
@@ -106,9 +112,10 @@ export async function deliverWebhook(
     }
   }
   const ok = responseStatus !== null && responseStatus >= 200 && responseStatus < 300;
-  const exhausted = !ok && attempt >= WEBHOOK_DELIVERY.maxAttempts;
+  const exhausted = !ok && !options.manual && attempt >= WEBHOOK_DELIVERY.maxAttempts;
+  const deliveryId = newId('dlv');
   await db.insert(webhookDeliveries).values({
-    id: newId('dlv'),
+    id: deliveryId,
     webhookId: hook.id,
     ownerId: hook.ownerId,
     eventId: job.event.id,
@@ -123,10 +130,14 @@ export async function deliverWebhook(
 
   if (ok) {
     await db.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, hook.id));
-    return { kind: 'delivered' };
+    return { kind: 'delivered', deliveryId };
   }
+  // A failed manual send is logged but neither retried nor counted towards disabling the endpoint.
+  if (options.manual) return { kind: 'dead', deliveryId };
   await recordFailure(db, hook.id, hook.failingSince, now);
-  return exhausted ? { kind: 'dead' } : { kind: 'retry', delaySeconds: webhookRetryDelaySeconds(attempt) };
+  return exhausted
+    ? { kind: 'dead', deliveryId }
+    : { kind: 'retry', delaySeconds: webhookRetryDelaySeconds(attempt), deliveryId };
 }
 
 /** Marks when failures began; an endpoint failing for `disableAfterFailingDays` is disabled with a reason. */
