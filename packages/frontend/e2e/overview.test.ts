@@ -24,12 +24,21 @@ describe('overview', () => {
     await browser.screenshots('overview');
   });
 
-  it('signs in locally with one click when the API runs without sign-in', async () => {
+  it('signs in locally with one click as bob, then back as alice', async () => {
     const { page } = browser;
+    const who = () =>
+      page.evaluate(() => fetch('/auth/session').then((r) => r.json())) as Promise<{
+        user: { slug: string };
+      }>;
     await browser.visit('/sign-in');
-    await page.getByTestId('dev-sign-in').click();
+    await page.getByTestId('dev-sign-in-bob').click();
     await page.waitForURL((url) => url.pathname === '/');
     await page.getByTestId('usage').waitFor();
+    expect((await who()).user.slug).toBe('bob');
+    await browser.visit('/sign-in');
+    await page.getByTestId('dev-sign-in-alice').click();
+    await page.waitForURL((url) => url.pathname === '/');
+    expect((await who()).user.slug).toBe('alice');
   });
 
   it('fits a 375 px wide screen behind a menu button', async () => {

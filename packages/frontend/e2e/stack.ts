@@ -102,7 +102,7 @@ export default async function setup(project: TestProject) {
     'vite',
     ['dev', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'],
     frontend,
-    { ...env, PIXELFLARE_API_URL: apiUrl, PIXELFLARE_DEV_API_KEY: apiKeys.alice.apiKey },
+    { ...env, PIXELFLARE_API_URL: apiUrl },
   );
   const teardown = () => {
     stop(api.child);

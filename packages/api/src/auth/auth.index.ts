@@ -70,7 +70,7 @@ export const authRouter = new Hono<AppEnv>()
     if (c.get('config').AUTH_MODE !== 'none') throw new AppError(404, 'NOT_FOUND', 'Not found');
     const slug = c.req.query('user') ?? '';
     const principal = await principalForSlug(c.get('db'), slug, 'dev');
-    if (!principal) throw new AppError(404, 'NOT_FOUND', `No user "${slug}": run pnpm db:seed`);
+    if (!principal) throw new AppError(404, 'NOT_FOUND', `No user "${slug}": npm start seeds alice and bob`);
     setCookie(
       c,
       SESSION_COOKIE_NAME,
