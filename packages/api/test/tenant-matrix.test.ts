@@ -1,0 +1,192 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApiRouter } from '../src/app';
+import { fixture } from './fixtures/fixtures.generated';
+import { upload, uploadForm } from './fixtures/upload-helpers';
+import { authed, call, createUser, type TestUser } from './helpers';
+
+/**
+ * The tenant matrix: every `/v1` route in the OpenAPI document, called with bob's key and alice's ids, must answer
+ * 404 (existence is not leaked) and change nothing of alice's. Routes come from the document, so a new route is
+ * covered the day it is added; a route whose path parameter this file cannot fill fails the test until it can.
+ */
+
+interface Route {
+  method: string;
+  path: string;
+}
+
+const registeredRoutes = (): Route[] =>
+  createApiRouter()
+    .openAPIRegistry.definitions.flatMap((d) => (d.type === 'route' ? [d.route] : []))
+    .map((route) => ({ method: route.method.toUpperCase(), path: route.path }));
+
+/** Routes that act across tenants by design, with where their own rule is tested. */
+const CROSS_TENANT_BY_DESIGN: Record<string, string> = {
+  'PATCH /admin/users/{id}/plan':
+    'admins manage every tenant; non-admins get 403 (routes/admin/admin.test.ts)',
+};
+
+/** A body each route accepts, so the request reaches the ownership check instead of stopping at validation. */
+const BODIES: Record<string, unknown> = {
+  'PATCH /images/{id}': { title: 'changed by bob' },
+  'PATCH /albums/{album}': { title: 'changed by bob' },
+  'PATCH /tags/{name}': { name: 'bobs-tag' },
+  'POST /tags/{name}/merge': { into: 'bobs-tag' },
+  'PATCH /transforms/{name}': { params: { w: '10' } },
+  'PATCH /webhooks/{id}': { description: 'changed by bob' },
+  'POST /images/{id}/signed-url': {},
+};
+
+let alice: TestUser;
+let bob: TestUser;
+const ids: Record<string, string> = {};
+
+async function json<T>(response: Response, status: number): Promise<T> {
+  expect(response.status, await response.clone().text()).toBe(status);
+  return (await response.json()) as T;
+}
+
+const post = (user: TestUser, path: string, body: unknown) =>
+  call(
+    path,
+    authed(user.key, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+
+/** Everything of alice's that bob might reach: rows in every owner-scoped table and her R2 objects. */
+async function aliceState(): Promise<string> {
+  const tables = ['images', 'albums', 'tags', 'api_keys', 'webhooks', 'named_transforms', 'favourites'];
+  const rows = await Promise.all(
+    tables.map((table) =>
+      env.DB.prepare(`SELECT * FROM ${table} WHERE owner_id = ? ORDER BY 1`).bind(alice.id).all(),
+    ),
+  );
+  const tagLinks = await env.DB.prepare(
+    'SELECT it.* FROM image_tags it JOIN images i ON i.id = it.image_id WHERE i.owner_id = ? ORDER BY 1, 2',
+  )
+    .bind(alice.id)
+    .all();
+  const objects = await env.IMAGES_BUCKET.list({ prefix: `${alice.id}/` });
+  return JSON.stringify([rows.map((r) => r.results), tagLinks.results, objects.objects.map((o) => o.key)]);
+}
+
+/** Fills a path template with alice's ids, by resource and parameter name. */
+function alicePath(path: string): string {
+  const resource = path.split('/')[1] ?? '';
+  return path.replace(/\{(\w+)\}/g, (_, param: string) => {
+    const key = param === 'deliveryId' ? 'delivery' : path.startsWith('/uploads/tus/') ? 'tus' : resource;
+    const value = ids[key];
+    if (!value) throw new Error(`tenant matrix: no id of alice's for {${param}} in ${path}; add one`);
+    return encodeURIComponent(value);
+  });
+}
+
+beforeAll(async () => {
+  alice = await createUser('matrix-alice');
+  bob = await createUser('matrix-bob');
+
+  const album = await json<{ slug: string }>(
+    await post(alice, '/v1/albums', { slug: 'secret', title: 'Secret' }),
+    201,
+  );
+  ids.albums = album.slug;
+  const image = await json<{ id: string }>(
+    await upload(
+      alice,
+      uploadForm(fixture('tiny.png'), 'mine.png', { album: 'secret', tags: 'private-tag' }),
+    ),
+    201,
+  );
+  ids.images = image.id;
+  ids.tags = 'private-tag';
+  ids.keys = alice.keyId;
+  const transform = await json<{ name: string }>(
+    await post(alice, '/v1/transforms', { name: 'card', params: { w: '100' } }),
+    201,
+  );
+  ids.transforms = transform.name;
+  const webhook = await json<{ id: string }>(
+    await post(alice, '/v1/webhooks', { url: 'https://hooks.example.com/alice' }),
+    201,
+  );
+  ids.webhooks = webhook.id;
+  ids.delivery = 'dlv_0000000000000000000000';
+  const pending = await json<{ id: string }>(await post(alice, '/v1/images', { filename: 'later.png' }), 201);
+  ids.uploads = pending.id;
+  const tus = await call(
+    '/v1/uploads/tus',
+    authed(alice.key, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '100' } }),
+  );
+  expect(tus.status).toBe(201);
+  ids.tus = new URL(tus.headers.get('Location') ?? '').pathname.split('/').pop() ?? '';
+});
+
+describe('tenant matrix', () => {
+  // First, before bob has sent any of alice's ids: his own audit rows would echo them back later.
+  it("never shows alice's resources in bob's lists", async () => {
+    const lists = registeredRoutes().filter((r) => r.method === 'GET' && !r.path.includes('{'));
+    expect(lists.length).toBeGreaterThan(5);
+    for (const route of lists) {
+      const response = await call(`/v1${route.path}`, authed(bob.key));
+      const text = await response.text();
+      for (const [what, id] of Object.entries(ids)) {
+        if (what === 'tags' || what === 'albums' || what === 'transforms' || what === 'delivery') continue;
+        expect(text, `${route.path} shows alice's ${what}`).not.toContain(id);
+      }
+      expect(text, `${route.path} shows alice's tag`).not.toContain('private-tag');
+      expect(text, `${route.path} shows alice's slug`).not.toContain('matrix-alice');
+    }
+  });
+
+  it("answers 404 to bob for every route that names one of alice's resources, and changes nothing", async () => {
+    const before = await aliceState();
+    const routes = registeredRoutes().filter((r) => r.path.includes('{'));
+    expect(routes.length).toBeGreaterThan(20);
+    const outcomes: string[] = [];
+    for (const route of routes) {
+      const name = `${route.method} ${route.path}`;
+      if (CROSS_TENANT_BY_DESIGN[name]) continue;
+      const body = BODIES[name];
+      const headers: Record<string, string> = { 'Tus-Resumable': '1.0.0' };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      if (route.method === 'PATCH' && route.path.startsWith('/uploads/tus/')) {
+        headers['Content-Type'] = 'application/offset+octet-stream';
+        headers['Upload-Offset'] = '0';
+      }
+      const response = await call(
+        `/v1${alicePath(route.path)}`,
+        authed(bob.key, {
+          method: route.method,
+          headers,
+          body:
+            route.method === 'PATCH' && route.path.startsWith('/uploads/tus/') ? 'x' : JSON.stringify(body),
+        }),
+      );
+      // The two-step upload URL is authorised by its single-use token, not by a key: without one it is refused
+      // before any lookup (400), with a wrong one 403.
+      const expected = name === 'PUT /uploads/{id}' ? [400, 403, 404] : [404];
+      if (!expected.includes(response.status)) outcomes.push(`${name} → ${response.status}`);
+    }
+    expect(outcomes).toEqual([]);
+    expect(await aliceState()).toBe(before);
+  });
+
+  it("bulk actions with alice's ids report them as not found and change nothing", async () => {
+    const before = await aliceState();
+    for (const action of [
+      { action: 'delete', ids: [ids.images] },
+      { action: 'tag', ids: [ids.images], tags: ['bob'] },
+    ]) {
+      const result = await json<{ updated: string[]; not_found: string[] }>(
+        await post(bob, '/v1/images/bulk', action),
+        200,
+      );
+      expect(result).toEqual({ updated: [], not_found: [ids.images] });
+    }
+    expect(await aliceState()).toBe(before);
+  });
+});
