@@ -7,6 +7,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       AUTH_SECRET: string;
       API_HASH_SECRET: string;
+      ENCRYPTION_KEY: string;
     }
   }
 }
