@@ -4,21 +4,16 @@ import {
   AdminUserIdParam,
   AdminUserListQuery,
   AdminUserListSchema,
-  ErrorBodySchema,
   ProfileSchema,
 } from '@pixelflare/shared';
 import { requireAdmin } from '../../middleware/auth';
+import { errorResponse as error, BEARER_SECURITY as security } from '../../lib/openapi';
 
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
 const common = {
   400: error('Invalid input'),
   401: error('Not authenticated'),
   403: error('Not an administrator, or missing the admin scope'),
 };
-const security = [{ bearerAuth: [] }];
 
 export const listUsersRoute = createRoute({
   method: 'get',

@@ -1,4 +1,3 @@
-import type { z } from '@hono/zod-openapi';
 import { createRoute } from '@hono/zod-openapi';
 import {
   AlbumCreateSchema,
@@ -7,21 +6,15 @@ import {
   AlbumSchema,
   AlbumUpdateSchema,
   DeleteAlbumQuerySchema,
-  ErrorBodySchema,
   paginated,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
-const security = [{ bearerAuth: [] }];
+import {
+  errorResponse as error,
+  jsonResponse as json,
+  AUTHED_ERRORS as common,
+  BEARER_SECURITY as security,
+} from '../../lib/openapi';
 
 export const listAlbumsRoute = createRoute({
   method: 'get',

@@ -1,11 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import { AuditLogPageSchema, AuditLogQuery, ErrorBodySchema } from '@pixelflare/shared';
+import { AuditLogPageSchema, AuditLogQuery } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
+import { errorResponse as error } from '../../lib/openapi';
 
 export const listAuditLogRoute = createRoute({
   method: 'get',

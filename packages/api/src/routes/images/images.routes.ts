@@ -3,7 +3,6 @@ import {
   BulkImageActionSchema,
   BulkImageResultSchema,
   DeleteImageQuerySchema,
-  ErrorBodySchema,
   ImageIdParam,
   ImageListQuerySchema,
   ImageSchema,
@@ -14,22 +13,14 @@ import {
   paginated,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
+import {
+  errorResponse as error,
+  jsonResponse as json,
+  AUTHED_ERRORS as common,
+  BEARER_SECURITY as security,
+} from '../../lib/openapi';
 
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const common = {
-  400: error('Invalid input'),
-  401: error('Not authenticated'),
-  403: error('Missing scope'),
-} as const;
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
-const security = [{ bearerAuth: [] }];
 
 export const createTwoStepUpload = createRoute({
   method: 'post',

@@ -1,19 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import {
-  ApiKeyCreatedSchema,
-  ApiKeyCreateSchema,
-  ApiKeyIdParam,
-  ApiKeyListSchema,
-  ErrorBodySchema,
-} from '@pixelflare/shared';
+import { ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeyIdParam, ApiKeyListSchema } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
-const security = [{ bearerAuth: [] }];
+import {
+  errorResponse as error,
+  AUTHED_ERRORS as common,
+  BEARER_SECURITY as security,
+} from '../../lib/openapi';
 
 export const createKeyRoute = createRoute({
   method: 'post',

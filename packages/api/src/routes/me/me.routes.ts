@@ -1,12 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ErrorBodySchema, ProfileSchema, ProfileUpdateSchema } from '@pixelflare/shared';
+import { ProfileSchema, ProfileUpdateSchema } from '@pixelflare/shared';
 import { requireAuthenticated, requireScope } from '../../middleware/auth';
+import { errorResponse as error, BEARER_SECURITY as security } from '../../lib/openapi';
 
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const security = [{ bearerAuth: [] }];
 const profile = { description: 'Your profile', content: { 'application/json': { schema: ProfileSchema } } };
 
 export const getMeRoute = createRoute({

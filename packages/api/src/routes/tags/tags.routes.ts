@@ -1,20 +1,13 @@
 import type { z } from '@hono/zod-openapi';
 import { createRoute } from '@hono/zod-openapi';
-import {
-  ErrorBodySchema,
-  TagListSchema,
-  TagMergeSchema,
-  TagParam,
-  TagRenameSchema,
-} from '@pixelflare/shared';
+import { TagListSchema, TagMergeSchema, TagParam, TagRenameSchema } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
+import {
+  errorResponse as error,
+  AUTHED_ERRORS as common,
+  BEARER_SECURITY as security,
+} from '../../lib/openapi';
 
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
-const security = [{ bearerAuth: [] }];
 const body = <T extends z.ZodType>(schema: T) => ({
   body: { required: true, content: { 'application/json': { schema } } },
 });

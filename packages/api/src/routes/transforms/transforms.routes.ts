@@ -7,6 +7,7 @@ import {
   NamedTransformUpdateSchema,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
+import { jsonResponse as json } from '../../lib/openapi';
 
 const errors = (codes: number[]) =>
   Object.fromEntries(
@@ -15,10 +16,6 @@ const errors = (codes: number[]) =>
       { description: 'Error', content: { 'application/json': { schema: ErrorBodySchema } } },
     ]),
   );
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const NameParam = z.object({ name: z.string().min(1).max(64) });
 const common = { tags: ['Transforms'], security: [{ bearerAuth: [] }] };
 

@@ -1,12 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ErrorBodySchema } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
+import { errorResponse as error, BEARER_SECURITY as security } from '../../lib/openapi';
 
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const security = [{ bearerAuth: [] }];
 const UploadIdParam = z.object({ id: z.string().min(1).max(64) });
 const header = (description: string) => ({ schema: { type: 'string' as const }, description });
 

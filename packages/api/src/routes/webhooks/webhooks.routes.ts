@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import {
-  ErrorBodySchema,
   WebhookCreateSchema,
   WebhookDeliveryListSchema,
   WebhookDeliveryParams,
@@ -12,13 +11,12 @@ import {
   WebhookWithSecretSchema,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
+import {
+  errorResponse as error,
+  AUTHED_ERRORS as common,
+  BEARER_SECURITY as security,
+} from '../../lib/openapi';
 
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const common = { 400: error('Invalid input'), 401: error('Not authenticated'), 403: error('Missing scope') };
-const security = [{ bearerAuth: [] }];
 const tags = ['Webhooks'];
 
 export const createWebhookRoute = createRoute({
