@@ -41,7 +41,15 @@ export async function openBrowser(): Promise<Browser> {
     },
     async visit(path: string) {
       await page.goto(path);
-      await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+      const hydrated = page.locator('html[data-hydrated]');
+      try {
+        await hydrated.waitFor({ state: 'attached', timeout: 15_000 });
+      } catch {
+        // On a fresh clone Vite may re-bundle dependencies mid-load, leaving that one page without its scripts;
+        // a reload gets the new bundle. A second failure is a real one.
+        await page.reload();
+        await hydrated.waitFor({ state: 'attached' });
+      }
     },
     async screenshots(name: string) {
       // The committed docs screenshots change only on request, so a test run leaves the tree clean.
