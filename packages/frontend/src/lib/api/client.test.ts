@@ -15,6 +15,22 @@ describe('API client', () => {
     expect(failure).toMatchObject({ status: 404, code: 'NOT_FOUND', requestId: 'req_1' });
   });
 
+  it('keeps the failing fields of a VALIDATION_FAILED answer, so a form can point at them', async () => {
+    const client = createApiClient('', async () =>
+      jsonResponse(400, {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'Invalid json: website',
+          issues: [{ path: 'website', message: 'Invalid URL' }],
+        },
+      }),
+    );
+    await expect(client.updateMe({ website: 'x' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      issues: [{ path: 'website', message: 'Invalid URL' }],
+    });
+  });
+
   it('refuses an answer that does not match the shared schema', async () => {
     const client = createApiClient('', async () => jsonResponse(200, { status: 'ok' }));
     await expect(client.request(StatusSchema, '/v1/status')).rejects.toThrow();

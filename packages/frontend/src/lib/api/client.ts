@@ -15,8 +15,18 @@ import {
   StatusSchema,
   UsageSchema,
   paginated,
+  ProfileSchema,
+  WebhookDeliveryListSchema,
+  WebhookDeliverySchema,
+  WebhookListSchema,
+  WebhookSchema,
+  WebhookWithSecretSchema,
   type ErrorCode,
+  type FieldIssue,
   type ImageUpdate,
+  type ProfileUpdate,
+  type WebhookCreateSchema,
+  type WebhookUpdate,
 } from '@pixelflare/shared';
 import { z } from 'zod';
 
@@ -64,6 +74,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode | 'NETWORK_ERROR',
     message: string,
     readonly requestId?: string,
+    /** Which fields failed, on `VALIDATION_FAILED`. */
+    readonly issues: FieldIssue[] = [],
   ) {
     super(message);
   }
@@ -94,6 +106,7 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
           parsed.data.error.code,
           parsed.data.error.message,
           parsed.data.error.requestId,
+          parsed.data.error.issues,
         );
       throw new ApiError(response.status, 'INTERNAL_ERROR', `HTTP ${response.status}`);
     }
@@ -146,6 +159,22 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     listKeys: () => request(ApiKeyListSchema, '/v1/keys'),
     createKey: (key: ApiKeyCreate) => request(ApiKeyCreatedSchema, '/v1/keys', json('POST', key)),
     revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),
+    getMe: () => request(ProfileSchema, '/v1/me'),
+    updateMe: (changes: ProfileUpdate) => request(ProfileSchema, '/v1/me', json('PATCH', changes)),
+    listWebhooks: () => request(WebhookListSchema, '/v1/webhooks'),
+    // The input type: `events` and `active` have defaults, so callers may leave them out.
+    createWebhook: (webhook: z.input<typeof WebhookCreateSchema>) =>
+      request(WebhookWithSecretSchema, '/v1/webhooks', json('POST', webhook)),
+    updateWebhook: (id: string, changes: WebhookUpdate) =>
+      request(WebhookSchema, `/v1/webhooks/${segment(id)}`, json('PATCH', changes)),
+    deleteWebhook: (id: string) => request(z.unknown(), `/v1/webhooks/${segment(id)}`, { method: 'DELETE' }),
+    rotateWebhookSecret: (id: string) =>
+      request(WebhookWithSecretSchema, `/v1/webhooks/${segment(id)}/rotate-secret`, { method: 'POST' }),
+    listDeliveries: (id: string) =>
+      request(WebhookDeliveryListSchema, `/v1/webhooks/${segment(id)}/deliveries`),
+    /** Sends a `ping` now; a failed attempt comes back as a delivery, not as an error. */
+    testWebhook: (id: string) =>
+      request(WebhookDeliverySchema, `/v1/webhooks/${segment(id)}/test`, { method: 'POST' }),
     restoreImage: (id: string) =>
       request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
     request,
