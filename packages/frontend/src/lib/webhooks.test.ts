@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { WebhookDelivery } from '@pixelflare/shared';
+import { ApiError } from './api/client';
+import { deliverySummary, webhookErrorMessage } from './webhooks';
+
+const attempt = (changes: Partial<WebhookDelivery>): WebhookDelivery => ({
+  id: 'del_1',
+  event_id: 'evt_1',
+  event_type: 'ping',
+  attempt: 1,
+  status: 'succeeded',
+  response_status: 200,
+  response_snippet: 'ok',
+  error: null,
+  duration_ms: 12,
+  created_at: '2026-01-01T00:00:00.000Z',
+  ...changes,
+});
+
+describe('webhook wording', () => {
+  it('says how a test attempt went: delivered with code and time, or why not', () => {
+    expect(deliverySummary(attempt({}))).toBe('Test event delivered: HTTP 200 in 12 ms.');
+    expect(deliverySummary(attempt({ status: 'failed', response_status: 500 }))).toBe(
+      'The test event was not delivered: the endpoint answered HTTP 500.',
+    );
+    expect(
+      deliverySummary(attempt({ status: 'failed', response_status: null, error: 'connection refused' })),
+    ).toBe('The test event was not delivered: connection refused.');
+  });
+
+  it('explains a refused URL instead of a generic error', () => {
+    const invalid = new ApiError(400, 'VALIDATION_FAILED', 'Invalid json: url', undefined, [
+      { path: 'url', message: 'Invalid URL' },
+    ]);
+    expect(webhookErrorMessage(invalid)).toMatch(/full web address/);
+    const privateTarget = new ApiError(400, 'BAD_REQUEST', 'points to a loopback address');
+    expect(webhookErrorMessage(privateTarget)).toMatch(/cannot receive webhooks/);
+    expect(webhookErrorMessage(new ApiError(404, 'NOT_FOUND', 'x'))).toBe('We could not find that.');
+  });
+});
