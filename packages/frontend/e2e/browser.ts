@@ -2,7 +2,7 @@
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -14,8 +14,11 @@ export interface Browser {
   close(): Promise<void>;
   /** Opens a dashboard path and waits until the app is interactive (server-rendered HTML is not yet). */
   visit(path: string): Promise<void>;
-  /** With UPDATE_SCREENSHOTS=1, saves `<name>-light.png` and `<name>-dark.png` of the current page for the docs. */
-  screenshots(name: string): Promise<void>;
+  /**
+   * With UPDATE_SCREENSHOTS=1, saves `<name>-light.png` and `<name>-dark.png` of the current page (or of one part
+   * of it, such as a settings section) for the docs.
+   */
+  screenshots(name: string, part?: Locator): Promise<void>;
 }
 
 export async function openBrowser(): Promise<Browser> {
@@ -51,16 +54,14 @@ export async function openBrowser(): Promise<Browser> {
         await hydrated.waitFor({ state: 'attached' });
       }
     },
-    async screenshots(name: string) {
+    async screenshots(name: string, part?: Locator) {
       // The committed docs screenshots change only on request, so a test run leaves the tree clean.
       if (process.env.UPDATE_SCREENSHOTS !== '1') return;
       mkdirSync(SCREENSHOTS, { recursive: true });
       for (const theme of ['cupcake', 'dark'] as const) {
         await page.evaluate((value) => (document.documentElement.dataset.theme = value), theme);
-        await page.screenshot({
-          path: join(SCREENSHOTS, `${name}-${theme === 'dark' ? 'dark' : 'light'}.png`),
-          fullPage: true,
-        });
+        const path = join(SCREENSHOTS, `${name}-${theme === 'dark' ? 'dark' : 'light'}.png`);
+        await (part ? part.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
       }
       await page.evaluate(() => (document.documentElement.dataset.theme = 'cupcake'));
     },

@@ -97,6 +97,8 @@ export default async function setup(project: TestProject) {
     '--inspector-port', String(inspectorPort), '--persist-to', stateDir, '--show-interactive-dev-session=false',
     '--var', `PUBLIC_API_URL:${apiUrl}`, '--var', `PUBLIC_DASHBOARD_URL:${dashboardUrl}`,
     '--var', `CORS_ORIGINS:${dashboardUrl}`,
+    // The webhook test's receiver listens on loopback, which the SSRF guard refuses unless this is set.
+    '--var', 'ALLOW_PRIVATE_WEBHOOK_TARGETS:true',
   ], root, env);
   const web = start(
     'vite',
