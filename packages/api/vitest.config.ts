@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { ACCESS_TEST_AUDIENCE } from './test/global-setup-auth';
+import { OIDC_CLIENT } from './test/oidc-provider';
 
 const root = path.join(import.meta.dirname, '../..');
 
@@ -8,7 +10,7 @@ const root = path.join(import.meta.dirname, '../..');
 // with every migration applied before each file. Secrets get fixed test values here.
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
+    cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: path.join(root, 'wrangler.toml') },
       // Vectorize and Workers AI exist only on Cloudflare; tests use their local implementations.
       remoteBindings: false,
@@ -23,13 +25,21 @@ export default defineConfig({
           // The SSRF guard is on in tests; loopback delivery tests enable private targets explicitly.
           ALLOW_PRIVATE_WEBHOOK_TARGETS: 'false',
           PUBLIC_API_URL: 'http://localhost:8787',
+          PUBLIC_DASHBOARD_URL: 'http://localhost:5173',
+          // Identity servers started by test/global-setup-auth.ts on loopback.
+          OIDC_ISSUER: inject('oidcIssuer'),
+          OIDC_CLIENT_ID: OIDC_CLIENT.id,
+          OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+          OIDC_PROVIDER_NAME: 'Test OP',
+          ACCESS_TEAM_DOMAIN: inject('accessTeamDomain'),
+          ACCESS_AUD: ACCESS_TEST_AUDIENCE,
         },
       },
     })),
   ],
   test: {
     setupFiles: ['./test/setup.ts'],
-    globalSetup: ['./test/global-setup-webhooks.ts'],
+    globalSetup: ['./test/global-setup-webhooks.ts', './test/global-setup-auth.ts'],
     // Request logs are JSON lines; show them only for failing tests.
     silent: 'passed-only',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,3 +1,4 @@
+export * from './auth';
 export * from './cache';
 export * from './headers';
 export * from './image-types';

@@ -1,9 +1,11 @@
-import { SESSION_COOKIE_NAME, SESSION_TTL_SECONDS } from '@pixelflare/config';
+import { Auth } from '@auth/core';
+import { AUTHJS_SESSION_COOKIE_NAMES, SESSION_COOKIE_NAME, SESSION_TTL_SECONDS } from '@pixelflare/config';
 import { Hono, type Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { AppError } from '../lib/errors';
 import type { AppEnv } from '../lib/types';
 import { clientIp } from '../middleware/client-ip';
+import { configuredProviders, createAuthConfig, SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { principalForSlug } from '../services/auth/principals';
 import { sealSession } from '../services/auth/session';
 import { recordAudit } from '../services/audit/audit-log';
@@ -18,13 +20,19 @@ function cookieOptions(c: Context<AppEnv>) {
   };
 }
 
-function auditAuth(c: Context<AppEnv>, action: string, ownerId: string | null) {
+function auditAuth(
+  c: Context<AppEnv>,
+  action: string,
+  ownerId: string | null,
+  details: { outcome?: 'success' | 'failure'; metadata?: Record<string, unknown> } = {},
+) {
   c.executionCtx.waitUntil(
     recordAudit(c.get('db'), {
       ownerId,
       actor: ownerId ? `user:${ownerId}` : 'anonymous',
       action,
-      outcome: 'success',
+      outcome: details.outcome ?? 'success',
+      metadata: details.metadata ?? null,
       ip: clientIp(c),
       userAgent: c.req.header('User-Agent') ?? null,
       requestId: c.get('requestId'),
@@ -39,15 +47,45 @@ function safeRedirect(target: string | undefined): string | null {
     : null;
 }
 
+/** Auth.js's error types in words, for API clients with no dashboard to show them. */
+function signInFailure(type: string): string {
+  if (type === 'AccessDenied')
+    return 'Sign-in was refused: this account is disabled or the provider denied access';
+  if (type === 'Configuration')
+    return 'Sign-in failed: the identity provider is unreachable or misconfigured';
+  return `Sign-in failed (${type.slice(0, 40)}): try again`;
+}
+
+/** Auth.js answers its own routes (`/signin/{provider}`, `/callback/{provider}`, `/csrf`, `/signout`, ...). */
+async function authjs(c: Context<AppEnv>) {
+  const config = c.get('config');
+  if (config.AUTH_MODE !== 'authjs') throw new AppError(404, 'NOT_FOUND', 'Not found');
+  const authConfig = createAuthConfig(config, c.get('db'), {
+    onSignIn: ({ userId, provider, refused }) =>
+      auditAuth(c, 'auth.sign_in', userId, {
+        outcome: refused ? 'failure' : 'success',
+        metadata: { provider, ...(refused ? { reason: refused } : {}) },
+      }),
+  });
+  return Auth(c.req.raw, authConfig);
+}
+
 /**
  * `/auth/*`: sign-in. Which providers are configured is public so the dashboard can draw its buttons.
  * `GET /session` tells the dashboard who is signed in; `POST /sign-out` ends the session.
+ * In `AUTH_MODE=authjs` everything else under `/auth` is Auth.js (OAuth and OpenID Connect).
  * In `AUTH_MODE=none`, `GET /dev/sign-in?user=<slug>` signs in as any seeded user (local only; see middleware/auth).
  */
 export const authRouter = new Hono<AppEnv>()
   .get('/providers', (c) => {
-    const mode = c.get('config').AUTH_MODE;
-    return c.json({ mode, providers: mode === 'none' ? [{ id: 'dev', name: 'Local development' }] : [] });
+    const config = c.get('config');
+    const providers =
+      config.AUTH_MODE === 'none'
+        ? [{ id: 'dev', name: 'Local development' }]
+        : config.AUTH_MODE === 'authjs'
+          ? configuredProviders(config)
+          : [];
+    return c.json({ mode: config.AUTH_MODE, providers });
   })
   .get('/session', async (c) => {
     const principal = c.get('principal');
@@ -60,9 +98,26 @@ export const authRouter = new Hono<AppEnv>()
       user: await getProfile(c.get('db'), principal.userId),
     });
   })
+  .get(SIGN_IN_PAGE_PATH.replace('/auth', ''), (c) => {
+    // Auth.js sends people here to sign in, or with `?error=<type>` when a sign-in failed or was refused.
+    const error = c.req.query('error');
+    const dashboard = c.get('config').PUBLIC_DASHBOARD_URL?.replace(/\/+$/, '');
+    if (dashboard) {
+      const query = error ? `?${new URLSearchParams({ error })}` : '';
+      return c.redirect(`${dashboard}/sign-in${query}`, 302);
+    }
+    if (error) throw new AppError(401, 'UNAUTHORIZED', signInFailure(error));
+    return c.redirect('/auth/providers', 302);
+  })
   .post('/sign-out', (c) => {
     const principal = c.get('principal');
-    deleteCookie(c, SESSION_COOKIE_NAME, cookieOptions(c));
+    const options = cookieOptions(c);
+    deleteCookie(c, SESSION_COOKIE_NAME, options);
+    for (const name of AUTHJS_SESSION_COOKIE_NAMES) {
+      // A `__Secure-` cookie can only be set (or cleared) over HTTPS.
+      const clearable = options.secure || !name.startsWith('__Secure-');
+      if (clearable && getCookie(c, name) !== undefined) deleteCookie(c, name, options);
+    }
     if (principal && principal.via !== 'api_key') auditAuth(c, 'auth.sign_out', principal.userId);
     return c.body(null, 204);
   })
@@ -84,4 +139,5 @@ export const authRouter = new Hono<AppEnv>()
     const redirect = safeRedirect(c.req.query('redirect'));
     if (redirect) return c.redirect(redirect, 302);
     return c.json({ authenticated: true, via: 'dev', user: await getProfile(c.get('db'), principal.userId) });
-  });
+  })
+  .all('/*', authjs);

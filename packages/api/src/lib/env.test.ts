@@ -57,4 +57,16 @@ describe('a misconfigured Worker', () => {
     expect(body.error.message).toContain('API_HASH_SECRET is missing');
     expect(body.error.requestId).toBe(response.headers.get('X-Request-Id'));
   });
+
+  it('names the missing half of a sign-in provider, and what AUTH_MODE=cloudflare needs', () => {
+    expect(problemsOf(withVars({ GITHUB_OAUTH_CLIENT_ID: 'Iv1.abc' }))).toEqual([
+      'GITHUB_OAUTH_CLIENT_SECRET is missing (GITHUB_OAUTH_CLIENT_ID set)',
+    ]);
+    expect(
+      problemsOf(withVars({ AUTH_MODE: 'cloudflare', ACCESS_TEAM_DOMAIN: undefined, ACCESS_AUD: undefined })),
+    ).toEqual([
+      'ACCESS_TEAM_DOMAIN is required by AUTH_MODE=cloudflare',
+      'ACCESS_AUD is required by AUTH_MODE=cloudflare',
+    ]);
+  });
 });

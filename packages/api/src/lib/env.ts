@@ -25,39 +25,75 @@ const csv = z.string().transform((value) =>
 );
 
 /** Variables and secrets. Secrets (AUTH_SECRET, API_HASH_SECRET) come from `.dev.vars` locally, `wrangler secret` deployed. */
-export const EnvVarsSchema = z.object({
-  ENVIRONMENT: z.enum(['development', 'test', 'production']).default('production'),
-  AUTH_MODE: z.enum(['authjs', 'cloudflare', 'none']).default('authjs'),
-  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  API_HASH_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  /** Key material for secrets stored encrypted (webhook signing secrets); AUTH_SECRET is used when unset. */
-  ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  PUBLIC_API_URL: z.url(),
-  PUBLIC_DASHBOARD_URL: z.url().optional(),
-  CDN_HOSTNAME: z.string().optional(),
-  CORS_ORIGINS: csv.default([]),
-  ALLOWED_VARIANTS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (!value) return undefined;
-      try {
-        return z.array(z.string()).parse(JSON.parse(value));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of preset names' });
-        return z.NEVER;
+export const EnvVarsSchema = z
+  .object({
+    ENVIRONMENT: z.enum(['development', 'test', 'production']).default('production'),
+    AUTH_MODE: z.enum(['authjs', 'cloudflare', 'none']).default('authjs'),
+    AUTH_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    API_HASH_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    /** Key material for secrets stored encrypted (webhook signing secrets); AUTH_SECRET is used when unset. */
+    ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    PUBLIC_API_URL: z.url(),
+    PUBLIC_DASHBOARD_URL: z.url().optional(),
+    CDN_HOSTNAME: z.string().optional(),
+    CORS_ORIGINS: csv.default([]),
+    ALLOWED_VARIANTS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (!value) return undefined;
+        try {
+          return z.array(z.string()).parse(JSON.parse(value));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of preset names' });
+          return z.NEVER;
+        }
+      }),
+    DEFAULT_VARIANT: z.string().default('w1024'),
+    USAGE_LIMITS_ENABLED: flag.default(false),
+    RATE_LIMIT_ENABLED: flag.default(true),
+    ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(false),
+    IMAGE_ENGINE: z.enum(['auto', 'images-binding', 'wasm', 'passthrough']).default('auto'),
+    /** Refuse CDN query-string transforms without a valid signature (presets and `?t=` stay open). */
+    REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
+    MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),
+    ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+    // AUTH_MODE=authjs: each provider is offered when both its id and secret are set.
+    GITHUB_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+    GITHUB_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+    GOOGLE_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Any OpenID Connect issuer (Keycloak, Authentik, Okta, ...): its discovery document must be reachable. */
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    /** The label on the sign-in button for the OpenID Connect provider. */
+    OIDC_PROVIDER_NAME: z.string().min(1).default('OpenID Connect'),
+    // AUTH_MODE=cloudflare: the Access team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag.
+    ACCESS_TEAM_DOMAIN: z.url().optional(),
+    ACCESS_AUD: z.string().min(1).optional(),
+  })
+  .superRefine((vars, ctx) => {
+    // A provider is all or nothing: half a configuration is a typo, not a choice.
+    const groups = [
+      ['GITHUB_OAUTH_CLIENT_ID', 'GITHUB_OAUTH_CLIENT_SECRET'],
+      ['GOOGLE_OAUTH_CLIENT_ID', 'GOOGLE_OAUTH_CLIENT_SECRET'],
+      ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'],
+    ] as const;
+    for (const group of groups) {
+      const set = group.filter((name) => vars[name] !== undefined);
+      if (set.length === 0 || set.length === group.length) continue;
+      for (const name of group.filter((name) => vars[name] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is missing (${set.join(', ')} set)` });
       }
-    }),
-  DEFAULT_VARIANT: z.string().default('w1024'),
-  USAGE_LIMITS_ENABLED: flag.default(false),
-  RATE_LIMIT_ENABLED: flag.default(true),
-  ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(false),
-  IMAGE_ENGINE: z.enum(['auto', 'images-binding', 'wasm', 'passthrough']).default('auto'),
-  /** Refuse CDN query-string transforms without a valid signature (presets and `?t=` stay open). */
-  REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
-  MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),
-  ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
-});
+    }
+    if (vars.AUTH_MODE === 'cloudflare') {
+      for (const name of ['ACCESS_TEAM_DOMAIN', 'ACCESS_AUD'] as const) {
+        if (!vars[name])
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required by AUTH_MODE=cloudflare' });
+      }
+    }
+  });
 export type EnvVars = z.infer<typeof EnvVarsSchema>;
 
 const REQUIRED_BINDINGS = [
@@ -92,7 +128,8 @@ export function loadEnv(bindings: Bindings): EnvVars {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      problems.push(env[name] === undefined ? `${name} is missing` : `${name} ${issue.message}`);
+      const missing = env[name] === undefined && issue.code !== 'custom';
+      problems.push(missing ? `${name} is missing` : `${name} ${issue.message}`);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new EnvError(problems);

@@ -1,11 +1,25 @@
-import { DEV_DEFAULT_USER_SLUG, SESSION_COOKIE_NAME, type ApiScope } from '@pixelflare/config';
+import {
+  ACCESS_JWT_COOKIE,
+  ACCESS_JWT_HEADER,
+  DEV_DEFAULT_USER_SLUG,
+  SESSION_COOKIE_NAME,
+  type ApiScope,
+} from '@pixelflare/config';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { AppError } from '../lib/errors';
 import type { AppEnv, Principal } from '../lib/types';
 import { recordAudit } from '../services/audit/audit-log';
-import { isLocalDevelopment, principalForSlug, principalForUserId } from '../services/auth/principals';
+import { verifyAccessJwt } from '../services/auth/access';
+import { sessionUserId } from '../services/auth/authjs';
+import {
+  isLocalDevelopment,
+  principalForSlug,
+  principalForUserId,
+  userPrincipal,
+} from '../services/auth/principals';
+import { provisionUser } from '../services/auth/provision';
 import { openSession } from '../services/auth/session';
 import { authenticateApiKey, touchApiKey } from '../services/keys/authenticate-key';
 import { clientIp } from './client-ip';
@@ -15,7 +29,8 @@ const BEARER = /^Bearer ([^\s]+)$/;
 /**
  * Authentication: resolves the caller, if any, into `c.var.principal`. It never refuses an anonymous request;
  * routes declare what they need with `requireScope`. A credential that is presented but bad is a 401 at once.
- * Order tried: bearer API key, then the session cookie, then (AUTH_MODE=none) the seeded local user.
+ * Order tried: bearer API key, then the session cookie, then (AUTH_MODE=cloudflare) the Access JWT, then
+ * (AUTH_MODE=none) the seeded local user.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.path.startsWith('/cdn/')) return next();
@@ -37,6 +52,7 @@ export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | n
   if (header === undefined) {
     const session = await sessionPrincipal(c);
     if (session) return session;
+    if (config.AUTH_MODE === 'cloudflare') return accessPrincipal(c);
     return config.AUTH_MODE === 'none' ? principalForSlug(c.get('db'), DEV_DEFAULT_USER_SLUG, 'dev') : null;
   }
   const match = BEARER.exec(header.trim());
@@ -46,18 +62,7 @@ export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | n
   const db = c.get('db');
   const result = await authenticateApiKey(db, c.get('config').API_HASH_SECRET, match[1]);
   if (!result.ok) {
-    c.executionCtx.waitUntil(
-      recordAudit(db, {
-        ownerId: null,
-        actor: 'anonymous',
-        action: 'auth.api_key_failed',
-        outcome: 'failure',
-        ip: clientIp(c),
-        userAgent: c.req.header('User-Agent') ?? null,
-        requestId: c.get('requestId'),
-        metadata: { reason: result.reason },
-      }),
-    );
+    auditFailure(c, 'auth.api_key_failed', result.reason);
     throw new AppError(401, 'INVALID_API_KEY', 'The API key is invalid, expired or revoked');
   }
   if (result.touchLastUsed && result.principal.keyId) {
@@ -66,15 +71,58 @@ export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | n
   return result.principal;
 }
 
-/** The user of a valid session cookie. A stale or forged cookie is ignored (anonymous), not an error. */
+/** A failed credential leaves an unowned audit row with the reason only, never the credential. */
+function auditFailure(c: Context<AppEnv>, action: string, reason: string) {
+  c.executionCtx.waitUntil(
+    recordAudit(c.get('db'), {
+      ownerId: null,
+      actor: 'anonymous',
+      action,
+      outcome: 'failure',
+      ip: clientIp(c),
+      userAgent: c.req.header('User-Agent') ?? null,
+      requestId: c.get('requestId'),
+      metadata: { reason },
+    }),
+  );
+}
+
+/**
+ * The user of a valid session cookie: the dashboard's own (`pf_session`) or, in AUTH_MODE=authjs, the Auth.js
+ * session token. A stale or forged cookie is ignored (anonymous, so protected routes answer 401), not an error.
+ */
 async function sessionPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
+  const config = c.get('config');
+  if (config.AUTH_MODE === 'authjs') {
+    const userId = await sessionUserId(config, c.req.raw);
+    if (userId) return principalForUserId(c.get('db'), userId, 'session');
+  }
   const cookie = getCookie(c, SESSION_COOKIE_NAME);
   if (!cookie) return null;
-  const session = await openSession(c.get('config').AUTH_SECRET, cookie);
+  const session = await openSession(config.AUTH_SECRET, cookie);
   if (!session) return null;
   // A dev session means nothing outside AUTH_MODE=none.
-  if (session.via === 'dev' && c.get('config').AUTH_MODE !== 'none') return null;
+  if (session.via === 'dev' && config.AUTH_MODE !== 'none') return null;
   return principalForUserId(c.get('db'), session.sub, session.via);
+}
+
+/**
+ * AUTH_MODE=cloudflare: the Access JWT from its header, or from its cookie for browser requests. Without one the
+ * caller is anonymous; a token that is present but fails verification is a 401 at once, like a bad API key.
+ */
+async function accessPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
+  const token = c.req.header(ACCESS_JWT_HEADER) ?? getCookie(c, ACCESS_JWT_COOKIE);
+  if (!token) return null;
+  const { ACCESS_TEAM_DOMAIN, ACCESS_AUD } = c.get('config');
+  if (!ACCESS_TEAM_DOMAIN || !ACCESS_AUD) return null; // unreachable: the env check requires both in this mode
+  const verified = await verifyAccessJwt({ teamDomain: ACCESS_TEAM_DOMAIN, audience: ACCESS_AUD }, token);
+  if (!verified.ok) {
+    auditFailure(c, 'auth.access_jwt_failed', verified.reason);
+    throw new AppError(401, 'UNAUTHORIZED', 'The Cloudflare Access token is invalid or expired');
+  }
+  const user = await provisionUser(c.get('db'), verified.identity);
+  if (user.disabledAt) throw new AppError(401, 'UNAUTHORIZED', 'This account is disabled');
+  return userPrincipal(user, 'access');
 }
 
 /** Route guard: 401 without a principal, 403 `INSUFFICIENT_SCOPE` naming the scope it lacks. */

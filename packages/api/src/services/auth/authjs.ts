@@ -1,0 +1,136 @@
+import type { AuthConfig } from '@auth/core';
+import { getToken } from '@auth/core/jwt';
+import GitHub from '@auth/core/providers/github';
+import Google from '@auth/core/providers/google';
+import type { Provider } from '@auth/core/providers';
+import { SESSION_TTL_SECONDS, type AuthjsProviderId } from '@pixelflare/config';
+import type { Database } from '@pixelflare/database';
+import type { EnvVars } from '../../lib/env';
+import { provisionUser, type ExternalIdentity } from './provision';
+
+/** Where Auth.js sends people to sign in or to see why sign-in failed (a path on its own origin). */
+export const SIGN_IN_PAGE_PATH = '/auth/sign-in';
+
+export interface SignInProvider {
+  id: AuthjsProviderId;
+  name: string;
+}
+
+/** The providers with a complete configuration, in the order the sign-in page shows them. */
+export function configuredProviders(config: EnvVars): SignInProvider[] {
+  const providers: SignInProvider[] = [];
+  if (config.GITHUB_OAUTH_CLIENT_ID) providers.push({ id: 'github', name: 'GitHub' });
+  if (config.GOOGLE_OAUTH_CLIENT_ID) providers.push({ id: 'google', name: 'Google' });
+  if (config.OIDC_ISSUER) providers.push({ id: 'oidc', name: config.OIDC_PROVIDER_NAME });
+  return providers;
+}
+
+function authjsProviders(config: EnvVars): Provider[] {
+  const providers: Provider[] = [];
+  if (config.GITHUB_OAUTH_CLIENT_ID && config.GITHUB_OAUTH_CLIENT_SECRET) {
+    providers.push(
+      GitHub({ clientId: config.GITHUB_OAUTH_CLIENT_ID, clientSecret: config.GITHUB_OAUTH_CLIENT_SECRET }),
+    );
+  }
+  if (config.GOOGLE_OAUTH_CLIENT_ID && config.GOOGLE_OAUTH_CLIENT_SECRET) {
+    providers.push(
+      Google({ clientId: config.GOOGLE_OAUTH_CLIENT_ID, clientSecret: config.GOOGLE_OAUTH_CLIENT_SECRET }),
+    );
+  }
+  if (config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET) {
+    providers.push({
+      id: 'oidc',
+      name: config.OIDC_PROVIDER_NAME,
+      type: 'oidc',
+      issuer: config.OIDC_ISSUER,
+      clientId: config.OIDC_CLIENT_ID,
+      clientSecret: config.OIDC_CLIENT_SECRET,
+      checks: ['pkce', 'state', 'nonce'],
+      // Many issuers keep the id_token thin; the userinfo endpoint always has the email and name.
+      idToken: false,
+    });
+  }
+  return providers;
+}
+
+const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+
+/** What a provider's profile says about the person, in the shape provisioning takes. */
+export function identityFromProfile(
+  provider: string,
+  providerAccountId: string,
+  profile: Record<string, unknown>,
+): ExternalIdentity {
+  const email = text(profile.email);
+  return {
+    kind: 'authjs',
+    key: `${provider}:${providerAccountId}`,
+    usernames: [text(profile.login), text(profile.preferred_username), text(profile.nickname)],
+    email,
+    // GitHub only publishes verified addresses; OpenID providers say so in `email_verified`.
+    emailVerified: provider === 'github' ? email !== null : profile.email_verified === true,
+    name: text(profile.name),
+    image: text(profile.avatar_url) ?? text(profile.picture),
+  };
+}
+
+export interface SignInHooks {
+  /** Called once per completed sign-in (success or refusal) so the caller can audit it. */
+  onSignIn(outcome: { userId: string | null; provider: string; refused?: string }): void;
+}
+
+/**
+ * Auth.js for the OAuth/OIDC dance only. On the first sign-in it provisions the user and keeps the user id in
+ * the encrypted session token (`uid`); from then on `sessionUserId` reads it. Sessions last 7 days and are not
+ * stored server-side (JWT strategy): disabling a user ends their sessions at the next request instead.
+ */
+export function createAuthConfig(config: EnvVars, db: Database, hooks: SignInHooks): AuthConfig {
+  const dashboard = config.PUBLIC_DASHBOARD_URL?.replace(/\/+$/, '');
+  let signedInUserId: string | null = null;
+  return {
+    secret: config.AUTH_SECRET,
+    basePath: '/auth',
+    trustHost: true,
+    providers: authjsProviders(config),
+    session: { strategy: 'jwt', maxAge: SESSION_TTL_SECONDS },
+    // Auth.js's own HTML pages are replaced by one route that sends people to the dashboard (auth.index.ts).
+    pages: { signIn: SIGN_IN_PAGE_PATH, error: SIGN_IN_PAGE_PATH },
+    logger: { error: () => {}, warn: () => {}, debug: () => {} },
+    callbacks: {
+      async signIn({ account, profile }) {
+        if (!account || !profile) return false;
+        const user = await provisionUser(
+          db,
+          identityFromProfile(account.provider, account.providerAccountId, profile),
+        );
+        if (user.disabledAt) {
+          hooks.onSignIn({ userId: user.id, provider: account.provider, refused: 'account disabled' });
+          return false;
+        }
+        signedInUserId = user.id;
+        hooks.onSignIn({ userId: user.id, provider: account.provider });
+        return true;
+      },
+      jwt({ token, account }) {
+        if (account && signedInUserId) token.uid = signedInUserId;
+        return token;
+      },
+      redirect({ url, baseUrl }) {
+        if (url.startsWith('/') && !url.startsWith('//')) return `${dashboard ?? baseUrl}${url}`;
+        const origin = URL.canParse(url) ? new URL(url).origin : null;
+        const allowed = [new URL(baseUrl).origin, dashboard && new URL(dashboard).origin];
+        return origin && allowed.includes(origin) ? url : (dashboard ?? baseUrl);
+      },
+    },
+  };
+}
+
+/** The user id in a valid Auth.js session cookie, or null (absent, tampered, from another secret, expired). */
+export async function sessionUserId(config: EnvVars, request: Request): Promise<string | null> {
+  const token = await getToken({
+    req: request,
+    secret: config.AUTH_SECRET,
+    secureCookie: new URL(request.url).protocol === 'https:',
+  });
+  return typeof token?.uid === 'string' ? token.uid : null;
+}
