@@ -1,4 +1,5 @@
 export * from './albums';
+export * from './auth';
 export * from './audit';
 export * from './common';
 export * from './errors';

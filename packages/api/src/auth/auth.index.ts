@@ -67,7 +67,12 @@ async function authjs(c: Context<AppEnv>) {
         metadata: { provider, ...(refused ? { reason: refused } : {}) },
       }),
   });
-  return Auth(c.req.raw, authConfig);
+  // Auth.js builds its redirect URI from the request URL. Behind a proxy (the dashboard's dev server, a route)
+  // that URL is not what the browser used, so it is pinned to the public API origin: the callback then lands on
+  // the host that set the sign-in cookies (cookies ignore ports, so localhost:5173 and :8787 share them).
+  const url = new URL(c.req.url);
+  const publicUrl = new URL(url.pathname + url.search, config.PUBLIC_API_URL);
+  return Auth(new Request(publicUrl, c.req.raw), authConfig);
 }
 
 /**
@@ -78,6 +83,7 @@ async function authjs(c: Context<AppEnv>) {
  */
 export const authRouter = new Hono<AppEnv>()
   .get('/providers', (c) => {
+    // The shape is SignInProvidersSchema (@pixelflare/shared), which the dashboard parses.
     const config = c.get('config');
     const providers =
       config.AUTH_MODE === 'none'

@@ -1,5 +1,7 @@
 import {
   AlbumSchema,
+  CsrfTokenSchema,
+  SignInProvidersSchema,
   ApiKeyCreatedSchema,
   ApiKeyListSchema,
   type ApiKeyCreate,
@@ -39,13 +41,6 @@ const json = (method: string, body: unknown): RequestInit => ({
 });
 const segment = encodeURIComponent;
 export type ImagePage = z.infer<typeof ImagePageSchema>;
-
-/** `GET /auth/providers`: how people sign in here (`none` means local development, no sign-in needed). */
-export const ProvidersSchema = z.object({
-  mode: z.enum(['authjs', 'cloudflare', 'none']),
-  providers: z.array(z.object({ id: z.string(), name: z.string() })),
-});
-export type Providers = z.infer<typeof ProvidersSchema>;
 
 /** Filters the library sends as query parameters; empty values are left out. */
 export interface ImageFilters {
@@ -119,7 +114,9 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       const response = await fetcher(`${baseUrl}/v1/status`);
       return StatusSchema.parse(await response.json());
     },
-    providers: () => request(ProvidersSchema, '/auth/providers'),
+    providers: () => request(SignInProvidersSchema, '/auth/providers'),
+    /** A fresh Auth.js CSRF token (also set as a cookie) for a sign-in form. */
+    csrfToken: async () => (await request(CsrfTokenSchema, '/auth/csrf')).csrfToken,
     usage: () => request(UsageSchema, '/v1/usage'),
     listImages: (filters: ImageFilters = {}) => request(ImagePageSchema, `/v1/images${imageQuery(filters)}`),
     listTrash: (cursor?: string) => request(ImagePageSchema, `/v1/trash${imageQuery({ cursor })}`),

@@ -1,0 +1,15 @@
+import { t } from '@pixelflare/i18n';
+import { describe, expect, it } from 'vitest';
+import { signInErrorMessage } from './sign-in';
+
+describe('sign-in failures in words', () => {
+  it('tells a refused person to ask the administrator, and an expired form to try again', () => {
+    expect(signInErrorMessage('AccessDenied')).toMatch(/refused.*administrator/);
+    expect(signInErrorMessage('MissingCSRF')).toMatch(/expired/);
+    expect(signInErrorMessage('Configuration')).toMatch(/could not be reached/);
+  });
+
+  it('never shows an unknown error type as such', () => {
+    expect(signInErrorMessage('<script>')).toBe(t('sign_in.error.other'));
+  });
+});

@@ -1,0 +1,19 @@
+import { t } from '@pixelflare/i18n';
+
+/**
+ * Auth.js's error types (the `error` query parameter it sends people back with), in words. Only the ones a person
+ * can act on get their own message; anything else is "try again", never the raw type.
+ */
+export function signInErrorMessage(type: string): string {
+  switch (type) {
+    case 'AccessDenied':
+      return t('sign_in.error.access_denied');
+    case 'Configuration':
+      return t('sign_in.error.configuration');
+    case 'MissingCSRF':
+    case 'Verification':
+      return t('sign_in.error.expired');
+    default:
+      return t('sign_in.error.other');
+  }
+}
