@@ -88,6 +88,7 @@ describe('AUTH_MODE=authjs: OpenID Connect sign-in against a real provider', () 
       slug: 'jane-doe',
       email: 'jane.doe@example.test',
       display_name: 'Jane Doe',
+      is_admin: true, // the first user of an empty instance
     });
     const session = (await (await app(jar, '/auth/session')).json()) as Record<string, unknown>;
     expect(session).toMatchObject({ authenticated: true, mode: 'authjs', via: 'session' });

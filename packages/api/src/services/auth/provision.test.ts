@@ -1,0 +1,58 @@
+import { createDb } from '@pixelflare/database';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createUser } from '../../../test/helpers';
+import { provisionUser, slugify, type ExternalIdentity } from './provision';
+
+const identity = (key: string, extra: Partial<ExternalIdentity> = {}): ExternalIdentity => ({
+  kind: 'authjs',
+  key,
+  usernames: [],
+  ...extra,
+});
+
+describe('provisioning a user on first sign-in', () => {
+  it('turns names into URL-safe owner slugs', () => {
+    expect(slugify('Jane.Doe+pics')).toBe('jane-doe-pics');
+    expect(slugify('Ünïcödé Nåme')).toBe('unicode-name');
+    expect(slugify('--x--')).toBeNull(); // one character is too short
+    expect(slugify('李')).toBeNull();
+    expect(slugify('a'.repeat(40))).toHaveLength(32);
+  });
+
+  it('makes the first user of an empty instance its administrator, and nobody after', async () => {
+    const db = createDb(env.DB);
+    const first = await provisionUser(db, identity('oidc:1', { usernames: ['first'] }));
+    const second = await provisionUser(db, identity('oidc:2', { usernames: ['second'] }));
+    expect([first.isAdmin, second.isAdmin]).toEqual([true, false]);
+  });
+
+  it('never hands out a reserved or taken slug, and finds the same user on the next sign-in', async () => {
+    const db = createDb(env.DB);
+    await createUser('user');
+    const reserved = await provisionUser(
+      db,
+      identity('github:7', { usernames: ['Admin'], email: 'cdn@x.test' }),
+    );
+    expect(reserved.slug).toBe('user-2');
+    const again = await provisionUser(db, identity('github:7', { usernames: ['someone-else'] }));
+    expect(again.id).toBe(reserved.id);
+    expect(again.slug).toBe('user-2');
+  });
+
+  it('keeps a verified email only when no other user holds it', async () => {
+    const db = createDb(env.DB);
+    const owner = await createUser('mallory'); // mallory@example.test
+    const sameEmail = await provisionUser(
+      db,
+      identity('google:9', { usernames: ['m'], email: 'Mallory@Example.test', emailVerified: true }),
+    );
+    expect(sameEmail.id).not.toBe(owner.id);
+    expect(sameEmail.email).toBeNull();
+    const fresh = await provisionUser(
+      db,
+      identity('google:10', { usernames: ['pat'], email: 'Pat@Example.test', emailVerified: true }),
+    );
+    expect(fresh.email).toBe('pat@example.test');
+  });
+});
