@@ -1,6 +1,8 @@
-import { WEBHOOK_EVENTS } from '@pixelflare/config';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
 import { z } from 'zod';
+import { AlbumSchema } from './albums';
 import { IsoDateTime } from './common';
+import { ImageSchema } from './images';
 
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS).meta({ id: 'WebhookEvent' });
 
@@ -95,3 +97,39 @@ export const WebhookDeliveryParams = z.object({
 });
 
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
+
+export const ImageVariantsReadySchema = ImageSchema.extend({
+  variants: z
+    .array(z.string())
+    .meta({ description: 'Every ready variant as `preset.format`, sorted', example: ['thumb.avif'] }),
+}).meta({ id: 'ImageVariantsReady' });
+
+/**
+ * What `data` holds per event type: the resource exactly as the REST API returns it (after the change; for
+ * `image.purged` and `album.deleted` the last state before it was removed).
+ */
+export const WEBHOOK_EVENT_DATA = {
+  'image.uploaded': ImageSchema,
+  'image.updated': ImageSchema,
+  'image.deleted': ImageSchema,
+  'image.restored': ImageSchema,
+  'image.purged': ImageSchema,
+  'image.variants_ready': ImageVariantsReadySchema,
+  'album.created': AlbumSchema,
+  'album.updated': AlbumSchema,
+  'album.deleted': AlbumSchema,
+} as const satisfies Record<WebhookEvent, z.ZodType>;
+
+export type WebhookEventData<T extends WebhookEvent> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;
+
+/** The JSON body of every delivery. */
+export const WebhookEnvelopeSchema = z
+  .object({
+    id: z.string().meta({ description: 'Event id (`evt_...`), also the `webhook-id` header: dedupe by it' }),
+    type: z.string().meta({ description: 'One of the webhook events, or `ping` from the test route' }),
+    created_at: IsoDateTime.meta({ description: 'When the change happened' }),
+    owner: z.string().meta({ description: 'Id of the user who owns the resource (`usr_...`)' }),
+    data: z.record(z.string(), z.unknown()).meta({ description: 'The resource as the API returns it' }),
+  })
+  .meta({ id: 'WebhookEnvelope' });
+export type WebhookEnvelope = z.infer<typeof WebhookEnvelopeSchema>;

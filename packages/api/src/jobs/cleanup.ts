@@ -3,6 +3,7 @@ import { auditLogs, outboxEvents, uploadTokens, webhookDeliveries } from '@pixel
 import { and, isNotNull, lt } from 'drizzle-orm';
 import { dispatchOutbox } from '../services/events/dispatch';
 import { purgeExpiredTrash } from '../services/images/manage';
+import { cdnBaseOf } from '../services/images/resource';
 import type { CronJob } from './scheduled';
 
 const DAY_MS = 86_400_000;
@@ -13,9 +14,9 @@ const OUTBOX_RETENTION_DAYS = 7;
  * 01:00 UTC: expired trash and abandoned uploads, expired upload tokens, and audit, delivery and dispatched
  * outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
  */
-export const runCleanup: CronJob = async ({ db, env }, now) => {
+export const runCleanup: CronJob = async ({ db, env, config }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
-  const trashPurged = await purgeExpiredTrash(db, env.IMAGES_BUCKET, now);
+  const trashPurged = await purgeExpiredTrash(db, env.IMAGES_BUCKET, now, { cdn: cdnBaseOf(config) });
   const tokens = await db
     .delete(uploadTokens)
     .where(lt(uploadTokens.expiresAt, now))

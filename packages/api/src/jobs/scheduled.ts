@@ -1,6 +1,6 @@
 import { createDb } from '@pixelflare/database';
 import { loadEnv, type Bindings } from '../lib/env';
-import { createLogger } from '../lib/logger';
+import { createLogger, describeError } from '../lib/logger';
 import { runCleanup, runOutboxSweep } from './cleanup';
 import type { JobContext } from './queues';
 
@@ -40,6 +40,16 @@ export async function handleScheduled(
     logger,
     waitUntil: (p) => ctx.waitUntil(p),
   };
-  const result = await job.run(jobCtx, new Date(controller.scheduledTime));
-  logger.info('cron job finished', { job: job.name, durationMs: Date.now() - started, ...result });
+  try {
+    const result = await job.run(jobCtx, new Date(controller.scheduledTime));
+    logger.info('cron job finished', { job: job.name, durationMs: Date.now() - started, ...result });
+  } catch (error) {
+    // Logged with the job's name, then rethrown so the runtime records the invocation as failed.
+    logger.error('cron job failed', {
+      job: job.name,
+      durationMs: Date.now() - started,
+      ...describeError(error),
+    });
+    throw error;
+  }
 }

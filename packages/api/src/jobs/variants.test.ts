@@ -62,7 +62,7 @@ describe('variants queue', () => {
     const events = await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
     expect(events).toHaveLength(1);
     expect(events[0]!.type).toBe('image.variants_ready');
-    expect(events[0]!.payload).toMatchObject({ imageId: image.id });
+    expect(events[0]!.payload).toMatchObject({ id: image.id, filename: 'hills.jpg' });
   });
 
   it('is idempotent: a redelivered message renders and announces nothing again', async () => {

@@ -6,6 +6,7 @@ import { layoutFor } from '../engines/geometry';
 import { ENGINE_OUTPUT_FORMATS, engineNameFor, loadEngine } from '../engines/select';
 import type { ImageEngine } from '../engines/types';
 import { outboxInsert } from '../services/events/outbox';
+import { cdnBaseOf, ownerImageView, toOneImageResource } from '../services/images/resource';
 import { presetInput, resolveVariantTransform, variantKeyOf } from '../services/variants/keys';
 import { chooseOutputFormat } from '../services/variants/negotiate';
 import { getStoredVariant, renderVariant, type VariantSpec } from '../services/variants/render';
@@ -24,7 +25,8 @@ export type GenerateVariantsMessage = z.infer<typeof GenerateVariantsMessage>;
 /**
  * Renders an image's presets ahead of the first request, in the formats browsers are most likely to ask for.
  * Idempotent: a variant already stored is skipped, so a redelivered message does no work twice. Emits
- * `image.variants_ready` when it rendered anything. Throwing retries the message (then the dead-letter queue).
+ * `image.variants_ready` (the image resource plus every ready variant) when it rendered anything. Throwing
+ * retries the message (then the dead-letter queue).
  */
 export async function generateVariants(body: unknown, ctx: JobContext): Promise<void> {
   const parsed = GenerateVariantsMessage.safeParse(body);
@@ -79,8 +81,9 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     .select({ name: imageVariants.name, format: imageVariants.format })
     .from(imageVariants)
     .where(and(eq(imageVariants.imageId, image.id), eq(imageVariants.status, 'ready')));
+  const view = await ownerImageView(ctx.db, image.ownerId, cdnBaseOf(ctx.config));
   await outboxInsert(ctx.db, image.ownerId, 'image.variants_ready', {
-    imageId: image.id,
+    ...(await toOneImageResource(ctx.db, image, view)),
     variants: ready.map((row) => `${row.name}.${row.format}`).sort(),
   });
   ctx.logger.info('variants rendered', { imageId: image.id, rendered });

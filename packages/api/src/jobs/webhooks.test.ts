@@ -1,41 +1,11 @@
 import { createDb, webhookDeliveries, webhooks } from '@pixelflare/database';
 import { WEBHOOK_DELIVERY } from '@pixelflare/config';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { asc, eq } from 'drizzle-orm';
-import { describe, expect, inject, it } from 'vitest';
-import { authed, call, createUser } from '../../test/helpers';
-import type { ReceivedDelivery } from '../../test/global-setup-webhooks';
-import type { Bindings } from '../lib/env';
-import { webhookRetryDelaySeconds, type WebhookJob } from '../services/webhooks/deliver';
-import { handleQueue } from './queues';
-
-const receiver = `http://127.0.0.1:${inject('webhookReceiverPort')}`;
-// Loopback targets need the SSRF guard off, exactly as local development runs.
-const loopbackEnv = { ...env, ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' } as unknown as Bindings;
-
-async function endpointFor(name: string, failFirst: number) {
-  const owner = await createUser(name);
-  const response = await call(
-    '/v1/webhooks',
-    authed(owner.key, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ url: 'https://hooks.example.com/placeholder' }),
-    }),
-  );
-  const hook = (await response.json()) as { id: string; secret: string };
-  // Created with a public URL through the API (the guard is on), then pointed at the loopback receiver.
-  await createDb(env.DB)
-    .update(webhooks)
-    .set({ url: `${receiver}/hook/${name}` })
-    .where(eq(webhooks.id, hook.id));
-  await fetch(`${receiver}/register/${name}`, {
-    method: 'POST',
-    body: JSON.stringify({ secret: hook.secret, failFirst }),
-  });
-  return { owner, hook };
-}
+import { describe, expect, it } from 'vitest';
+import { authed, call } from '../../test/helpers';
+import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../test/webhook-receiver';
+import { readSnippet, webhookRetryDelaySeconds, type WebhookJob } from '../services/webhooks/deliver';
 
 function job(webhookId: string, ownerId: string, eventId: string): WebhookJob {
   return {
@@ -51,18 +21,8 @@ function job(webhookId: string, ownerId: string, eventId: string): WebhookJob {
 }
 
 /** One queue delivery of `body` as attempt `attempts` (retry delays never elapse in tests). */
-async function consume(queue: string, body: WebhookJob, attempts: number) {
-  const batch = createMessageBatch(queue, [
-    { id: `msg-${body.event.id}`, timestamp: new Date(), attempts, body },
-  ]);
-  const ctx = createExecutionContext();
-  await handleQueue(batch, loopbackEnv, ctx);
-  return getQueueResult(batch, ctx);
-}
-
-async function received(name: string): Promise<ReceivedDelivery[]> {
-  return (await (await fetch(`${receiver}/log/${name}`)).json()) as ReceivedDelivery[];
-}
+const consume = (queue: string, body: WebhookJob, attempts: number) =>
+  consumeWebhookJobs([body], attempts, queue);
 
 async function deliveryLog(webhookId: string) {
   return createDb(env.DB)
@@ -74,7 +34,7 @@ async function deliveryLog(webhookId: string) {
 
 describe('webhooks queue consumer', () => {
   it('retries a failing receiver and delivers exactly once, every attempt signed and logged', async () => {
-    const { owner, hook } = await endpointFor('flaky', 2);
+    const { owner, hook } = await loopbackWebhook('flaky', 2);
     const message = job(hook.id, owner.id, 'evt_flaky_1');
     for (const attempt of [1, 2]) {
       const result = await consume('pixelflare-webhooks', message, attempt);
@@ -84,7 +44,7 @@ describe('webhooks queue consumer', () => {
     // A redelivered message after success sends nothing.
     expect((await consume('pixelflare-webhooks', message, 4)).explicitAcks).toHaveLength(1);
 
-    const seen = await received('flaky');
+    const seen = await receivedBy('flaky');
     expect(seen).toHaveLength(3);
     expect(seen.every((d) => d.verified && d.webhookId === 'evt_flaky_1')).toBe(true);
     expect(seen.filter((d) => d.answered === 200)).toHaveLength(1);
@@ -100,7 +60,7 @@ describe('webhooks queue consumer', () => {
   });
 
   it('sends the message to the dead-letter queue after the last attempt and disables a long-failing endpoint', async () => {
-    const { owner, hook } = await endpointFor('down', -1);
+    const { owner, hook } = await loopbackWebhook('down', -1);
     const longAgo = new Date(Date.now() - (WEBHOOK_DELIVERY.disableAfterFailingDays + 1) * 86_400_000);
     const message = job(hook.id, owner.id, 'evt_down_1');
     for (let attempt = 1; attempt <= WEBHOOK_DELIVERY.maxAttempts; attempt++) {
@@ -117,7 +77,7 @@ describe('webhooks queue consumer', () => {
     const log = await deliveryLog(hook.id);
     expect(log).toHaveLength(WEBHOOK_DELIVERY.maxAttempts);
     expect(log.at(-1)!.status).toBe('dead');
-    expect((await received('down')).every((d) => d.verified)).toBe(true);
+    expect((await receivedBy('down')).every((d) => d.verified)).toBe(true);
 
     const shown = (await (await call(`/v1/webhooks/${hook.id}`, authed(owner.key))).json()) as {
       active: boolean;
@@ -132,7 +92,30 @@ describe('webhooks queue consumer', () => {
     expect(
       (await consume('pixelflare-webhooks', job(hook.id, owner.id, 'evt_down_2'), 1)).explicitAcks,
     ).toHaveLength(1);
-    expect(await received('down')).toHaveLength(WEBHOOK_DELIVERY.maxAttempts);
+    expect(await receivedBy('down')).toHaveLength(WEBHOOK_DELIVERY.maxAttempts);
+  });
+
+  it('sends no further request when the queue delivers the message once more after the last attempt', async () => {
+    const { owner, hook } = await loopbackWebhook('exhausted', -1);
+    const message = job(hook.id, owner.id, 'evt_exhausted_1');
+    for (let attempt = 1; attempt <= WEBHOOK_DELIVERY.maxAttempts; attempt++) {
+      expect((await consume('pixelflare-webhooks', message, attempt)).retryMessages).toHaveLength(1);
+    }
+    // wrangler.toml allows maxAttempts retries, so the queue delivers once more: retried again (so it moves
+    // to the dead-letter queue), without a 9th request or log row.
+    const extra = await consume('pixelflare-webhooks', message, WEBHOOK_DELIVERY.maxAttempts + 1);
+    expect(extra.retryMessages).toHaveLength(1);
+    expect(await receivedBy('exhausted')).toHaveLength(WEBHOOK_DELIVERY.maxAttempts);
+    expect(await deliveryLog(hook.id)).toHaveLength(WEBHOOK_DELIVERY.maxAttempts);
+  });
+
+  it('logs the first 1 KB of a response and stops reading there, never cutting a character', async () => {
+    const euros = new TextEncoder().encode('€'.repeat(100));
+    // A receiver that never stops answering: reading it all would never finish.
+    const endless = new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(euros) });
+    const snippet = await readSnippet(new Response(endless), WEBHOOK_DELIVERY.responseSnippetBytes);
+    // '€' is 3 bytes in UTF-8: 341 whole characters fit in 1024 bytes.
+    expect(snippet).toBe('€'.repeat(341));
   });
 
   it('spreads the retries over most of a day with growing delays', () => {

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
-import type { ImageView } from '../../services/images/resource';
+import { cdnBaseOf, type ImageView } from '../../services/images/resource';
 import type { IngestDeps } from '../../services/ingest/ingest';
 
 /** The caller's owner id, slug and CDN origin, for building image resources. */
@@ -10,12 +10,17 @@ export function imageViewOf(c: Context<AppEnv>): ImageView {
   return {
     ownerId: principal.userId,
     ownerSlug: principal.ownerSlug,
-    cdn: { origin: c.get('config').PUBLIC_API_URL },
+    cdn: cdnBaseOf(c.get('config')),
   };
 }
 
 export function ingestDepsOf(c: Context<AppEnv>): IngestDeps {
-  return { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, variantsQueue: c.env.VARIANTS_QUEUE };
+  return {
+    db: c.get('db'),
+    bucket: c.env.IMAGES_BUCKET,
+    variantsQueue: c.env.VARIANTS_QUEUE,
+    cdn: cdnBaseOf(c.get('config')),
+  };
 }
 
 /** Refuses a body larger than `maxBytes` from its declared length, before reading it. */

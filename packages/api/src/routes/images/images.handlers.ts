@@ -104,7 +104,7 @@ export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> =
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id);
   const changes = c.req.valid('json');
-  await updateImage(db, image, changes);
+  await updateImage(db, image, changes, view);
   await forgetCdnAnswers(view.ownerSlug, image);
   c.set('audit', {
     action: 'image.update',
@@ -116,15 +116,15 @@ export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> =
 };
 
 export const deleteImageHandler: RouteHandler<typeof deleteImageRoute, AppEnv> = async (c) => {
-  const principal = principalOf(c);
+  const view = imageViewOf(c);
   const db = c.get('db');
   const permanent = c.req.valid('query').permanent ?? false;
-  const image = await findImage(db, principal.userId, c.req.valid('param').id, {
+  const image = await findImage(db, view.ownerId, c.req.valid('param').id, {
     trashed: permanent ? 'include' : 'exclude',
   });
-  if (permanent) await purgeImage(db, c.env.IMAGES_BUCKET, image);
-  else await trashImage(db, image);
-  await forgetCdnAnswers(principal.ownerSlug, image);
+  if (permanent) await purgeImage(db, c.env.IMAGES_BUCKET, image, view);
+  else await trashImage(db, image, view);
+  await forgetCdnAnswers(view.ownerSlug, image);
   c.set('audit', {
     action: permanent ? 'image.purge' : 'image.delete',
     resourceType: 'image',
@@ -137,7 +137,7 @@ export const restoreImageHandler: RouteHandler<typeof restoreImageRoute, AppEnv>
   const view = imageViewOf(c);
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id, { trashed: 'only' });
-  await restoreImage(db, image);
+  await restoreImage(db, image, view);
   c.set('audit', { action: 'image.restore', resourceType: 'image', resourceId: image.id });
   return c.json(await toOneImageResource(db, await findImage(db, view.ownerId, image.id), view), 200);
 };
@@ -171,7 +171,7 @@ export const bulkImagesHandler: RouteHandler<typeof bulkImagesRoute, AppEnv> = a
   if (action.action === 'delete' && !principal.scopes.has('images:delete')) {
     throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "images:delete" scope');
   }
-  const result = await bulkImageAction(c.get('db'), principal.userId, action);
+  const result = await bulkImageAction(c.get('db'), imageViewOf(c), action);
   if (action.action !== 'tag') {
     await Promise.all(result.affected.map((image) => forgetCdnAnswers(principal.ownerSlug, image)));
   }

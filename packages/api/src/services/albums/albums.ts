@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { outboxInsert } from '../events/outbox';
 import { trashImage } from '../images/manage';
+import type { ImageView } from '../images/resource';
 
 export function toAlbumResource(album: Album): AlbumResource {
   return {
@@ -73,45 +74,59 @@ export async function createAlbum(db: Database, ownerId: string, input: AlbumCre
     .limit(1);
   if (taken) throw new AppError(409, 'CONFLICT', `You already have an album "${input.slug}"`);
   await assertCoverIsOwned(db, ownerId, input.cover_image_id);
-  const id = newId('alb');
+  const now = new Date();
+  // The full row as stored, so the event carries the resource the API answers with.
+  const album: Album = {
+    id: newId('alb'),
+    ownerId,
+    slug: input.slug,
+    title: input.title,
+    description: input.description ?? null,
+    isPrivate: input.visibility === 'private',
+    coverImageId: input.cover_image_id ?? null,
+    imageCount: 0,
+    deletedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
   await db.batch([
-    db.insert(albums).values({
-      id,
-      ownerId,
-      slug: input.slug,
-      title: input.title,
-      description: input.description ?? null,
-      isPrivate: input.visibility === 'private',
-      coverImageId: input.cover_image_id ?? null,
-    }),
-    outboxInsert(db, ownerId, 'album.created', { id, slug: input.slug, title: input.title }),
+    db.insert(albums).values(album),
+    outboxInsert(db, ownerId, 'album.created', toAlbumResource(album)),
   ]);
-  return findAlbum(db, ownerId, id);
+  return findAlbum(db, ownerId, album.id);
 }
 
-export async function updateAlbum(db: Database, album: Album, changes: AlbumUpdate): Promise<Album> {
+export async function updateAlbum(
+  db: Database,
+  album: Album,
+  changes: AlbumUpdate,
+  now = new Date(),
+): Promise<Album> {
   await assertCoverIsOwned(db, album.ownerId, changes.cover_image_id);
+  const set = {
+    ...(changes.title !== undefined ? { title: changes.title } : {}),
+    ...(changes.description !== undefined ? { description: changes.description } : {}),
+    ...(changes.visibility !== undefined ? { isPrivate: changes.visibility === 'private' } : {}),
+    ...(changes.cover_image_id !== undefined ? { coverImageId: changes.cover_image_id } : {}),
+    updatedAt: now,
+  };
   await db.batch([
-    db
-      .update(albums)
-      .set({
-        ...(changes.title !== undefined ? { title: changes.title } : {}),
-        ...(changes.description !== undefined ? { description: changes.description } : {}),
-        ...(changes.visibility !== undefined ? { isPrivate: changes.visibility === 'private' } : {}),
-        ...(changes.cover_image_id !== undefined ? { coverImageId: changes.cover_image_id } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(albums.id, album.id)),
-    outboxInsert(db, album.ownerId, 'album.updated', { id: album.id, changes: Object.keys(changes) }),
+    db.update(albums).set(set).where(eq(albums.id, album.id)),
+    outboxInsert(db, album.ownerId, 'album.updated', toAlbumResource({ ...album, ...set })),
   ]);
   return findAlbum(db, album.ownerId, album.id);
 }
 
 /**
  * Deletes an album. A non-empty album is refused (409) unless `deleteImages`, which moves its images to the
- * trash first (restorable; they come back outside any album).
+ * trash first (restorable; they come back outside any album). `view` shapes those images' events.
  */
-export async function deleteAlbum(db: Database, album: Album, deleteImages: boolean): Promise<void> {
+export async function deleteAlbum(
+  db: Database,
+  album: Album,
+  deleteImages: boolean,
+  view: ImageView,
+): Promise<void> {
   const inAlbum = await db
     .select()
     .from(images)
@@ -123,9 +138,11 @@ export async function deleteAlbum(db: Database, album: Album, deleteImages: bool
       `The album has ${inAlbum.length} images; move them or pass delete_images=true`,
     );
   }
-  for (const image of inAlbum) await trashImage(db, image);
+  for (const image of inAlbum) await trashImage(db, image, view);
+  // Read again: trashing its images changed the album's count.
+  const last = inAlbum.length > 0 ? await findAlbum(db, album.ownerId, album.id) : album;
   await db.batch([
     db.delete(albums).where(eq(albums.id, album.id)),
-    outboxInsert(db, album.ownerId, 'album.deleted', { id: album.id, slug: album.slug }),
+    outboxInsert(db, album.ownerId, 'album.deleted', toAlbumResource(last)),
   ]);
 }

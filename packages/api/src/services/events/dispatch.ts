@@ -1,6 +1,7 @@
 import { outboxEvents, webhooks, type Database } from '@pixelflare/database';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { WebhookJob } from '../webhooks/deliver';
+import { eventEnvelope } from './outbox';
 
 /** Rows dispatched per call; the sweep runs again for the rest. */
 const DISPATCH_LIMIT = 100;
@@ -44,13 +45,7 @@ export async function dispatchOutbox(
       if (hook.events.length > 0 && !hook.events.some((type) => type === row.type)) continue;
       jobs.push({
         webhookId: hook.id,
-        event: {
-          id: row.id,
-          type: row.type,
-          created_at: row.createdAt.toISOString(),
-          owner: row.ownerId,
-          data: row.payload,
-        },
+        event: eventEnvelope(row),
       });
     }
   }

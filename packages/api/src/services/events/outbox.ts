@@ -1,17 +1,32 @@
 import type { WebhookEvent } from '@pixelflare/config';
 import { outboxEvents, type Database } from '@pixelflare/database';
+import type { WebhookEnvelope, WebhookEventData } from '@pixelflare/shared';
 import { newId } from '../../lib/ids';
+
+type OutboxRow = typeof outboxEvents.$inferSelect;
 
 /**
  * Builds the outbox insert for an event, to run in the same `db.batch([...])` as the change that caused it:
  * D1 commits a batch atomically, so the change and its event are written together or not at all.
- * The webhooks work dispatches pending outbox rows to the webhooks queue.
+ * `data` is the resource as the API returns it after the change (typed per event), so receivers need no
+ * follow-up GET. The webhooks work dispatches pending outbox rows to the webhooks queue.
  */
-export function outboxInsert(
+export function outboxInsert<T extends WebhookEvent>(
   db: Database,
   ownerId: string,
-  type: WebhookEvent,
-  data: Record<string, unknown>,
+  type: T,
+  data: WebhookEventData<T>,
 ) {
   return db.insert(outboxEvents).values({ id: newId('evt'), ownerId, type, payload: data });
+}
+
+/** The body sent for an outbox event, by the dispatcher and on redelivery alike. `owner` is the user id. */
+export function eventEnvelope(row: OutboxRow): WebhookEnvelope {
+  return {
+    id: row.id,
+    type: row.type,
+    created_at: row.createdAt.toISOString(),
+    owner: row.ownerId,
+    data: row.payload,
+  };
 }

@@ -9,7 +9,7 @@ import {
   type Database,
   type Image,
 } from '@pixelflare/database';
-import type { BulkImageAction, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
+import type { BulkImageAction, CdnUrlBase, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
 import {
   and,
   asc,
@@ -32,6 +32,13 @@ import { toBase64Url } from '../../lib/crypto';
 import { outboxInsert } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
+import {
+  imageResourceAfter,
+  ownerImageView,
+  tagListOf,
+  toOneImageResource,
+  type ImageView,
+} from './resource';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -174,9 +181,15 @@ const albumCount = (db: Database, albumId: string, delta: number) =>
 
 /**
  * Renames, moves, retags and edits an image. Moving changes the public path; the short URL keeps working, and
- * the stored original stays where it is (its key is on the row).
+ * the stored original stays where it is (its key is on the row). `view` shapes the event's resource.
  */
-export async function updateImage(db: Database, image: Image, changes: ImageUpdate): Promise<void> {
+export async function updateImage(
+  db: Database,
+  image: Image,
+  changes: ImageUpdate,
+  view: ImageView,
+  now = new Date(),
+): Promise<void> {
   const set: Partial<typeof images.$inferInsert> = {};
   if (changes.title !== undefined) set.title = changes.title;
   if (changes.alt !== undefined) set.alt = changes.alt;
@@ -211,30 +224,44 @@ export async function updateImage(db: Database, image: Image, changes: ImageUpda
       throw new AppError(409, 'CONFLICT', `"${filename}" already exists in album "${albumSlug}"`);
     }
   }
+  const data = await imageResourceAfter(db, { ...image, ...set, updatedAt: now }, view, changes.tags);
   await db.batch([
     db
       .update(images)
-      .set({ ...set, updatedAt: new Date() })
+      .set({ ...set, updatedAt: now })
       .where(and(eq(images.id, image.id), eq(images.ownerId, image.ownerId))),
     ...(changes.tags ? setImageTagsStatements(db, image.ownerId, image.id, changes.tags) : []),
     ...counters,
-    outboxInsert(db, image.ownerId, 'image.updated', { id: image.id, changes: Object.keys(changes) }),
+    outboxInsert(db, image.ownerId, 'image.updated', data),
   ]);
 }
 
 /** Moves an image to the trash (restorable for TRASH_RETENTION_DAYS). Counts toward quota until purged. */
-export async function trashImage(db: Database, image: Image, now = new Date()): Promise<void> {
+export async function trashImage(
+  db: Database,
+  image: Image,
+  view: ImageView,
+  now = new Date(),
+): Promise<void> {
+  // updatedAt is set explicitly so the event's resource carries the stored value.
+  const change = { deletedAt: now, updatedAt: now };
+  const data = await imageResourceAfter(db, { ...image, ...change }, view);
   await db.batch([
     db
       .update(images)
-      .set({ deletedAt: now })
+      .set(change)
       .where(and(eq(images.id, image.id), isNull(images.deletedAt))),
     ...(image.albumId ? [albumCount(db, image.albumId, -1)] : []),
-    outboxInsert(db, image.ownerId, 'image.deleted', { id: image.id, permanent: false }),
+    outboxInsert(db, image.ownerId, 'image.deleted', data),
   ]);
 }
 
-export async function restoreImage(db: Database, image: Image, now = new Date()): Promise<void> {
+export async function restoreImage(
+  db: Database,
+  image: Image,
+  view: ImageView,
+  now = new Date(),
+): Promise<void> {
   if (!image.deletedAt) return;
   if (now.getTime() - image.deletedAt.getTime() > TRASH_RETENTION_DAYS * DAY_MS) {
     throw new AppError(404, 'NOT_FOUND', `Image was deleted more than ${TRASH_RETENTION_DAYS} days ago`);
@@ -246,13 +273,12 @@ export async function restoreImage(db: Database, image: Image, now = new Date())
         .from(albums)
         .where(and(eq(albums.id, image.albumId), isNull(albums.deletedAt)))
     : [];
+  const change = { deletedAt: null, updatedAt: now, ...(image.albumId && !album ? { albumId: null } : {}) };
+  const data = await imageResourceAfter(db, { ...image, ...change }, view);
   await db.batch([
-    db
-      .update(images)
-      .set({ deletedAt: null, ...(image.albumId && !album ? { albumId: null } : {}) })
-      .where(eq(images.id, image.id)),
+    db.update(images).set(change).where(eq(images.id, image.id)),
     ...(album ? [albumCount(db, album.id, +1)] : []),
-    outboxInsert(db, image.ownerId, 'image.restored', { id: image.id }),
+    outboxInsert(db, image.ownerId, 'image.restored', data),
   ]);
 }
 
@@ -270,9 +296,17 @@ async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<void> {
 
 /**
  * Deletes an image for good: its original and variants in R2 first (idempotent), then its rows, counters and
- * `image.purged` event in one batch. Safe to repeat: a second call finds no row and does nothing.
+ * `image.purged` event (the last resource, read before anything is removed) in one batch. Safe to repeat: a
+ * second call finds no row and changes no counters (callers pass a row they just read, so a second event
+ * needs two purges racing).
  */
-export async function purgeImage(db: Database, bucket: R2Bucket, image: Image): Promise<void> {
+export async function purgeImage(
+  db: Database,
+  bucket: R2Bucket,
+  image: Image,
+  view: ImageView,
+): Promise<void> {
+  const last = await toOneImageResource(db, image, view);
   await deleteObjects(bucket, imageFolder(image.storageKey));
   // Counters first, guarded by the row still existing, so a repeated purge changes nothing.
   await db.batch([
@@ -285,21 +319,24 @@ export async function purgeImage(db: Database, bucket: R2Bucket, image: Image): 
       .where(and(eq(users.id, image.ownerId), sql`exists (select 1 from images where id = ${image.id})`)),
     ...(image.albumId && !image.deletedAt ? [albumCount(db, image.albumId, -1)] : []),
     db.delete(images).where(eq(images.id, image.id)),
-    outboxInsert(db, image.ownerId, 'image.purged', { id: image.id }),
+    outboxInsert(db, image.ownerId, 'image.purged', last),
   ]);
 }
 
 /**
  * Purges trash older than TRASH_RETENTION_DAYS (the 01:00 UTC cron calls this), and two-step uploads whose
  * upload URL expired without bytes (rows only: nothing was stored). Works in pages so one run stays within
- * Worker limits; returns how many trashed images were purged. Safe to run again at any time.
+ * Worker limits; returns how many trashed images were purged. Safe to run again at any time. `cdn` is where
+ * the `image.purged` events' URLs point (root-relative when absent).
  */
 export async function purgeExpiredTrash(
   db: Database,
   bucket: R2Bucket,
   now = new Date(),
-  options: { batchSize?: number; maxBatches?: number } = {},
+  options: { batchSize?: number; maxBatches?: number; cdn?: CdnUrlBase } = {},
 ): Promise<number> {
+  const cdn = options.cdn ?? { origin: '' };
+  const views = new Map<string, ImageView>();
   const cutoff = new Date(now.getTime() - TRASH_RETENTION_DAYS * DAY_MS);
   await db.delete(images).where(
     and(
@@ -316,7 +353,11 @@ export async function purgeExpiredTrash(
       .from(images)
       .where(and(isNotNull(images.deletedAt), lte(images.deletedAt, cutoff)))
       .limit(batchSize);
-    for (const image of expired) await purgeImage(db, bucket, image);
+    for (const image of expired) {
+      let view = views.get(image.ownerId);
+      if (!view) views.set(image.ownerId, (view = await ownerImageView(db, image.ownerId, cdn)));
+      await purgeImage(db, bucket, image, view);
+    }
     purged += expired.length;
     if (expired.length < batchSize) break;
   }
@@ -334,15 +375,16 @@ export async function setFavourite(db: Database, image: Image, favourite: boolea
 }
 
 /**
- * Applies one action to many of the owner's images. Ids that are not the owner's are reported, untouched.
- * Each image is changed in its own batch (with its own event), so a failure part-way leaves every image
- * either fully changed or untouched.
+ * Applies one action to many of the owner's images (`view.ownerId`). Ids that are not the owner's are
+ * reported, untouched. Each image is changed in its own batch (with its own event), so a failure part-way
+ * leaves every image either fully changed or untouched.
  */
 export async function bulkImageAction(
   db: Database,
-  ownerId: string,
+  view: ImageView,
   action: BulkImageAction,
 ): Promise<{ updated: string[]; notFound: string[]; affected: Image[] }> {
+  const ownerId = view.ownerId;
   const ids = [...new Set(action.ids)];
   const found = await db
     .select()
@@ -357,11 +399,15 @@ export async function bulkImageAction(
     );
   const matched = new Set(found.flatMap((image) => [image.id, image.shortId]));
   for (const image of found) {
-    if (action.action === 'move') await updateImage(db, image, { album: action.album });
-    else if (action.action === 'delete') await trashImage(db, image);
+    if (action.action === 'move') await updateImage(db, image, { album: action.album }, view);
+    else if (action.action === 'delete') await trashImage(db, image, view);
     else {
+      const before = await toOneImageResource(db, image, view);
       await db.batch([
-        outboxInsert(db, ownerId, 'image.updated', { id: image.id, changes: ['tags'] }),
+        outboxInsert(db, ownerId, 'image.updated', {
+          ...before,
+          tags: tagListOf([...before.tags, ...action.tags]),
+        }),
         ...addImageTagsStatements(db, ownerId, image.id, action.tags),
       ]);
     }

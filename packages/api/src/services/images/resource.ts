@@ -1,4 +1,4 @@
-import { favourites, images, type Database, type Image } from '@pixelflare/database';
+import { favourites, images, users, type Database, type Image } from '@pixelflare/database';
 import { cdnPathUrl, cdnShortUrl, type CdnUrlBase, type ImageResource } from '@pixelflare/shared';
 import { and, eq, inArray, isNull, or } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
@@ -70,6 +70,49 @@ export async function toImageResources(
 export async function toOneImageResource(db: Database, row: Image, view: ImageView): Promise<ImageResource> {
   const [resource] = await toImageResources(db, [row], view);
   return resource!;
+}
+
+/** Where CDN URLs point: the Worker's public origin (the same for requests, queue jobs and cron). */
+export function cdnBaseOf(config: { PUBLIC_API_URL: string }): CdnUrlBase {
+  return { origin: config.PUBLIC_API_URL };
+}
+
+/** The view of an owner's images outside a request (queue jobs, cron): the slug is read from D1. */
+export async function ownerImageView(db: Database, ownerId: string, cdn: CdnUrlBase): Promise<ImageView> {
+  const [owner] = await db.select({ slug: users.slug }).from(users).where(eq(users.id, ownerId)).limit(1);
+  if (!owner) throw notFound('User');
+  return { ownerId, ownerSlug: owner.slug, cdn };
+}
+
+/** Compares by code point: SQLite's binary order on UTF-8, the order `tagsByImage` reads tags back in. */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const diff = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (diff !== 0) return diff;
+  }
+  return x.length - y.length;
+}
+
+/** Tag names as the API lists them once stored: each once, in name order. */
+export function tagListOf(names: string[]): string[] {
+  return [...new Set(names)].sort(byCodePoint);
+}
+
+/**
+ * The resource an image will have once `after` is written, for the event that goes into the same batch as
+ * the change (so it cannot be read back first). Favourite and tags are read now; pass `tags` when the batch
+ * sets them.
+ */
+export async function imageResourceAfter(
+  db: Database,
+  after: Image,
+  view: ImageView,
+  tags?: string[],
+): Promise<ImageResource> {
+  const resource = await toOneImageResource(db, after, view);
+  return tags ? { ...resource, tags: tagListOf(tags) } : resource;
 }
 
 /**

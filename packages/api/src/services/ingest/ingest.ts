@@ -1,11 +1,12 @@
 import { IMAGE_EXTENSIONS, UPLOAD_LIMITS } from '@pixelflare/config';
 import { albums, images, users, type Database, type Image } from '@pixelflare/database';
-import { originalStorageKey, type UploadMetadata } from '@pixelflare/shared';
+import { originalStorageKey, type CdnUrlBase, type UploadMetadata } from '@pixelflare/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../lib/errors';
 import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
 import { outboxInsert } from '../events/outbox';
+import { tagListOf, toImageResource } from '../images/resource';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
 import { setImageTagsStatements } from '../tags/tags';
 import { sanitizeFilename, withSuffix } from './filename';
@@ -16,6 +17,8 @@ export interface IngestDeps {
   db: Database;
   bucket: R2Bucket;
   variantsQueue: Queue;
+  /** Where the `image.uploaded` event's URLs point (root-relative when absent). */
+  cdn?: CdnUrlBase;
 }
 
 export interface IngestInput {
@@ -163,6 +166,18 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
     updatedAt: now,
   };
   const tagNames = metadata.tags ?? [];
+  // The full row as stored, so the event carries the resource exactly as GET /v1/images/:id will show it.
+  const stored: Image = {
+    id: imageId,
+    ...values,
+    isEncrypted: false,
+    nsfw: false,
+    license: null,
+    wrappedKey: null,
+    backupStatus: 'none',
+    deletedAt: null,
+  };
+  const view = { ownerId, ownerSlug: owner.slug, cdn: deps.cdn ?? { origin: '' } };
   try {
     await db.batch([
       input.pendingImageId
@@ -187,16 +202,12 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
               .where(eq(albums.id, album.id)),
           ]
         : []),
-      outboxInsert(db, ownerId, 'image.uploaded', {
-        id: imageId,
-        short_id: shortId,
-        filename: storedName,
-        album: album?.slug ?? null,
-        content_type: inspected.contentType,
-        bytes: bytes.length,
-        width: inspected.width,
-        height: inspected.height,
-      }),
+      outboxInsert(
+        db,
+        ownerId,
+        'image.uploaded',
+        toImageResource(stored, view, { tags: tagListOf(tagNames), favourite: false }),
+      ),
     ]);
   } catch (error) {
     await bucket.delete(storageKey);

@@ -1,19 +1,18 @@
 import { WEBHOOK_DELIVERY } from '@pixelflare/config';
 import { webhookDeliveries, webhooks, type Database } from '@pixelflare/database';
+import { WebhookEnvelopeSchema } from '@pixelflare/shared';
 import { and, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
 import { newId } from '../../lib/ids';
 import { signingSecrets, type WebhookSettings } from './manage';
 import { nonPublicReason } from './ssrf';
 
 /** One event for one endpoint: the body of a webhooks-queue message. */
-export interface WebhookJob {
-  webhookId: string;
-  event: { id: string; type: string; created_at: string; owner: string; data: Record<string, unknown> };
-}
+const WebhookJobSchema = z.object({ webhookId: z.string().min(1), event: WebhookEnvelopeSchema });
+export type WebhookJob = z.infer<typeof WebhookJobSchema>;
 
 export function isWebhookJob(body: unknown): body is WebhookJob {
-  const job = body as WebhookJob | null;
-  return typeof job?.webhookId === 'string' && typeof job.event?.id === 'string';
+  return WebhookJobSchema.safeParse(body).success;
 }
 
 /** Standard Webhooks signature(s): `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, space-separated. */
@@ -68,12 +67,16 @@ export async function deliverWebhook(
   const [hook] = await db.select().from(webhooks).where(eq(webhooks.id, job.webhookId));
   if (!hook || (!hook.isActive && !options.manual)) return { kind: 'skipped' };
   const previous = await db
-    .select({ status: webhookDeliveries.status })
+    .select({ id: webhookDeliveries.id, status: webhookDeliveries.status })
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.webhookId, hook.id), eq(webhookDeliveries.eventId, job.event.id)));
   if (!options.manual && previous.some((row) => row.status === 'succeeded')) {
     return { kind: 'skipped' };
   }
+  // The queue delivers the message once more after the last attempt (so it can reach the dead-letter
+  // queue): that delivery must not send a further request.
+  const dead = options.manual ? undefined : previous.find((row) => row.status === 'dead');
+  if (dead) return { kind: 'dead', deliveryId: dead.id };
   const attempt = previous.length + 1;
 
   const body = JSON.stringify(job.event);
@@ -106,7 +109,7 @@ export async function deliverWebhook(
         body,
       });
       responseStatus = response.status;
-      responseSnippet = (await response.text()).slice(0, WEBHOOK_DELIVERY.responseSnippetBytes);
+      responseSnippet = await readSnippet(response, WEBHOOK_DELIVERY.responseSnippetBytes);
     } catch (cause) {
       error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     }
@@ -138,6 +141,33 @@ export async function deliverWebhook(
   return exhausted
     ? { kind: 'dead', deliveryId }
     : { kind: 'retry', delaySeconds: webhookRetryDelaySeconds(attempt), deliveryId };
+}
+
+/**
+ * The first `maxBytes` of a response body as text. Reads no further (a receiver answering with a huge body
+ * costs neither memory nor time) and drops a multi-byte character cut at the end.
+ */
+export async function readSnippet(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  while (length < maxBytes) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  const bytes = new Uint8Array(Math.min(length, maxBytes));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - offset);
+    bytes.set(part, offset);
+    offset += part.byteLength;
+    if (offset === bytes.length) break;
+  }
+  return new TextDecoder().decode(bytes, { stream: true });
 }
 
 /** Marks when failures began; an endpoint failing for `disableAfterFailingDays` is disabled with a reason. */

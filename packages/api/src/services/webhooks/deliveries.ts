@@ -3,6 +3,7 @@ import type { WebhookDelivery } from '@pixelflare/shared';
 import { and, desc, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { eventEnvelope } from '../events/outbox';
 import { deliverWebhook } from './deliver';
 import { findWebhook, type WebhookSettings } from './manage';
 
@@ -79,13 +80,7 @@ export async function redeliver(
     settings,
     {
       webhookId,
-      event: {
-        id: event.id,
-        type: event.type,
-        created_at: event.createdAt.toISOString(),
-        owner: event.ownerId,
-        data: event.payload,
-      },
+      event: eventEnvelope(event),
     },
     new Date(),
     { manual: true },

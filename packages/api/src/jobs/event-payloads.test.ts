@@ -1,0 +1,183 @@
+import { WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
+import { createDb, imageVariants, outboxEvents } from '@pixelflare/database';
+import { WEBHOOK_EVENT_DATA, WebhookEnvelopeSchema, type WebhookEnvelope } from '@pixelflare/shared';
+import { env } from 'cloudflare:workers';
+import { and, eq, isNull } from 'drizzle-orm';
+import { describe, expect, it, vi } from 'vitest';
+import { makePng, storeImage } from '../../test/fixtures/cdn/images';
+import { fixture } from '../../test/fixtures/fixtures.generated';
+import { upload, uploadForm } from '../../test/fixtures/upload-helpers';
+import { authed, call, type TestUser } from '../../test/helpers';
+import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../test/webhook-receiver';
+import { dispatchOutbox } from '../services/events/dispatch';
+import type { WebhookJob } from '../services/webhooks/deliver';
+
+type Resource = Record<string, unknown> & { id: string };
+
+async function api(owner: TestUser, path: string, method = 'GET', body?: unknown): Promise<Response> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.headers = { 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  const response = await call(path, authed(owner.key, init));
+  expect(response.status, `${method} ${path}`).toBeLessThan(300);
+  return response;
+}
+
+const get = async (owner: TestUser, path: string) => (await (await api(owner, path)).json()) as Resource;
+
+/** The outbox as the dispatcher sends it, captured instead of queued (the queue's consumer has no loopback). */
+async function dispatchedJobs(ownerId: string): Promise<WebhookJob[]> {
+  const db = createDb(env.DB);
+  // The per-request flush (waitUntil) sends each event to the real queue, whose consumer refuses loopback
+  // targets. Once every flush has marked its rows, they are sent again here.
+  await vi.waitFor(
+    async () => {
+      const pending = await db
+        .select({ id: outboxEvents.id })
+        .from(outboxEvents)
+        .where(and(eq(outboxEvents.ownerId, ownerId), isNull(outboxEvents.dispatchedAt)));
+      expect(pending).toEqual([]);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+  await db.update(outboxEvents).set({ dispatchedAt: null }).where(eq(outboxEvents.ownerId, ownerId));
+  const jobs: WebhookJob[] = [];
+  const capture = {
+    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookJob>>) => {
+      for (const message of messages) jobs.push(message.body);
+    },
+  } as unknown as Queue;
+  await dispatchOutbox(db, capture, ownerId);
+  return jobs;
+}
+
+describe('event payloads, end to end', () => {
+  it('delivers every event type signed, with the envelope and the resource exactly as the API returns it', async () => {
+    const { owner, hook } = await loopbackWebhook('payloads');
+    const expected = new Map<WebhookEvent, Resource>();
+
+    await api(owner, '/v1/albums', 'POST', { slug: 'trip', title: 'Trip', description: 'Summer' });
+    expected.set('album.created', await get(owner, '/v1/albums/trip'));
+
+    const uploaded = (await (
+      await upload(
+        owner,
+        uploadForm(fixture('tiny.png'), 'beach.png', { album: 'trip', tags: 'sea,beach', title: 'Beach' }),
+      )
+    ).json()) as Resource;
+    // The upload queued the variants job; the local queue runs it in the background.
+    const db = createDb(env.DB);
+    await vi.waitFor(
+      async () => {
+        const rows = await db
+          .select()
+          .from(outboxEvents)
+          .where(and(eq(outboxEvents.ownerId, owner.id), eq(outboxEvents.type, 'image.variants_ready')));
+        expect(rows).toHaveLength(1);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    const afterUpload = await get(owner, `/v1/images/${uploaded.id}`);
+    expected.set('image.uploaded', afterUpload);
+    const ready = await db
+      .select({ name: imageVariants.name, format: imageVariants.format })
+      .from(imageVariants)
+      .where(and(eq(imageVariants.imageId, uploaded.id), eq(imageVariants.status, 'ready')));
+    expect(ready.length).toBeGreaterThan(0);
+    expected.set('image.variants_ready', {
+      ...afterUpload,
+      variants: ready.map((row) => `${row.name}.${row.format}`).sort(),
+    });
+
+    await api(owner, `/v1/images/${uploaded.id}`, 'PATCH', { title: 'Noon', tags: ['sun', 'beach', 'sun'] });
+    expected.set('image.updated', await get(owner, `/v1/images/${uploaded.id}`));
+
+    await api(owner, '/v1/albums/trip', 'PATCH', { title: 'Trip 2026', visibility: 'private' });
+    expected.set('album.updated', await get(owner, '/v1/albums/trip'));
+
+    await api(owner, `/v1/images/${uploaded.id}`, 'DELETE');
+    const trash = (await get(owner, '/v1/trash')) as unknown as { data: Resource[] };
+    expected.set(
+      'image.deleted',
+      trash.data.find((image) => image.id === uploaded.id)!,
+    );
+
+    await api(owner, `/v1/images/${uploaded.id}/restore`, 'POST');
+    expected.set('image.restored', await get(owner, `/v1/images/${uploaded.id}`));
+
+    // Purged and deleted resources are gone afterwards: the event carries the last state the API showed.
+    expected.set('image.purged', await get(owner, `/v1/images/${uploaded.id}`));
+    await api(owner, `/v1/images/${uploaded.id}?permanent=true`, 'DELETE');
+    expected.set('album.deleted', await get(owner, '/v1/albums/trip'));
+    await api(owner, '/v1/albums/trip', 'DELETE');
+
+    expect([...expected.keys()].sort()).toEqual([...WEBHOOK_EVENTS].sort());
+
+    const jobs = await dispatchedJobs(owner.id);
+    expect(jobs.map((job) => job.event.type).sort()).toEqual([...WEBHOOK_EVENTS].sort());
+    expect(jobs.every((job) => job.webhookId === hook.id)).toBe(true);
+    const result = await consumeWebhookJobs(jobs);
+    expect(result.explicitAcks).toHaveLength(jobs.length);
+
+    const received = await receivedBy('payloads');
+    expect(received).toHaveLength(WEBHOOK_EVENTS.length);
+    const outbox = await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    for (const delivery of received) {
+      expect(delivery, `signature of ${delivery.webhookId}`).toMatchObject({ verified: true, answered: 200 });
+      const envelope = WebhookEnvelopeSchema.strict().parse(delivery.payload) as WebhookEnvelope;
+      const type = envelope.type as WebhookEvent;
+      const row = outbox.find((event) => event.id === envelope.id)!;
+      expect(envelope).toEqual({
+        id: delivery.webhookId,
+        type: row.type,
+        created_at: row.createdAt.toISOString(),
+        owner: owner.id,
+        data: expected.get(type),
+      });
+      // Also a valid resource of the documented schema for its type.
+      expect(() => WEBHOOK_EVENT_DATA[type].parse(envelope.data), type).not.toThrow();
+    }
+  }, 90_000); // the background variants job takes seconds on a busy machine
+
+  it('carries the resource after bulk tag, bulk move and bulk delete too', async () => {
+    const { owner } = await loopbackWebhook('payloads-bulk');
+    // Stored directly (no upload event, no background variants job), then changed through the API.
+    const image = await storeImage(owner.id, {
+      filename: 'dune.png',
+      bytes: makePng(8, 8),
+      contentType: 'image/png',
+      width: 8,
+      height: 8,
+    });
+    await api(owner, `/v1/images/${image.id}/favourite`, 'PUT');
+    await api(owner, '/v1/albums', 'POST', { slug: 'desert', title: 'Desert' });
+    const expected: [WebhookEvent, Resource][] = [['album.created', await get(owner, '/v1/albums/desert')]];
+
+    await api(owner, `/v1/images/${image.id}`, 'PATCH', { tags: ['sand'] });
+    expected.push(['image.updated', await get(owner, `/v1/images/${image.id}`)]);
+    await api(owner, '/v1/images/bulk', 'POST', { action: 'tag', ids: [image.id], tags: ['hot', 'sand'] });
+    expected.push(['image.updated', await get(owner, `/v1/images/${image.id}`)]);
+    await api(owner, '/v1/images/bulk', 'POST', { action: 'move', ids: [image.id], album: 'desert' });
+    expected.push(['image.updated', await get(owner, `/v1/images/${image.id}`)]);
+    await api(owner, '/v1/images/bulk', 'POST', { action: 'delete', ids: [image.id] });
+    const trash = (await get(owner, '/v1/trash')) as unknown as { data: Resource[] };
+    expected.push(['image.deleted', trash.data.find((row) => row.id === image.id)!]);
+    expect(expected.map(([, resource]) => resource.favourite ?? 'album')).toEqual([
+      'album',
+      true,
+      true,
+      true,
+      true,
+    ]);
+
+    const jobs = await dispatchedJobs(owner.id);
+    await consumeWebhookJobs(jobs);
+    const received = await receivedBy('payloads-bulk');
+    expect(received.every((delivery) => delivery.verified)).toBe(true);
+    expect(received.map((delivery) => delivery.payload)).toEqual(
+      expected.map(([type, data]) => expect.objectContaining({ type, owner: owner.id, data })),
+    );
+  }, 60_000);
+});
