@@ -21,13 +21,13 @@ export interface Browser {
   screenshots(name: string, part?: Locator): Promise<void>;
 }
 
-export async function openBrowser(): Promise<Browser> {
-  const stack = inject('stack');
+/** `dashboardUrl` defaults to the shared stack's; a test with a stack of its own passes that one's. */
+export async function openBrowser(dashboardUrl = inject('stack').dashboardUrl): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'pixelflare-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    baseURL: stack.dashboardUrl,
+    baseURL: dashboardUrl,
     viewport: { width: 1280, height: 900 },
     permissions: ['clipboard-read', 'clipboard-write'],
     // prettier-ignore

@@ -35,6 +35,7 @@ describe('overview', () => {
     await page.waitForURL((url) => url.pathname === '/');
     await page.getByTestId('usage').waitFor();
     expect((await who()).user.slug).toBe('bob');
+    expect(await page.getByTestId('signed-in-as').textContent()).toBe('bob');
     await browser.visit('/sign-in');
     await page.getByTestId('dev-sign-in-alice').click();
     await page.waitForURL((url) => url.pathname === '/');

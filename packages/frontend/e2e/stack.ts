@@ -1,5 +1,6 @@
 // Global setup for the end-to-end tests: the real stack, as `npm start` runs it, on free ports with throwaway state.
 // wrangler dev --local (migrations applied, alice and bob seeded) and the dashboard's vite dev server pointing at it.
+// `startStack` is exported for a test that needs a stack configured otherwise (sign-in through Auth.js).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,7 +23,7 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -71,7 +72,28 @@ function stop(child: ChildProcess) {
   }
 }
 
-export default async function setup(project: TestProject) {
+export interface StackOptions {
+  /**
+   * The host in the public URLs. Auth.js sign-in needs `localhost`: its cookies are set by the dashboard's proxy
+   * and read by the API's callback, and cookies ignore ports but not `localhost` versus `127.0.0.1`.
+   */
+  host: '127.0.0.1' | 'localhost';
+  /** `--var NAME:value` for wrangler dev, over `.dev.vars` (which sets AUTH_MODE=none). */
+  vars: Record<string, string>;
+  /** Seed alice and bob (writes their keys to `.dev/credentials.json`, as `npm start` does). */
+  seed: boolean;
+  /** Picked by the caller when something else must know the API's port first (an OAuth redirect URI). */
+  apiPort?: number;
+}
+
+export interface RunningStack {
+  apiUrl: string;
+  dashboardUrl: string;
+  stop(): void;
+}
+
+/** wrangler dev --local with its own throwaway state (migrations applied) and a vite dev server proxying to it. */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'pixelflare-e2e-'));
   const env = {
     ...process.env,
@@ -82,46 +104,60 @@ export default async function setup(project: TestProject) {
   const run = (command: string, args: string[]) =>
     execFileSync(command, args, { cwd: root, env, stdio: 'pipe' });
   run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir]);
-  run('tsx', ['scripts/seed.ts']);
-  const apiKeys = JSON.parse(readFileSync(join(root, '.dev/credentials.json'), 'utf8')) as Record<
-    'alice' | 'bob',
-    { apiKey: string }
-  >;
+  if (options.seed) run('tsx', ['scripts/seed.ts']);
 
-  const [apiPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const dashboardUrl = `http://127.0.0.1:${webPort}`;
+  const apiPort = options.apiPort ?? (await freePort());
+  const [inspectorPort, webPort] = [await freePort(), await freePort()];
+  const apiUrl = `http://${options.host}:${apiPort}`;
+  const dashboardUrl = `http://${options.host}:${webPort}`;
+  const vars = {
+    PUBLIC_API_URL: apiUrl,
+    PUBLIC_DASHBOARD_URL: dashboardUrl,
+    CORS_ORIGINS: dashboardUrl,
+    ...options.vars,
+  };
   // prettier-ignore
   const api = start('wrangler', [
     'dev', '--local', '--config', 'wrangler.toml', '--port', String(apiPort), '--ip', '127.0.0.1',
     '--inspector-port', String(inspectorPort), '--persist-to', stateDir, '--show-interactive-dev-session=false',
-    '--var', `PUBLIC_API_URL:${apiUrl}`, '--var', `PUBLIC_DASHBOARD_URL:${dashboardUrl}`,
-    '--var', `CORS_ORIGINS:${dashboardUrl}`,
-    // The webhook test's receiver listens on loopback, which the SSRF guard refuses unless this is set.
-    '--var', 'ALLOW_PRIVATE_WEBHOOK_TARGETS:true',
+    ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ], root, env);
   const web = start(
     'vite',
     ['dev', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'],
     frontend,
-    { ...env, PIXELFLARE_API_URL: apiUrl },
+    { ...env, PIXELFLARE_API_URL: `http://127.0.0.1:${apiPort}` },
   );
-  const teardown = () => {
+  const stopAll = () => {
     stop(api.child);
     stop(web.child);
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
-    await waitFor(`${apiUrl}/v1/status`, 'wrangler dev', api.child, api.log);
-    await waitFor(`${dashboardUrl}/`, 'vite dev', web.child, web.log);
+    await waitFor(`http://127.0.0.1:${apiPort}/v1/status`, 'wrangler dev', api.child, api.log);
+    await waitFor(`http://127.0.0.1:${webPort}/`, 'vite dev', web.child, web.log);
   } catch (error) {
-    teardown();
+    stopAll();
     throw error;
   }
+  return { apiUrl, dashboardUrl, stop: stopAll };
+}
+
+export default async function setup(project: TestProject) {
+  const stack = await startStack({
+    host: '127.0.0.1',
+    seed: true,
+    // The webhook test's receiver listens on loopback, which the SSRF guard refuses unless this is set.
+    vars: { ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' },
+  });
+  const apiKeys = JSON.parse(readFileSync(join(root, '.dev/credentials.json'), 'utf8')) as Record<
+    'alice' | 'bob',
+    { apiKey: string }
+  >;
   project.provide('stack', {
-    apiUrl,
-    dashboardUrl,
+    apiUrl: stack.apiUrl,
+    dashboardUrl: stack.dashboardUrl,
     apiKeys: { alice: apiKeys.alice.apiKey, bob: apiKeys.bob.apiKey },
   });
-  return teardown;
+  return stack.stop;
 }

@@ -34,6 +34,17 @@ import { z } from 'zod';
 
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
 const AlbumPageSchema = paginated(AlbumSchema, 'AlbumPage');
+/**
+ * `GET /auth/session`: who the browser is signed in as (the user is the `/v1/me` profile). Built here from the
+ * shared schemas because `@pixelflare/shared` has no schema for this answer yet.
+ */
+export const SessionSchema = z.object({
+  authenticated: z.boolean(),
+  mode: SignInProvidersSchema.shape.mode,
+  via: z.enum(['session', 'access', 'dev', 'api_key']).nullable(),
+  user: ProfileSchema.nullable(),
+});
+export type Session = z.infer<typeof SessionSchema>;
 const json = (method: string, body: unknown): RequestInit => ({
   method,
   headers: { 'content-type': 'application/json' },
@@ -115,6 +126,9 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       return StatusSchema.parse(await response.json());
     },
     providers: () => request(SignInProvidersSchema, '/auth/providers'),
+    session: () => request(SessionSchema, '/auth/session'),
+    /** Ends the session (clears its cookies); answers 204 with no body. */
+    signOut: () => request(z.unknown(), '/auth/sign-out', { method: 'POST' }),
     /** A fresh Auth.js CSRF token (also set as a cookie) for a sign-in form. */
     csrfToken: async () => (await request(CsrfTokenSchema, '/auth/csrf')).csrfToken,
     usage: () => request(UsageSchema, '/v1/usage'),
