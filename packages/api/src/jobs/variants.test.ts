@@ -74,6 +74,55 @@ describe('variants queue', () => {
     expect(await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id))).toHaveLength(1);
   });
 
+  it('announces a render exactly once when the first attempt fails to write the event', async () => {
+    const user = await createUser('vic');
+    const photo = await storeImage(user.id, {
+      filename: 'dunes.jpg',
+      bytes: makeJpeg(800, 600),
+      contentType: 'image/jpeg',
+      width: 800,
+      height: 600,
+    });
+    const db = createDb(env.DB);
+    const message = { type: 'generate', imageId: photo.id, ownerId: user.id, variants: ['w128', 'thumb'] };
+    // A real D1 failure of the event's insert, for this owner only (as a crash before the write would be).
+    await env.DB.prepare(
+      `CREATE TRIGGER fail_vic_outbox BEFORE INSERT ON outbox_events WHEN NEW.owner_id = '${user.id}'
+       BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END`,
+    ).run();
+    try {
+      expect((await runBatch(message)).retryMessages).toHaveLength(1);
+    } finally {
+      await env.DB.prepare('DROP TRIGGER fail_vic_outbox').run();
+    }
+    const folder = photo.storageKey.slice(0, photo.storageKey.lastIndexOf('/') + 1);
+    const storedAfterFailure = (await env.IMAGES_BUCKET.list({ prefix: folder })).objects;
+
+    // The queue redelivers the message, and once more for good measure.
+    expect((await runBatch(message)).explicitAcks).toHaveLength(1);
+    expect((await runBatch(message)).explicitAcks).toHaveLength(1);
+
+    const events = await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, user.id));
+    expect(events.map((event) => event.type)).toEqual(['image.variants_ready']);
+    const rows = await db.select().from(imageVariants).where(eq(imageVariants.imageId, photo.id));
+    const names = rows.map((row) => `${row.name}.${row.format}`).sort();
+    expect(names).toEqual(['thumb.avif', 'thumb.webp', 'w128.avif', 'w128.webp']);
+    expect(events[0]!.payload).toMatchObject({ id: photo.id, variants: names });
+    for (const row of rows) {
+      const object = await env.IMAGES_BUCKET.head(row.storageKey!);
+      expect({ width: row.width, height: row.height, bytes: row.bytes }).toEqual({
+        width: Number(object!.customMetadata!.width),
+        height: Number(object!.customMetadata!.height),
+        bytes: object!.size,
+      });
+    }
+    // What the failed attempt rendered was listed, not rendered again.
+    const storedNow = (await env.IMAGES_BUCKET.list({ prefix: folder })).objects;
+    expect(storedNow.map((object) => [object.key, object.etag])).toEqual(
+      storedAfterFailure.map((object) => [object.key, object.etag]),
+    );
+  });
+
   it('lets the CDN serve a pre-rendered preset from storage, without the engine', async () => {
     const response = await call('/cdn/vera/default/hills.jpg/thumb', { headers: { Accept: 'image/avif' } });
     expect(response.headers.get('X-Cache')).toBe('stored');

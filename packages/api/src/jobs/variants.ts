@@ -9,7 +9,13 @@ import { outboxInsert } from '../services/events/outbox';
 import { cdnBaseOf, ownerImageView, toOneImageResource } from '../services/images/resource';
 import { presetInput, resolveVariantTransform, variantKeyOf } from '../services/variants/keys';
 import { chooseOutputFormat } from '../services/variants/negotiate';
-import { getStoredVariant, renderVariant, type VariantSpec } from '../services/variants/render';
+import {
+  renderToStorage,
+  storedVariantFacts,
+  variantRowUpsert,
+  type StoredVariantFacts,
+  type VariantSpec,
+} from '../services/variants/render';
 import type { JobContext } from './queues';
 
 /** Sent by the upload routes once an original is stored. */
@@ -23,10 +29,15 @@ export const GenerateVariantsMessage = z.object({
 export type GenerateVariantsMessage = z.infer<typeof GenerateVariantsMessage>;
 
 /**
- * Renders an image's presets ahead of the first request, in the formats browsers are most likely to ask for.
- * Idempotent: a variant already stored is skipped, so a redelivered message does no work twice. Emits
- * `image.variants_ready` (the image resource plus every ready variant) when it rendered anything. Throwing
- * retries the message (then the dead-letter queue).
+ * Renders an image's presets ahead of the first request, in the formats browsers are most likely to ask for,
+ * and emits `image.variants_ready` (the image resource plus every ready variant). Throwing retries the
+ * message (then the dead-letter queue).
+ *
+ * Renders go to R2 first; their `image_variants` rows and the event are written in one D1 batch at the end,
+ * so the event exists exactly when the rows it announces do. A variant counts as done only once its row is
+ * ready: a redelivery after a crash (or a failed batch) lists what is already in R2 without rendering it
+ * again, and writes those rows with the event then. A redelivery after the batch finds every row ready and
+ * writes nothing, so one render is announced once.
  */
 export async function generateVariants(body: unknown, ctx: JobContext): Promise<void> {
   const parsed = GenerateVariantsMessage.safeParse(body);
@@ -51,8 +62,20 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
   );
   const engineName = engineNameFor(ctx.config.IMAGE_ENGINE, ctx.env.IMAGES);
   if (engineName === 'passthrough') return;
+  const rows = await ctx.db
+    .select({
+      name: imageVariants.name,
+      variantKey: imageVariants.variantKey,
+      format: imageVariants.format,
+      status: imageVariants.status,
+    })
+    .from(imageVariants)
+    .where(eq(imageVariants.imageId, image.id));
+  const ready = new Set(
+    rows.filter((row) => row.status === 'ready').map((row) => `${row.variantKey}.${row.format}`),
+  );
   let engine: ImageEngine | undefined;
-  const rendered: string[] = [];
+  const written: { spec: VariantSpec; facts: StoredVariantFacts; rendered: boolean }[] = [];
   for (const preset of presets) {
     const transform = resolveVariantTransform(presetInput(preset));
     const key = await variantKeyOf(transform);
@@ -69,22 +92,38 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
       ),
     );
     for (const format of formats) {
+      if (ready.has(`${key}.${format}`)) continue;
       const spec: VariantSpec = { name: preset, key, transform, format };
-      if (await getStoredVariant(ctx.env.IMAGES_BUCKET, image, spec)) continue;
+      const stored = await storedVariantFacts(ctx.env.IMAGES_BUCKET, image, spec);
+      if (stored) {
+        written.push({ spec, facts: stored, rendered: false });
+        continue;
+      }
       engine ??= await loadEngine(engineName, ctx.env.IMAGES);
-      await renderVariant({ db: ctx.db, bucket: ctx.env.IMAGES_BUCKET, engine }, image, spec);
-      rendered.push(`${preset}.${format}`);
+      const { facts } = await renderToStorage({ bucket: ctx.env.IMAGES_BUCKET, engine }, image, spec);
+      written.push({ spec, facts, rendered: true });
     }
   }
-  if (rendered.length === 0) return;
-  const ready = await ctx.db
-    .select({ name: imageVariants.name, format: imageVariants.format })
-    .from(imageVariants)
-    .where(and(eq(imageVariants.imageId, image.id), eq(imageVariants.status, 'ready')));
+  const [first, ...rest] = written;
+  if (!first) return;
+  const variants = new Set([
+    ...rows.filter((row) => row.status === 'ready').map((row) => `${row.name}.${row.format}`),
+    ...written.map(({ spec }) => `${spec.name}.${spec.format}`),
+  ]);
   const view = await ownerImageView(ctx.db, image.ownerId, cdnBaseOf(ctx.config));
-  await outboxInsert(ctx.db, image.ownerId, 'image.variants_ready', {
-    ...(await toOneImageResource(ctx.db, image, view)),
-    variants: ready.map((row) => `${row.name}.${row.format}`).sort(),
+  const upsert = (entry: (typeof written)[number]) =>
+    variantRowUpsert(ctx.db, image, entry.spec, entry.facts);
+  await ctx.db.batch([
+    upsert(first),
+    ...rest.map(upsert),
+    outboxInsert(ctx.db, image.ownerId, 'image.variants_ready', {
+      ...(await toOneImageResource(ctx.db, image, view)),
+      variants: [...variants].sort(),
+    }),
+  ]);
+  ctx.logger.info('variants rendered', {
+    imageId: image.id,
+    rendered: written.filter((entry) => entry.rendered).map(({ spec }) => `${spec.name}.${spec.format}`),
+    recovered: written.filter((entry) => !entry.rendered).map(({ spec }) => `${spec.name}.${spec.format}`),
   });
-  ctx.logger.info('variants rendered', { imageId: image.id, rendered });
 }

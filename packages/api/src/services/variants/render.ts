@@ -42,15 +42,67 @@ export function getStoredVariant(
   return bucket.get(variantStorageKey(image.storageKey, spec.key, spec.format));
 }
 
+/** What `image_variants` records about a variant stored in R2. */
+export interface StoredVariantFacts {
+  storageKey: string;
+  bytes: number;
+  width: number;
+  height: number;
+  engine: string;
+}
+
 /**
- * Runs the engine on the original, stores the result in R2 and lists it in `image_variants` (upsert, so a
- * repeated render is harmless). `defer` lets the CDN answer before the row is written.
+ * The upsert listing a stored variant as ready in `image_variants` (repeating it is harmless). Not run here:
+ * callers run it alone or in a D1 batch with what depends on it.
  */
-export async function renderVariant(
-  deps: { db: Database; bucket: R2Bucket; engine: ImageEngine; defer?: (work: Promise<unknown>) => void },
+export function variantRowUpsert(
+  db: Database,
+  image: Pick<RenderableImage, 'id' | 'ownerId'>,
+  spec: Pick<VariantSpec, 'name' | 'key' | 'format'>,
+  facts: StoredVariantFacts,
+) {
+  const values = { status: 'ready' as const, ...facts, error: null };
+  return db
+    .insert(imageVariants)
+    .values({
+      id: newId('var'),
+      imageId: image.id,
+      ownerId: image.ownerId,
+      name: spec.name,
+      variantKey: spec.key,
+      format: spec.format,
+      ...values,
+    })
+    .onConflictDoUpdate({
+      target: [imageVariants.imageId, imageVariants.variantKey, imageVariants.format],
+      set: values,
+    });
+}
+
+/**
+ * The facts of a variant already in R2 (from the metadata stored with it), or `null` when it is not there
+ * or lacks them, so a variant stored before its row was written can be listed without rendering it again.
+ */
+export async function storedVariantFacts(
+  bucket: R2Bucket,
+  image: RenderableImage,
+  spec: Pick<VariantSpec, 'key' | 'format'>,
+): Promise<StoredVariantFacts | null> {
+  const storageKey = variantStorageKey(image.storageKey, spec.key, spec.format);
+  const object = await bucket.head(storageKey);
+  const meta = object?.customMetadata;
+  const width = Number(meta?.width);
+  const height = Number(meta?.height);
+  if (!object || !meta?.engine || !(width > 0) || !(height > 0)) return null;
+  return { storageKey, bytes: object.size, width, height, engine: meta.engine };
+}
+
+/** Runs the engine on the original and stores the result in R2, without touching D1. */
+export async function renderToStorage(
+  deps: { bucket: R2Bucket; engine: ImageEngine },
   image: RenderableImage,
   spec: VariantSpec,
-): Promise<RenderedVariant> {
+): Promise<RenderedVariant & { facts: StoredVariantFacts }> {
   const original = await deps.bucket.get(image.storageKey);
   if (!original) throw notFound('Image');
   const output = await deps.engine.transform({
@@ -65,34 +117,30 @@ export async function renderVariant(
     httpMetadata: { contentType: output.contentType },
     customMetadata: { width: String(output.width), height: String(output.height), engine: output.engine },
   });
-  const values = {
-    status: 'ready' as const,
+  const facts = {
     storageKey,
     bytes: output.bytes.byteLength,
     width: output.width,
     height: output.height,
     engine: output.engine,
-    error: null,
   };
-  const record = deps.db
-    .insert(imageVariants)
-    .values({
-      id: newId('var'),
-      imageId: image.id,
-      ownerId: image.ownerId,
-      name: spec.name,
-      variantKey: spec.key,
-      format: spec.format,
-      ...values,
-    })
-    .onConflictDoUpdate({
-      target: [imageVariants.imageId, imageVariants.variantKey, imageVariants.format],
-      set: values,
-    })
-    .run();
+  return { ...output, etag: stored.httpEtag, facts };
+}
+
+/**
+ * Renders a variant, stores it in R2 and lists it in `image_variants`. `defer` lets the CDN answer before the
+ * row is written.
+ */
+export async function renderVariant(
+  deps: { db: Database; bucket: R2Bucket; engine: ImageEngine; defer?: (work: Promise<unknown>) => void },
+  image: RenderableImage,
+  spec: VariantSpec,
+): Promise<RenderedVariant> {
+  const { facts, ...rendered } = await renderToStorage(deps, image, spec);
+  const record = variantRowUpsert(deps.db, image, spec, facts).run();
   if (deps.defer) deps.defer(record);
   else await record;
-  return { ...output, etag: stored.httpEtag };
+  return rendered;
 }
 
 /**
