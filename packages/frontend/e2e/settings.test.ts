@@ -110,6 +110,40 @@ describe('settings: webhooks', () => {
     expect(received).toHaveLength(2);
     expect(signedWith(newSecret, received[1]!)).toBe(true);
 
+    // A real event arrives through the queue; "Send again" sends it once more with the same webhook-id (what
+    // receivers dedupe by), signed with the current secret. Test pings are not kept, so they have no such button.
+    const { apiUrl, apiKeys } = inject('stack');
+    const created = await fetch(`${apiUrl}/v1/albums`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKeys.alice}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'webhook-resend', title: 'Webhook resend' }),
+    });
+    expect(created.status).toBe(201);
+    const albumEvents = () =>
+      received.filter(({ body }) => (JSON.parse(body) as { type: string }).type === 'album.created');
+    await expect.poll(() => albumEvents().length, { timeout: 20_000 }).toBe(1);
+    // Closing and opening the log reloads it.
+    await endpoint.getByRole('button', { name: 'Delivery log' }).click();
+    await endpoint.getByRole('button', { name: 'Delivery log' }).click();
+    const eventRow = endpoint.getByTestId('delivery-row').filter({ hasText: 'album.created' });
+    await eventRow.getByRole('button', { name: /^Send again/ }).click();
+    await endpoint
+      .getByTestId('webhook-result')
+      .filter({ hasText: 'Sent album.created again: HTTP 200' })
+      .waitFor();
+    expect(albumEvents()).toHaveLength(2);
+    const [original, resent] = albumEvents() as [(typeof received)[number], (typeof received)[number]];
+    expect(resent.headers['webhook-id']).toBe(original.headers['webhook-id']);
+    expect(resent.body).toBe(original.body);
+    expect(signedWith(newSecret, resent)).toBe(true);
+    await expect.poll(() => eventRow.count()).toBe(2);
+    const pingRows = endpoint.getByTestId('delivery-row').filter({ hasText: 'ping' });
+    expect(await pingRows.getByRole('button', { name: /^Send again/ }).count()).toBe(0);
+    await fetch(`${apiUrl}/v1/albums/webhook-resend`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${apiKeys.alice}` },
+    });
+
     await endpoint.getByRole('button', { name: 'Deactivate' }).click();
     await endpoint.getByText('Inactive', { exact: true }).waitFor();
     await browser.visit('/settings');

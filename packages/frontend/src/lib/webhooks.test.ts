@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookDelivery } from '@pixelflare/shared';
 import { ApiError } from './api/client';
-import { deliverySummary, webhookErrorMessage } from './webhooks';
+import { deliverySummary, resendErrorMessage, webhookErrorMessage } from './webhooks';
 
 const attempt = (changes: Partial<WebhookDelivery>): WebhookDelivery => ({
   id: 'del_1',
@@ -26,6 +26,17 @@ describe('webhook wording', () => {
     expect(
       deliverySummary(attempt({ status: 'failed', response_status: null, error: 'connection refused' })),
     ).toBe('The test event was not delivered: connection refused.');
+  });
+
+  it('says how a delivery sent again went, and why one can no longer be sent', () => {
+    const resent = attempt({ event_type: 'album.created', attempt: 2 });
+    expect(deliverySummary(resent, 'resend')).toBe('Sent album.created again: HTTP 200 in 12 ms.');
+    expect(deliverySummary({ ...resent, status: 'failed', response_status: 503 }, 'resend')).toBe(
+      'album.created was not delivered again: the endpoint answered HTTP 503.',
+    );
+    const gone = new ApiError(409, 'CONFLICT', 'This event is no longer kept, so it cannot be sent again');
+    expect(resendErrorMessage(gone)).toBe('This event is no longer kept, so it cannot be sent again.');
+    expect(resendErrorMessage(new ApiError(404, 'NOT_FOUND', 'x'))).toBe('We could not find that.');
   });
 
   it('explains a refused URL instead of a generic error', () => {

@@ -22,16 +22,28 @@ export const deliveryStatusLabel = (status: WebhookDelivery['status']): string =
     dead: t('webhooks.delivery.dead'),
   })[status];
 
-/** One line about an attempt, for the "Send test event" result. */
-export function deliverySummary(delivery: WebhookDelivery): string {
-  if (delivery.status === 'succeeded')
-    return t('webhooks.test.succeeded', {
-      status: delivery.response_status ?? '',
-      duration: delivery.duration_ms ?? 0,
-    });
+/**
+ * One line about an attempt: a "Send test event" ping, or a delivery sent again. Both say the code and time, or
+ * why it did not arrive.
+ */
+export function deliverySummary(delivery: WebhookDelivery, kind: 'test' | 'resend' = 'test'): string {
+  if (delivery.status === 'succeeded') {
+    const params = { status: delivery.response_status ?? '', duration: delivery.duration_ms ?? 0 };
+    return kind === 'test'
+      ? t('webhooks.test.succeeded', params)
+      : t('webhooks.resend.succeeded', { ...params, event: delivery.event_type });
+  }
   const reason =
     delivery.response_status !== null
       ? t('webhooks.test.answered', { status: delivery.response_status })
       : (delivery.error ?? t('webhooks.test.no_answer'));
-  return t('webhooks.test.failed', { reason });
+  return kind === 'test'
+    ? t('webhooks.test.failed', { reason })
+    : t('webhooks.resend.failed', { reason, event: delivery.event_type });
+}
+
+/** Why "Send again" was refused; the API keeps events for a while only, then answers 409. */
+export function resendErrorMessage(error: unknown): string {
+  if (error instanceof ApiError && error.code === 'CONFLICT') return t('webhooks.resend.gone');
+  return webhookErrorMessage(error);
 }

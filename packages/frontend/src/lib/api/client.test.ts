@@ -36,6 +36,32 @@ describe('API client', () => {
     await expect(client.request(StatusSchema, '/v1/status')).rejects.toThrow();
   });
 
+  it('sends a delivery again by POSTing to its redeliver route and reads the new attempt', async () => {
+    const calls: { url: string; method?: string }[] = [];
+    const client = createApiClient('', async (url, init) => {
+      calls.push({ url: String(url), method: init?.method });
+      return jsonResponse(200, {
+        id: 'del_2',
+        event_id: 'evt_1',
+        event_type: 'album.created',
+        attempt: 2,
+        status: 'succeeded',
+        response_status: 200,
+        response_snippet: 'ok',
+        error: null,
+        duration_ms: 4,
+        created_at: '2026-01-01T00:00:00.000Z',
+      });
+    });
+    expect(await client.redeliver('wh_1', 'del_1')).toMatchObject({ event_id: 'evt_1', attempt: 2 });
+    expect(calls).toEqual([{ url: '/v1/webhooks/wh_1/deliveries/del_1/redeliver', method: 'POST' }]);
+  });
+
+  it('signs out with an empty 204 answer', async () => {
+    const client = createApiClient('', async () => new Response(null, { status: 204 }));
+    await expect(client.signOut()).resolves.toBeNull();
+  });
+
   it('reports an unreachable API as NETWORK_ERROR', async () => {
     const client = createApiClient('', async () => {
       throw new TypeError('fetch failed');

@@ -186,6 +186,13 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     /** Sends a `ping` now; a failed attempt comes back as a delivery, not as an error. */
     testWebhook: (id: string) =>
       request(WebhookDeliverySchema, `/v1/webhooks/${segment(id)}/test`, { method: 'POST' }),
+    /** Sends a delivery's event again now (same event id); 409 CONFLICT once the event is no longer kept. */
+    redeliver: (id: string, deliveryId: string) =>
+      request(
+        WebhookDeliverySchema,
+        `/v1/webhooks/${segment(id)}/deliveries/${segment(deliveryId)}/redeliver`,
+        { method: 'POST' },
+      ),
     restoreImage: (id: string) =>
       request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
     request,
