@@ -26,6 +26,7 @@ import { meRouter } from './routes/me/me.index';
 import { adminRouter } from './routes/admin/admin.index';
 import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
+import { variantsRouter } from './routes/variants/variants.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -36,6 +37,7 @@ export function createApiRouter() {
     signedUrlsRouter,
     transformsRouter,
     imagesRouter,
+    variantsRouter,
     uploadsRouter,
     albumsRouter,
     tagsRouter,

@@ -10,4 +10,5 @@ export * from './tags';
 export * from './transforms';
 export * from './urls';
 export * from './users';
+export * from './variants';
 export * from './webhooks';
