@@ -4,7 +4,9 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
-import { purgeExpiredTrash } from '../../services/images/manage';
+import { loadEnv } from '../../lib/env';
+import { purgeExpiredTrash, purgeImage } from '../../services/images/manage';
+import { cdnBaseOf, ownerImageView } from '../../services/images/resource';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 
 interface ImageBody {
@@ -250,6 +252,56 @@ describe('managing one image', () => {
     expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
     const remaining = await db().select().from(images).where(eq(images.ownerId, owner.id));
     expect(remaining.map((i) => i.id)).toEqual([recent.id]);
+  });
+
+  it('writes one image.purged when purges race (two cron runs and DELETE ?permanent=true)', async () => {
+    const owner = await createUser('racer');
+    const image = await uploadPng(owner, 31);
+    const [row] = await db().select().from(images).where(eq(images.id, image.id));
+    await call(`/v1/images/${image.id}`, authed(owner.key, { method: 'DELETE' }));
+    await db()
+      .update(images)
+      .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
+      .where(eq(images.id, image.id));
+    const cdn = cdnBaseOf(loadEnv(env));
+
+    const [cron1, cron2, permanent] = await Promise.all([
+      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn }),
+      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn }),
+      call(`/v1/images/${image.id}?permanent=true`, authed(owner.key, { method: 'DELETE' })),
+    ]);
+    expect([204, 404]).toContain(permanent.status);
+    const events = await db().select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    expect(events.filter((event) => event.type === 'image.purged')).toHaveLength(1);
+    // A purge that lost the race changed nothing, so it is not counted as one either.
+    expect(cron1 + cron2).toBeLessThanOrEqual(1);
+    expect(await db().select().from(images).where(eq(images.id, image.id))).toEqual([]);
+    const folder = row!.storageKey.slice(0, row!.storageKey.lastIndexOf('/') + 1);
+    expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
+    const [user] = await db().select().from(users).where(eq(users.id, owner.id));
+    expect(user).toMatchObject({ imageCount: 0, storageBytes: 0 });
+  });
+
+  it('purging a row that a racing purge already removed writes, counts and changes nothing', async () => {
+    const owner = await createUser('racer-album');
+    await call('/v1/albums', authed(owner.key, json({ slug: 'trip', title: 'Trip' }, { method: 'POST' })));
+    const image = await uploadPng(owner, 32, { album: 'trip' });
+    const kept = await uploadPng(owner, 33, { album: 'trip' });
+    // Both purges read the row before either deletes it, as two racing callers do.
+    const [row] = await db().select().from(images).where(eq(images.id, image.id));
+    const view = await ownerImageView(db(), owner.id, cdnBaseOf(loadEnv(env)));
+    const outcomes = await Promise.all([
+      purgeImage(db(), env.IMAGES_BUCKET, row!, view),
+      purgeImage(db(), env.IMAGES_BUCKET, row!, view),
+    ]);
+    const events = await db().select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    expect(events.filter((event) => event.type === 'image.purged')).toHaveLength(1);
+    expect(outcomes.sort()).toEqual([false, true]);
+    const [user] = await db().select().from(users).where(eq(users.id, owner.id));
+    const [left] = await db().select().from(images).where(eq(images.id, kept.id));
+    expect(user).toMatchObject({ imageCount: 1, storageBytes: left!.bytes });
+    const album = await call('/v1/albums/trip', authed(owner.key));
+    expect(await album.json()).toMatchObject({ image_count: 1 });
   });
 
   it("answers 404 for another tenant's image and changes nothing", async () => {

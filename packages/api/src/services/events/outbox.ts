@@ -1,6 +1,7 @@
 import type { WebhookEvent } from '@pixelflare/config';
 import { outboxEvents, type Database } from '@pixelflare/database';
 import type { WebhookEnvelope, WebhookEventData } from '@pixelflare/shared';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { newId } from '../../lib/ids';
 
 type OutboxRow = typeof outboxEvents.$inferSelect;
@@ -18,6 +19,34 @@ export function outboxInsert<T extends WebhookEvent>(
   data: WebhookEventData<T>,
 ) {
   return db.insert(outboxEvents).values({ id: newId('evt'), ownerId, type, payload: data });
+}
+
+/**
+ * Like `outboxInsert`, but the event is written only if `condition` holds when the statement runs (an
+ * insert-select with no FROM). In a batch it sees the batch's earlier statements, so an event can depend on
+ * a row that a concurrent request may already have removed.
+ */
+export function outboxInsertWhen<T extends WebhookEvent>(
+  db: Database,
+  condition: SQL,
+  ownerId: string,
+  type: T,
+  data: WebhookEventData<T>,
+) {
+  const columns = getTableColumns(outboxEvents);
+  const row: Record<keyof typeof columns, unknown> = {
+    id: newId('evt'),
+    ownerId,
+    type,
+    payload: data,
+    createdAt: new Date(),
+    dispatchedAt: null,
+  };
+  // Values in the table's column order (the order drizzle lists for the insert), encoded by each column.
+  const values = Object.entries(columns).map(([key, column]) =>
+    sql.param(row[key as keyof typeof columns], column),
+  );
+  return db.insert(outboxEvents).select(sql`select ${sql.join(values, sql`, `)} where ${condition}`);
 }
 
 /** The body sent for an outbox event, by the dispatcher and on redelivery alike. `owner` is the user id. */

@@ -29,7 +29,7 @@ import {
 } from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
 import { toBase64Url } from '../../lib/crypto';
-import { outboxInsert } from '../events/outbox';
+import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
 import {
@@ -295,32 +295,41 @@ async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<void> {
 }
 
 /**
- * Deletes an image for good: its original and variants in R2 first (idempotent), then its rows, counters and
- * `image.purged` event (the last resource, read before anything is removed) in one batch. Safe to repeat: a
- * second call finds no row and changes no counters (callers pass a row they just read, so a second event
- * needs two purges racing).
+ * Deletes an image for good: its original and variants in R2 first (idempotent, so a crash before the rows
+ * go is retried by the next purge), then in one batch its `image.purged` event (the last resource, read
+ * before anything is removed), counters and row. The event and counters are guarded by the row still
+ * existing when the batch runs, and D1 runs batches one at a time, so of two purges racing (cron and
+ * `DELETE ?permanent=true`, or two cron runs) only the first writes anything. Returns whether this call
+ * removed the row.
  */
 export async function purgeImage(
   db: Database,
   bucket: R2Bucket,
   image: Image,
   view: ImageView,
-): Promise<void> {
+): Promise<boolean> {
   const last = await toOneImageResource(db, image, view);
   await deleteObjects(bucket, imageFolder(image.storageKey));
-  // Counters first, guarded by the row still existing, so a repeated purge changes nothing.
-  await db.batch([
+  const stillThere = sql`exists (select 1 from ${images} where ${images.id} = ${image.id})`;
+  const [, , , deleted] = await db.batch([
+    outboxInsertWhen(db, stillThere, image.ownerId, 'image.purged', last),
     db
       .update(users)
       .set({
         imageCount: sql`max(0, ${users.imageCount} - 1)`,
         storageBytes: sql`max(0, ${users.storageBytes} - ${image.bytes})`,
       })
-      .where(and(eq(users.id, image.ownerId), sql`exists (select 1 from images where id = ${image.id})`)),
-    ...(image.albumId && !image.deletedAt ? [albumCount(db, image.albumId, -1)] : []),
-    db.delete(images).where(eq(images.id, image.id)),
-    outboxInsert(db, image.ownerId, 'image.purged', last),
+      .where(and(eq(users.id, image.ownerId), stillThere)),
+    db
+      .update(albums)
+      .set({ imageCount: sql`max(0, ${albums.imageCount} - 1)` })
+      // The album of the row as it is now, and only while live: trashing already took the image off it.
+      .where(
+        sql`${albums.id} = (select ${images.albumId} from ${images} where ${images.id} = ${image.id} and ${images.deletedAt} is null)`,
+      ),
+    db.delete(images).where(eq(images.id, image.id)).returning({ id: images.id }),
   ]);
+  return deleted.length > 0;
 }
 
 /**
@@ -356,9 +365,8 @@ export async function purgeExpiredTrash(
     for (const image of expired) {
       let view = views.get(image.ownerId);
       if (!view) views.set(image.ownerId, (view = await ownerImageView(db, image.ownerId, cdn)));
-      await purgeImage(db, bucket, image, view);
+      if (await purgeImage(db, bucket, image, view)) purged++;
     }
-    purged += expired.length;
     if (expired.length < batchSize) break;
   }
   return purged;
