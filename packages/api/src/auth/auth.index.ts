@@ -61,6 +61,7 @@ async function authjs(c: Context<AppEnv>) {
   const config = c.get('config');
   if (config.AUTH_MODE !== 'authjs') throw new AppError(404, 'NOT_FOUND', 'Not found');
   const authConfig = createAuthConfig(config, c.get('db'), {
+    logger: c.get('logger'),
     onSignIn: ({ userId, provider, refused }) =>
       auditAuth(c, 'auth.sign_in', userId, {
         outcome: refused ? 'failure' : 'success',

@@ -161,11 +161,15 @@ describe('AUTH_MODE=authjs: GitHub and Google', () => {
     GOOGLE_OAUTH_CLIENT_SECRET: 'test-google-secret',
   };
   const worker = createApp();
-  async function callWithProviders(path: string, init: RequestInit = {}) {
+  async function callWithProviders(
+    path: string,
+    init: RequestInit = {},
+    vars: Record<string, string | undefined> = {},
+  ) {
     const ctx = createExecutionContext();
     const response = await worker.fetch(
       new Request(BASE + path, init),
-      { ...env, ...withProviders } as Bindings,
+      { ...env, ...withProviders, ...vars } as Bindings,
       ctx,
     );
     await waitOnExecutionContext(ctx);
@@ -207,5 +211,43 @@ describe('AUTH_MODE=authjs: GitHub and Google', () => {
       redirect: 'manual',
     });
     expect(signIn.headers.get('Location')).toBe(`${BASE}/auth/sign-in?error=MissingCSRF`);
+  });
+
+  it('sends people back to the sign-in page with the reason when the OpenID issuer is unreachable', async () => {
+    const unreachable = { OIDC_ISSUER: 'http://127.0.0.1:9' };
+    const jar = new CookieJar();
+    const csrf = await callWithProviders('/auth/csrf', {}, unreachable);
+    jar.take(csrf);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const signIn = await callWithProviders(
+      '/auth/signin/oidc',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: jar.header() },
+        body: new URLSearchParams({ csrfToken, callbackUrl: '/' }),
+        redirect: 'manual',
+      },
+      unreachable,
+    );
+    expect(signIn.headers.get('Location')).toBe(`${BASE}/auth/sign-in?error=Configuration`);
+    const page = await callWithProviders(
+      '/auth/sign-in?error=Configuration',
+      { redirect: 'manual' },
+      unreachable,
+    );
+    expect(page.headers.get('Location')).toBe(`${env.PUBLIC_DASHBOARD_URL}/sign-in?error=Configuration`);
+  });
+
+  it('without a dashboard, a failed sign-in answers the JSON error instead of an HTML page', async () => {
+    const response = await callWithProviders(
+      '/auth/sign-in?error=AccessDenied',
+      {},
+      { PUBLIC_DASHBOARD_URL: undefined },
+    );
+    expect(response.status).toBe(401);
+    expect(await errorOf(response)).toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/refused/),
+    });
   });
 });

@@ -6,6 +6,7 @@ import type { Provider } from '@auth/core/providers';
 import { SESSION_TTL_SECONDS, type AuthjsProviderId } from '@pixelflare/config';
 import type { Database } from '@pixelflare/database';
 import type { EnvVars } from '../../lib/env';
+import { describeError, type Logger } from '../../lib/logger';
 import { provisionUser, type ExternalIdentity } from './provision';
 
 /** Where Auth.js sends people to sign in or to see why sign-in failed (a path on its own origin). */
@@ -77,6 +78,8 @@ export function identityFromProfile(
 export interface SignInHooks {
   /** Called once per completed sign-in (success or refusal) so the caller can audit it. */
   onSignIn(outcome: { userId: string | null; provider: string; refused?: string }): void;
+  /** Where Auth.js's own errors go (an unreachable issuer, a bad state cookie): the person only sees a redirect. */
+  logger: Logger;
 }
 
 /**
@@ -95,7 +98,11 @@ export function createAuthConfig(config: EnvVars, db: Database, hooks: SignInHoo
     session: { strategy: 'jwt', maxAge: SESSION_TTL_SECONDS },
     // Auth.js's own HTML pages are replaced by one route that sends people to the dashboard (auth.index.ts).
     pages: { signIn: SIGN_IN_PAGE_PATH, error: SIGN_IN_PAGE_PATH },
-    logger: { error: () => {}, warn: () => {}, debug: () => {} },
+    logger: {
+      error: (error) => hooks.logger.warn('sign-in failed', describeError(error.cause ?? error)),
+      warn: (code) => hooks.logger.warn('auth.js warning', { code }),
+      debug: () => {},
+    },
     callbacks: {
       async signIn({ account, profile }) {
         if (!account || !profile) return false;
