@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import { cdnBaseOf, type ImageView } from '../../services/images/resource';
-import type { IngestDeps } from '../../services/ingest/ingest';
+import { ingestDepsFrom, type IngestDeps } from '../../services/ingest/ingest';
 
 /** The caller's owner id, slug and CDN origin, for building image resources. */
 export function imageViewOf(c: Context<AppEnv>): ImageView {
@@ -15,12 +15,7 @@ export function imageViewOf(c: Context<AppEnv>): ImageView {
 }
 
 export function ingestDepsOf(c: Context<AppEnv>): IngestDeps {
-  return {
-    db: c.get('db'),
-    bucket: c.env.IMAGES_BUCKET,
-    variantsQueue: c.env.VARIANTS_QUEUE,
-    cdn: cdnBaseOf(c.get('config')),
-  };
+  return ingestDepsFrom(c.get('db'), c.env, c.get('config'));
 }
 
 /** Refuses a body larger than `maxBytes` from its declared length, before reading it. */

@@ -25,6 +25,8 @@ interface Page {
 }
 
 const db = () => createDb(env.DB);
+/** Where event URLs point, as the Worker computes it. */
+const cdn = () => cdnBaseOf(loadEnv(env));
 const json = (body: unknown, init: RequestInit = {}): RequestInit => ({
   ...init,
   headers: { 'Content-Type': 'application/json' },
@@ -246,9 +248,9 @@ describe('managing one image', () => {
       .set({ createdAt: new Date(Date.now() - 76 * 60 * 1000) })
       .where(eq(images.id, pendingId));
 
-    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET)).toBe(1);
+    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() })).toBe(1);
     expect(await db().select().from(images).where(eq(images.id, pendingId))).toEqual([]);
-    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET)).toBe(0);
+    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() })).toBe(0);
     expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
     const remaining = await db().select().from(images).where(eq(images.ownerId, owner.id));
     expect(remaining.map((i) => i.id)).toEqual([recent.id]);
@@ -263,11 +265,9 @@ describe('managing one image', () => {
       .update(images)
       .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
       .where(eq(images.id, image.id));
-    const cdn = cdnBaseOf(loadEnv(env));
-
     const [cron1, cron2, permanent] = await Promise.all([
-      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn }),
-      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn }),
+      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() }),
+      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() }),
       call(`/v1/images/${image.id}?permanent=true`, authed(owner.key, { method: 'DELETE' })),
     ]);
     expect([204, 404]).toContain(permanent.status);
@@ -289,7 +289,7 @@ describe('managing one image', () => {
     const kept = await uploadPng(owner, 33, { album: 'trip' });
     // Both purges read the row before either deletes it, as two racing callers do.
     const [row] = await db().select().from(images).where(eq(images.id, image.id));
-    const view = await ownerImageView(db(), owner.id, cdnBaseOf(loadEnv(env)));
+    const view = await ownerImageView(db(), owner.id, cdn());
     const outcomes = await Promise.all([
       purgeImage(db(), env.IMAGES_BUCKET, row!, view),
       purgeImage(db(), env.IMAGES_BUCKET, row!, view),

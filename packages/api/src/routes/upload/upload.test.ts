@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { fixture, type FixtureName } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
+import { loadEnv } from '../../lib/env';
+import { ingestDepsFrom, ingestImage } from '../../services/ingest/ingest';
 
 interface UploadedImage {
   id: string;
@@ -145,18 +147,14 @@ describe('POST /v1/upload', () => {
     const db = createDb(env.DB);
     // Free plan: 100 images, 1% grace → the 102nd is refused.
     await db.update(users).set({ imageCount: 101 }).where(eq(users.id, user.id));
-    const { ingestImage } = await import('../../services/ingest/ingest');
-    const attempt = ingestImage(
-      { db, bucket: env.IMAGES_BUCKET, variantsQueue: env.VARIANTS_QUEUE },
-      {
-        ownerId: user.id,
-        bytes: fixture('tiny.webp'),
-        metadata: {},
-        maxMegapixels: 50,
-        maxBytes: 100 * 1024 * 1024,
-        usageLimitsEnabled: true,
-      },
-    );
+    const attempt = ingestImage(ingestDepsFrom(db, env, loadEnv(env)), {
+      ownerId: user.id,
+      bytes: fixture('tiny.webp'),
+      metadata: {},
+      maxMegapixels: 50,
+      maxBytes: 100 * 1024 * 1024,
+      usageLimitsEnabled: true,
+    });
     await expect(attempt).rejects.toMatchObject({ status: 403, code: 'QUOTA_EXCEEDED' });
     expect(await storedObjectCount(`${user.id}/`)).toBe(0);
   });

@@ -336,15 +336,15 @@ export async function purgeImage(
  * Purges trash older than TRASH_RETENTION_DAYS (the 01:00 UTC cron calls this), and two-step uploads whose
  * upload URL expired without bytes (rows only: nothing was stored). Works in pages so one run stays within
  * Worker limits; returns how many trashed images were purged. Safe to run again at any time. `cdn` is where
- * the `image.purged` events' URLs point (root-relative when absent).
+ * the `image.purged` events' URLs point.
  */
 export async function purgeExpiredTrash(
   db: Database,
   bucket: R2Bucket,
-  now = new Date(),
-  options: { batchSize?: number; maxBatches?: number; cdn?: CdnUrlBase } = {},
+  now: Date,
+  options: { cdn: CdnUrlBase; batchSize?: number; maxBatches?: number },
 ): Promise<number> {
-  const cdn = options.cdn ?? { origin: '' };
+  const { cdn } = options;
   const views = new Map<string, ImageView>();
   const cutoff = new Date(now.getTime() - TRASH_RETENTION_DAYS * DAY_MS);
   await db.delete(images).where(

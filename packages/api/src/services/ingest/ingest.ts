@@ -2,11 +2,12 @@ import { IMAGE_EXTENSIONS, UPLOAD_LIMITS } from '@pixelflare/config';
 import { albums, images, users, type Database, type Image } from '@pixelflare/database';
 import { originalStorageKey, type CdnUrlBase, type UploadMetadata } from '@pixelflare/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Bindings, EnvVars } from '../../lib/env';
 import { AppError, notFound } from '../../lib/errors';
 import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
 import { outboxInsert } from '../events/outbox';
-import { tagListOf, toImageResource } from '../images/resource';
+import { cdnBaseOf, tagListOf, toImageResource } from '../images/resource';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
 import { setImageTagsStatements } from '../tags/tags';
 import { sanitizeFilename, withSuffix } from './filename';
@@ -17,8 +18,22 @@ export interface IngestDeps {
   db: Database;
   bucket: R2Bucket;
   variantsQueue: Queue;
-  /** Where the `image.uploaded` event's URLs point (root-relative when absent). */
-  cdn?: CdnUrlBase;
+  /** Where the `image.uploaded` event's URLs point. */
+  cdn: CdnUrlBase;
+}
+
+/** Ingest dependencies from the Worker's bindings and config, alike for requests and tests. */
+export function ingestDepsFrom(
+  db: Database,
+  bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE'>,
+  config: Pick<EnvVars, 'PUBLIC_API_URL'>,
+): IngestDeps {
+  return {
+    db,
+    bucket: bindings.IMAGES_BUCKET,
+    variantsQueue: bindings.VARIANTS_QUEUE,
+    cdn: cdnBaseOf(config),
+  };
 }
 
 export interface IngestInput {
@@ -177,7 +192,7 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
     backupStatus: 'none',
     deletedAt: null,
   };
-  const view = { ownerId, ownerSlug: owner.slug, cdn: deps.cdn ?? { origin: '' } };
+  const view = { ownerId, ownerSlug: owner.slug, cdn: deps.cdn };
   try {
     await db.batch([
       input.pendingImageId
