@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { UPLOAD_LIMITS } from '@pixelflare/config';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
-import { toImageResource, toOneImageResource } from '../../services/images/resource';
+import { toOneImageResource } from '../../services/images/resource';
 import { ingestImage } from '../../services/ingest/ingest';
 import { imageViewOf, ingestDepsOf } from '../images/images.context';
 import type { uploadImage } from './upload.routes';
@@ -29,9 +29,7 @@ export const uploadImageHandler: RouteHandler<typeof uploadImage, AppEnv> = asyn
     resourceId: result.image.id,
     metadata: { bytes: result.image.bytes, contentType: result.image.contentType },
   });
-  const view = imageViewOf(c);
-  const resource = result.duplicate
-    ? await toOneImageResource(c.get('db'), result.image, view)
-    : toImageResource(result.image, view, { tags: result.tags, favourite: false });
+  // Read back like GET /v1/images/:id (tags in stored order), new or duplicate alike.
+  const resource = await toOneImageResource(c.get('db'), result.image, imageViewOf(c));
   return c.json({ ...resource, duplicate: result.duplicate }, result.duplicate ? 200 : 201);
 };

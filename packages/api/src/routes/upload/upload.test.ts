@@ -47,8 +47,12 @@ describe('POST /v1/upload', () => {
       width: 2,
       height: 2,
       duplicate: false,
-      tags: ['summer', 'beach'],
+      tags: ['beach', 'summer'],
     });
+    // The answer is the image exactly as GET /v1/images/:id shows it (tags in the same order), plus `duplicate`.
+    const read = await call(`/v1/images/${image.id}`, authed(alice.key));
+    const { duplicate: _duplicate, ...resource } = image;
+    expect(resource).toEqual(await read.json());
     expect(image.short_id).toMatch(/^[a-z2-9]{6}$/);
     expect(image.urls.cdn).toBe('http://localhost:8787/cdn/alice/default/Beach-Day.jpg');
     expect(image.urls.short).toBe(`http://localhost:8787/cdn/i/${image.short_id}`);

@@ -55,7 +55,6 @@ export interface IngestInput {
 
 export interface IngestResult {
   image: Image;
-  tags: string[];
   duplicate: boolean;
   variantsQueued: boolean;
 }
@@ -130,7 +129,7 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
       .limit(1);
     if (existing) {
       if (input.pendingImageId) await db.delete(images).where(eq(images.id, input.pendingImageId));
-      return { image: existing, tags: [], duplicate: true, variantsQueued: false };
+      return { image: existing, duplicate: true, variantsQueued: false };
     }
   }
 
@@ -240,5 +239,5 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
     variantsQueued = false;
   }
   const [image] = await db.select().from(images).where(eq(images.id, imageId)).limit(1);
-  return { image: image!, tags: tagNames, duplicate: false, variantsQueued };
+  return { image: image!, duplicate: false, variantsQueued };
 }
