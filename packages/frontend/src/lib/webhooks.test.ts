@@ -3,19 +3,21 @@ import type { WebhookDelivery } from '@pixelflare/shared';
 import { ApiError } from './api/client';
 import { deliverySummary, resendErrorMessage, webhookErrorMessage } from './webhooks';
 
-const attempt = (changes: Partial<WebhookDelivery>): WebhookDelivery => ({
+// A manual send (test ping or "Send again"), as the log lists it.
+const manual = {
   id: 'del_1',
   event_id: 'evt_1',
   event_type: 'ping',
   attempt: 1,
-  status: 'succeeded',
+  trigger: 'manual' as const,
+  status: 'succeeded' as const,
   response_status: 200,
   response_snippet: 'ok',
   error: null,
   duration_ms: 12,
   created_at: '2026-01-01T00:00:00.000Z',
-  ...changes,
-});
+};
+const attempt = (changes: Partial<WebhookDelivery>): WebhookDelivery => ({ ...manual, ...changes });
 
 describe('webhook wording', () => {
   it('says how a test attempt went: delivered with code and time, or why not', () => {

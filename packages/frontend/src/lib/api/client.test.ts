@@ -44,7 +44,8 @@ describe('API client', () => {
         id: 'del_2',
         event_id: 'evt_1',
         event_type: 'album.created',
-        attempt: 2,
+        attempt: 1,
+        trigger: 'manual',
         status: 'succeeded',
         response_status: 200,
         response_snippet: 'ok',
@@ -53,7 +54,7 @@ describe('API client', () => {
         created_at: '2026-01-01T00:00:00.000Z',
       });
     });
-    expect(await client.redeliver('wh_1', 'del_1')).toMatchObject({ event_id: 'evt_1', attempt: 2 });
+    expect(await client.redeliver('wh_1', 'del_1')).toMatchObject({ id: 'del_2', event_id: 'evt_1' });
     expect(calls).toEqual([{ url: '/v1/webhooks/wh_1/deliveries/del_1/redeliver', method: 'POST' }]);
   });
 
