@@ -58,6 +58,18 @@ export async function openBrowser(dashboardUrl = inject('stack').dashboardUrl): 
       // The committed docs screenshots change only on request, so a test run leaves the tree clean.
       if (process.env.UPDATE_SCREENSHOTS !== '1') return;
       mkdirSync(SCREENSHOTS, { recursive: true });
+      // Thumbnails are made on first request and may take a few seconds; a screenshot of empty tiles shows
+      // nothing. Lazy images below the fold never load, so only those in view are waited for.
+      await page
+        .waitForFunction(
+          () =>
+            [...document.images].every(
+              (image) => image.complete || image.getBoundingClientRect().top > window.innerHeight,
+            ),
+          undefined,
+          { timeout: 15_000 },
+        )
+        .catch(() => undefined);
       for (const theme of ['cupcake', 'dark'] as const) {
         await page.evaluate((value) => (document.documentElement.dataset.theme = value), theme);
         const path = join(SCREENSHOTS, `${name}-${theme === 'dark' ? 'dark' : 'light'}.png`);
@@ -66,4 +78,27 @@ export async function openBrowser(dashboardUrl = inject('stack').dashboardUrl): 
       await page.evaluate(() => (document.documentElement.dataset.theme = 'cupcake'));
     },
   };
+}
+
+/**
+ * The text of every form label on the page that is not above its control: a label should start at the control's
+ * left edge, a line above it (daisyUI 5 dropped the classes that did this, which left labels beside their
+ * fields). Checkboxes keep their label beside them; controls named by `aria-label` have no label to place.
+ */
+export function labelsNotAbove(page: Page): Promise<{ checked: number; misplaced: string[] }> {
+  return page.evaluate(() => {
+    const controls = [
+      ...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(
+        'input:not([type=checkbox]):not([type=radio]):not([type=hidden]), select, textarea',
+      ),
+    ].filter((control) => control.labels && control.labels.length > 0 && control.checkVisibility());
+    const misplaced = controls.flatMap((control) => {
+      const label = control.labels![0]!;
+      const [text, box] = [label.getBoundingClientRect(), control.getBoundingClientRect()];
+      if (Math.abs(box.left - text.left) < 2 && box.top - text.top >= 12) return [];
+      // A wrapping label's text includes a select's options; only the label's own words name it.
+      return [(label.textContent ?? '').replace(control.textContent ?? '', '').trim()];
+    });
+    return { checked: controls.length, misplaced };
+  });
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openBrowser, type Browser } from './browser';
+import { labelsNotAbove, openBrowser, type Browser } from './browser';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -59,5 +59,24 @@ describe('organising', () => {
       (await page.getByTestId('tag-item').filter({ hasText: 'beach' }).textContent())?.replace(/\s+/g, ' '),
     ).toContain('beach 2');
     await browser.screenshots('tags');
+  });
+
+  it('puts every label above its field on the library, albums and image pages, and fits 375 px', async () => {
+    const { page } = browser;
+    await browser.visit('/library');
+    const imagePath = await page.getByTestId('grid-item').first().locator('a').getAttribute('href');
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      for (const path of ['/library', '/albums', imagePath!]) {
+        await browser.visit(path);
+        await page.locator('form').first().waitFor();
+        const { checked, misplaced } = await labelsNotAbove(page);
+        expect({ path, misplaced }).toEqual({ path, misplaced: [] });
+        expect(checked).toBeGreaterThanOrEqual(3);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openBrowser, type Browser } from './browser';
+import { labelsNotAbove, openBrowser, type Browser } from './browser';
 
 let browser: Browser;
 // A webhook receiver on loopback (the e2e stack sets ALLOW_PRIVATE_WEBHOOK_TARGETS=true so the API may call it).
@@ -185,7 +185,7 @@ describe('settings: profile', () => {
 });
 
 describe('settings: small screens', () => {
-  it('fits 375 px without sideways scrolling, wide tables scrolling inside their box', async () => {
+  it('fits 375 px without sideways scrolling, labels above their fields, wide tables scrolling inside their box', async () => {
     const { page } = browser;
     const { apiUrl, apiKeys } = inject('stack');
     const call = (path: string, init: RequestInit = {}) =>
@@ -209,6 +209,9 @@ describe('settings: small screens', () => {
       await page.getByRole('button', { name: 'Delivery log' }).click();
       await page.getByTestId('delivery-row').first().waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      const { checked, misplaced } = await labelsNotAbove(page);
+      expect(misplaced).toEqual([]);
+      expect(checked).toBeGreaterThanOrEqual(6);
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
       await call(`/v1/webhooks/${webhook.id}`, { method: 'DELETE' });
