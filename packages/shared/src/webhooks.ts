@@ -1,4 +1,4 @@
-import { WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
+import { WEBHOOK_DELIVERY, WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
 import { z } from 'zod';
 import { AlbumSchema } from './albums';
 import { IsoDateTime } from './common';
@@ -77,7 +77,16 @@ export const WebhookDeliverySchema = z
     id: z.string(),
     event_id: z.string(),
     event_type: z.string(),
-    attempt: z.number().int(),
+    attempt: z
+      .number()
+      .int()
+      .meta({
+        description: `Numbered per trigger: automatic attempts 1 to ${WEBHOOK_DELIVERY.maxAttempts}, manual sends from 1 on their own`,
+      }),
+    trigger: z.enum(['automatic', 'manual']).meta({
+      description:
+        '`automatic`: a queue attempt (these make up the retry budget); `manual`: a redeliver or test ping, which uses none of it',
+    }),
     status: z.enum(['pending', 'succeeded', 'failed', 'dead']),
     response_status: z.number().int().nullable(),
     response_snippet: z.string().nullable().meta({ description: 'The first bytes of the response body' }),

@@ -30,6 +30,8 @@ export const webhooks = sqliteTable(
 );
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'dead';
+/** `automatic`: the queue's attempts (the retry budget); `manual`: redeliver and test pings. */
+export type DeliveryTrigger = 'automatic' | 'manual';
 
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',
@@ -41,7 +43,9 @@ export const webhookDeliveries = sqliteTable(
     ownerId: text('owner_id').notNull(),
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
+    /** Numbered per trigger: automatic attempts 1..maxAttempts, manual sends 1, 2, ... apart. */
     attempt: integer('attempt').notNull(),
+    trigger: text('trigger').$type<DeliveryTrigger>().notNull().default('automatic'),
     status: text('status').$type<DeliveryStatus>().notNull(),
     responseStatus: integer('response_status'),
     responseSnippet: text('response_snippet'),

@@ -1,9 +1,10 @@
-import { createDb, outboxEvents } from '@pixelflare/database';
+import { WEBHOOK_DELIVERY } from '@pixelflare/config';
+import { createDb, outboxEvents, webhookDeliveries } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf } from '../../../test/helpers';
-import { loopbackWebhook, receivedBy } from '../../../test/webhook-receiver';
+import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../../test/webhook-receiver';
 import { albumResourceFixture } from '../../../test/fixtures/event-data';
 import { eventEnvelope, outboxInsert } from '../../services/events/outbox';
 import { deliverWebhook } from '../../services/webhooks/deliver';
@@ -51,9 +52,54 @@ describe('webhook deliveries, redeliver and test ping', () => {
       hook.id,
       (first as { deliveryId: string }).deliveryId,
     );
-    expect(resent).toMatchObject({ event_id: evt!.id, attempt: 2, status: 'succeeded' });
+    expect(resent).toMatchObject({ event_id: evt!.id, trigger: 'manual', attempt: 1, status: 'succeeded' });
     const after = await receivedBy('pinged');
     expect(after.filter((d) => d.webhookId === evt!.id && d.verified)).toHaveLength(2);
+  });
+
+  it('logs manual redeliveries without using up the automatic attempts', async () => {
+    const { owner, hook } = await loopbackWebhook('budget', -1);
+    const db = createDb(env.DB);
+    await outboxInsert(db, owner.id, 'album.created', albumResourceFixture('alb_budget'));
+    const [evt] = await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    const job = { webhookId: hook.id, event: eventEnvelope(evt!) };
+    expect((await consumeWebhookJobs([job], 1)).retryMessages).toHaveLength(1);
+    const [first] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
+
+    // Someone resends by hand more often than the whole automatic budget while the endpoint is still down.
+    for (let i = 0; i < WEBHOOK_DELIVERY.maxAttempts; i++) {
+      expect(await redeliver(db, settings, owner.id, hook.id, first!.id)).toMatchObject({
+        trigger: 'manual',
+        attempt: i + 1,
+        status: 'failed',
+      });
+    }
+    // The queue still has every automatic attempt left: 2 to the last, which dead-letters the message.
+    for (let attempt = 2; attempt <= WEBHOOK_DELIVERY.maxAttempts; attempt++) {
+      expect((await consumeWebhookJobs([job], attempt)).retryMessages).toHaveLength(1);
+    }
+
+    const log = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.webhookId, hook.id))
+      .orderBy(asc(webhookDeliveries.attempt));
+    const byTrigger = (trigger: string) =>
+      log.filter((row) => row.trigger === trigger).map((row) => [row.attempt, row.status]);
+    const numbered = (last: string) =>
+      Array.from({ length: WEBHOOK_DELIVERY.maxAttempts }, (_, i) => [
+        i + 1,
+        i + 1 === WEBHOOK_DELIVERY.maxAttempts ? last : 'failed',
+      ]);
+    expect(byTrigger('automatic')).toEqual(numbered('dead'));
+    expect(byTrigger('manual')).toEqual(numbered('failed'));
+    // Every attempt, manual or not, reached the receiver and is in the delivery log the API lists.
+    expect(await receivedBy('budget')).toHaveLength(2 * WEBHOOK_DELIVERY.maxAttempts);
+    const listed = (await (await call(`/v1/webhooks/${hook.id}/deliveries`, authed(owner.key))).json()) as {
+      data: { trigger: string }[];
+    };
+    expect(listed.data.filter((d) => d.trigger === 'manual')).toHaveLength(WEBHOOK_DELIVERY.maxAttempts);
+    expect(listed.data).toHaveLength(2 * WEBHOOK_DELIVERY.maxAttempts);
   });
 
   it('through the API a loopback target is refused at send time and the refusal is logged', async () => {

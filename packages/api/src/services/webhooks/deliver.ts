@@ -54,7 +54,8 @@ export type DeliveryOutcome =
 
 /**
  * Sends one event to one endpoint and logs the attempt. Idempotent: once an event succeeded for an
- * endpoint, a redelivered message sends nothing.
+ * endpoint (automatically or by a manual send), a redelivered message sends nothing. Automatic attempts
+ * count towards `maxAttempts`; manual ones are logged with `trigger: 'manual'` and count towards nothing.
  */
 export async function deliverWebhook(
   db: Database,
@@ -67,7 +68,11 @@ export async function deliverWebhook(
   const [hook] = await db.select().from(webhooks).where(eq(webhooks.id, job.webhookId));
   if (!hook || (!hook.isActive && !options.manual)) return { kind: 'skipped' };
   const previous = await db
-    .select({ id: webhookDeliveries.id, status: webhookDeliveries.status })
+    .select({
+      id: webhookDeliveries.id,
+      status: webhookDeliveries.status,
+      trigger: webhookDeliveries.trigger,
+    })
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.webhookId, hook.id), eq(webhookDeliveries.eventId, job.event.id)));
   if (!options.manual && previous.some((row) => row.status === 'succeeded')) {
@@ -77,7 +82,10 @@ export async function deliverWebhook(
   // queue): that delivery must not send a further request.
   const dead = options.manual ? undefined : previous.find((row) => row.status === 'dead');
   if (dead) return { kind: 'dead', deliveryId: dead.id };
-  const attempt = previous.length + 1;
+  // Manual sends are numbered apart and never use up the automatic budget: an operator trying a fixed
+  // endpoint again must not push the event towards the dead-letter queue.
+  const trigger = options.manual ? 'manual' : 'automatic';
+  const attempt = previous.filter((row) => row.trigger === trigger).length + 1;
 
   const body = JSON.stringify(job.event);
   const timestamp = Math.floor(now.getTime() / 1000);
@@ -124,6 +132,7 @@ export async function deliverWebhook(
     eventId: job.event.id,
     eventType: job.event.type,
     attempt,
+    trigger,
     status: ok ? 'succeeded' : exhausted ? 'dead' : 'failed',
     responseStatus,
     responseSnippet,

@@ -18,6 +18,7 @@ export function toDelivery(row: DeliveryRow): WebhookDelivery {
     event_id: row.eventId,
     event_type: row.eventType,
     attempt: row.attempt,
+    trigger: row.trigger,
     status: row.status,
     response_status: row.responseStatus,
     response_snippet: row.responseSnippet,
