@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { labelsNotAbove, openBrowser, type Browser } from './browser';
 
 let browser: Browser;
+const uploaded: string[] = [];
 beforeAll(async () => {
   browser = await openBrowser();
   // Two images of our own, through the API with alice's key (the upload page has its own test).
@@ -19,10 +20,17 @@ beforeAll(async () => {
       body: form,
     });
     expect(response.status).toBe(201);
+    uploaded.push(((await response.json()) as { id: string }).id);
   }
 });
 afterAll(async () => {
   await browser?.close();
+  // The files share one stack in no fixed order: leave the library as it was (images.test counts its grid).
+  const { apiUrl, apiKeys } = inject('stack');
+  const headers = { authorization: `Bearer ${apiKeys.alice}` };
+  for (const id of uploaded)
+    await fetch(`${apiUrl}/v1/images/${id}?permanent=true`, { method: 'DELETE', headers });
+  await fetch(`${apiUrl}/v1/albums/summer-trip`, { method: 'DELETE', headers });
 });
 
 describe('organising', () => {
