@@ -95,7 +95,6 @@ describe('settings: webhooks', () => {
     const row = endpoint.getByTestId('delivery-row').first();
     for (const text of ['ping', 'Succeeded', '200', 'pong from the e2e receiver'])
       await row.getByText(text).waitFor();
-    await browser.screenshots('settings-webhooks', page.locator('#webhooks'));
 
     // A rotated secret is shown once more and signs the next delivery.
     page.once('dialog', (dialog) => void dialog.accept());
@@ -139,6 +138,7 @@ describe('settings: webhooks', () => {
     await expect.poll(() => eventRow.count()).toBe(2);
     const pingRows = endpoint.getByTestId('delivery-row').filter({ hasText: 'ping' });
     expect(await pingRows.getByRole('button', { name: /^Send again/ }).count()).toBe(0);
+    await browser.screenshots('settings-webhooks', page.locator('#webhooks'));
     await fetch(`${apiUrl}/v1/albums/webhook-resend`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${apiKeys.alice}` },
