@@ -27,9 +27,7 @@ export const ImageVariantSchema = z
   .meta({ id: 'ImageVariant' });
 export type ImageVariant = z.infer<typeof ImageVariantSchema>;
 
-export const ImageVariantListSchema = z
-  .object({ data: z.array(ImageVariantSchema) })
-  .meta({
-    id: 'ImageVariantList',
-    description: 'The enabled presets of one image and their stored renditions',
-  });
+export const ImageVariantListSchema = z.object({ data: z.array(ImageVariantSchema) }).meta({
+  id: 'ImageVariantList',
+  description: 'The enabled presets of one image and their stored renditions',
+});
