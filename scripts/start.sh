@@ -7,6 +7,8 @@ bash "$PIXELFLARE_ROOT/scripts/setup.sh"
 cd "$PIXELFLARE_ROOT"
 
 printf '\n\033[1m▸ Starting\033[0m  API/CDN http://localhost:8787/v1/status · docs http://localhost:8787/v1/docs · dashboard http://localhost:5173\n\n'
+# The API starts once the dashboard answers (at most 60 s later), so "the API answers" means the whole stack is up:
+# scripts and health checks can poll /v1/status alone.
 exec concurrently --kill-others --names api,web --prefix-colors cyan,magenta \
-  "wrangler dev --local --config wrangler.toml --port 8787 --ip 127.0.0.1 --persist-to \"$PIXELFLARE_STATE_DIR\" --show-interactive-dev-session=false" \
+  "node scripts/wait-for.mjs http://127.0.0.1:5173/ 60; exec wrangler dev --local --config wrangler.toml --port 8787 --ip 127.0.0.1 --persist-to \"$PIXELFLARE_STATE_DIR\" --show-interactive-dev-session=false" \
   "pnpm --filter @pixelflare/frontend dev"
