@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { AlbumResource } from '@pixelflare/shared';
+import { ApiError } from './api/client';
+import { albumChanges, albumErrorMessage, draftOf, servedPrivately, thumbnailSrc } from './albums';
+
+const album: AlbumResource = {
+  id: 'alb_1',
+  slug: 'summer',
+  title: 'Summer',
+  description: null,
+  visibility: 'public',
+  cover_image_id: null,
+  image_count: 2,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+};
+
+describe('album editing', () => {
+  it('sends only what changed, trimmed, and nothing for an untouched form', () => {
+    expect(albumChanges(album, draftOf(album))).toEqual({});
+    expect(
+      albumChanges(album, {
+        ...draftOf(album),
+        title: ' Summer 2026 ',
+        visibility: 'private',
+        cover_image_id: 'img_2',
+      }),
+    ).toEqual({ title: 'Summer 2026', visibility: 'private', cover_image_id: 'img_2' });
+    expect(albumChanges(album, { ...draftOf(album), description: '  ' })).toEqual({});
+  });
+
+  it('clears an emptied description and a removed cover with null', () => {
+    const described = { ...album, description: 'Beach days', cover_image_id: 'img_1' };
+    expect(albumChanges(described, { ...draftOf(described), description: '', cover_image_id: null })).toEqual(
+      {
+        description: null,
+        cover_image_id: null,
+      },
+    );
+  });
+
+  it('words a refused cover and a bad title; anything else from its error code', () => {
+    const notFound = new ApiError(404, 'NOT_FOUND', 'Cover image not found');
+    expect(albumErrorMessage(notFound, { cover_image_id: 'img_9' })).toBe(
+      'That image cannot be the cover: it is no longer one of your images. Choose another.',
+    );
+    expect(albumErrorMessage(notFound, { title: 'x' })).not.toContain('cover');
+    const invalid = new ApiError(400, 'VALIDATION_FAILED', 'Invalid', undefined, [
+      { path: 'title', message: 'x' },
+    ]);
+    expect(albumErrorMessage(invalid, { title: '' })).toBe('Give the album a title of up to 200 characters.');
+    expect(albumErrorMessage(new ApiError(0, 'NETWORK_ERROR', 'x'), {})).toMatch(/reach/i);
+  });
+
+  it('counts an image in a private album as served privately, like a private image', () => {
+    const albums = [album, { ...album, slug: 'secret', visibility: 'private' as const }];
+    expect(servedPrivately({ is_private: false, album: 'summer' }, albums)).toBe(false);
+    expect(servedPrivately({ is_private: false, album: null }, albums)).toBe(false);
+    expect(servedPrivately({ is_private: true, album: 'summer' }, albums)).toBe(true);
+    expect(servedPrivately({ is_private: false, album: 'secret' }, albums)).toBe(true);
+  });
+
+  it('uses the thumb preset of a public image and a signed URL for one served privately', async () => {
+    const urls = { cdn: 'https://x/cdn/alice/default/a.jpg', short: 'https://x/cdn/i/k7d2qx' };
+    const asked: unknown[] = [];
+    const client = {
+      signedUrl: async (id: string, options?: object) => {
+        asked.push([id, options]);
+        return { url: 'https://x/cdn/i/k7d2qx/thumb?exp=1&sig=s', expires_at: '2026-01-01T00:00:00Z' };
+      },
+    };
+    expect(await thumbnailSrc(client, { id: 'img_1', urls }, false)).toBe('https://x/cdn/i/k7d2qx/thumb');
+    expect(asked).toEqual([]);
+    expect(await thumbnailSrc(client, { id: 'img_1', urls }, true)).toContain('sig=');
+    expect(asked).toEqual([['img_1', { variant: 'thumb' }]]);
+  });
+});

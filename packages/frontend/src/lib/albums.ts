@@ -1,0 +1,68 @@
+import { t } from '@pixelflare/i18n';
+import type { AlbumResource, AlbumUpdate, ImageResource } from '@pixelflare/shared';
+import { ApiError, type ApiClient } from './api/client';
+import { errorMessage } from './errors';
+import { variantUrl } from './snippets';
+
+/** What the album editor's fields hold. */
+export interface AlbumDraft {
+  title: string;
+  description: string;
+  visibility: AlbumResource['visibility'];
+  cover_image_id: string | null;
+}
+
+export const draftOf = (album: AlbumResource): AlbumDraft => ({
+  title: album.title,
+  description: album.description ?? '',
+  visibility: album.visibility,
+  cover_image_id: album.cover_image_id,
+});
+
+/** Only what the editor changed, so a save never overwrites more than it should; an emptied description is cleared. */
+export function albumChanges(album: AlbumResource, draft: AlbumDraft): AlbumUpdate {
+  const changes: AlbumUpdate = {};
+  const title = draft.title.trim();
+  const description = draft.description.trim() || null;
+  if (title !== album.title) changes.title = title;
+  if (description !== album.description) changes.description = description;
+  if (draft.visibility !== album.visibility) changes.visibility = draft.visibility;
+  if (draft.cover_image_id !== album.cover_image_id) changes.cover_image_id = draft.cover_image_id;
+  return changes;
+}
+
+/**
+ * A refused save in words. The API answers NOT_FOUND for a cover that is not (or no longer) one of the owner's
+ * images, as it does for a missing album; when a cover was being set, the cover is the likely reason.
+ */
+export function albumErrorMessage(error: unknown, changes: AlbumUpdate): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'NOT_FOUND' && changes.cover_image_id) return t('albums.cover_refused');
+    if (error.code === 'VALIDATION_FAILED' && error.issues.some((issue) => issue.path.startsWith('title')))
+      return t('albums.title_invalid');
+  }
+  return errorMessage(error);
+}
+
+/**
+ * Whether the CDN serves an image only through signed URLs: a private image, or any image in a private album
+ * (`is_private` is the image's own flag only).
+ */
+export function servedPrivately(
+  image: Pick<ImageResource, 'is_private' | 'album'>,
+  albums: Pick<AlbumResource, 'slug' | 'visibility'>[],
+): boolean {
+  return (
+    image.is_private || albums.some((album) => album.slug === image.album && album.visibility === 'private')
+  );
+}
+
+/** The `thumb` preset of an image; one served privately needs a signed URL, so that is asked for. */
+export async function thumbnailSrc(
+  client: Pick<ApiClient, 'signedUrl'>,
+  image: Pick<ImageResource, 'id' | 'urls'>,
+  signed: boolean,
+): Promise<string> {
+  if (!signed) return variantUrl(image, 'thumb');
+  return (await client.signedUrl(image.id, { variant: 'thumb' })).url;
+}
