@@ -12,6 +12,7 @@ import {
   type AlbumUpdate,
   type BulkImageAction,
   ImageSchema,
+  ImageVariantListSchema,
   SignedUrlSchema,
   type SignedUrlRequest,
   StatusSchema,
@@ -145,6 +146,8 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       request(z.unknown(), `/v1/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     purgeImage: (id: string) =>
       request(z.unknown(), `/v1/images/${encodeURIComponent(id)}?permanent=true`, { method: 'DELETE' }),
+    /** Every enabled preset of an image with the renditions stored so far (none: rendered on first request). */
+    listImageVariants: (id: string) => request(ImageVariantListSchema, `/v1/images/${segment(id)}/variants`),
     setFavourite: (id: string, favourite: boolean) =>
       request(z.unknown(), `/v1/images/${encodeURIComponent(id)}/favourite`, {
         method: favourite ? 'PUT' : 'DELETE',
