@@ -1,0 +1,167 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { AlbumResource, ImageVariant } from '@pixelflare/shared';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { labelsNotAbove, openBrowser, type Browser } from './browser';
+
+const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
+let browser: Browser;
+const uploaded: Record<string, string> = {}; // filename → image id
+const api = (path: string, init: RequestInit = {}) => {
+  const { apiUrl, apiKeys } = inject('stack');
+  return fetch(`${apiUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${apiKeys.alice}`, ...init.headers },
+  });
+};
+
+beforeAll(async () => {
+  browser = await openBrowser();
+  // An album with two images of our own, through the API with alice's key.
+  const created = await api('/v1/albums', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ slug: 'dunes', title: 'Dunes' }),
+  });
+  expect(created.status).toBe(201);
+  for (const name of ['stripe.jpg', 'tiny.png']) {
+    const form = new FormData();
+    form.set('file', new Blob([await readFile(resolve(fixtures, name))]), name);
+    form.set('album', 'dunes');
+    const response = await api('/v1/upload?allow_duplicate=true', { method: 'POST', body: form });
+    expect(response.status).toBe(201);
+    uploaded[name] = ((await response.json()) as { id: string }).id;
+  }
+});
+afterAll(async () => {
+  await browser?.close();
+  // The files share one stack in no fixed order: leave the library as it was (images.test counts its grid).
+  for (const id of Object.values(uploaded))
+    await api(`/v1/images/${id}?permanent=true`, { method: 'DELETE' });
+  await api('/v1/albums/dunes', { method: 'DELETE' });
+});
+
+// Waits for an <img> to finish loading; true when it shows a picture.
+const loaded = (img: Element) =>
+  new Promise<boolean>((done) => {
+    const image = img as HTMLImageElement;
+    if (image.complete) return done(image.naturalWidth > 0);
+    image.addEventListener('load', () => done(image.naturalWidth > 0), { once: true });
+    image.addEventListener('error', () => done(false), { once: true });
+  });
+
+describe('albums and variants', () => {
+  it("lists an image's presets, and one requested from the CDN with its rendition ready", async () => {
+    const { page } = browser;
+    const id = uploaded['stripe.jpg']!;
+    await browser.visit(`/images/${id}`);
+    const rows = page.getByTestId('variant-row');
+    await rows.first().waitFor();
+    const listed = (await (await api(`/v1/images/${id}/variants`)).json()) as { data: ImageVariant[] };
+    expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-preset')))).toEqual(
+      listed.data.map((variant) => variant.preset),
+    );
+    expect(await page.locator('[data-preset="thumb"]').textContent()).toContain('128 × 128, cropped to fill');
+
+    // The queue renders WebP and AVIF ahead; asking for JPEG (the original's format) is a first request.
+    const w256 = page.locator('[data-preset="w256"]');
+    expect(await w256.textContent()).toContain('up to 256 px wide');
+    const href = await w256.getByRole('link', { name: 'w256' }).getAttribute('href');
+    const served = await fetch(href!, { headers: { accept: 'image/jpeg' } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    await served.arrayBuffer();
+
+    const jpeg = w256.locator('[data-testid="rendition"][data-format="jpeg"]');
+    // Stored as the answer goes out; Refresh asks again until the list shows it.
+    const ready = async () =>
+      (await jpeg.count()) === 1 && (await jpeg.getAttribute('data-status')) === 'ready';
+    for (const deadline = Date.now() + 20_000; !(await ready()) && Date.now() < deadline;) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+    expect(await jpeg.getAttribute('data-status')).toBe('ready');
+    expect(await jpeg.textContent()).toMatch(/Ready\s*[\d.]+ (B|kB),\s*\d+ × \d+/);
+  });
+
+  it("edits an album's title and visibility and sets its cover, which a reload keeps", async () => {
+    const { page } = browser;
+    await browser.visit('/albums');
+    const item = page.getByTestId('album-item').filter({ hasText: 'Dunes' });
+    await item.getByRole('button', { name: 'Edit Dunes' }).click();
+    const editor = item.getByTestId('album-editor');
+    // The title field takes the focus; Escape closes the editor and gives it back to the Edit button.
+    expect(await editor.getByLabel('Title').evaluate((field) => field === document.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    expect(
+      await item.getByRole('button', { name: 'Edit Dunes' }).evaluate((b) => b === document.activeElement),
+    ).toBe(true);
+
+    await page.keyboard.press('Enter');
+    await editor.getByLabel('Title').fill('Dunes at dusk');
+    await editor.getByLabel('Description').fill('Sand, wind and late light.');
+    await editor.getByLabel('Visibility').selectOption('private');
+    // The picker shows the album's own images as thumbnails; choosing one is a click on it.
+    const stripe = editor.getByRole('radio', { name: 'stripe.jpg' });
+    await editor.getByRole('radio', { name: 'tiny.png' }).waitFor({ state: 'attached' });
+    await editor.getByTitle('stripe.jpg').click();
+    expect(await stripe.isChecked()).toBe(true);
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Album Dunes at dusk saved.').waitFor();
+
+    await browser.visit('/albums');
+    const card = page.getByTestId('album-item').filter({ hasText: 'Dunes at dusk' });
+    expect(await card.getByTestId('album-visibility').textContent()).toBe('Private');
+    await card.getByText('Sand, wind and late light.').waitFor();
+    const cover = card.getByRole('img', { name: 'Cover of Dunes at dusk' });
+    await cover.waitFor();
+    // The card shows the chosen image's thumbnail, signed now that the album is private, and it did load.
+    const image = (await (await api(`/v1/images/${uploaded['stripe.jpg']}`)).json()) as {
+      urls: { cdn: string };
+    };
+    const src = (await cover.getAttribute('src')) ?? '';
+    expect(src.startsWith(`${image.urls.cdn}/thumb?`) && src.includes('sig=')).toBe(true);
+    expect(await cover.evaluate(loaded)).toBe(true);
+
+    const album = (await (await api('/v1/albums/dunes')).json()) as AlbumResource;
+    expect(album).toMatchObject({
+      title: 'Dunes at dusk',
+      description: 'Sand, wind and late light.',
+      visibility: 'private',
+      cover_image_id: uploaded['stripe.jpg'],
+    });
+  });
+
+  it('links no unsigned preset URL, and signs the preview, once the album is private', async () => {
+    const { page } = browser;
+    await browser.visit(`/images/${uploaded['stripe.jpg']}`);
+    const w256 = page.locator('[data-preset="w256"]');
+    await w256.waitFor();
+    await page.getByText('Only signed URLs serve this image').waitFor();
+    expect(await page.getByTestId('variants').getByRole('link').count()).toBe(0);
+    const preview = page.locator('section img').first();
+    await page.waitForFunction(() =>
+      document.querySelector('section img')?.getAttribute('src')?.includes('sig='),
+    );
+    expect(await preview.evaluate(loaded)).toBe(true);
+  });
+
+  it('fits 375 px with the album editor open and the variants listed, every label above its field', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      await browser.visit('/albums');
+      await page.getByRole('button', { name: 'Edit Dunes at dusk' }).click();
+      await page.getByRole('radio', { name: 'stripe.jpg' }).waitFor({ state: 'attached' });
+      expect((await labelsNotAbove(page)).misplaced).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+      await browser.visit(`/images/${uploaded['stripe.jpg']}`);
+      await page.locator('[data-preset="w256"] [data-testid="rendition"]').first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+});
