@@ -164,4 +164,29 @@ describe('albums and variants', () => {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
   });
+
+  it('marks a manual send in the delivery log', async () => {
+    const { page } = browser;
+    // Nothing listens on port 9: the test ping fails, and is still logged as a manual send.
+    const url = 'http://127.0.0.1:9/manual-send';
+    const created = await api('/v1/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    try {
+      expect((await api(`/v1/webhooks/${id}/test`, { method: 'POST' })).ok).toBe(true);
+      await browser.visit('/settings');
+      const endpoint = page.getByTestId('webhook-item').filter({ hasText: url });
+      await endpoint.getByRole('button', { name: `Delivery log ${url}` }).click();
+      const row = endpoint.getByTestId('delivery-row').first();
+      await row.waitFor();
+      expect(await row.textContent()).toContain('ping');
+      expect(await row.getByTestId('delivery-manual').textContent()).toBe('Sent manually');
+    } finally {
+      await api(`/v1/webhooks/${id}`, { method: 'DELETE' });
+    }
+  });
 });
