@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProfileSchema } from './users';
 
 /**
  * `GET /auth/providers`: how people sign in here. `none` is local development (no sign-in, a dev user picker);
@@ -12,3 +13,12 @@ export type SignInProviders = z.infer<typeof SignInProvidersSchema>;
 
 /** `GET /auth/csrf` (Auth.js): the token a sign-in form posts back with `POST /auth/signin/{provider}`. */
 export const CsrfTokenSchema = z.object({ csrfToken: z.string().min(1) });
+
+/** `GET /auth/session`: who the browser is signed in as, and how; the user is the `/v1/me` profile. */
+export const SessionSchema = z.object({
+  authenticated: z.boolean(),
+  mode: SignInProvidersSchema.shape.mode,
+  via: z.enum(['session', 'access', 'dev', 'api_key']).nullable(),
+  user: ProfileSchema.nullable(),
+});
+export type Session = z.infer<typeof SessionSchema>;

@@ -2,6 +2,7 @@ import { Auth } from '@auth/core';
 import { AUTHJS_SESSION_COOKIE_NAMES, SESSION_COOKIE_NAME, SESSION_TTL_SECONDS } from '@pixelflare/config';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Session, SignInProviders } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import type { AppEnv } from '../lib/types';
 import { clientIp } from '../middleware/client-ip';
@@ -84,7 +85,6 @@ async function authjs(c: Context<AppEnv>) {
  */
 export const authRouter = new Hono<AppEnv>()
   .get('/providers', (c) => {
-    // The shape is SignInProvidersSchema (@pixelflare/shared), which the dashboard parses.
     const config = c.get('config');
     const providers =
       config.AUTH_MODE === 'none'
@@ -92,18 +92,18 @@ export const authRouter = new Hono<AppEnv>()
         : config.AUTH_MODE === 'authjs'
           ? configuredProviders(config)
           : [];
-    return c.json({ mode: config.AUTH_MODE, providers });
+    return c.json({ mode: config.AUTH_MODE, providers } satisfies SignInProviders);
   })
   .get('/session', async (c) => {
     const principal = c.get('principal');
     const mode = c.get('config').AUTH_MODE;
-    if (!principal) return c.json({ authenticated: false, mode, via: null, user: null });
+    if (!principal) return c.json({ authenticated: false, mode, via: null, user: null } satisfies Session);
     return c.json({
       authenticated: true,
       mode,
       via: principal.via,
       user: await getProfile(c.get('db'), principal.userId),
-    });
+    } satisfies Session);
   })
   .get(SIGN_IN_PAGE_PATH.replace('/auth', ''), (c) => {
     // Auth.js sends people here to sign in, or with `?error=<type>` when a sign-in failed or was refused.

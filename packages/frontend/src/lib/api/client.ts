@@ -1,6 +1,7 @@
 import {
   AlbumSchema,
   CsrfTokenSchema,
+  SessionSchema,
   SignInProvidersSchema,
   ApiKeyCreatedSchema,
   ApiKeyListSchema,
@@ -35,17 +36,7 @@ import { z } from 'zod';
 
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
 const AlbumPageSchema = paginated(AlbumSchema, 'AlbumPage');
-/**
- * `GET /auth/session`: who the browser is signed in as (the user is the `/v1/me` profile). Built here from the
- * shared schemas because `@pixelflare/shared` has no schema for this answer yet.
- */
-export const SessionSchema = z.object({
-  authenticated: z.boolean(),
-  mode: SignInProvidersSchema.shape.mode,
-  via: z.enum(['session', 'access', 'dev', 'api_key']).nullable(),
-  user: ProfileSchema.nullable(),
-});
-export type Session = z.infer<typeof SessionSchema>;
+export type { Session } from '@pixelflare/shared';
 const json = (method: string, body: unknown): RequestInit => ({
   method,
   headers: { 'content-type': 'application/json' },
