@@ -73,7 +73,9 @@ export async function openBrowser(dashboardUrl = inject('stack').dashboardUrl): 
       for (const theme of ['cupcake', 'dark'] as const) {
         await page.evaluate((value) => (document.documentElement.dataset.theme = value), theme);
         const path = join(SCREENSHOTS, `${name}-${theme === 'dark' ? 'dark' : 'light'}.png`);
-        await (part ? part.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
+        // Theme colours transition; a capture mid-way shows a faded page, so transitions are finished first.
+        const options = { path, animations: 'disabled' } as const;
+        await (part ? part.screenshot(options) : page.screenshot({ ...options, fullPage: true }));
       }
       await page.evaluate(() => (document.documentElement.dataset.theme = 'cupcake'));
     },
