@@ -70,7 +70,14 @@ describe('AUTH_MODE=cloudflare: Cloudflare Access JWTs', () => {
     for (let i = 0; i < 3; i++) expect((await meWith(token)).status).toBe(200);
     expect(await certRequests()).toBe(before);
 
-    const row = await createDb(env.DB).select().from(users).where(eq(users.id, profile.id)).get();
+    const db = createDb(env.DB);
+    const provisioned = await db
+      .select()
+      .from(auditLogs)
+      .where(eq(auditLogs.action, 'auth.user_provisioned'))
+      .all();
+    expect(provisioned.filter((entry) => entry.ownerId === profile.id)).toHaveLength(1);
+    const row = await db.select().from(users).where(eq(users.id, profile.id)).get();
     expect(row?.accessSubjectHash).toBe(await sha256Hex('access:access-user-carol'));
     expect(JSON.stringify(row)).not.toContain('access-user-carol');
   });

@@ -5,11 +5,10 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Session, SignInProviders } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import type { AppEnv } from '../lib/types';
-import { clientIp } from '../middleware/client-ip';
+import { auditAuthEvent } from '../middleware/auth';
 import { configuredProviders, createAuthConfig, SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { principalForSlug } from '../services/auth/principals';
 import { sealSession } from '../services/auth/session';
-import { recordAudit } from '../services/audit/audit-log';
 import { getProfile } from '../services/users/users';
 
 function cookieOptions(c: Context<AppEnv>) {
@@ -19,26 +18,6 @@ function cookieOptions(c: Context<AppEnv>) {
     secure: new URL(c.req.url).protocol === 'https:',
     sameSite: 'Lax' as const,
   };
-}
-
-function auditAuth(
-  c: Context<AppEnv>,
-  action: string,
-  ownerId: string | null,
-  details: { outcome?: 'success' | 'failure'; metadata?: Record<string, unknown> } = {},
-) {
-  c.executionCtx.waitUntil(
-    recordAudit(c.get('db'), {
-      ownerId,
-      actor: ownerId ? `user:${ownerId}` : 'anonymous',
-      action,
-      outcome: details.outcome ?? 'success',
-      metadata: details.metadata ?? null,
-      ip: clientIp(c),
-      userAgent: c.req.header('User-Agent') ?? null,
-      requestId: c.get('requestId'),
-    }).catch((error: unknown) => c.get('logger').error('audit write failed', { error: String(error) })),
-  );
 }
 
 /** Only same-site paths: an open redirect after sign-in would help phishing. */
@@ -63,10 +42,10 @@ async function authjs(c: Context<AppEnv>) {
   if (config.AUTH_MODE !== 'authjs') throw new AppError(404, 'NOT_FOUND', 'Not found');
   const authConfig = createAuthConfig(config, c.get('db'), {
     logger: c.get('logger'),
-    onSignIn: ({ userId, provider, refused }) =>
-      auditAuth(c, 'auth.sign_in', userId, {
+    onSignIn: ({ userId, provider, newUser, refused }) =>
+      auditAuthEvent(c, 'auth.sign_in', userId, {
         outcome: refused ? 'failure' : 'success',
-        metadata: { provider, ...(refused ? { reason: refused } : {}) },
+        metadata: { provider, new_user: newUser, ...(refused ? { reason: refused } : {}) },
       }),
   });
   // Auth.js builds its redirect URI from the request URL. Behind a proxy (the dashboard's dev server, a route)
@@ -125,7 +104,7 @@ export const authRouter = new Hono<AppEnv>()
       const clearable = options.secure || !name.startsWith('__Secure-');
       if (clearable && getCookie(c, name) !== undefined) deleteCookie(c, name, options);
     }
-    if (principal && principal.via !== 'api_key') auditAuth(c, 'auth.sign_out', principal.userId);
+    if (principal && principal.via !== 'api_key') auditAuthEvent(c, 'auth.sign_out', principal.userId);
     return c.body(null, 204);
   })
   .get('/dev/sign-in', async (c) => {
@@ -142,7 +121,7 @@ export const authRouter = new Hono<AppEnv>()
         maxAge: SESSION_TTL_SECONDS,
       },
     );
-    auditAuth(c, 'auth.dev_sign_in', principal.userId);
+    auditAuthEvent(c, 'auth.dev_sign_in', principal.userId);
     const redirect = safeRedirect(c.req.query('redirect'));
     if (redirect) return c.redirect(redirect, 302);
     return c.json({ authenticated: true, via: 'dev', user: await getProfile(c.get('db'), principal.userId) });

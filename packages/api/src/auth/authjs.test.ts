@@ -99,8 +99,17 @@ describe('AUTH_MODE=authjs: OpenID Connect sign-in against a real provider', () 
     expect(((await (await me(again)).json()) as { id: string }).id).toBe(profile.id);
     const db = createDb(env.DB);
     expect(await db.select().from(users).where(eq(users.slug, 'jane-doe')).all()).toHaveLength(1);
-    const signIns = await db.select().from(auditLogs).where(eq(auditLogs.action, 'auth.sign_in')).all();
-    expect(signIns.filter((row) => row.ownerId === profile.id && row.outcome === 'success')).toHaveLength(2);
+    const signIns = await db
+      .select()
+      .from(auditLogs)
+      .where(eq(auditLogs.action, 'auth.sign_in'))
+      .orderBy(auditLogs.id)
+      .all();
+    const mine = signIns.filter((row) => row.ownerId === profile.id && row.outcome === 'success');
+    expect(mine.map((row) => row.metadata)).toEqual([
+      { provider: 'oidc', new_user: true },
+      { provider: 'oidc', new_user: false },
+    ]);
 
     const signOut = await app(jar, '/auth/sign-out', { method: 'POST' });
     expect(signOut.status).toBe(204);

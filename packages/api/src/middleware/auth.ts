@@ -71,20 +71,30 @@ export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | n
   return result.principal;
 }
 
-/** A failed credential leaves an unowned audit row with the reason only, never the credential. */
-function auditFailure(c: Context<AppEnv>, action: string, reason: string) {
+/** An auth event's audit row (sign-in, sign-out, a failed credential), written after the answer. */
+export function auditAuthEvent(
+  c: Context<AppEnv>,
+  action: string,
+  ownerId: string | null,
+  details: { outcome?: 'success' | 'failure'; metadata?: Record<string, unknown> } = {},
+) {
   c.executionCtx.waitUntil(
     recordAudit(c.get('db'), {
-      ownerId: null,
-      actor: 'anonymous',
+      ownerId,
+      actor: ownerId ? `user:${ownerId}` : 'anonymous',
       action,
-      outcome: 'failure',
+      outcome: details.outcome ?? 'success',
+      metadata: details.metadata ?? null,
       ip: clientIp(c),
       userAgent: c.req.header('User-Agent') ?? null,
       requestId: c.get('requestId'),
-      metadata: { reason },
-    }),
+    }).catch((error: unknown) => c.get('logger').error('audit write failed', { error: String(error) })),
   );
+}
+
+/** A failed credential leaves an unowned audit row with the reason only, never the credential. */
+function auditFailure(c: Context<AppEnv>, action: string, reason: string) {
+  auditAuthEvent(c, action, null, { outcome: 'failure', metadata: { reason } });
 }
 
 /**
@@ -120,7 +130,10 @@ async function accessPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
     auditFailure(c, 'auth.access_jwt_failed', verified.reason);
     throw new AppError(401, 'UNAUTHORIZED', 'The Cloudflare Access token is invalid or expired');
   }
-  const user = await provisionUser(c.get('db'), verified.identity);
+  const { user, created } = await provisionUser(c.get('db'), verified.identity);
+  // Access signs people in; every request carries its token, so only the first sight of a person is an event here.
+  if (created)
+    auditAuthEvent(c, 'auth.user_provisioned', user.id, { metadata: { provider: 'cloudflare-access' } });
   if (user.disabledAt) throw new AppError(401, 'UNAUTHORIZED', 'This account is disabled');
   return userPrincipal(user, 'access');
 }

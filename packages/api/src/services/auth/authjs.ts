@@ -77,7 +77,7 @@ export function identityFromProfile(
 
 export interface SignInHooks {
   /** Called once per completed sign-in (success or refusal) so the caller can audit it. */
-  onSignIn(outcome: { userId: string | null; provider: string; refused?: string }): void;
+  onSignIn(outcome: { userId: string | null; provider: string; newUser: boolean; refused?: string }): void;
   /** Where Auth.js's own errors go (an unreachable issuer, a bad state cookie): the person only sees a redirect. */
   logger: Logger;
 }
@@ -106,16 +106,17 @@ export function createAuthConfig(config: EnvVars, db: Database, hooks: SignInHoo
     callbacks: {
       async signIn({ account, profile }) {
         if (!account || !profile) return false;
-        const user = await provisionUser(
+        const { user, created } = await provisionUser(
           db,
           identityFromProfile(account.provider, account.providerAccountId, profile),
         );
+        const outcome = { userId: user.id, provider: account.provider, newUser: created };
         if (user.disabledAt) {
-          hooks.onSignIn({ userId: user.id, provider: account.provider, refused: 'account disabled' });
+          hooks.onSignIn({ ...outcome, refused: 'account disabled' });
           return false;
         }
         signedInUserId = user.id;
-        hooks.onSignIn({ userId: user.id, provider: account.provider });
+        hooks.onSignIn(outcome);
         return true;
       },
       jwt({ token, account }) {

@@ -22,20 +22,25 @@ describe('provisioning a user on first sign-in', () => {
 
   it('makes the first user of an empty instance its administrator, and nobody after', async () => {
     const db = createDb(env.DB);
-    const first = await provisionUser(db, identity('oidc:1', { usernames: ['first'] }));
-    const second = await provisionUser(db, identity('oidc:2', { usernames: ['second'] }));
+    const { user: first, created } = await provisionUser(db, identity('oidc:1', { usernames: ['first'] }));
+    const { user: second } = await provisionUser(db, identity('oidc:2', { usernames: ['second'] }));
     expect([first.isAdmin, second.isAdmin]).toEqual([true, false]);
+    expect(created).toBe(true);
   });
 
   it('never hands out a reserved or taken slug, and finds the same user on the next sign-in', async () => {
     const db = createDb(env.DB);
     await createUser('user');
-    const reserved = await provisionUser(
+    const { user: reserved } = await provisionUser(
       db,
       identity('github:7', { usernames: ['Admin'], email: 'cdn@x.test' }),
     );
     expect(reserved.slug).toBe('user-2');
-    const again = await provisionUser(db, identity('github:7', { usernames: ['someone-else'] }));
+    const { user: again, created } = await provisionUser(
+      db,
+      identity('github:7', { usernames: ['someone-else'] }),
+    );
+    expect(created).toBe(false);
     expect(again.id).toBe(reserved.id);
     expect(again.slug).toBe('user-2');
   });
@@ -43,13 +48,13 @@ describe('provisioning a user on first sign-in', () => {
   it('keeps a verified email only when no other user holds it', async () => {
     const db = createDb(env.DB);
     const owner = await createUser('mallory'); // mallory@example.test
-    const sameEmail = await provisionUser(
+    const { user: sameEmail } = await provisionUser(
       db,
       identity('google:9', { usernames: ['m'], email: 'Mallory@Example.test', emailVerified: true }),
     );
     expect(sameEmail.id).not.toBe(owner.id);
     expect(sameEmail.email).toBeNull();
-    const fresh = await provisionUser(
+    const { user: fresh } = await provisionUser(
       db,
       identity('google:10', { usernames: ['pat'], email: 'Pat@Example.test', emailVerified: true }),
     );

@@ -61,10 +61,13 @@ async function freeSlug(db: Database, identity: ExternalIdentity): Promise<strin
  * that does not verify addresses would otherwise let anyone take over an account. A verified email that no other
  * user holds is recorded; otherwise the new user has none. The first user of an empty instance is its administrator.
  */
-export async function provisionUser(db: Database, identity: ExternalIdentity): Promise<UserRow> {
+export async function provisionUser(
+  db: Database,
+  identity: ExternalIdentity,
+): Promise<{ user: UserRow; created: boolean }> {
   const column = identity.kind === 'authjs' ? users.authjsUserId : users.accessSubjectHash;
   const existing = await db.select().from(users).where(eq(column, identity.key)).get();
-  if (existing) return existing;
+  if (existing) return { user: existing, created: false };
 
   const email = identity.email && identity.emailVerified ? identity.email.toLowerCase() : null;
   const emailTaken = email
@@ -89,9 +92,9 @@ export async function provisionUser(db: Database, identity: ExternalIdentity): P
       .onConflictDoNothing()
       .returning()
       .get();
-    if (inserted) return inserted;
+    if (inserted) return { user: inserted, created: true };
     const raced = await db.select().from(users).where(eq(column, identity.key)).get();
-    if (raced) return raced;
+    if (raced) return { user: raced, created: false };
   }
   throw new AppError(409, 'CONFLICT', 'Could not give the new account a free owner name; try again');
 }
