@@ -39,17 +39,25 @@ describe('album editing', () => {
     );
   });
 
-  it('words a refused cover and a bad title; anything else from its error code', () => {
-    const notFound = new ApiError(404, 'NOT_FOUND', 'Cover image not found');
-    expect(albumErrorMessage(notFound, { cover_image_id: 'img_9' })).toBe(
+  it('words a refused cover and a bad title from the field the API names; anything else from its error code', () => {
+    const coverRefused = new ApiError(
+      400,
+      'VALIDATION_FAILED',
+      'The cover must be one of your images',
+      undefined,
+      [{ path: 'cover_image_id', message: 'not one of your images' }],
+    );
+    expect(albumErrorMessage(coverRefused)).toBe(
       'That image cannot be the cover: it is no longer one of your images. Choose another.',
     );
-    expect(albumErrorMessage(notFound, { title: 'x' })).not.toContain('cover');
+    // A missing album is not blamed on the cover, even when a cover was being set.
+    const albumGone = new ApiError(404, 'NOT_FOUND', 'Album not found');
+    expect(albumErrorMessage(albumGone)).not.toContain('cover');
     const invalid = new ApiError(400, 'VALIDATION_FAILED', 'Invalid', undefined, [
       { path: 'title', message: 'x' },
     ]);
-    expect(albumErrorMessage(invalid, { title: '' })).toBe('Give the album a title of up to 200 characters.');
-    expect(albumErrorMessage(new ApiError(0, 'NETWORK_ERROR', 'x'), {})).toMatch(/reach/i);
+    expect(albumErrorMessage(invalid)).toBe('Give the album a title of up to 200 characters.');
+    expect(albumErrorMessage(new ApiError(0, 'NETWORK_ERROR', 'x'))).toMatch(/reach/i);
   });
 
   it('counts an image in a private album as served privately, like a private image', () => {

@@ -31,15 +31,12 @@ export function albumChanges(album: AlbumResource, draft: AlbumDraft): AlbumUpda
   return changes;
 }
 
-/**
- * A refused save in words. The API answers NOT_FOUND for a cover that is not (or no longer) one of the owner's
- * images, as it does for a missing album; when a cover was being set, the cover is the likely reason.
- */
-export function albumErrorMessage(error: unknown, changes: AlbumUpdate): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'NOT_FOUND' && changes.cover_image_id) return t('albums.cover_refused');
-    if (error.code === 'VALIDATION_FAILED' && error.issues.some((issue) => issue.path.startsWith('title')))
-      return t('albums.title_invalid');
+/** A refused save in words, from the field the API names (a cover that is not one of the owner's images, a bad title). */
+export function albumErrorMessage(error: unknown): string {
+  if (error instanceof ApiError && error.code === 'VALIDATION_FAILED') {
+    const refused = (field: string) => error.issues.some((issue) => issue.path.startsWith(field));
+    if (refused('cover_image_id')) return t('albums.cover_refused');
+    if (refused('title')) return t('albums.title_invalid');
   }
   return errorMessage(error);
 }

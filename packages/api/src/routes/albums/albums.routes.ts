@@ -38,7 +38,6 @@ export const createAlbumRoute = createRoute({
   responses: {
     201: json(AlbumSchema, 'Created'),
     ...common,
-    404: error('Cover image not found'),
     409: error('Slug already used'),
   },
 });
@@ -66,7 +65,7 @@ export const updateAlbumRoute = createRoute({
     params: AlbumParam,
     body: { required: true, content: { 'application/json': { schema: AlbumUpdateSchema } } },
   },
-  responses: { 200: json(AlbumSchema, 'Updated'), ...common, 404: error('No such album or cover image') },
+  responses: { 200: json(AlbumSchema, 'Updated'), ...common, 404: error('No such album') },
 });
 
 export const deleteAlbumRoute = createRoute({

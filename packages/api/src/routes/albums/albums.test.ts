@@ -85,4 +85,54 @@ describe('/v1/albums', () => {
     const list = (await (await call('/v1/albums', authed(other.key))).json()) as { data: unknown[] };
     expect(list.data).toEqual([]);
   });
+
+  it('refuses a cover that is not one of your images as a 400 on the field, the same for another tenant', async () => {
+    const owner = await createUser('cover-owner');
+    const other = await createUser('cover-other');
+    const mine = (await (await upload(owner, uploadForm(fixture('tiny.gif'), 'mine.gif'))).json()) as {
+      id: string;
+    };
+    const theirs = (await (await upload(other, uploadForm(fixture('tiny.gif'), 'theirs.gif'))).json()) as {
+      id: string;
+    };
+    await call('/v1/albums', authed(owner.key, json('POST', { slug: 'covers', title: 'Covers' })));
+
+    const answers = [];
+    for (const cover of ['img_does_not_exist', theirs.id]) {
+      const patched = await call(
+        '/v1/albums/covers',
+        authed(owner.key, json('PATCH', { cover_image_id: cover })),
+      );
+      const created = await call(
+        '/v1/albums',
+        authed(owner.key, json('POST', { slug: `c-${answers.length}`, title: 'x', cover_image_id: cover })),
+      );
+      for (const response of [patched, created]) {
+        expect(response.status).toBe(400);
+        answers.push(await errorOf(response));
+      }
+    }
+    expect(answers[0]).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      issues: [{ path: 'cover_image_id', message: 'not one of your images' }],
+    });
+    // Another tenant's image reads exactly like one that does not exist.
+    const shape = ({ code, message, issues }: (typeof answers)[number]) => ({ code, message, issues });
+    expect(answers.map(shape)).toEqual(Array(4).fill(shape(answers[0]!)));
+    expect(
+      ((await (await call('/v1/albums', authed(owner.key))).json()) as { data: unknown[] }).data,
+    ).toHaveLength(1);
+
+    // A missing album is still a 404, and one's own image is accepted.
+    const missing = await call(
+      '/v1/albums/nope',
+      authed(owner.key, json('PATCH', { cover_image_id: mine.id })),
+    );
+    expect(missing.status).toBe(404);
+    const set = await call(
+      '/v1/albums/covers',
+      authed(owner.key, json('PATCH', { cover_image_id: mine.id })),
+    );
+    expect(await set.json()).toMatchObject({ cover_image_id: mine.id });
+  });
 });

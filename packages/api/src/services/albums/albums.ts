@@ -1,7 +1,7 @@
 import { albums, images, type Album, type Database } from '@pixelflare/database';
 import type { AlbumCreate, AlbumResource, AlbumUpdate } from '@pixelflare/shared';
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError, badRequest, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { outboxInsert } from '../events/outbox';
 import { trashImage } from '../images/manage';
@@ -56,14 +56,28 @@ export async function listAlbums(db: Database, ownerId: string, limit: number, c
   return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.slug ?? null) : null };
 }
 
+/**
+ * A cover must be one of the owner's live images. A refusal is a 400 on the field (not a 404, which would read
+ * as a missing album); another tenant's id gets the same answer as one that does not exist.
+ */
 async function assertCoverIsOwned(db: Database, ownerId: string, imageId: string | null | undefined) {
   if (!imageId) return;
   const [image] = await db
     .select({ id: images.id })
     .from(images)
-    .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId), isNull(images.deletedAt)))
+    .where(
+      and(
+        eq(images.id, imageId),
+        eq(images.ownerId, ownerId),
+        eq(images.status, 'ready'),
+        isNull(images.deletedAt),
+      ),
+    )
     .limit(1);
-  if (!image) throw notFound('Cover image');
+  if (!image)
+    throw badRequest('The cover must be one of your images', [
+      { path: 'cover_image_id', message: 'not one of your images' },
+    ]);
 }
 
 export async function createAlbum(db: Database, ownerId: string, input: AlbumCreate): Promise<Album> {
