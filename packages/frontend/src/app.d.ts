@@ -1,7 +1,7 @@
 declare global {
   namespace App {
     interface Platform {
-      env: { PUBLIC_API_URL?: string };
+      env: Record<string, never>;
     }
   }
 }
