@@ -97,7 +97,7 @@ describe('/v1/albums', () => {
     };
     await call('/v1/albums', authed(owner.key, json('POST', { slug: 'covers', title: 'Covers' })));
 
-    const answers = [];
+    const answers: Awaited<ReturnType<typeof errorOf>>[] = [];
     for (const cover of ['img_does_not_exist', theirs.id]) {
       const patched = await call(
         '/v1/albums/covers',
