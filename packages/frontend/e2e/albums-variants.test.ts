@@ -140,6 +140,10 @@ describe('albums and variants', () => {
     await w256.waitFor();
     await page.getByText('Only signed URLs serve this image').waitFor();
     expect(await page.getByTestId('variants').getByRole('link').count()).toBe(0);
+    // The share card offers the signed link only, saying why, and no plain URL or snippet.
+    await page.getByTestId('signed-only').waitFor();
+    expect(await page.getByTestId('cdn-url').count()).toBe(0);
+    expect(await page.getByTestId('signed-url').inputValue()).toContain('sig=');
     const preview = page.locator('section img').first();
     await page.waitForFunction(() =>
       document.querySelector('section img')?.getAttribute('src')?.includes('sig='),

@@ -19,6 +19,7 @@ async function fetchImage(url: string) {
 }
 
 // One journey, in order: each step uses what the one before left behind.
+let cdnUrl = ''; // the image's plain CDN URL, copied while it was public
 describe('images, from upload to trash and back', () => {
   it('uploads three images through Uppy over tus, each progress bar reaching 100%', async () => {
     const { page } = browser;
@@ -52,6 +53,7 @@ describe('images, from upload to trash and back', () => {
     await page.getByTestId('cdn-url').locator('..').getByRole('button', { name: 'Copy' }).click();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(await page.getByTestId('cdn-url').inputValue());
+    cdnUrl = copied;
     const original = await fetchImage(copied);
     expect(original.status).toBe(200);
     expect(original.type).toMatch(/^image\//);
@@ -80,8 +82,15 @@ describe('images, from upload to trash and back', () => {
       status: 200,
       type: expect.stringMatching(/^image\//),
     });
-    const unsigned = await fetchImage(await page.getByTestId('cdn-url').inputValue());
-    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+    // Plain URLs and snippets are no longer offered: every copy field holds a signed URL.
+    await page.getByTestId('signed-only').waitFor();
+    expect(await page.getByTestId('cdn-url').count()).toBe(0);
+    const offered = await page
+      .locator('input[readonly]')
+      .evaluateAll((fields) => fields.map((field) => (field as HTMLInputElement).value));
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered.filter((value) => !value.includes('sig='))).toEqual([]);
+    expect((await fetchImage(cdnUrl)).status).toBe(403);
   });
 
   it('moves the image to the trash and restores it', async () => {

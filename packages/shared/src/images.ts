@@ -53,6 +53,12 @@ export const ExifSummarySchema = z
   })
   .meta({ id: 'ExifSummary', description: 'What ingest kept and removed from the original metadata' });
 
+export const ImageAccess = z.enum(['public', 'signed']).meta({
+  description:
+    'How the CDN serves the image. public: its URLs work for anyone; signed: only signed URLs work (the image is ' +
+    'private, or its album is), its plain URLs answer 403',
+});
+
 export const ImageSchema = z
   .object({
     id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
@@ -64,7 +70,11 @@ export const ImageSchema = z
     width: z.number().int(),
     height: z.number().int(),
     is_animated: z.boolean(),
-    is_private: z.boolean(),
+    is_private: z.boolean().meta({
+      description:
+        'The image’s own flag. Whether the CDN needs a signature also depends on its album: see access',
+    }),
+    access: ImageAccess,
     title: z.string().nullable(),
     alt: z.string().nullable(),
     description: z.string().nullable(),

@@ -106,6 +106,8 @@ describe('event payloads, end to end', () => {
 
     await api(owner, `/v1/images/${uploaded.id}/restore`, 'POST');
     expected.set('image.restored', await get(owner, `/v1/images/${uploaded.id}`));
+    // The album is private now: events after that carry the image as signed-only, as GET shows it.
+    expect([afterUpload.access, expected.get('image.restored')!.access]).toEqual(['public', 'signed']);
 
     // Purged and deleted resources are gone afterwards: the event carries the last state the API showed.
     expected.set('image.purged', await get(owner, `/v1/images/${uploaded.id}`));
@@ -152,7 +154,8 @@ describe('event payloads, end to end', () => {
       height: 8,
     });
     await api(owner, `/v1/images/${image.id}/favourite`, 'PUT');
-    await api(owner, '/v1/albums', 'POST', { slug: 'desert', title: 'Desert' });
+    // A private album: moving the image in makes it signed-only, which the events must say as GET does.
+    await api(owner, '/v1/albums', 'POST', { slug: 'desert', title: 'Desert', visibility: 'private' });
     const expected: [WebhookEvent, Resource][] = [['album.created', await get(owner, '/v1/albums/desert')]];
 
     await api(owner, `/v1/images/${image.id}`, 'PATCH', { tags: ['sand'] });
@@ -170,6 +173,13 @@ describe('event payloads, end to end', () => {
       true,
       true,
       true,
+    ]);
+    expect(expected.map(([, resource]) => resource.access ?? 'album')).toEqual([
+      'album',
+      'public',
+      'public',
+      'signed',
+      'signed',
     ]);
 
     const jobs = await dispatchedJobs(owner.id);

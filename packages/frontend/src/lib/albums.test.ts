@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlbumResource } from '@pixelflare/shared';
 import { ApiError } from './api/client';
-import { albumChanges, albumErrorMessage, draftOf, servedPrivately, thumbnailSrc } from './albums';
+import { albumChanges, albumErrorMessage, draftOf, thumbnailSrc } from './albums';
 
 const album: AlbumResource = {
   id: 'alb_1',
@@ -60,15 +60,7 @@ describe('album editing', () => {
     expect(albumErrorMessage(new ApiError(0, 'NETWORK_ERROR', 'x'))).toMatch(/reach/i);
   });
 
-  it('counts an image in a private album as served privately, like a private image', () => {
-    const albums = [album, { ...album, slug: 'secret', visibility: 'private' as const }];
-    expect(servedPrivately({ is_private: false, album: 'summer' }, albums)).toBe(false);
-    expect(servedPrivately({ is_private: false, album: null }, albums)).toBe(false);
-    expect(servedPrivately({ is_private: true, album: 'summer' }, albums)).toBe(true);
-    expect(servedPrivately({ is_private: false, album: 'secret' }, albums)).toBe(true);
-  });
-
-  it('uses the thumb preset of a public image and a signed URL for one served privately', async () => {
+  it('uses the thumb preset of a public image and a signed URL for a signed-only one', async () => {
     const urls = { cdn: 'https://x/cdn/alice/default/a.jpg', short: 'https://x/cdn/i/k7d2qx' };
     const asked: unknown[] = [];
     const client = {
@@ -77,9 +69,11 @@ describe('album editing', () => {
         return { url: 'https://x/cdn/i/k7d2qx/thumb?exp=1&sig=s', expires_at: '2026-01-01T00:00:00Z' };
       },
     };
-    expect(await thumbnailSrc(client, { id: 'img_1', urls }, false)).toBe('https://x/cdn/i/k7d2qx/thumb');
+    expect(await thumbnailSrc(client, { id: 'img_1', urls, access: 'public' })).toBe(
+      'https://x/cdn/i/k7d2qx/thumb',
+    );
     expect(asked).toEqual([]);
-    expect(await thumbnailSrc(client, { id: 'img_1', urls }, true)).toContain('sig=');
+    expect(await thumbnailSrc(client, { id: 'img_1', urls, access: 'signed' })).toContain('sig=');
     expect(asked).toEqual([['img_1', { variant: 'thumb' }]]);
   });
 });

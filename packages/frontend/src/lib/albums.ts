@@ -41,25 +41,11 @@ export function albumErrorMessage(error: unknown): string {
   return errorMessage(error);
 }
 
-/**
- * Whether the CDN serves an image only through signed URLs: a private image, or any image in a private album
- * (`is_private` is the image's own flag only).
- */
-export function servedPrivately(
-  image: Pick<ImageResource, 'is_private' | 'album'>,
-  albums: Pick<AlbumResource, 'slug' | 'visibility'>[],
-): boolean {
-  return (
-    image.is_private || albums.some((album) => album.slug === image.album && album.visibility === 'private')
-  );
-}
-
-/** The `thumb` preset of an image; one served privately needs a signed URL, so that is asked for. */
+/** The `thumb` preset of an image; one the CDN serves only signed (`access`) needs a signed URL, so that is asked for. */
 export async function thumbnailSrc(
   client: Pick<ApiClient, 'signedUrl'>,
-  image: Pick<ImageResource, 'id' | 'urls'>,
-  signed: boolean,
+  image: Pick<ImageResource, 'id' | 'urls' | 'access'>,
 ): Promise<string> {
-  if (!signed) return variantUrl(image, 'thumb');
+  if (image.access === 'public') return variantUrl(image, 'thumb');
   return (await client.signedUrl(image.id, { variant: 'thumb' })).url;
 }

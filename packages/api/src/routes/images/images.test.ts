@@ -362,3 +362,52 @@ describe('managing one image', () => {
     });
   });
 });
+
+describe('access: how the CDN serves an image', () => {
+  it('is signed exactly when the CDN refuses the plain URL: a private image, or any image in a private album', async () => {
+    const owner = await createUser('access-owner');
+    const albumPost = (slug: string, visibility: string) =>
+      call('/v1/albums', authed(owner.key, json({ slug, title: slug, visibility }, { method: 'POST' })));
+    await albumPost('open', 'public');
+    await albumPost('closed', 'private');
+    const cases: { name: string; fields: Record<string, string> }[] = [
+      { name: 'loose.png', fields: {} },
+      { name: 'own-flag.png', fields: { is_private: 'true' } },
+      { name: 'in-open.png', fields: { album: 'open' } },
+      { name: 'in-closed.png', fields: { album: 'closed' } },
+    ];
+    const seen: Record<string, { listed: string; got: string; cdn: number }> = {};
+    for (const [index, { name, fields }] of cases.entries()) {
+      const response = await upload(owner, uploadForm(distinctPng(100 + index), name, fields));
+      const image = (await response.json()) as ImageBody & { access: string; urls: { cdn: string } };
+      const got = (await (await call(`/v1/images/${image.id}`, authed(owner.key))).json()) as typeof image;
+      seen[name] = {
+        listed: image.access,
+        got: got.access,
+        cdn: (await call(new URL(got.urls.cdn).pathname)).status,
+      };
+    }
+    const listed = (await (await call('/v1/images', authed(owner.key))).json()) as {
+      data: (ImageBody & { access: string })[];
+    };
+    expect(Object.fromEntries(listed.data.map((image) => [image.filename, image.access]))).toEqual({
+      'loose.png': 'public',
+      'own-flag.png': 'signed',
+      'in-open.png': 'public',
+      'in-closed.png': 'signed',
+    });
+    expect(seen).toEqual({
+      'loose.png': { listed: 'public', got: 'public', cdn: 200 },
+      'own-flag.png': { listed: 'signed', got: 'signed', cdn: 403 },
+      'in-open.png': { listed: 'public', got: 'public', cdn: 200 },
+      'in-closed.png': { listed: 'signed', got: 'signed', cdn: 403 },
+    });
+
+    // Changing the album's visibility changes its images' access, with no change to the image itself.
+    await call('/v1/albums/closed', authed(owner.key, json({ visibility: 'public' }, { method: 'PATCH' })));
+    const reopened = (await (await call('/v1/images?album=closed', authed(owner.key))).json()) as {
+      data: { access: string }[];
+    };
+    expect(reopened.data.map((image) => image.access)).toEqual(['public']);
+  });
+});

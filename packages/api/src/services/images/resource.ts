@@ -1,8 +1,9 @@
-import { favourites, images, users, type Database, type Image } from '@pixelflare/database';
+import { albums, favourites, images, users, type Database, type Image } from '@pixelflare/database';
 import { cdnPathUrl, cdnShortUrl, type CdnUrlBase, type ImageResource } from '@pixelflare/shared';
 import { and, eq, inArray, isNull, or } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import { tagsByImage } from '../tags/tags';
+import { servedSignedOnly } from '../variants/lookup';
 
 /** Who owns the images being shown and where their CDN URLs point. */
 export interface ImageView {
@@ -11,10 +12,14 @@ export interface ImageView {
   cdn: CdnUrlBase;
 }
 
+/**
+ * `extra.albumPrivate` is the visibility of the image's album, which decides `access` with the image's own flag
+ * (the CDN's rule, `servedSignedOnly`). Left out, only the image's flag counts: callers with an album must pass it.
+ */
 export function toImageResource(
   image: Image,
   view: ImageView,
-  extra: { tags: string[]; favourite: boolean },
+  extra: { tags: string[]; favourite: boolean; albumPrivate?: boolean },
 ): ImageResource {
   return {
     id: image.id,
@@ -27,6 +32,9 @@ export function toImageResource(
     height: image.height,
     is_animated: image.isAnimated,
     is_private: image.isPrivate,
+    access: servedSignedOnly(image.isPrivate, image.albumId ? extra.albumPrivate : false)
+      ? 'signed'
+      : 'public',
     title: image.title,
     alt: image.alt,
     description: image.description,
@@ -45,14 +53,15 @@ export function toImageResource(
   };
 }
 
-/** Resources for a page of images, with their tags and favourite flags in two queries. */
+/** Resources for a page of images, with their tags, favourite flags and albums' visibility in three queries. */
 export async function toImageResources(
   db: Database,
   rows: Image[],
   view: ImageView,
 ): Promise<ImageResource[]> {
   const ids = rows.map((row) => row.id);
-  const [tagMap, favouriteRows] = await Promise.all([
+  const albumIds = [...new Set(rows.flatMap((row) => row.albumId ?? []))];
+  const [tagMap, favouriteRows, albumRows] = await Promise.all([
     tagsByImage(db, ids),
     ids.length === 0
       ? Promise.resolve([])
@@ -60,10 +69,21 @@ export async function toImageResources(
           .select({ imageId: favourites.imageId })
           .from(favourites)
           .where(and(eq(favourites.ownerId, view.ownerId), inArray(favourites.imageId, ids))),
+    albumIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .select({ id: albums.id, isPrivate: albums.isPrivate })
+          .from(albums)
+          .where(and(eq(albums.ownerId, view.ownerId), inArray(albums.id, albumIds))),
   ]);
   const favouriteIds = new Set(favouriteRows.map((row) => row.imageId));
+  const privateAlbums = new Set(albumRows.filter((row) => row.isPrivate).map((row) => row.id));
   return rows.map((row) =>
-    toImageResource(row, view, { tags: tagMap.get(row.id) ?? [], favourite: favouriteIds.has(row.id) }),
+    toImageResource(row, view, {
+      tags: tagMap.get(row.id) ?? [],
+      favourite: favouriteIds.has(row.id),
+      albumPrivate: row.albumId ? privateAlbums.has(row.albumId) : false,
+    }),
   );
 }
 

@@ -18,6 +18,14 @@ export interface CdnImage {
   isPrivate: boolean;
 }
 
+/**
+ * The one rule for whether the CDN needs a signature: the image is private, or its album is. The image resource's
+ * `access` uses it too, so the API never says "public" for an image the CDN refuses unsigned.
+ */
+export function servedSignedOnly(imagePrivate: boolean, albumPrivate: boolean | null | undefined): boolean {
+  return imagePrivate || albumPrivate === true;
+}
+
 export type CdnImageRef =
   { kind: 'path'; owner: string; album: string; filename: string } | { kind: 'short'; shortId: string };
 
@@ -51,5 +59,5 @@ export async function findCdnImage(db: Database, ref: CdnImageRef): Promise<CdnI
     .get();
   if (!row || row.status !== 'ready' || row.disabledAt) return null;
   const { imagePrivate, albumPrivate, status: _status, disabledAt: _disabled, ...image } = row;
-  return { ...image, isPrivate: imagePrivate || albumPrivate === true };
+  return { ...image, isPrivate: servedSignedOnly(imagePrivate, albumPrivate) };
 }
