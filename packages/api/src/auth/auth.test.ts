@@ -1,10 +1,12 @@
 import { SESSION_COOKIE_NAME } from '@pixelflare/config';
+import { createDb, users } from '@pixelflare/database';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import type { Bindings } from '../lib/env';
-import { call, createUser, errorOf } from '../../test/helpers';
+import { authed, call, createUser, errorOf } from '../../test/helpers';
 import { sealSession } from '../services/auth/session';
 
 const app = createApp();
@@ -104,5 +106,55 @@ describe('session cookies in AUTH_MODE=authjs', () => {
     const anonymous = await call('/auth/session');
     expect(await anonymous.json()).toMatchObject({ authenticated: false, user: null });
     expect((await call('/auth/dev/sign-in?user=sessioned')).status).toBe(404);
+  });
+});
+
+describe('cross-site writes with ambient credentials (CSRF)', () => {
+  const albumBody = (slug: string) => JSON.stringify({ slug, title: slug });
+
+  it('refuses a write from a foreign page made with the session cookie, and allows the dashboard and API keys', async () => {
+    const user = await createUser('csrf-target');
+    const cookie = `${SESSION_COOKIE_NAME}=${await sealSession(env.AUTH_SECRET, { sub: user.id, via: 'session' })}`;
+    const post = (origin: Record<string, string>, auth: Record<string, string>, slug: string) =>
+      call('/v1/albums', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...origin, ...auth },
+        body: albumBody(slug),
+      });
+
+    const foreign = await post({ Origin: 'https://evil.example' }, { Cookie: cookie }, 'from-evil');
+    expect(foreign.status).toBe(403);
+    expect((await errorOf(foreign)).code).toBe('FORBIDDEN');
+    const sandboxed = await post({ Origin: 'null' }, { Cookie: cookie }, 'from-sandbox');
+    expect(sandboxed.status).toBe(403);
+    const noOrigin = await post({ 'Sec-Fetch-Site': 'cross-site' }, { Cookie: cookie }, 'from-form');
+    expect(noOrigin.status).toBe(403);
+    // Nothing was created by the refused requests.
+    const list = (await (await call('/v1/albums', authed(user.key))).json()) as { data: { slug: string }[] };
+    expect(list.data.map((album) => album.slug)).toEqual([]);
+
+    expect(
+      (await post({ Origin: env.PUBLIC_DASHBOARD_URL }, { Cookie: cookie }, 'from-dashboard')).status,
+    ).toBe(201);
+    expect((await post({}, { Cookie: cookie }, 'from-a-script')).status).toBe(201);
+    // An API key is never attached by the browser on its own: any origin may use one it was given.
+    expect(
+      (await post({ Origin: 'https://evil.example' }, { Authorization: `Bearer ${user.key}` }, 'with-key'))
+        .status,
+    ).toBe(201);
+    // Reads are not affected.
+    const read = await call('/v1/me', { headers: { Origin: 'https://evil.example', Cookie: cookie } });
+    expect(read.status).toBe(200);
+  });
+
+  it('guards the local dev user too: a foreign page cannot act as alice on localhost', async () => {
+    const db = createDb(env.DB);
+    if (!(await db.select().from(users).where(eq(users.slug, 'alice')).get())) await createUser('alice');
+    const response = await callWith(none, 'http://localhost:8787/v1/albums', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
+      body: albumBody('dev-evil'),
+    });
+    expect(response.status).toBe(403);
   });
 });

@@ -23,6 +23,7 @@ import { provisionUser } from '../services/auth/provision';
 import { openSession } from '../services/auth/session';
 import { authenticateApiKey, touchApiKey } from '../services/keys/authenticate-key';
 import { clientIp } from './client-ip';
+import { trustedOrigins } from './cors';
 
 const BEARER = /^Bearer ([^\s]+)$/;
 
@@ -35,9 +36,33 @@ const BEARER = /^Bearer ([^\s]+)$/;
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.path.startsWith('/cdn/')) return next();
   const principal = await tryAuthenticate(c);
+  if (principal && principal.via !== 'api_key') refuseCrossSiteWrites(c);
   c.set('principal', principal);
   await next();
 });
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Sessions, Access and the dev user ride along with any request the browser makes, including one a foreign page
+ * triggers. A write from a page outside the API's, the dashboard's and the CORS origins is refused (CSRF);
+ * browsers always send `Origin` (or `Sec-Fetch-Site`) on such requests. API keys are never sent by the browser
+ * on its own, so they are not checked.
+ */
+function refuseCrossSiteWrites(c: Context<AppEnv>) {
+  if (!WRITE_METHODS.has(c.req.method)) return;
+  const origin = c.req.header('Origin');
+  const crossSite = origin
+    ? origin === 'null' || !trustedOrigins(c.get('config')).has(origin)
+    : c.req.header('Sec-Fetch-Site') === 'cross-site';
+  if (crossSite) {
+    throw new AppError(
+      403,
+      'FORBIDDEN',
+      'Cross-site request refused: this page may not act with your session (use an API key from other sites)',
+    );
+  }
+}
 
 export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | null> {
   const config = c.get('config');

@@ -6,7 +6,21 @@ import {
 } from '@pixelflare/config';
 import { cors as honoCors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
+import type { EnvVars } from '../lib/env';
 import type { AppEnv } from '../lib/types';
+
+/** Origins allowed to call the API from a browser with credentials (`CORS_ORIGINS`, or the local defaults). */
+export function corsAllowlist(config: EnvVars): readonly string[] {
+  return config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : DEFAULT_CORS_ORIGINS;
+}
+
+/** Pages whose requests may carry the browser's session: the API's and dashboard's own origins and the CORS list. */
+export function trustedOrigins(config: EnvVars): ReadonlySet<string> {
+  const own = [config.PUBLIC_API_URL, config.PUBLIC_DASHBOARD_URL].flatMap((url) =>
+    url ? [new URL(url).origin] : [],
+  );
+  return new Set([...own, ...corsAllowlist(config)]);
+}
 
 /**
  * CORS for the API: only allowlisted origins (`CORS_ORIGINS`) may call with credentials. Public CDN answers are
@@ -14,8 +28,7 @@ import type { AppEnv } from '../lib/types';
  */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const isCdn = c.req.path.startsWith('/cdn/');
-  const configured = c.get('config').CORS_ORIGINS;
-  const allowlist: readonly string[] = configured.length > 0 ? configured : DEFAULT_CORS_ORIGINS;
+  const allowlist = corsAllowlist(c.get('config'));
   const handler = honoCors({
     origin: isCdn ? '*' : (origin) => (allowlist.includes(origin) ? origin : null),
     credentials: !isCdn,
