@@ -110,6 +110,10 @@ describe('albums and variants', () => {
     await editor.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Album Dunes at dusk saved.').waitFor();
 
+    // The album list carries each cover's thumbnail: the page asks for no image one by one.
+    const asked: string[] = [];
+    const record = (request: { url(): string }) => asked.push(new URL(request.url()).pathname);
+    page.on('request', record);
     await browser.visit('/albums');
     const card = page.getByTestId('album-item').filter({ hasText: 'Dunes at dusk' });
     expect(await card.getByTestId('album-visibility').textContent()).toBe('Private');
@@ -123,8 +127,12 @@ describe('albums and variants', () => {
     const src = (await cover.getAttribute('src')) ?? '';
     expect(src.startsWith(`${image.urls.cdn}/thumb?`) && src.includes('sig=')).toBe(true);
     expect(await cover.evaluate(loaded)).toBe(true);
+    page.off('request', record);
+    expect(asked.filter((path) => path.startsWith('/v1/images'))).toEqual([]);
+    expect(asked).toContain('/v1/albums');
 
     const album = (await (await api('/v1/albums/dunes')).json()) as AlbumResource;
+    expect(album.cover?.thumb_url).toBe(src);
     expect(album).toMatchObject({
       title: 'Dunes at dusk',
       description: 'Sand, wind and late light.',

@@ -6,6 +6,21 @@ export const AlbumVisibility = z
   .enum(['public', 'private'])
   .meta({ description: 'public: images served to anyone with the URL; private: signed URLs only' });
 
+export const AlbumCoverSchema = z
+  .object({
+    id: z.string(),
+    thumb_url: z.string().meta({
+      description:
+        'The cover’s thumb preset (128×128). When the CDN serves the cover only signed (it is private, or its ' +
+        'album is), a signed URL that stays the same for an hour and is valid for one to two hours: read the ' +
+        'album again for a fresh one',
+    }),
+    expires_at: IsoDateTime.nullable().meta({
+      description: 'When a signed thumb_url stops working; null if unsigned',
+    }),
+  })
+  .meta({ id: 'AlbumCover' });
+
 export const AlbumSchema = z
   .object({
     id: z.string(),
@@ -13,7 +28,13 @@ export const AlbumSchema = z
     title: z.string(),
     description: z.string().nullable(),
     visibility: AlbumVisibility,
-    cover_image_id: z.string().nullable(),
+    cover_image_id: z
+      .string()
+      .nullable()
+      .meta({ description: 'The cover image’s id, as set (kept for compatibility)' }),
+    cover: AlbumCoverSchema.nullable().meta({
+      description: 'The cover with its thumbnail URL; null when none is set or the image is in the trash',
+    }),
     image_count: z.number().int(),
     created_at: IsoDateTime,
     updated_at: IsoDateTime,

@@ -10,6 +10,7 @@ const album: AlbumResource = {
   description: null,
   visibility: 'public',
   cover_image_id: null,
+  cover: null,
   image_count: 2,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',

@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import { imageViewOf } from '../images/images.context';
@@ -8,8 +9,11 @@ import {
   findAlbum,
   listAlbums,
   toAlbumResource,
+  toAlbumResources,
   updateAlbum,
+  type AlbumView,
 } from '../../services/albums/albums';
+import { signedUrlBaseOf } from '../../services/variants/signed-url';
 import type {
   createAlbumRoute,
   deleteAlbumRoute,
@@ -18,35 +22,51 @@ import type {
   updateAlbumRoute,
 } from './albums.routes';
 
+/** The caller's image view plus what signing a private cover's thumbnail needs. */
+function albumViewOf(c: Context<AppEnv>): AlbumView {
+  const config = c.get('config');
+  return {
+    ...imageViewOf(c),
+    signing: { kv: c.env.KV, serverSecret: config.API_HASH_SECRET, base: signedUrlBaseOf(config) },
+    now: Date.now(),
+  };
+}
+
 export const listAlbumsHandler: RouteHandler<typeof listAlbumsRoute, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid('query');
-  const page = await listAlbums(c.get('db'), principalOf(c).userId, limit, cursor);
-  return c.json({ data: page.rows.map(toAlbumResource), next_cursor: page.nextCursor }, 200);
+  const db = c.get('db');
+  const page = await listAlbums(db, principalOf(c).userId, limit, cursor);
+  const data = await toAlbumResources(db, page.rows, albumViewOf(c));
+  return c.json({ data, next_cursor: page.nextCursor }, 200);
 };
 
 export const createAlbumHandler: RouteHandler<typeof createAlbumRoute, AppEnv> = async (c) => {
-  const album = await createAlbum(c.get('db'), principalOf(c).userId, c.req.valid('json'));
+  const db = c.get('db');
+  const view = albumViewOf(c);
+  const album = await createAlbum(db, view, c.req.valid('json'));
   c.set('audit', { action: 'album.create', resourceType: 'album', resourceId: album.id });
-  return c.json(toAlbumResource(album), 201);
+  return c.json(await toAlbumResource(db, album, view), 201);
 };
 
 export const getAlbumHandler: RouteHandler<typeof getAlbumRoute, AppEnv> = async (c) => {
-  const album = await findAlbum(c.get('db'), principalOf(c).userId, c.req.valid('param').album);
-  return c.json(toAlbumResource(album), 200);
+  const db = c.get('db');
+  const album = await findAlbum(db, principalOf(c).userId, c.req.valid('param').album);
+  return c.json(await toAlbumResource(db, album, albumViewOf(c)), 200);
 };
 
 export const updateAlbumHandler: RouteHandler<typeof updateAlbumRoute, AppEnv> = async (c) => {
   const db = c.get('db');
   const album = await findAlbum(db, principalOf(c).userId, c.req.valid('param').album);
-  const updated = await updateAlbum(db, album, c.req.valid('json'));
+  const view = albumViewOf(c);
+  const updated = await updateAlbum(db, view, album, c.req.valid('json'));
   c.set('audit', { action: 'album.update', resourceType: 'album', resourceId: album.id });
-  return c.json(toAlbumResource(updated), 200);
+  return c.json(await toAlbumResource(db, updated, view), 200);
 };
 
 export const deleteAlbumHandler: RouteHandler<typeof deleteAlbumRoute, AppEnv> = async (c) => {
   const db = c.get('db');
   const album = await findAlbum(db, principalOf(c).userId, c.req.valid('param').album);
-  await deleteAlbum(db, album, c.req.valid('query').delete_images ?? false, imageViewOf(c));
+  await deleteAlbum(db, album, c.req.valid('query').delete_images ?? false, albumViewOf(c));
   c.set('audit', { action: 'album.delete', resourceType: 'album', resourceId: album.id });
   return c.body(null, 204);
 };

@@ -135,4 +135,43 @@ describe('/v1/albums', () => {
     );
     expect(await set.json()).toMatchObject({ cover_image_id: mine.id });
   });
+
+  it("carries the cover's thumbnail URL, signed once the album is private, and none once the cover is trashed", async () => {
+    const owner = await createUser('cover-urls');
+    await call('/v1/albums', authed(owner.key, json('POST', { slug: 'sea', title: 'Sea' })));
+    const image = (await (
+      await upload(owner, uploadForm(fixture('tiny.png'), 'wave.png', { album: 'sea' }))
+    ).json()) as { id: string; short_id: string; urls: { cdn: string; short: string } };
+    type Cover = { id: string; thumb_url: string; expires_at: string | null } | null;
+    const patched = (await (
+      await call('/v1/albums/sea', authed(owner.key, json('PATCH', { cover_image_id: image.id })))
+    ).json()) as { cover: Cover };
+    expect(patched.cover).toEqual({ id: image.id, thumb_url: `${image.urls.short}/thumb`, expires_at: null });
+    expect((await call(new URL(patched.cover!.thumb_url).pathname)).status).toBe(200);
+
+    await call('/v1/albums/sea', authed(owner.key, json('PATCH', { visibility: 'private' })));
+    const listed = (await (await call('/v1/albums', authed(owner.key))).json()) as {
+      data: { cover_image_id: string; cover: Cover }[];
+    };
+    const cover = listed.data[0]!.cover!;
+    expect(listed.data[0]!.cover_image_id).toBe(image.id);
+    const signed = new URL(cover.thumb_url);
+    expect(signed.pathname).toBe(`${new URL(image.urls.cdn).pathname}/thumb`);
+    expect(signed.searchParams.get('sig')).toBeTruthy();
+    // Valid for at least an hour and at most two, and the same URL when read again (so browsers cache it).
+    const left = new Date(cover.expires_at!).getTime() - Date.now();
+    expect(left).toBeGreaterThan(59 * 60 * 1000);
+    expect(left).toBeLessThanOrEqual(2 * 60 * 60 * 1000);
+    expect(Number(signed.searchParams.get('exp')) * 1000).toBe(new Date(cover.expires_at!).getTime());
+    const again = (await (await call('/v1/albums/sea', authed(owner.key))).json()) as { cover: Cover };
+    expect(again.cover).toEqual(cover);
+    expect((await call(`${signed.pathname}${signed.search}`)).status).toBe(200);
+    expect((await call(`${new URL(image.urls.short).pathname}/thumb`)).status).toBe(403);
+
+    await call(`/v1/images/${image.id}`, authed(owner.key, { method: 'DELETE' }));
+    expect(await (await call('/v1/albums/sea', authed(owner.key))).json()).toMatchObject({
+      cover_image_id: image.id,
+      cover: null,
+    });
+  });
 });

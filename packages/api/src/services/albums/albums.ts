@@ -1,13 +1,88 @@
+import { SIGNED_URL_TTL } from '@pixelflare/config';
 import { albums, images, type Album, type Database } from '@pixelflare/database';
-import type { AlbumCreate, AlbumResource, AlbumUpdate } from '@pixelflare/shared';
-import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
+import { cdnShortUrl, type AlbumCreate, type AlbumResource, type AlbumUpdate } from '@pixelflare/shared';
+import { aliasedTable, and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { outboxInsert } from '../events/outbox';
 import { trashImage } from '../images/manage';
 import type { ImageView } from '../images/resource';
+import { servedSignedOnly } from '../variants/lookup';
+import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
 
-export function toAlbumResource(album: Album): AlbumResource {
+/** An image view plus what signed cover thumbnails need, and the time they are minted at (ms). */
+export interface AlbumView extends ImageView {
+  signing: SigningDeps;
+  now: number;
+}
+
+type AlbumCover = NonNullable<AlbumResource['cover']>;
+
+/**
+ * A signed cover expires at the end of the next full period of `SIGNED_URL_TTL.default`: the URL is the same for a
+ * whole period (browsers cache the thumbnail; an event and a GET in the same hour agree) and valid for at least one.
+ */
+export function coverExpiry(now: number): number {
+  const period = SIGNED_URL_TTL.default;
+  return (Math.floor(now / 1000 / period) + 2) * period;
+}
+
+/** Cover thumbnails of a page of albums in one query; a cover that is trashed (or gone) is left out. */
+async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<Map<string, AlbumCover>> {
+  const ids = [...new Set(rows.flatMap((album) => album.coverImageId ?? []))];
+  if (ids.length === 0) return new Map();
+  // The cover's own album decides with its flag, as on the CDN (a cover may live in another album).
+  const home = aliasedTable(albums, 'home');
+  const found = await db
+    .select({
+      id: images.id,
+      shortId: images.shortId,
+      albumSlug: images.albumSlug,
+      filename: images.filename,
+      imagePrivate: images.isPrivate,
+      albumPrivate: home.isPrivate,
+    })
+    .from(images)
+    .leftJoin(home, eq(home.id, images.albumId))
+    .where(
+      and(
+        eq(images.ownerId, view.ownerId),
+        inArray(images.id, ids),
+        eq(images.status, 'ready'),
+        isNull(images.deletedAt),
+      ),
+    );
+  const covers = new Map<string, AlbumCover>();
+  for (const image of found) {
+    if (!servedSignedOnly(image.imagePrivate, image.albumPrivate)) {
+      covers.set(image.id, {
+        id: image.id,
+        thumb_url: cdnShortUrl(view.cdn, image.shortId, 'thumb'),
+        expires_at: null,
+      });
+      continue;
+    }
+    const expires = coverExpiry(view.now);
+    const thumb = await signedImageUrl(
+      view.signing,
+      {
+        ownerId: view.ownerId,
+        ownerSlug: view.ownerSlug,
+        albumSlug: image.albumSlug,
+        filename: image.filename,
+      },
+      { variant: 'thumb', expires },
+    );
+    covers.set(image.id, {
+      id: image.id,
+      thumb_url: thumb,
+      expires_at: new Date(expires * 1000).toISOString(),
+    });
+  }
+  return covers;
+}
+
+function albumResourceOf(album: Album, covers: Map<string, AlbumCover>): AlbumResource {
   return {
     id: album.id,
     slug: album.slug,
@@ -15,10 +90,26 @@ export function toAlbumResource(album: Album): AlbumResource {
     description: album.description,
     visibility: album.isPrivate ? 'private' : 'public',
     cover_image_id: album.coverImageId,
+    cover: (album.coverImageId && covers.get(album.coverImageId)) || null,
     image_count: album.imageCount,
     created_at: album.createdAt.toISOString(),
     updated_at: album.updatedAt.toISOString(),
   };
+}
+
+/** Resources for a page of albums, their covers' thumbnails in one query. */
+export async function toAlbumResources(
+  db: Database,
+  rows: Album[],
+  view: AlbumView,
+): Promise<AlbumResource[]> {
+  const covers = await coversOf(db, rows, view);
+  return rows.map((album) => albumResourceOf(album, covers));
+}
+
+export async function toAlbumResource(db: Database, album: Album, view: AlbumView): Promise<AlbumResource> {
+  const [resource] = await toAlbumResources(db, [album], view);
+  return resource!;
 }
 
 /** One of the owner's albums by slug or id; another owner's answers 404. */
@@ -80,7 +171,8 @@ async function assertCoverIsOwned(db: Database, ownerId: string, imageId: string
     ]);
 }
 
-export async function createAlbum(db: Database, ownerId: string, input: AlbumCreate): Promise<Album> {
+export async function createAlbum(db: Database, view: AlbumView, input: AlbumCreate): Promise<Album> {
+  const { ownerId } = view;
   const [taken] = await db
     .select({ id: albums.id })
     .from(albums)
@@ -105,13 +197,14 @@ export async function createAlbum(db: Database, ownerId: string, input: AlbumCre
   };
   await db.batch([
     db.insert(albums).values(album),
-    outboxInsert(db, ownerId, 'album.created', toAlbumResource(album)),
+    outboxInsert(db, ownerId, 'album.created', await toAlbumResource(db, album, view)),
   ]);
   return findAlbum(db, ownerId, album.id);
 }
 
 export async function updateAlbum(
   db: Database,
+  view: AlbumView,
   album: Album,
   changes: AlbumUpdate,
   now = new Date(),
@@ -126,20 +219,20 @@ export async function updateAlbum(
   };
   await db.batch([
     db.update(albums).set(set).where(eq(albums.id, album.id)),
-    outboxInsert(db, album.ownerId, 'album.updated', toAlbumResource({ ...album, ...set })),
+    outboxInsert(db, album.ownerId, 'album.updated', await toAlbumResource(db, { ...album, ...set }, view)),
   ]);
   return findAlbum(db, album.ownerId, album.id);
 }
 
 /**
  * Deletes an album. A non-empty album is refused (409) unless `deleteImages`, which moves its images to the
- * trash first (restorable; they come back outside any album). `view` shapes those images' events.
+ * trash first (restorable; they come back outside any album). `view` shapes those images' events and the album's.
  */
 export async function deleteAlbum(
   db: Database,
   album: Album,
   deleteImages: boolean,
-  view: ImageView,
+  view: AlbumView,
 ): Promise<void> {
   const inAlbum = await db
     .select()
@@ -157,6 +250,6 @@ export async function deleteAlbum(
   const last = inAlbum.length > 0 ? await findAlbum(db, album.ownerId, album.id) : album;
   await db.batch([
     db.delete(albums).where(eq(albums.id, album.id)),
-    outboxInsert(db, album.ownerId, 'album.deleted', toAlbumResource(last)),
+    outboxInsert(db, album.ownerId, 'album.deleted', await toAlbumResource(db, last, view)),
   ]);
 }

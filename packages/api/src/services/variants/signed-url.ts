@@ -4,10 +4,53 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { badRequest, notFound } from '../../lib/errors';
 import { signCdnPath } from './signing';
 
-export interface MintSignedUrlInput {
-  db: Database;
+/** Where signed `/cdn` paths are served: `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
+export interface SignedUrlBase {
+  origin: string;
+  dedicatedHost: boolean;
+}
+
+export function signedUrlBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string }): SignedUrlBase {
+  return config.CDN_HOSTNAME
+    ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
+    : { origin: config.PUBLIC_API_URL, dedicatedHost: false };
+}
+
+/** What signing needs besides the image: the owner's key material and where the URL points. */
+export interface SigningDeps {
   kv: KVNamespace;
   serverSecret: string;
+  base: SignedUrlBase;
+}
+
+/** A signed path URL of one of an owner's images (original, or a preset), valid until `expires` (unix seconds). */
+export async function signedImageUrl(
+  deps: SigningDeps,
+  image: { ownerId: string; ownerSlug: string; albumSlug: string; filename: string },
+  options: { variant?: string; query?: [string, string][]; expires: number },
+): Promise<string> {
+  const query = options.query ?? [];
+  const variant =
+    options.variant && options.variant !== 'original' ? `/${encodeURIComponent(options.variant)}` : '';
+  const path = `/cdn/${[image.ownerSlug, image.albumSlug, image.filename].map(encodeURIComponent).join('/')}${variant}`;
+  const sig = await signCdnPath({
+    kv: deps.kv,
+    serverSecret: deps.serverSecret,
+    ownerId: image.ownerId,
+    path,
+    query,
+    expires: options.expires,
+  });
+  const search = new URLSearchParams(query);
+  search.set('exp', String(options.expires));
+  search.set('sig', sig);
+  const origin = deps.base.origin.replace(/\/$/, '');
+  const servedPath = deps.base.dedicatedHost ? path.slice('/cdn'.length) : path;
+  return `${origin}${servedPath}?${search.toString()}`;
+}
+
+export interface MintSignedUrlInput extends SigningDeps {
+  db: Database;
   ownerId: string;
   imageId: string;
   ttlSeconds: number;
@@ -15,8 +58,6 @@ export interface MintSignedUrlInput {
   /** Transform query string, e.g. `w=500&fit=cover`. */
   transform?: string;
   enabledVariants: readonly string[];
-  /** Where `/cdn` paths are served: `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
-  base: { origin: string; dedicatedHost: boolean };
   now: number;
 }
 
@@ -38,22 +79,11 @@ export async function mintSignedUrl(input: MintSignedUrlInput): Promise<{ url: s
       `Invalid transform: ${parsed.issues.map((issue) => issue.message).join('; ')}`,
       parsed.issues.map((issue) => ({ ...issue, path: `transform.${issue.path}` })),
     );
-  const variant =
-    input.variant && input.variant !== 'original' ? `/${encodeURIComponent(input.variant)}` : '';
-  const path = `/cdn/${[image.ownerSlug, image.albumSlug, image.filename].map(encodeURIComponent).join('/')}${variant}`;
   const expires = Math.floor(input.now / 1000) + input.ttlSeconds;
-  const sig = await signCdnPath({
-    kv: input.kv,
-    serverSecret: input.serverSecret,
-    ownerId: input.ownerId,
-    path,
-    query,
-    expires,
-  });
-  const search = new URLSearchParams(query);
-  search.set('exp', String(expires));
-  search.set('sig', sig);
-  const origin = input.base.origin.replace(/\/$/, '');
-  const servedPath = input.base.dedicatedHost ? path.slice('/cdn'.length) : path;
-  return { url: `${origin}${servedPath}?${search.toString()}`, expiresAt: new Date(expires * 1000) };
+  const url = await signedImageUrl(
+    input,
+    { ownerId: input.ownerId, ...image },
+    { variant: input.variant, query, expires },
+  );
+  return { url, expiresAt: new Date(expires * 1000) };
 }
