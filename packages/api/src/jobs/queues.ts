@@ -1,7 +1,7 @@
 import { createDb, type Database } from '@pixelflare/database';
 import { loadEnv, type Bindings, type EnvVars } from '../lib/env';
 import { createLogger, describeError, type Logger } from '../lib/logger';
-import { generateVariants } from './variants';
+import { consumeVariantsMessage } from './variants';
 import { consumeWebhookJob } from './webhooks';
 
 export interface JobContext {
@@ -45,7 +45,7 @@ export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3
 }
 
 const consumers: Record<QueueKind, MessageConsumer> = {
-  variants: (body, ctx) => generateVariants(body, ctx),
+  variants: (body, ctx) => consumeVariantsMessage(body, ctx),
   webhooks: (body, ctx, message) => consumeWebhookJob(body, ctx, message),
   backups: async (body, { logger }) =>
     logger.info('backup job received (backups arrive in a later release)', { body }),

@@ -16,6 +16,7 @@ import {
   type StoredVariantFacts,
   type VariantSpec,
 } from '../services/variants/render';
+import { PurgeAlbumMessage, purgeAlbumJob } from './purge-album';
 import type { JobContext } from './queues';
 
 /** Sent by the upload routes once an original is stored. */
@@ -27,6 +28,24 @@ export const GenerateVariantsMessage = z.object({
   variants: z.array(z.string()).optional(),
 });
 export type GenerateVariantsMessage = z.infer<typeof GenerateVariantsMessage>;
+
+/** Everything the variants queue carries. */
+export const VariantsQueueMessage = z.discriminatedUnion('type', [
+  GenerateVariantsMessage,
+  PurgeAlbumMessage,
+]);
+
+/** The variants queue's consumer: renders presets, or purges an album's cached answers. */
+export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Promise<void> {
+  const parsed = VariantsQueueMessage.safeParse(body);
+  if (!parsed.success) {
+    // A malformed message will never succeed: log it rather than retry it into the dead-letter queue.
+    ctx.logger.error('invalid variants message', { body });
+    return;
+  }
+  if (parsed.data.type === 'purge-album') return purgeAlbumJob(parsed.data, ctx);
+  return generateVariants(parsed.data, ctx);
+}
 
 /**
  * Renders an image's presets ahead of the first request, in the formats browsers are most likely to ask for,

@@ -13,6 +13,7 @@ import {
   updateAlbum,
   type AlbumView,
 } from '../../services/albums/albums';
+import { purgeAlbumWhenHidden } from '../../services/albums/purge';
 import { signedUrlBaseOf } from '../../services/variants/signed-url';
 import type {
   createAlbumRoute,
@@ -58,8 +59,10 @@ export const updateAlbumHandler: RouteHandler<typeof updateAlbumRoute, AppEnv> =
   const db = c.get('db');
   const album = await findAlbum(db, principalOf(c).userId, c.req.valid('param').album);
   const view = albumViewOf(c);
-  const updated = await updateAlbum(db, view, album, c.req.valid('json'));
+  const changes = c.req.valid('json');
+  const updated = await updateAlbum(db, view, album, changes);
   c.set('audit', { action: 'album.update', resourceType: 'album', resourceId: album.id });
+  await purgeAlbumWhenHidden(c.env.VARIANTS_QUEUE, updated, changes);
   return c.json(await toAlbumResource(db, updated, view), 200);
 };
 

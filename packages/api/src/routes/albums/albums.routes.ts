@@ -58,14 +58,21 @@ export const updateAlbumRoute = createRoute({
   path: '/albums/{album}',
   tags: ['Albums'],
   summary: 'Edit an album',
-  description: 'The slug is part of image URLs and does not change.',
+  description:
+    'The slug is part of image URLs and does not change. Setting visibility to private purges its images’ cached ' +
+    'public answers from the CDN cache in the background (a few images per queue message).',
   security,
   middleware: [requireScope('albums:write')] as const,
   request: {
     params: AlbumParam,
     body: { required: true, content: { 'application/json': { schema: AlbumUpdateSchema } } },
   },
-  responses: { 200: json(AlbumSchema, 'Updated'), ...common, 404: error('No such album') },
+  responses: {
+    200: json(AlbumSchema, 'Updated'),
+    ...common,
+    404: error('No such album'),
+    503: error('Saved, but the purge of its cached images could not be queued: set it private again'),
+  },
 });
 
 export const deleteAlbumRoute = createRoute({

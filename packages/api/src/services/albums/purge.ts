@@ -1,0 +1,78 @@
+import { images, users, type Database } from '@pixelflare/database';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import type { PurgeAlbumMessage } from '../../jobs/purge-album';
+import { AppError } from '../../lib/errors';
+import { purgeImageFromCdnCache } from '../variants/cdn-cache';
+
+/**
+ * Images purged per queue message. Each image is ~50 Cache API deletes (`purgeImageFromCdnCache`), and a consumer
+ * invocation handles up to 5 messages (the variants queue's `max_batch_size`) within 1,000 subrequests: 3 images
+ * keep a full batch near 750.
+ */
+export const ALBUM_PURGE_PAGE_SIZE = 3;
+
+export interface AlbumPurgePage {
+  ownerId: string;
+  albumId: string;
+  /** The last image id a previous page purged; the first page has none. */
+  after?: string;
+}
+
+/**
+ * Drops the cached CDN answers of one page of an album's live images (in id order), for when the album stops
+ * being public: a cache hit never reads D1, so it would keep serving them. Idempotent (deleting twice is
+ * harmless). Returns where the next page starts, or null when this was the last.
+ */
+export async function purgeAlbumPageFromCdnCache(
+  db: Database,
+  cache: Cache,
+  page: AlbumPurgePage,
+  pageSize = ALBUM_PURGE_PAGE_SIZE,
+): Promise<{ next: string | null; purged: number }> {
+  const rows = await db
+    .select({
+      id: images.id,
+      ownerSlug: users.slug,
+      albumSlug: images.albumSlug,
+      filename: images.filename,
+      shortId: images.shortId,
+    })
+    .from(images)
+    .innerJoin(users, eq(users.id, images.ownerId))
+    .where(
+      and(
+        eq(images.ownerId, page.ownerId),
+        eq(images.albumId, page.albumId),
+        isNull(images.deletedAt),
+        page.after ? gt(images.id, page.after) : undefined,
+      ),
+    )
+    .orderBy(asc(images.id))
+    .limit(pageSize + 1);
+  const batch = rows.slice(0, pageSize);
+  for (const image of batch) await purgeImageFromCdnCache(cache, image);
+  return { next: rows.length > pageSize ? (batch.at(-1)?.id ?? null) : null, purged: batch.length };
+}
+
+/**
+ * An album set private (even if it already was, so saving again retries) gets its cached public answers purged
+ * off the request: the first page is queued, each page queues the next. The album is already saved; a queue that
+ * refuses the message is a 503 saying so.
+ */
+export async function purgeAlbumWhenHidden(
+  queue: Queue,
+  album: { id: string; ownerId: string },
+  changes: { visibility?: 'public' | 'private' },
+): Promise<void> {
+  if (changes.visibility !== 'private') return;
+  const message: PurgeAlbumMessage = { type: 'purge-album', ownerId: album.ownerId, albumId: album.id };
+  try {
+    await queue.send(message);
+  } catch {
+    throw new AppError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'The album was saved, but purging its images from the CDN cache could not be queued: set it private again',
+    );
+  }
+}
