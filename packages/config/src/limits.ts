@@ -22,6 +22,25 @@ export const UPLOAD_LIMITS = {
   resumableExpirySeconds: 24 * 60 * 60,
 } as const;
 
+/**
+ * Uploads up to this size are ingested in memory (read whole, stripped copy, hashed). A Worker isolate has
+ * 128 MB for everything it runs at once (JS heap + wasm, several concurrent requests); the in-memory path
+ * holds the file about twice (original + stripped copy) plus exifr's and the runtime's own tens of MB, so
+ * 24 MB keeps one such ingest near 50 MB and leaves room for the runtime and a second upload in flight.
+ * Larger files whose bytes are already in R2 (tus, large two-step PUTs) are ingested from R2 with bounded
+ * memory: the head is read, the rest only streamed.
+ */
+export const INGEST_MEMORY_LIMIT_BYTES = 24 * MB;
+
+/**
+ * How much of a large upload is read into memory to sniff the type, walk the JPEG header segments up to the
+ * scan (EXIF/XMP/ICC/APPn are each at most 64 KB, but extended XMP or ICC can span several) and read the size.
+ */
+export const INGEST_HEAD_BYTES = 4 * MB;
+
+/** The last bytes of a large upload read to find its end marker (JPEG EOI, after any zero padding). */
+export const INGEST_TAIL_BYTES = 64 * 1024;
+
 export const PAGINATION = { defaultLimit: 50, maxLimit: 100 } as const;
 
 export const SHORT_ID_LENGTH = 6;

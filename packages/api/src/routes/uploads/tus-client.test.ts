@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import * as tus from 'tus-js-client';
 import { describe, expect, it } from 'vitest';
 import { BASE, call, createUser } from '../../../test/helpers';
-import { fixture } from '../../../test/fixtures/fixtures.generated';
+import { largePng } from '../../../test/fixtures/large-files';
 import { sha256Hex } from '../../lib/crypto';
 
 /** tus-js-client's transport over `fetch` to the Worker under test (workerd has no XMLHttpRequest). */
@@ -47,25 +47,10 @@ class WorkerHttpStack implements tus.HttpStack {
   }
 }
 
-function bigPng(size: number): Uint8Array {
-  const png = fixture('tiny.png');
-  const iend = png.length - 12;
-  const dataLength = size - png.length - 12;
-  const chunk = new Uint8Array(12 + dataLength);
-  new DataView(chunk.buffer).setUint32(0, dataLength);
-  chunk.set([0x70, 0x72, 0x56, 0x74], 4);
-  for (let i = 0; i < dataLength; i++) chunk[8 + i] = (i * 17 + (i >> 9)) & 0xff;
-  const out = new Uint8Array(png.length + chunk.length);
-  out.set(png.subarray(0, iend));
-  out.set(chunk, iend);
-  out.set(png.subarray(iend), iend + chunk.length);
-  return out;
-}
-
 describe('tus-js-client against the Worker', () => {
   it('uploads several MB, is interrupted, resumes and stores a byte-identical original', async () => {
     const user = await createUser('tus-js');
-    const file = bigPng(9 * 1024 * 1024 + 777);
+    const file = largePng(9 * 1024 * 1024 + 777);
     const common = {
       endpoint: `${BASE}/v1/uploads/tus`,
       chunkSize: 2 * 1024 * 1024,

@@ -8,7 +8,8 @@ import { newId } from '../../lib/ids';
 import type { AppEnv } from '../../lib/types';
 import { principalOf, requireScope } from '../../middleware/auth';
 import { originalStorageKey } from '@pixelflare/shared';
-import { ingestImage, resolveAlbum } from '../../services/ingest/ingest';
+import { resolveAlbum } from '../../services/ingest/ingest';
+import { ingestStoredUpload } from '../../services/ingest/stored';
 import { assertWithinQuota, usageOf } from '../../services/quotas/quotas';
 import {
   TUS_HEADERS,
@@ -36,17 +37,14 @@ async function finishUpload(c: Context<AppEnv>, state: TusUploadState): Promise<
   const stub = sessionOf(c.env.UPLOAD_SESSIONS, state.id);
   const config = c.get('config');
   try {
-    const object = await c.env.IMAGES_BUCKET.get(state.stagingKey);
-    if (!object) throw tusError(404, 'NOT_FOUND', 'The assembled upload is missing');
-    const result = await ingestImage(ingestDepsOf(c), {
+    const result = await ingestStoredUpload(ingestDepsOf(c), {
+      key: state.stagingKey,
       ownerId: state.ownerId,
-      bytes: new Uint8Array(await object.arrayBuffer()),
       metadata: state.metadata,
       maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
       maxBytes: UPLOAD_LIMITS.maxResumableBytes,
       usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
       imageId: state.imageId,
-      storedAt: state.stagingKey,
     });
     await stub.finish(state.ownerId, result.image.id, result.image.storageKey === state.stagingKey);
     c.set('audit', {

@@ -4,58 +4,13 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
+import { largePng } from '../../../test/fixtures/large-files';
+import { b64, create, patch, tus } from '../../../test/fixtures/tus-helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { sha256Hex } from '../../lib/crypto';
 import { sessionOf } from '../../services/uploads/tus';
 
 const MB = 1024 * 1024;
-const b64 = (text: string) => btoa(text);
-
-/** A valid PNG of about `size` bytes: tiny.png with a private ancillary chunk (decoders skip it) of filler. */
-function bigPng(size: number): Uint8Array {
-  const png = fixture('tiny.png');
-  const iend = png.length - 12;
-  const dataLength = size - png.length - 12;
-  const chunk = new Uint8Array(12 + dataLength);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, dataLength);
-  chunk.set([0x70, 0x72, 0x56, 0x74], 4); // prVt
-  for (let i = 0; i < dataLength; i++) chunk[8 + i] = (i * 31 + (i >> 11)) & 0xff;
-  const out = new Uint8Array(png.length + chunk.length);
-  out.set(png.subarray(0, iend));
-  out.set(chunk, iend);
-  out.set(png.subarray(iend), iend + chunk.length);
-  return out;
-}
-
-function tus(user: TestUser, init: RequestInit & { headers?: Record<string, string> } = {}): RequestInit {
-  return authed(user.key, { ...init, headers: { 'Tus-Resumable': '1.0.0', ...init.headers } });
-}
-
-async function create(
-  user: TestUser,
-  length: number,
-  metadata = `filename ${b64('big.png')}`,
-): Promise<string> {
-  const response = await call(
-    '/v1/uploads/tus',
-    tus(user, { method: 'POST', headers: { 'Upload-Length': String(length), 'Upload-Metadata': metadata } }),
-  );
-  expect(response.status).toBe(201);
-  expect(response.headers.get('Tus-Resumable')).toBe('1.0.0');
-  expect(response.headers.get('Upload-Expires')).toBeTruthy();
-  return new URL(response.headers.get('Location')!).pathname;
-}
-
-const patch = (user: TestUser, path: string, offset: number, body: BodyInit) =>
-  call(
-    path,
-    tus(user, {
-      method: 'PATCH',
-      headers: { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
-      body,
-    }),
-  );
 
 const offsetOf = async (user: TestUser, path: string) => {
   const head = await call(path, tus(user, { method: 'HEAD' }));
@@ -66,7 +21,7 @@ const offsetOf = async (user: TestUser, path: string) => {
 describe('tus 1.0 at /v1/uploads/tus', () => {
   it('resumes an interrupted upload of several MB and stores a byte-identical image', async () => {
     const user = await createUser('tus-user');
-    const file = bigPng(12 * MB + 12345);
+    const file = largePng(12 * MB + 12345);
     const path = await create(user, file.length);
 
     // First chunk crosses a 5 MiB part boundary.
@@ -163,7 +118,7 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
     const user = await createUser('tus-term');
     const other = await createUser('tus-other');
     const path = await create(user, 6 * MB);
-    await patch(user, path, 0, bigPng(6 * MB).subarray(0, MB));
+    await patch(user, path, 0, largePng(6 * MB).subarray(0, MB));
     expect((await call(path, tus(other, { method: 'HEAD' }))).status).toBe(404);
     expect((await call(path, tus(other, { method: 'DELETE' }))).status).toBe(404);
     expect((await call(path, tus(user, { method: 'DELETE' }))).status).toBe(204);
@@ -173,7 +128,7 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
 
   it('runs two PATCHes at the same offset one after the other: one lands, the other is a 409', async () => {
     const user = await createUser('tus-race');
-    const file = bigPng(3 * MB);
+    const file = largePng(3 * MB);
     const path = await create(user, file.length);
     const results = await Promise.all([
       patch(user, path, 0, file.subarray(0, 2 * MB)),
@@ -186,7 +141,7 @@ describe('tus 1.0 at /v1/uploads/tus', () => {
   it('expires an abandoned upload: the alarm removes its parts and state', async () => {
     const user = await createUser('tus-expire');
     const path = await create(user, 8 * MB);
-    await patch(user, path, 0, bigPng(8 * MB).subarray(0, 6 * MB)); // one part + a parked tail
+    await patch(user, path, 0, largePng(8 * MB).subarray(0, 6 * MB)); // one part + a parked tail
     expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toHaveLength(1);
     expect(await runDurableObjectAlarm(sessionOf(env.UPLOAD_SESSIONS, path.split('/').at(-1)!))).toBe(true);
     expect((await call(path, tus(user, { method: 'HEAD' }))).status).toBe(404);

@@ -1,5 +1,5 @@
-import { IMAGE_EXTENSIONS, UPLOAD_LIMITS } from '@pixelflare/config';
-import { albums, images, users, type Database, type Image } from '@pixelflare/database';
+import { IMAGE_EXTENSIONS, UPLOAD_LIMITS, type ImageContentType } from '@pixelflare/config';
+import { albums, images, users, type Database, type ExifSummary, type Image } from '@pixelflare/database';
 import { originalStorageKey, type CdnUrlBase, type UploadMetadata } from '@pixelflare/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Bindings, EnvVars } from '../../lib/env';
@@ -11,7 +11,7 @@ import { cdnBaseOf, tagListOf, toImageResource } from '../images/resource';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
 import { setImageTagsStatements } from '../tags/tags';
 import { sanitizeFilename, withSuffix } from './filename';
-import { checkDimensions, inspectImage } from './inspect';
+import { checkDimensions, inspectImage, type InspectedImage } from './inspect';
 import { stripPrivateMetadata } from './metadata';
 
 export interface IngestDeps {
@@ -36,9 +36,9 @@ export function ingestDepsFrom(
   };
 }
 
-export interface IngestInput {
+/** What every ingest needs besides the bytes: who uploads, the metadata and the limits. */
+export interface IngestOptions {
   ownerId: string;
-  bytes: Uint8Array;
   metadata: UploadMetadata;
   allowDuplicate?: boolean;
   maxMegapixels: number;
@@ -49,8 +49,25 @@ export interface IngestInput {
   pendingImageId?: string;
   /** Id chosen in advance (tus), so the bytes could be assembled at their final key. */
   imageId?: string;
+}
+
+export interface IngestInput extends IngestOptions {
+  bytes: Uint8Array;
   /** R2 key already holding exactly `bytes` (tus); not written again when it is the final key and unchanged. */
   storedAt?: string;
+}
+
+/** The original to store once its private metadata is gone: its length and hash, and how to write it. */
+export interface PreparedOriginal {
+  length: number;
+  contentHash: string;
+  summary: ExifSummary | null;
+  /** Writes the stored bytes at `key`. */
+  write(key: string): Promise<void>;
+  /** An R2 key already holding exactly these bytes: nothing is written when it is the final key. */
+  storedAt?: string;
+  /** The R2 key the bytes are streamed from while writing, so never a key to write them to. */
+  streamsFrom?: string;
 }
 
 export interface IngestResult {
@@ -61,7 +78,7 @@ export interface IngestResult {
 
 const SHORT_ID_ATTEMPTS = 8;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -93,26 +110,61 @@ export async function resolveAlbum(db: Database, ownerId: string, slug: string |
   return album;
 }
 
+/** The in-memory path: the whole file is held, stripped into a copy and hashed. */
+async function prepareInMemory(
+  bucket: R2Bucket,
+  input: IngestInput,
+  contentType: ImageContentType,
+): Promise<PreparedOriginal> {
+  const { bytes, summary } = await stripPrivateMetadata(input.bytes, contentType);
+  const contentHash = await sha256Hex(bytes);
+  return {
+    length: bytes.length,
+    contentHash,
+    summary,
+    storedAt: input.storedAt && sameBytes(bytes, input.bytes) ? input.storedAt : undefined,
+    write: async (key) => {
+      await bucket.put(key, bytes, { httpMetadata: { contentType }, sha256: contentHash });
+    },
+  };
+}
+
 /**
  * The one path every upload takes (one-shot, two-step, tus): validate the bytes, strip private metadata,
  * deduplicate, store the original in R2, then write the rows, counters and event in one D1 batch (removing
  * the object again if that fails), then queue variant generation. Nothing is stored when any check fails.
+ * Files too large to hold in memory take `ingestStoredUpload`, which ends in the same `storeOriginal`.
  */
 export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
-  const { db, bucket } = deps;
-  const { ownerId, metadata } = input;
   if (input.bytes.length > input.maxBytes) {
     throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${input.maxBytes} bytes`);
   }
   const inspected = inspectImage(input.bytes);
+  return storeOriginal(deps, input, inspected, () =>
+    prepareInMemory(deps.bucket, input, inspected.contentType),
+  );
+}
+
+/**
+ * Everything after the bytes are known to be an image: the size limits, filename and album, then
+ * `prepare` (stripping and hashing), deduplication, the quota, the R2 write and the D1 batch.
+ */
+export async function storeOriginal(
+  deps: IngestDeps,
+  input: IngestOptions,
+  inspected: InspectedImage,
+  prepare: () => Promise<PreparedOriginal>,
+): Promise<IngestResult> {
+  const { db, bucket } = deps;
+  const { ownerId, metadata } = input;
   checkDimensions(inspected, {
     maxMegapixels: input.maxMegapixels,
     maxSidePixels: UPLOAD_LIMITS.maxSidePixels,
   });
   const filename = sanitizeFilename(metadata.filename, inspected.contentType);
   const album = await resolveAlbum(db, ownerId, metadata.album);
-  const { bytes, summary } = await stripPrivateMetadata(input.bytes, inspected.contentType);
-  const contentHash = await sha256Hex(bytes);
+  const original = await prepare();
+  const { contentHash, summary } = original;
 
   if (!input.allowDuplicate) {
     const [existing] = await db
@@ -135,26 +187,27 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
 
   const [owner] = await db.select().from(users).where(eq(users.id, ownerId)).limit(1);
   if (!owner) throw notFound('User');
-  if (input.usageLimitsEnabled) assertWithinQuota(usageOf(owner), { images: 1, bytes: bytes.length });
+  if (input.usageLimitsEnabled) assertWithinQuota(usageOf(owner), { images: 1, bytes: original.length });
 
-  const imageId = input.pendingImageId ?? input.imageId ?? newId('img');
-  const shortId = await freeShortId(db);
   const albumSlug = album?.slug ?? 'default';
+  const keyOf = (id: string) =>
+    originalStorageKey(ownerId, albumSlug, id, IMAGE_EXTENSIONS[inspected.contentType]);
+  let imageId = input.pendingImageId ?? input.imageId ?? newId('img');
+  if (original.streamsFrom === keyOf(imageId) && original.storedAt !== original.streamsFrom) {
+    // A streamed rewrite cannot overwrite the object it is reading: it takes a fresh id and the caller
+    // removes the source. Only tus reserves ids in advance; two-step uploads are staged at another key.
+    if (input.pendingImageId) throw new Error('A two-step upload must not be staged at its final key');
+    imageId = newId('img');
+  }
+  const shortId = await freeShortId(db);
   const [nameTaken] = await db
     .select({ id: images.id })
     .from(images)
     .where(and(eq(images.ownerId, ownerId), eq(images.albumSlug, albumSlug), eq(images.filename, filename)))
     .limit(1);
   const storedName = nameTaken && nameTaken.id !== imageId ? withSuffix(filename, shortId) : filename;
-  const storageKey = originalStorageKey(ownerId, albumSlug, imageId, IMAGE_EXTENSIONS[inspected.contentType]);
-
-  const alreadyStored = input.storedAt === storageKey && sameBytes(bytes, input.bytes);
-  if (!alreadyStored) {
-    await bucket.put(storageKey, bytes, {
-      httpMetadata: { contentType: inspected.contentType },
-      sha256: contentHash,
-    });
-  }
+  const storageKey = keyOf(imageId);
+  if (original.storedAt !== storageKey) await original.write(storageKey);
 
   const now = new Date();
   const values = {
@@ -164,7 +217,7 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
     albumSlug,
     filename: storedName,
     contentType: inspected.contentType,
-    bytes: bytes.length,
+    bytes: original.length,
     width: inspected.width,
     height: inspected.height,
     contentHash,
@@ -205,7 +258,7 @@ export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise
         .update(users)
         .set({
           imageCount: sql`${users.imageCount} + 1`,
-          storageBytes: sql`${users.storageBytes} + ${bytes.length}`,
+          storageBytes: sql`${users.storageBytes} + ${original.length}`,
         })
         .where(eq(users.id, ownerId)),
       ...(album

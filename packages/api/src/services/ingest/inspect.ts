@@ -14,13 +14,13 @@ export interface InspectedImage {
   isAnimated: boolean;
 }
 
-const unsupported = () =>
+export const unsupported = () =>
   new AppError(
     415,
     'UNSUPPORTED_MEDIA_TYPE',
     'Not a supported image: JPEG, PNG, GIF, WebP, AVIF or SVG are accepted, recognised by their content',
   );
-const broken = (detail: string) =>
+export const broken = (detail: string) =>
   new AppError(422, 'UNPROCESSABLE_IMAGE', `The image is unreadable: ${detail}`);
 
 const ascii = (bytes: Uint8Array, start: number, length: number) =>
@@ -49,8 +49,17 @@ function need(bytes: Uint8Array, end: number, what: string) {
   if (end > bytes.length) throw broken(`${what} is truncated`);
 }
 
-/** Walks the JPEG markers up to the scan, reading the frame size; the file must end with EOI. */
-function inspectJpeg(bytes: Uint8Array, view: DataView) {
+/** Where a JPEG's header segments end (the start-of-scan marker) and the frame size they declare. */
+export interface JpegHeader {
+  width: number;
+  height: number;
+  /** Offset of the SOS marker: everything before it is header segments, everything from it is image data. */
+  scanOffset: number;
+}
+
+/** Walks the JPEG markers up to the scan, reading the frame size. Needs only the bytes up to the scan. */
+export function walkJpegHeader(bytes: Uint8Array): JpegHeader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 2;
   let size: { width: number; height: number } | null = null;
   while (true) {
@@ -71,10 +80,20 @@ function inspectJpeg(bytes: Uint8Array, view: DataView) {
     offset += 2 + length;
   }
   if (!size) throw broken('JPEG has no frame header');
-  let end = bytes.length;
-  while (end > 2 && bytes[end - 1] === 0x00) end--; // some encoders pad after EOI
-  if (bytes[end - 2] !== 0xff || bytes[end - 1] !== 0xd9) throw broken('JPEG is truncated (no end marker)');
-  return { ...size, isAnimated: false };
+  return { ...size, scanOffset: offset };
+}
+
+/** Refuses a JPEG whose last bytes (some encoders pad with zeros after it) are not the EOI marker. */
+export function checkJpegEnd(tail: Uint8Array): void {
+  let end = tail.length;
+  while (end > 2 && tail[end - 1] === 0x00) end--;
+  if (tail[end - 2] !== 0xff || tail[end - 1] !== 0xd9) throw broken('JPEG is truncated (no end marker)');
+}
+
+function inspectJpeg(bytes: Uint8Array) {
+  const { width, height } = walkJpegHeader(bytes);
+  checkJpegEnd(bytes);
+  return { width, height, isAnimated: false };
 }
 
 /** Walks every PNG chunk: IHDR first, at least one IDAT, IEND last, every length inside the file. */

@@ -1,6 +1,7 @@
 import type { ImageContentType } from '@pixelflare/config';
 import type { ExifSummary } from '@pixelflare/database';
 import exifr from 'exifr';
+import { walkJpegHeader } from './inspect';
 
 /** Result of removing private metadata from an original: the bytes to store and what was kept or removed. */
 export interface StrippedImage {
@@ -94,35 +95,36 @@ function summarise(tags: ExifTags | null, removedSegments: string[], keptIcc: bo
 }
 
 /**
- * JPEG: rebuilds the header segments. EXIF (APP1) is replaced by one holding only the orientation, so GPS,
- * serial numbers, owner/artist names and every other tag are gone; XMP (APP1), IPTC/Photoshop (APP13) and
- * comments are dropped; JFIF, the ICC profile (APP2) and Adobe (APP14, needed to decode CMYK) are kept.
- * Expects a JPEG already validated by `inspectImage`.
+ * JPEG: rebuilds the header segments (`header` is the file up to its start-of-scan marker; the image data
+ * after it is never touched, so large files can be stripped from their head alone). EXIF (APP1) is replaced
+ * by one holding only the orientation, so GPS, serial numbers, owner/artist names and every other tag are
+ * gone; XMP (APP1), IPTC/Photoshop (APP13) and comments are dropped; JFIF, the ICC profile (APP2) and Adobe
+ * (APP14, needed to decode CMYK) are kept. Expects a header already walked by `walkJpegHeader`.
  */
-async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
-  const tags = await readExif(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parts: Uint8Array[] = [bytes.subarray(0, 2)];
+export async function stripJpegHeader(header: Uint8Array): Promise<StrippedImage> {
+  const tags = await readExif(header);
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const parts: Uint8Array[] = [header.subarray(0, 2)];
   const removed = new Set<string>();
   let keptIcc = false;
   let offset = 2;
   let wroteOrientation = false;
   const orientation = typeof tags?.Orientation === 'number' ? tags.Orientation : 1;
-  while (offset + 4 <= bytes.length) {
-    const marker = bytes[offset + 1]!;
+  while (offset + 4 <= header.length) {
+    const marker = header[offset + 1]!;
     if (marker === 0xff) {
       offset += 1;
       continue;
     }
     if (marker === 0xda) break;
     const end = offset + 2 + view.getUint16(offset + 2);
-    const segment = bytes.subarray(offset, end);
+    const segment = header.subarray(offset, end);
     const body = offset + 4;
-    if (marker === 0xe1 && startsWith(bytes, body, 'Exif')) {
+    if (marker === 0xe1 && startsWith(header, body, 'Exif')) {
       if (!wroteOrientation && orientation !== 1) parts.push(orientationSegment(orientation));
       wroteOrientation = true;
     } else if (marker === 0xe1) {
-      removed.add(startsWith(bytes, body, 'http://ns.adobe.com/xap') ? 'XMP' : 'APP1');
+      removed.add(startsWith(header, body, 'http://ns.adobe.com/xap') ? 'XMP' : 'APP1');
     } else if (marker === 0xed) {
       removed.add('IPTC');
     } else if (marker === 0xfe) {
@@ -130,13 +132,19 @@ async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
     } else if (marker >= 0xe3 && marker <= 0xef && marker !== 0xee) {
       removed.add(`APP${marker - 0xe0}`); // maker-specific blocks (e.g. MPF, FLIR, Ducky)
     } else {
-      if (marker === 0xe2 && startsWith(bytes, body, 'ICC_PROFILE')) keptIcc = true;
+      if (marker === 0xe2 && startsWith(header, body, 'ICC_PROFILE')) keptIcc = true;
       parts.push(segment);
     }
     offset = end;
   }
-  parts.push(bytes.subarray(offset));
+  parts.push(header.subarray(offset));
   return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc) };
+}
+
+async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
+  const { scanOffset } = walkJpegHeader(bytes);
+  const { bytes: header, summary } = await stripJpegHeader(bytes.subarray(0, scanOffset));
+  return { bytes: concat([header, bytes.subarray(scanOffset)]), summary };
 }
 
 /** PNG: drops eXIf and the text chunks (tEXt/zTXt/iTXt, where XMP and author names live); keeps iCCP. */

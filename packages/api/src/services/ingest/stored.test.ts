@@ -1,0 +1,128 @@
+import { INGEST_HEAD_BYTES, INGEST_MEMORY_LIMIT_BYTES, MB } from '@pixelflare/config';
+import { createDb } from '@pixelflare/database';
+import { originalStorageKey } from '@pixelflare/shared';
+import { env } from 'cloudflare:workers';
+import exifr from 'exifr';
+import { describe, expect, it } from 'vitest';
+import { largeJpeg, scanOffsetOf } from '../../../test/fixtures/large-files';
+import { createUser } from '../../../test/helpers';
+import { sha256Hex } from '../../lib/crypto';
+import { newId } from '../../lib/ids';
+import { ingestDepsFrom } from './ingest';
+import { stripPrivateMetadata } from './metadata';
+import { ingestStoredUpload } from './stored';
+
+const LARGE = INGEST_MEMORY_LIMIT_BYTES + 4 * MB;
+const EXIF_OPTIONS = { gps: true, xmp: true, translateValues: false };
+
+/**
+ * The images bucket, recording how ingest reads it: every read buffered into memory (`arrayBuffer`) with its
+ * size, and every write. Isolate memory cannot be read from a test, so this is what shows it stays bounded.
+ */
+function recordingBucket(bucket: R2Bucket) {
+  const buffered: number[] = [];
+  const written: string[] = [];
+  const get = async (key: string, options?: R2GetOptions) => {
+    const object = await bucket.get(key, options);
+    if (!object || !('body' in object)) return object;
+    return {
+      body: object.body,
+      arrayBuffer: async () => {
+        const bytes = await object.arrayBuffer();
+        buffered.push(bytes.byteLength);
+        return bytes;
+      },
+    } as unknown as R2ObjectBody;
+  };
+  const put: R2Bucket['put'] = (key, value, options) => {
+    written.push(key);
+    return bucket.put(key, value, options);
+  };
+  const recording = {
+    head: (key: string) => bucket.head(key),
+    get,
+    put,
+    delete: (keys: string | string[]) => bucket.delete(keys),
+  } as unknown as R2Bucket;
+  return { bucket: recording, buffered, written };
+}
+
+async function stage(ownerId: string, bytes: Uint8Array) {
+  const imageId = newId('img');
+  const key = originalStorageKey(ownerId, 'default', imageId, 'jpg');
+  await env.IMAGES_BUCKET.put(key, bytes);
+  return { imageId, key };
+}
+
+async function ingestStaged(slug: string, file: Uint8Array, filename: string) {
+  const user = await createUser(slug);
+  const { imageId, key } = await stage(user.id, file);
+  const recorder = recordingBucket(env.IMAGES_BUCKET);
+  const deps = {
+    ...ingestDepsFrom(createDb(env.DB), env, { PUBLIC_API_URL: 'http://localhost:8787' }),
+    bucket: recorder.bucket,
+  };
+  const result = await ingestStoredUpload(deps, {
+    key,
+    imageId,
+    ownerId: user.id,
+    metadata: { filename },
+    maxMegapixels: 50,
+    maxBytes: 500 * MB,
+    usageLimitsEnabled: false,
+  });
+  return { result, key, imageId, ...recorder };
+}
+
+describe('ingestStoredUpload', () => {
+  it('strips a JPEG above the memory limit from its head, streaming the rest, never buffering the file', async () => {
+    const file = largeJpeg(LARGE);
+    const { result, key, imageId, buffered, written } = await ingestStaged('stored-large', file, 'big.jpg');
+
+    // Bounded: only the head and the tail were ever read into memory.
+    expect(Math.max(...buffered)).toBeLessThanOrEqual(INGEST_HEAD_BYTES);
+    expect(buffered.reduce((sum, size) => sum + size, 0)).toBeLessThan(INGEST_HEAD_BYTES + MB);
+
+    // The stored bytes are exactly what the in-memory path makes of the same file.
+    const stored = new Uint8Array(
+      await (await env.IMAGES_BUCKET.get(result.image.storageKey))!.arrayBuffer(),
+    );
+    const inMemory = await stripPrivateMetadata(file, 'image/jpeg');
+    expect(stored.length).toBe(inMemory.bytes.length);
+    expect(await sha256Hex(stored)).toBe(await sha256Hex(inMemory.bytes));
+    expect(result.image).toMatchObject({
+      contentHash: await sha256Hex(stored),
+      bytes: stored.length,
+      width: 2,
+      height: 2,
+      exif: inMemory.summary,
+    });
+    // GPS and identifying tags are gone, the orientation stays, the image data after the header is untouched.
+    expect(await exifr.parse(stored, EXIF_OPTIONS)).toEqual({ Orientation: 6 });
+    const scan = scanOffsetOf(file);
+    const storedScan = scanOffsetOf(stored);
+    expect(storedScan).toBeLessThan(scan);
+    expect(await sha256Hex(stored.subarray(storedScan))).toBe(await sha256Hex(file.subarray(scan)));
+    // It was rewritten, so it went to a fresh key (never over the object it streamed from) in one write.
+    expect(result.image.id).not.toBe(imageId);
+    expect(written).toEqual([result.image.storageKey]);
+    expect(await env.IMAGES_BUCKET.head(key)).not.toBeNull(); // the caller (tus session) removes the source
+  });
+
+  it('does not rewrite a large JPEG with nothing to strip: the staged object becomes the original', async () => {
+    const file = largeJpeg(LARGE, 'stripe.jpg');
+    const { result, key, imageId, buffered, written } = await ingestStaged('stored-clean', file, 'clean.jpg');
+    expect(result.image).toMatchObject({ id: imageId, storageKey: key, bytes: file.length });
+    expect(result.image.contentHash).toBe(await sha256Hex(file));
+    expect(written).toEqual([]);
+    expect(Math.max(...buffered)).toBeLessThanOrEqual(INGEST_HEAD_BYTES);
+  });
+
+  it('reads files up to the limit whole and takes the in-memory path', async () => {
+    const file = largeJpeg(2 * MB);
+    const { result, buffered } = await ingestStaged('stored-small', file, 'small.jpg');
+    expect(buffered).toEqual([file.length]);
+    const stored = await (await env.IMAGES_BUCKET.get(result.image.storageKey))!.arrayBuffer();
+    expect(await exifr.parse(new Uint8Array(stored), EXIF_OPTIONS)).toEqual({ Orientation: 6 });
+  });
+});

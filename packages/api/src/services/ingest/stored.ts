@@ -1,0 +1,175 @@
+import {
+  IMAGE_EXTENSIONS,
+  INGEST_HEAD_BYTES,
+  INGEST_MEMORY_LIMIT_BYTES,
+  INGEST_TAIL_BYTES,
+  MB,
+  type ImageContentType,
+} from '@pixelflare/config';
+import { toHex } from '../../lib/crypto';
+import { AppError } from '../../lib/errors';
+import {
+  ingestImage,
+  sameBytes,
+  storeOriginal,
+  type IngestDeps,
+  type IngestOptions,
+  type IngestResult,
+  type PreparedOriginal,
+} from './ingest';
+import {
+  broken,
+  checkJpegEnd,
+  sniffContentType,
+  unsupported,
+  walkJpegHeader,
+  type JpegHeader,
+} from './inspect';
+import { stripJpegHeader } from './metadata';
+
+export interface StoredUploadInput extends IngestOptions {
+  /** The R2 key holding the whole upload (tus: assembled there; large two-step PUTs: streamed there). */
+  key: string;
+}
+
+const missing = () => new AppError(404, 'NOT_FOUND', 'The uploaded file is missing');
+
+/** `length` bytes of the object from `offset` (or its last `suffix` bytes), read into memory: small reads only. */
+async function readRange(bucket: R2Bucket, key: string, range: R2Range): Promise<Uint8Array> {
+  const object = await bucket.get(key, { range });
+  if (!object) throw missing();
+  return new Uint8Array(await object.arrayBuffer());
+}
+
+/** The object from `offset` to its end, as a stream (never buffered whole). */
+async function streamFrom(
+  bucket: R2Bucket,
+  key: string,
+  offset: number,
+): Promise<ReadableStream<Uint8Array>> {
+  const object = await bucket.get(key, { range: { offset } });
+  if (!object) throw missing();
+  return object.body;
+}
+
+/** `header`, then every chunk of `rest`, pulled one at a time so backpressure reaches the R2 read. */
+function prepend(header: Uint8Array, rest: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = rest.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      start: (controller) => controller.enqueue(header),
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function sha256OfStream(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const digest = new crypto.DigestStream('SHA-256');
+  await stream.pipeTo(digest);
+  return toHex(await digest.digest);
+}
+
+const formatName = (contentType: ImageContentType) => IMAGE_EXTENSIONS[contentType].toUpperCase();
+
+/**
+ * Only JPEG is ingested above the memory limit: its private metadata sits in the header segments before the
+ * scan, so a bounded head is enough. PNG, WebP and GIF may carry metadata (or, for GIF, a polyglot's payload)
+ * anywhere in the file, and the structure checks walk the whole of it, so they are refused rather than held.
+ */
+function refuseTooLargeFor(contentType: ImageContentType): AppError {
+  return new AppError(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    `${formatName(contentType)} files are accepted up to ${INGEST_MEMORY_LIMIT_BYTES / MB} MB; only JPEG may be larger`,
+  );
+}
+
+/** Walks the header segments in the head; a header that does not fit in it is refused, not misread as truncated. */
+function walkHeaderInHead(head: Uint8Array, size: number): JpegHeader {
+  try {
+    return walkJpegHeader(head);
+  } catch (error) {
+    if (head.length < size && error instanceof AppError && /truncated/.test(error.message)) {
+      throw broken(`the JPEG header segments are larger than ${INGEST_HEAD_BYTES / MB} MB`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The bounded path for a JPEG in R2: only the header segments are rewritten (in memory, at most the head);
+ * the image data after the scan marker is streamed from R2, once to hash it and once into the destination.
+ * When stripping changes nothing the object is already the original and is not written again.
+ */
+async function prepareJpegFromR2(
+  bucket: R2Bucket,
+  key: string,
+  size: number,
+  header: Uint8Array,
+): Promise<PreparedOriginal> {
+  const stripped = await stripJpegHeader(header);
+  const length = stripped.bytes.length + size - header.length;
+  const stream = async () => prepend(stripped.bytes, await streamFrom(bucket, key, header.length));
+  const contentHash = await sha256OfStream(await stream());
+  return {
+    length,
+    contentHash,
+    summary: stripped.summary,
+    storedAt: sameBytes(stripped.bytes, header) ? key : undefined,
+    streamsFrom: key,
+    write: async (destination) => {
+      // The final length is known, so R2 takes the stream as one PUT; `sha256` makes R2 refuse the write if
+      // the second read did not produce the bytes that were hashed (and deduplicated) above.
+      const body = (await stream()).pipeThrough(new FixedLengthStream(length));
+      await bucket.put(destination, body, {
+        httpMetadata: { contentType: 'image/jpeg' },
+        sha256: contentHash,
+      });
+    },
+  };
+}
+
+/** Files above the memory limit: type, structure and size from a ranged head (and the EOI from the tail). */
+async function ingestLargeUpload(
+  deps: IngestDeps,
+  input: StoredUploadInput,
+  size: number,
+): Promise<IngestResult> {
+  const head = await readRange(deps.bucket, input.key, {
+    offset: 0,
+    length: Math.min(size, INGEST_HEAD_BYTES),
+  });
+  const contentType = sniffContentType(head);
+  if (!contentType) throw unsupported();
+  if (contentType !== 'image/jpeg') throw refuseTooLargeFor(contentType);
+  const { width, height, scanOffset } = walkHeaderInHead(head, size);
+  checkJpegEnd(await readRange(deps.bucket, input.key, { suffix: Math.min(size, INGEST_TAIL_BYTES) }));
+  const inspected = { contentType, width, height, isAnimated: false };
+  return storeOriginal(deps, input, inspected, () =>
+    prepareJpegFromR2(deps.bucket, input.key, size, head.slice(0, scanOffset)),
+  );
+}
+
+/**
+ * Ingests an upload whose bytes are already in R2 at `input.key`. Up to `INGEST_MEMORY_LIMIT_BYTES` it is
+ * read whole and takes the in-memory path exactly like a one-shot upload; above it, the bounded path.
+ * The caller removes the object at `key` unless it became the image's original (`image.storageKey`).
+ */
+export async function ingestStoredUpload(deps: IngestDeps, input: StoredUploadInput): Promise<IngestResult> {
+  const object = await deps.bucket.head(input.key);
+  if (!object) throw missing();
+  if (object.size > input.maxBytes) {
+    throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${input.maxBytes} bytes`);
+  }
+  if (object.size > INGEST_MEMORY_LIMIT_BYTES) return ingestLargeUpload(deps, input, object.size);
+  const whole = await deps.bucket.get(input.key);
+  if (!whole) throw missing();
+  const bytes = new Uint8Array(await whole.arrayBuffer());
+  return ingestImage(deps, { ...input, bytes, storedAt: input.key });
+}
