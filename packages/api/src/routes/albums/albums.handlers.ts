@@ -14,7 +14,7 @@ import {
   type AlbumView,
 } from '../../services/albums/albums';
 import { purgeAlbumWhenHidden } from '../../services/albums/purge';
-import { signedUrlBaseOf } from '../../services/variants/signed-url';
+import { cdnBaseOf } from '../../services/images/resource';
 import type {
   createAlbumRoute,
   deleteAlbumRoute,
@@ -28,7 +28,7 @@ function albumViewOf(c: Context<AppEnv>): AlbumView {
   const config = c.get('config');
   return {
     ...imageViewOf(c),
-    signing: { kv: c.env.KV, serverSecret: config.API_HASH_SECRET, base: signedUrlBaseOf(config) },
+    signing: { kv: c.env.KV, serverSecret: config.API_HASH_SECRET, base: cdnBaseOf(config) },
     now: Date.now(),
   };
 }

@@ -2,6 +2,7 @@ import { VARIANT_NAMES } from '@pixelflare/config';
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
+import { cdnBaseOf } from '../../services/images/resource';
 import { mintSignedUrl } from '../../services/variants/signed-url';
 import type { createSignedUrl } from './signed-urls.routes';
 
@@ -21,9 +22,7 @@ export const createSignedUrlHandler: RouteHandler<typeof createSignedUrl, AppEnv
     variant: body.variant,
     transform: body.transform,
     enabledVariants: config.ALLOWED_VARIANTS ?? VARIANT_NAMES,
-    base: config.CDN_HOSTNAME
-      ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
-      : { origin: config.PUBLIC_API_URL, dedicatedHost: false },
+    base: cdnBaseOf(config),
     now: Date.now(),
   });
   return c.json({ url: minted.url, expires_at: minted.expiresAt.toISOString() }, 201);

@@ -1,7 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg, storeImage, type StoredImage } from '../../../test/fixtures/cdn/images';
 import { authed, BASE, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
+import { createApp } from '../../app';
 import { readImageHeader } from '../../engines/image-size';
 import { rotateSigningSecret, signCdnPath } from '../../services/variants/signing';
 
@@ -112,5 +114,35 @@ describe('private images and signed URLs', () => {
     expect(bad.status).toBe(400);
     expect((await errorOf(bad)).issues?.map((issue) => issue.path)).toContain('transform.w');
     expect((await mint(owner, secret.id, { ttl: 5 })).status).toBe(400);
+  });
+});
+
+describe('with a dedicated CDN hostname', () => {
+  it('points image URLs and signed URLs at the CDN host alike, and the CDN host serves them', async () => {
+    const app = createApp();
+    const bindings = { ...env, CDN_HOSTNAME: 'img.example.test' };
+    const fetchWith = async (url: string, init: RequestInit = {}) => {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(new Request(url, init), bindings, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    const resource = (await (
+      await fetchWith(`${BASE}/v1/images/${secret.id}`, authed(owner.key))
+    ).json()) as {
+      urls: { cdn: string; short: string };
+    };
+    expect(resource.urls.cdn).toBe('https://img.example.test/priya/default/secret.jpg');
+    expect(resource.urls.short).toBe(`https://img.example.test/i/${secret.shortId}`);
+
+    const minted = await fetchWith(
+      `${BASE}/v1/images/${secret.id}/signed-url`,
+      authed(owner.key, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }),
+    );
+    const { url } = (await minted.json()) as { url: string };
+    expect(url.startsWith('https://img.example.test/priya/default/secret.jpg?')).toBe(true);
+    const served = await fetchWith(url);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('Content-Type')).toBe('image/jpeg');
   });
 });

@@ -92,9 +92,14 @@ export async function toOneImageResource(db: Database, row: Image, view: ImageVi
   return resource!;
 }
 
-/** Where CDN URLs point: the Worker's public origin (the same for requests, queue jobs and cron). */
-export function cdnBaseOf(config: { PUBLIC_API_URL: string }): CdnUrlBase {
-  return { origin: config.PUBLIC_API_URL };
+/**
+ * Where CDN URLs point, plain and signed alike (the same for requests, queue jobs and cron): the dedicated CDN
+ * host without the `/cdn` prefix when `CDN_HOSTNAME` is set, else the Worker's public origin.
+ */
+export function cdnBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string }): Required<CdnUrlBase> {
+  return config.CDN_HOSTNAME
+    ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
+    : { origin: config.PUBLIC_API_URL, dedicatedHost: false };
 }
 
 /** The view of an owner's images outside a request (queue jobs, cron): the slug is read from D1. */

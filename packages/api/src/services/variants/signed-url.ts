@@ -1,20 +1,11 @@
 import { images, users, type Database } from '@pixelflare/database';
-import { parseTransformQuery } from '@pixelflare/shared';
+import { parseTransformQuery, type CdnUrlBase } from '@pixelflare/shared';
 import { and, eq, isNull } from 'drizzle-orm';
 import { badRequest, notFound } from '../../lib/errors';
 import { signCdnPath } from './signing';
 
-/** Where signed `/cdn` paths are served: `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
-export interface SignedUrlBase {
-  origin: string;
-  dedicatedHost: boolean;
-}
-
-export function signedUrlBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string }): SignedUrlBase {
-  return config.CDN_HOSTNAME
-    ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
-    : { origin: config.PUBLIC_API_URL, dedicatedHost: false };
-}
+/** Where signed `/cdn` paths are served (`cdnBaseOf`): `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
+export type SignedUrlBase = Required<CdnUrlBase>;
 
 /** What signing needs besides the image: the owner's key material and where the URL points. */
 export interface SigningDeps {
