@@ -27,6 +27,8 @@ export const VARIANT_NAMES = Object.keys(VARIANT_PRESETS) as VariantName[];
 /** Width-only presets, in ascending order: what a responsive `srcset` is built from. */
 export const WIDTH_VARIANTS = VARIANT_NAMES.filter((name) => name.startsWith('w'));
 export const DEFAULT_VARIANT: VariantName = 'w1024';
+/** Presets the dashboard and album covers show (grid, overview, image page): `ALLOWED_VARIANTS` must keep them. */
+export const REQUIRED_VARIANTS: readonly VariantName[] = ['thumb', 'w256', 'w1024'];
 
 export function isVariantName(value: string): value is VariantName {
   return Object.hasOwn(VARIANT_PRESETS, value);

@@ -69,4 +69,14 @@ describe('a misconfigured Worker', () => {
       'ACCESS_AUD is required by AUTH_MODE=cloudflare',
     ]);
   });
+
+  it('refuses ALLOWED_VARIANTS that name unknown presets or drop the ones the dashboard shows', () => {
+    expect(problemsOf(withVars({ ALLOWED_VARIANTS: '["w128","thumb","w256","w1024","w4000"]' }))).toEqual([
+      'ALLOWED_VARIANTS names unknown presets: w4000',
+    ]);
+    expect(problemsOf(withVars({ ALLOWED_VARIANTS: '["w128","w1024"]' }))).toEqual([
+      'ALLOWED_VARIANTS must keep thumb, w256 (the dashboard and album covers show them)',
+    ]);
+    expect(problemsOf(withVars({ ALLOWED_VARIANTS: '["thumb","w256","w1024"]' }))).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import { REQUIRED_VARIANTS, isVariantName } from '@pixelflare/config';
 import { z } from 'zod';
 
 /** Bindings declared in wrangler.toml. Vectorize and Workers AI are optional: they exist only when deployed. */
@@ -85,6 +86,25 @@ export const EnvVarsSchema = z
       if (set.length === 0 || set.length === group.length) continue;
       for (const name of group.filter((name) => vars[name] === undefined)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is missing (${set.join(', ')} set)` });
+      }
+    }
+    if (vars.ALLOWED_VARIANTS) {
+      const allowed = vars.ALLOWED_VARIANTS;
+      const unknown = allowed.filter((name) => !isVariantName(name));
+      const missing = REQUIRED_VARIANTS.filter((name) => !allowed.includes(name));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ALLOWED_VARIANTS'],
+          message: `names unknown presets: ${unknown.join(', ')}`,
+        });
+      }
+      if (missing.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ALLOWED_VARIANTS'],
+          message: `must keep ${missing.join(', ')} (the dashboard and album covers show them)`,
+        });
       }
     }
     if (vars.AUTH_MODE === 'cloudflare') {

@@ -73,10 +73,10 @@ describe('GET /v1/images/:id/variants', () => {
     const ctx = createExecutionContext();
     const response = await createApp().fetch(
       new Request(`http://localhost:8787/v1/images/${image.id}/variants`, authed(owner.key)),
-      { ...env, ALLOWED_VARIANTS: '["thumb","w512"]' },
+      { ...env, ALLOWED_VARIANTS: '["thumb","w1024","w512","w256"]' },
       ctx,
     );
     const { data } = (await response.json()) as { data: ImageVariant[] };
-    expect(data.map((variant) => variant.preset)).toEqual(['w512', 'thumb']);
+    expect(data.map((variant) => variant.preset)).toEqual(['w256', 'w512', 'w1024', 'thumb']);
   });
 });
