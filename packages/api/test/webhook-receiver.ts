@@ -1,13 +1,12 @@
 import { createDb, webhooks } from '@pixelflare/database';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { Bindings } from '../src/lib/env';
-import { handleQueue } from '../src/jobs/queues';
 import type { WebhookJob } from '../src/services/webhooks/deliver';
 import type { ReceivedDelivery } from './global-setup-webhooks';
 import { authed, call, createUser, type TestUser } from './helpers';
+import { runQueueBatch } from './queue';
 
 /** The loopback receiver started by global-setup-webhooks.ts. */
 export const receiver = `http://127.0.0.1:${inject('webhookReceiverPort')}`;
@@ -52,11 +51,9 @@ export async function receivedBy(name: string): Promise<ReceivedDelivery[]> {
 
 /** Runs webhook jobs through the real webhooks-queue consumer as delivery attempt `attempts`. */
 export async function consumeWebhookJobs(jobs: WebhookJob[], attempts = 1, queue = 'pixelflare-webhooks') {
-  const batch = createMessageBatch(
-    queue,
-    jobs.map((body, i) => ({ id: `msg-${body.event.id}-${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await handleQueue(batch, loopbackEnv, ctx);
-  return getQueueResult(batch, ctx);
+  return runQueueBatch(queue, jobs, {
+    attempts,
+    ids: jobs.map((body, i) => `msg-${body.event.id}-${i}`),
+    bindings: loopbackEnv,
+  });
 }

@@ -1,5 +1,4 @@
 import { albums, createDb } from '@pixelflare/database';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
@@ -7,7 +6,7 @@ import { fixture } from '../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../test/fixtures/upload-helpers';
 import { authed, call, createUser } from '../../test/helpers';
 import { ALBUM_PURGE_PAGE_SIZE } from '../services/albums/purge';
-import { handleQueue } from './queues';
+import { runQueueBatch } from '../../test/queue';
 
 const json = (method: string, body: unknown): RequestInit => ({
   method,
@@ -19,12 +18,10 @@ const json = (method: string, body: unknown): RequestInit => ({
 async function runMessage(body: unknown) {
   const sent: unknown[] = [];
   const queue = { send: async (message: unknown) => void sent.push(message) } as unknown as Queue;
-  const batch = createMessageBatch('pixelflare-variants', [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body },
-  ]);
-  const ctx = createExecutionContext();
-  await handleQueue(batch, { ...env, VARIANTS_QUEUE: queue }, ctx);
-  return { result: await getQueueResult(batch, ctx), sent };
+  const result = await runQueueBatch('pixelflare-variants', [body], {
+    bindings: { ...env, VARIANTS_QUEUE: queue },
+  });
+  return { result, sent };
 }
 
 /** An album of `files` uploaded through the API, each image's preset and original then served twice (cached). */

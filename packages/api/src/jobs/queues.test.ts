@@ -1,14 +1,8 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { handleQueue, queueKindOf } from './queues';
+import { runQueueBatch } from '../../test/queue';
+import { queueKindOf } from './queues';
 
-async function deliver(queue: string, body: unknown) {
-  const batch = createMessageBatch(queue, [{ id: 'msg-1', timestamp: new Date(), attempts: 1, body }]);
-  const ctx = createExecutionContext();
-  await handleQueue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const deliver = (queue: string, body: unknown) => runQueueBatch(queue, [body]);
 
 describe('queue routing', () => {
   it.each(['pixelflare-backups', 'pixelflare-custom-domains'])(

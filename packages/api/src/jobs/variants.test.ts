@@ -1,24 +1,16 @@
 import { createDb, imageVariants, outboxEvents } from '@pixelflare/database';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg, storeImage, type StoredImage } from '../../test/fixtures/cdn/images';
 import { call, createUser, type TestUser } from '../../test/helpers';
+import { runQueueBatch } from '../../test/queue';
 import { readImageHeader } from '../engines/image-size';
-import { handleQueue } from './queues';
 
 let owner: TestUser;
 let image: StoredImage;
 
-async function runBatch(body: unknown) {
-  const batch = createMessageBatch('pixelflare-variants', [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body },
-  ]);
-  const ctx = createExecutionContext();
-  await handleQueue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const runBatch = (body: unknown) => runQueueBatch('pixelflare-variants', [body]);
 
 beforeAll(async () => {
   owner = await createUser('vera');

@@ -1,20 +1,13 @@
 import { VARIANT_NAMES } from '@pixelflare/config';
 import type { ImageVariant } from '@pixelflare/shared';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { makeJpeg, storeImage } from '../../../test/fixtures/cdn/images';
 import { authed, call, createUser } from '../../../test/helpers';
-import { handleQueue } from '../../jobs/queues';
+import { runQueueBatch } from '../../../test/queue';
 
-async function renderAhead(body: unknown) {
-  const batch = createMessageBatch('pixelflare-variants', [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body },
-  ]);
-  const ctx = createExecutionContext();
-  await handleQueue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const renderAhead = (body: unknown) => runQueueBatch('pixelflare-variants', [body]);
 
 describe('GET /v1/images/:id/variants', () => {
   it('lists every enabled preset with its URL, and the renditions stored for it as they appear', async () => {
