@@ -29,3 +29,10 @@ export const CDN_CACHE_CONTROL = {
   /** Private images behind a signed URL. */
   private: CACHE_CONTROL.cdnPrivate,
 } as const;
+
+/**
+ * Images purged per queue message. Each image is ~50 Cache API deletes (`purgeImageFromCdnCache`), and a consumer
+ * invocation handles up to 5 messages (the variants queue's `max_batch_size`) within 1,000 subrequests: 3 images
+ * keep a full batch near 750.
+ */
+export const ALBUM_PURGE_PAGE_SIZE = 3;

@@ -1,3 +1,4 @@
+import { ALBUM_PURGE_PAGE_SIZE } from '@pixelflare/config';
 import { albums, createDb } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
@@ -5,7 +6,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../test/fixtures/upload-helpers';
 import { authed, call, createUser } from '../../test/helpers';
-import { ALBUM_PURGE_PAGE_SIZE } from '../services/albums/purge';
 import { runQueueBatch } from '../../test/queue';
 
 const json = (method: string, body: unknown): RequestInit => ({

@@ -1,15 +1,9 @@
+import { ALBUM_PURGE_PAGE_SIZE } from '@pixelflare/config';
 import { images, users, type Database } from '@pixelflare/database';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { PurgeAlbumMessage } from '../../jobs/purge-album';
 import { AppError } from '../../lib/errors';
 import { purgeImageFromCdnCache } from '../variants/cdn-cache';
-
-/**
- * Images purged per queue message. Each image is ~50 Cache API deletes (`purgeImageFromCdnCache`), and a consumer
- * invocation handles up to 5 messages (the variants queue's `max_batch_size`) within 1,000 subrequests: 3 images
- * keep a full batch near 750.
- */
-export const ALBUM_PURGE_PAGE_SIZE = 3;
 
 export interface AlbumPurgePage {
   ownerId: string;
