@@ -52,27 +52,19 @@ async function streamFrom(
   return object.body;
 }
 
-/** `header`, then every chunk of `rest`, pulled one at a time so backpressure reaches the R2 read. */
-function prepend(header: Uint8Array, rest: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = rest.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      start: (controller) => controller.enqueue(header),
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-async function sha256OfStream(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const digest = new crypto.DigestStream('SHA-256');
-  await stream.pipeTo(digest);
-  return toHex(await digest.digest);
+/**
+ * Writes `header`, then pipes `rest` (the R2 body) into `destination`. The pipe is stream to stream inside the
+ * runtime, so no JS runs per chunk and backpressure bounds what is in flight.
+ */
+async function writeWithHeader(
+  header: Uint8Array,
+  rest: ReadableStream<Uint8Array>,
+  destination: WritableStream<Uint8Array>,
+): Promise<void> {
+  const writer = destination.getWriter();
+  await writer.write(header);
+  writer.releaseLock();
+  await rest.pipeTo(destination);
 }
 
 const formatName = (contentType: ImageContentType) => IMAGE_EXTENSIONS[contentType].toUpperCase();
@@ -115,8 +107,10 @@ async function prepareJpegFromR2(
 ): Promise<PreparedOriginal> {
   const stripped = await stripJpegHeader(header);
   const length = stripped.bytes.length + size - header.length;
-  const stream = async () => prepend(stripped.bytes, await streamFrom(bucket, key, header.length));
-  const contentHash = await sha256OfStream(await stream());
+  const imageData = () => streamFrom(bucket, key, header.length);
+  const digest = new crypto.DigestStream('SHA-256');
+  await writeWithHeader(stripped.bytes, await imageData(), digest);
+  const contentHash = toHex(await digest.digest);
   return {
     length,
     contentHash,
@@ -126,11 +120,14 @@ async function prepareJpegFromR2(
     write: async (destination) => {
       // The final length is known, so R2 takes the stream as one PUT; `sha256` makes R2 refuse the write if
       // the second read did not produce the bytes that were hashed (and deduplicated) above.
-      const body = (await stream()).pipeThrough(new FixedLengthStream(length));
-      await bucket.put(destination, body, {
-        httpMetadata: { contentType: 'image/jpeg' },
-        sha256: contentHash,
-      });
+      const { readable, writable } = new FixedLengthStream(length);
+      await Promise.all([
+        bucket.put(destination, readable, {
+          httpMetadata: { contentType: 'image/jpeg' },
+          sha256: contentHash,
+        }),
+        writeWithHeader(stripped.bytes, await imageData(), writable),
+      ]);
     },
   };
 }
