@@ -190,4 +190,23 @@ describe('event payloads, end to end', () => {
       expected.map(([type, data]) => expect.objectContaining({ type, owner: owner.id, data })),
     );
   }, 60_000);
+
+  it('says an image uploaded straight into a private album is signed-only, as GET does', async () => {
+    const { owner } = await loopbackWebhook('payloads-private-upload');
+    await api(owner, '/v1/albums', 'POST', { slug: 'vault', title: 'Vault', visibility: 'private' });
+    const uploaded = await upload(owner, uploadForm(makePng(6, 6), 'key.png', { album: 'vault' }));
+    expect(uploaded.status).toBe(201);
+    const { id } = (await uploaded.json()) as { id: string };
+    const resource = await get(owner, `/v1/images/${id}`);
+    expect(resource.access).toBe('signed');
+
+    await consumeWebhookJobs(await dispatchedJobs(owner.id));
+    const received = await receivedBy('payloads-private-upload');
+    const event = received.find(
+      (delivery) => (delivery.payload as WebhookEnvelope).type === 'image.uploaded',
+    );
+    expect(event?.verified).toBe(true);
+    // The background variants job may change nothing the resource shows; compare with GET as it is now.
+    expect((event?.payload as WebhookEnvelope).data).toEqual(resource);
+  }, 60_000);
 });

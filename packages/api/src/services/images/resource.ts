@@ -13,13 +13,13 @@ export interface ImageView {
 }
 
 /**
- * `extra.albumPrivate` is the visibility of the image's album, which decides `access` with the image's own flag
- * (the CDN's rule, `servedSignedOnly`). Left out, only the image's flag counts: callers with an album must pass it.
+ * `extra.albumPrivate` is whether the image's album is private (false when it has none), which decides `access`
+ * with the image's own flag (the CDN's rule, `servedSignedOnly`). Required, so no caller can forget the album.
  */
 export function toImageResource(
   image: Image,
   view: ImageView,
-  extra: { tags: string[]; favourite: boolean; albumPrivate?: boolean },
+  extra: { tags: string[]; favourite: boolean; albumPrivate: boolean },
 ): ImageResource {
   return {
     id: image.id,

@@ -102,7 +102,7 @@ async function freeShortId(db: Database): Promise<string> {
 export async function resolveAlbum(db: Database, ownerId: string, slug: string | undefined) {
   if (!slug) return null;
   const [album] = await db
-    .select({ id: albums.id, slug: albums.slug })
+    .select({ id: albums.id, slug: albums.slug, isPrivate: albums.isPrivate })
     .from(albums)
     .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, slug), isNull(albums.deletedAt)))
     .limit(1);
@@ -273,7 +273,11 @@ export async function storeOriginal(
         db,
         ownerId,
         'image.uploaded',
-        toImageResource(stored, view, { tags: tagListOf(tagNames), favourite: false }),
+        toImageResource(stored, view, {
+          tags: tagListOf(tagNames),
+          favourite: false,
+          albumPrivate: album?.isPrivate ?? false,
+        }),
       ),
     ]);
   } catch (error) {
