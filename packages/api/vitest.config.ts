@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { ACCESS_TEST_AUDIENCE } from './test/global-setup-auth';
-import { OIDC_CLIENT } from './test/oidc-provider';
+import { ACCESS_TEST_AUDIENCE } from './test/global-setup-auth.ts';
+import { OIDC_CLIENT } from './test/oidc-provider.ts';
 
 const root = path.join(import.meta.dirname, '../..');
 

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { startOidcProvider } from './oidc-provider';
+import { startOidcProvider } from './oidc-provider.ts';
 
 /** A private signing key as a JWK, with its `kid`, for tests (in workerd) to sign Access-style tokens. */
 export interface TestSigningKey {
