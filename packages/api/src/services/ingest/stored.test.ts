@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import exifr from 'exifr';
 import { describe, expect, it } from 'vitest';
 import { largeJpeg, scanOffsetOf } from '../../../test/fixtures/large-files';
+import { recordingBucket } from '../../../test/fixtures/recording-bucket';
 import { createUser } from '../../../test/helpers';
 import { sha256Hex } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
@@ -14,38 +15,6 @@ import { ingestStoredUpload } from './stored';
 
 const LARGE = INGEST_MEMORY_LIMIT_BYTES + 4 * MB;
 const EXIF_OPTIONS = { gps: true, xmp: true, translateValues: false };
-
-/**
- * The images bucket, recording how ingest reads it: every read buffered into memory (`arrayBuffer`) with its
- * size, and every write. Isolate memory cannot be read from a test, so this is what shows it stays bounded.
- */
-function recordingBucket(bucket: R2Bucket) {
-  const buffered: number[] = [];
-  const written: string[] = [];
-  const get = async (key: string, options?: R2GetOptions) => {
-    const object = await bucket.get(key, options);
-    if (!object || !('body' in object)) return object;
-    return {
-      body: object.body,
-      arrayBuffer: async () => {
-        const bytes = await object.arrayBuffer();
-        buffered.push(bytes.byteLength);
-        return bytes;
-      },
-    } as unknown as R2ObjectBody;
-  };
-  const put: R2Bucket['put'] = (key, value, options) => {
-    written.push(key);
-    return bucket.put(key, value, options);
-  };
-  const recording = {
-    head: (key: string) => bucket.head(key),
-    get,
-    put,
-    delete: (keys: string | string[]) => bucket.delete(keys),
-  } as unknown as R2Bucket;
-  return { bucket: recording, buffered, written };
-}
 
 async function stage(ownerId: string, bytes: Uint8Array) {
   const imageId = newId('img');
