@@ -1,9 +1,27 @@
 /** Upload, pagination and image limits. Values are defaults; the env may lower some of them. */
 export const MB = 1024 * 1024;
 
+/**
+ * Uploads up to this size are ingested in memory (read whole, stripped copy, hashed). A Worker isolate has
+ * 128 MB for everything it runs at once (JS heap + wasm, several concurrent requests); the in-memory path
+ * holds the file about twice (original + stripped copy) plus exifr's and the runtime's own tens of MB, so
+ * 24 MB keeps one such ingest near 50 MB and leaves room for the runtime and a second upload in flight.
+ * Larger files whose bytes are already in R2 (tus, large two-step PUTs) are ingested from R2 with bounded
+ * memory: the head is read, the rest only streamed.
+ */
+export const INGEST_MEMORY_LIMIT_BYTES = 24 * MB;
+
 export const UPLOAD_LIMITS = {
-  /** One-shot and two-step uploads: one request body. */
-  maxRequestBytes: 100 * MB,
+  /**
+   * One-shot uploads (`POST /v1/upload`): the multipart form is buffered to be parsed, so its file is held in
+   * memory and is capped at the in-memory ingest limit.
+   */
+  maxOneShotBytes: INGEST_MEMORY_LIMIT_BYTES,
+  /**
+   * Two-step uploads (`PUT upload_url`): one request body. Above `INGEST_MEMORY_LIMIT_BYTES` it must declare
+   * its `Content-Length` and is streamed to R2 (under `TWO_STEP_STAGING_PREFIX`), never held.
+   */
+  maxTwoStepBytes: 100 * MB,
   /** Resumable (tus) uploads may be larger. */
   maxResumableBytes: 500 * MB,
   /** Refuse images above this many pixels before decoding (image-bomb guard). */
@@ -23,16 +41,6 @@ export const UPLOAD_LIMITS = {
 } as const;
 
 /**
- * Uploads up to this size are ingested in memory (read whole, stripped copy, hashed). A Worker isolate has
- * 128 MB for everything it runs at once (JS heap + wasm, several concurrent requests); the in-memory path
- * holds the file about twice (original + stripped copy) plus exifr's and the runtime's own tens of MB, so
- * 24 MB keeps one such ingest near 50 MB and leaves room for the runtime and a second upload in flight.
- * Larger files whose bytes are already in R2 (tus, large two-step PUTs) are ingested from R2 with bounded
- * memory: the head is read, the rest only streamed.
- */
-export const INGEST_MEMORY_LIMIT_BYTES = 24 * MB;
-
-/**
  * How much of a large upload is read into memory to sniff the type, walk the JPEG header segments up to the
  * scan (EXIF/XMP/ICC/APPn are each at most 64 KB, but extended XMP or ICC can span several) and read the size.
  */
@@ -40,6 +48,15 @@ export const INGEST_HEAD_BYTES = 4 * MB;
 
 /** The last bytes of a large upload read to find its end marker (JPEG EOI, after any zero padding). */
 export const INGEST_TAIL_BYTES = 64 * 1024;
+
+/**
+ * Large two-step PUT bodies are streamed to `${TWO_STEP_STAGING_PREFIX}{imageId}` (never the image's final
+ * key), ingested from there and deleted. The 01:00 cron removes any older than `STAGING_RETENTION_SECONDS`
+ * (a Worker stopped mid-ingest cannot delete its own).
+ */
+export const TWO_STEP_STAGING_PREFIX = 'staging/two-step/';
+/** A staged body is ingested seconds after it is stored; one left this long was abandoned. */
+export const STAGING_RETENTION_SECONDS = 60 * 60;
 
 export const PAGINATION = { defaultLimit: 50, maxLimit: 100 } as const;
 

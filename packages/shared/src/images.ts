@@ -1,4 +1,4 @@
-import { ALLOWED_IMAGE_TYPES, UPLOAD_LIMITS } from '@pixelflare/config';
+import { ALLOWED_IMAGE_TYPES, INGEST_MEMORY_LIMIT_BYTES, MB, UPLOAD_LIMITS } from '@pixelflare/config';
 import { z } from 'zod';
 import { CursorPaginationQuery, IsoDateTime, QueryBoolean } from './common';
 
@@ -139,7 +139,9 @@ export const DeleteImageQuerySchema = z.object({
 export const TwoStepUploadSchema = z
   .object({
     id: z.string(),
-    upload_url: z.string().meta({ description: 'PUT the bytes here once, within 15 minutes' }),
+    upload_url: z.string().meta({
+      description: `PUT the bytes here once, within 15 minutes: at most ${UPLOAD_LIMITS.maxTwoStepBytes / MB} MB, with a Content-Length above ${INGEST_MEMORY_LIMIT_BYTES / MB} MB`,
+    }),
     expires_at: IsoDateTime,
   })
   .meta({ id: 'TwoStepUpload' });

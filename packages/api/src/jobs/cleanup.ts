@@ -4,6 +4,7 @@ import { and, isNotNull, lt } from 'drizzle-orm';
 import { dispatchOutbox } from '../services/events/dispatch';
 import { purgeExpiredTrash } from '../services/images/manage';
 import { cdnBaseOf } from '../services/images/resource';
+import { purgeStaleStaging } from '../services/uploads/two-step';
 import type { CronJob } from './scheduled';
 
 const DAY_MS = 86_400_000;
@@ -11,12 +12,13 @@ const DAY_MS = 86_400_000;
 const OUTBOX_RETENTION_DAYS = 7;
 
 /**
- * 01:00 UTC: expired trash and abandoned uploads, expired upload tokens, and audit, delivery and dispatched
- * outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
+ * 01:00 UTC: expired trash and abandoned uploads (and staged two-step bodies a stopped Worker left behind),
+ * expired upload tokens, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
  */
 export const runCleanup: CronJob = async ({ db, env, config }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
   const trashPurged = await purgeExpiredTrash(db, env.IMAGES_BUCKET, now, { cdn: cdnBaseOf(config) });
+  const stagedBodies = await purgeStaleStaging(env.IMAGES_BUCKET, now);
   const tokens = await db
     .delete(uploadTokens)
     .where(lt(uploadTokens.expiresAt, now))
@@ -37,6 +39,7 @@ export const runCleanup: CronJob = async ({ db, env, config }, now) => {
     .returning({ id: outboxEvents.id });
   return {
     trashPurged,
+    stagedBodies,
     expiredUploadTokens: tokens.length,
     auditRows: audit.length,
     deliveryRows: deliveries.length,

@@ -5,13 +5,14 @@ import { principalOf } from '../../middleware/auth';
 import { toOneImageResource } from '../../services/images/resource';
 import { ingestImage } from '../../services/ingest/ingest';
 import { imageViewOf, ingestDepsOf } from '../images/images.context';
-import type { uploadImage } from './upload.routes';
+import { oneShotTooLarge, type uploadImage } from './upload.routes';
 
 export const uploadImageHandler: RouteHandler<typeof uploadImage, AppEnv> = async (c) => {
   const principal = principalOf(c);
   const { file: formFile, ...metadata } = c.req.valid('form');
   // Zod types the field with its own File declaration; at runtime it is the Workers File.
   const file = formFile as unknown as File;
+  if (file.size > UPLOAD_LIMITS.maxOneShotBytes) throw oneShotTooLarge();
   const config = c.get('config');
   const result = await ingestImage(ingestDepsOf(c), {
     ownerId: principal.userId,
@@ -19,7 +20,7 @@ export const uploadImageHandler: RouteHandler<typeof uploadImage, AppEnv> = asyn
     metadata: { ...metadata, filename: metadata.filename ?? file.name },
     allowDuplicate: c.req.valid('query').allow_duplicate,
     maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
-    maxBytes: UPLOAD_LIMITS.maxRequestBytes,
+    maxBytes: UPLOAD_LIMITS.maxOneShotBytes,
     usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
   });
   if (!result.variantsQueued) c.get('logger').warn('variant job not queued', { imageId: result.image.id });

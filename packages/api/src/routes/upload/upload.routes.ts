@@ -5,7 +5,7 @@ import {
   UploadQuerySchema,
   UploadedImageSchema,
 } from '@pixelflare/shared';
-import { UPLOAD_LIMITS } from '@pixelflare/config';
+import { MB, UPLOAD_LIMITS } from '@pixelflare/config';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../../lib/errors';
 import { requireScope } from '../../middleware/auth';
@@ -13,15 +13,23 @@ import { requireScope } from '../../middleware/auth';
 /** Multipart framing allowance on top of the file limit. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 
-/** Refuses bodies over the one-request limit with 413 while streaming, before they are buffered. */
-export const uploadBodyLimit = bodyLimit({
-  maxSize: UPLOAD_LIMITS.maxRequestBytes + FORM_OVERHEAD_BYTES,
+/** A one-shot upload over its limit: the answer names the two ways in that take larger files. */
+export const oneShotTooLarge = () =>
+  new AppError(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    `A one-shot upload (POST /v1/upload) carries at most ${UPLOAD_LIMITS.maxOneShotBytes / MB} MB; for larger files use a two-step upload (POST /v1/images, then PUT the bytes to its upload_url) or the resumable tus endpoint (/v1/uploads/tus)`,
+  );
+
+/**
+ * The form is buffered to be parsed, so it is capped at the in-memory limit: a declared Content-Length
+ * above it is 413 before anything is read, and a body without one is cut off at the limit while streaming.
+ * The handler checks the file itself against the limit too (the cap here allows for the multipart framing).
+ */
+const oneShotBodyLimit = bodyLimit({
+  maxSize: UPLOAD_LIMITS.maxOneShotBytes + FORM_OVERHEAD_BYTES,
   onError: () => {
-    throw new AppError(
-      413,
-      'PAYLOAD_TOO_LARGE',
-      `One request carries at most ${UPLOAD_LIMITS.maxRequestBytes} bytes; use the resumable (tus) endpoint for larger files`,
-    );
+    throw oneShotTooLarge();
   },
 });
 
@@ -57,9 +65,9 @@ export const uploadImage = createRoute({
   path: '/upload',
   tags: ['Images'],
   summary: 'Upload an image in one request (multipart)',
-  description: `For curl, scripts and ShareX: a multipart form with a \`file\` field and optional metadata fields. The type is recognised from the bytes; GPS and identifying EXIF are removed. At most ${UPLOAD_LIMITS.maxRequestBytes / 1024 / 1024} MB; use tus for larger files. Identical bytes already uploaded answer 200 with the existing image and \`duplicate: true\`.`,
+  description: `For curl, scripts and ShareX: a multipart form with a \`file\` field and optional metadata fields. The type is recognised from the bytes; GPS and identifying EXIF are removed. The form is read into memory, so it carries at most ${UPLOAD_LIMITS.maxOneShotBytes / MB} MB (a larger declared \`Content-Length\` is 413 before the body is read); for larger files use a two-step upload (\`POST /v1/images\`, up to ${UPLOAD_LIMITS.maxTwoStepBytes / MB} MB) or tus (\`/v1/uploads/tus\`, up to ${UPLOAD_LIMITS.maxResumableBytes / MB} MB). Identical bytes already uploaded answer 200 with the existing image and \`duplicate: true\`.`,
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('images:write'), uploadBodyLimit] as const,
+  middleware: [requireScope('images:write'), oneShotBodyLimit] as const,
   request: {
     query: UploadQuerySchema,
     body: { required: true, content: { 'multipart/form-data': { schema: UploadFormSchema } } },

@@ -1,3 +1,4 @@
+import { INGEST_MEMORY_LIMIT_BYTES, MB } from '@pixelflare/config';
 import { createDb, images, outboxEvents, users } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import exifr from 'exifr';
@@ -5,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { fixture, type FixtureName } from '../../../test/fixtures/fixtures.generated';
+import { largeJpeg } from '../../../test/fixtures/large-files';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 import { loadEnv } from '../../lib/env';
 import { ingestDepsFrom, ingestImage } from '../../services/ingest/ingest';
@@ -123,20 +125,52 @@ describe('POST /v1/upload', () => {
     expect(await storedObjectCount(`${user.id}/`)).toBe(0);
   });
 
-  it('refuses a body over 100 MB with 413 before reading it', async () => {
+  /** The 413 a one-shot upload over its cap answers: it says the limit and where larger files go. */
+  async function expectOneShotTooLarge(response: Response) {
+    expect(response.status).toBe(413);
+    const error = await errorOf(response);
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.message).toContain(`${INGEST_MEMORY_LIMIT_BYTES / MB} MB`);
+    expect(error.message).toContain('POST /v1/images');
+    expect(error.message).toContain('/v1/uploads/tus');
+  }
+
+  it('refuses a declared body above the in-memory limit with 413 before parsing it', async () => {
+    // The body is not a valid form: parsing it would answer 400, so the 413 comes from the declared length.
     const response = await call(
       '/v1/upload',
       authed(alice.key, {
         method: 'POST',
         headers: {
           'Content-Type': 'multipart/form-data; boundary=x',
-          'Content-Length': String(101 * 1024 * 1024),
+          'Content-Length': String(INGEST_MEMORY_LIMIT_BYTES + 1 * MB),
         },
         body: '--x--',
       }),
     );
-    expect(response.status).toBe(413);
-    expect((await errorOf(response)).code).toBe('PAYLOAD_TOO_LARGE');
+    await expectOneShotTooLarge(response);
+  });
+
+  it('refuses a file above the in-memory limit inside a form within the framing allowance, storing nothing', async () => {
+    const user = await createUser('one-shot-over-cap');
+    const file = largeJpeg(INGEST_MEMORY_LIMIT_BYTES + 1024);
+    await expectOneShotTooLarge(await upload(user, uploadForm(file, 'big.jpg')));
+    expect(await storedObjectCount(`${user.id}/`)).toBe(0);
+    expect(await createDb(env.DB).select().from(images).where(eq(images.ownerId, user.id))).toEqual([]);
+  });
+
+  it('cuts off a form sent without a length once it passes the limit', async () => {
+    const form = new Response(uploadForm(largeJpeg(INGEST_MEMORY_LIMIT_BYTES + MB), 'big.jpg'));
+    const response = await call(
+      '/v1/upload',
+      authed(alice.key, {
+        method: 'POST',
+        headers: { 'Content-Type': form.headers.get('Content-Type')! },
+        body: form.body,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    await expectOneShotTooLarge(response);
   });
 
   it('needs the images:write scope', async () => {

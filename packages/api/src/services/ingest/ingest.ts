@@ -42,7 +42,7 @@ export interface IngestOptions {
   metadata: UploadMetadata;
   allowDuplicate?: boolean;
   maxMegapixels: number;
-  /** 100 MB for one-shot and two-step; larger for tus. */
+  /** The way in's limit (`UPLOAD_LIMITS`): one-shot, two-step or tus. */
   maxBytes: number;
   usageLimitsEnabled: boolean;
   /** A two-step upload's pending row, completed in place instead of inserting a new one. */

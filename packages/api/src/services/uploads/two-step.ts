@@ -1,10 +1,18 @@
-import { UPLOAD_LIMITS } from '@pixelflare/config';
+import {
+  INGEST_MEMORY_LIMIT_BYTES,
+  MB,
+  STAGING_RETENTION_SECONDS,
+  TWO_STEP_STAGING_PREFIX,
+  UPLOAD_LIMITS,
+} from '@pixelflare/config';
 import { albums, imageTags, images, tags, uploadTokens, type Database } from '@pixelflare/database';
 import type { UploadMetadata } from '@pixelflare/shared';
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError, badRequest, notFound } from '../../lib/errors';
 import { sha256Hex, toBase64Url } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
+import { ingestImage, type IngestDeps, type IngestResult } from '../ingest/ingest';
+import { ingestStoredUpload } from '../ingest/stored';
 import { setImageTagsStatements } from '../tags/tags';
 
 /** Separates the pending row's id from the requested name in its placeholder filename (unique per owner). */
@@ -111,4 +119,159 @@ export async function consumeUploadToken(
 /** Removes a pending upload whose bytes were refused, so nothing is left behind. */
 export async function discardPendingUpload(db: Database, imageId: string): Promise<void> {
   await db.delete(images).where(and(eq(images.id, imageId), eq(images.status, 'pending')));
+}
+
+/** Where a large two-step body is staged: never the image's final key, so ingest always writes the original. */
+export const twoStepStagingKey = (imageId: string) => `${TWO_STEP_STAGING_PREFIX}${imageId}`;
+
+/** The declared body length: `null` when there is no `Content-Length`; 400 when it is not a byte count. */
+export function parseContentLength(header: string | undefined): number | null {
+  if (header === undefined) return null;
+  if (!/^\d{1,16}$/.test(header.trim())) throw badRequest('Content-Length must be a number of bytes');
+  return Number(header.trim());
+}
+
+/** A two-step body above the two-step limit, refused from its declared length before anything is read. */
+export const twoStepTooLarge = () =>
+  new AppError(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    `A two-step upload carries at most ${UPLOAD_LIMITS.maxTwoStepBytes / MB} MB; use the resumable (tus) endpoint /v1/uploads/tus for larger files`,
+  );
+
+const lengthMismatch = (declared: number) =>
+  badRequest(
+    `The body does not match its Content-Length of ${declared} bytes (it was shorter or longer, or the connection broke)`,
+  );
+
+const lengthRequired = () =>
+  new AppError(
+    411,
+    'BAD_REQUEST',
+    `A body larger than ${INGEST_MEMORY_LIMIT_BYTES / MB} MB must declare its Content-Length (it is then streamed to storage instead of held in memory)`,
+  );
+
+/**
+ * Reads a body of at most `INGEST_MEMORY_LIMIT_BYTES` into memory: exactly `declared` bytes when a length was
+ * declared (any other length is 400), else up to the limit (a longer body without a length is 411).
+ */
+async function readSmallBody(
+  body: ReadableStream<Uint8Array> | null,
+  declared: number | null,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (body) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > (declared ?? INGEST_MEMORY_LIMIT_BYTES)) {
+        await reader.cancel();
+        throw declared === null ? lengthRequired() : lengthMismatch(declared);
+      }
+      chunks.push(value);
+    }
+  }
+  if (declared !== null && total !== declared) throw lengthMismatch(declared);
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** The runtime's refusal of a stream shorter or longer than its `FixedLengthStream` length. */
+const isLengthError = (error: unknown) =>
+  error instanceof TypeError && /FixedLengthStream/.test(error.message);
+
+/**
+ * Streams a body of exactly `declared` bytes to `key` without holding it: the runtime pipes it into a
+ * `FixedLengthStream`, which errors on a body shorter or longer than declared (the error surfaces in the
+ * put, which then stores nothing), answered 400. Any other R2 failure is rethrown as is.
+ */
+async function stageLargeBody(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array> | null,
+  declared: number,
+): Promise<void> {
+  if (!body) throw lengthMismatch(declared);
+  const { readable, writable } = new FixedLengthStream(declared);
+  const [stored, piped] = await Promise.allSettled([bucket.put(key, readable), body.pipeTo(writable)]);
+  if (piped.status === 'rejected') throw lengthMismatch(declared);
+  if (stored.status === 'rejected') {
+    throw isLengthError(stored.reason) ? lengthMismatch(declared) : stored.reason;
+  }
+  if (stored.value?.size !== declared) throw lengthMismatch(declared);
+}
+
+export interface TwoStepBodyInput {
+  /** The pending image, whose token the caller has just spent (`consumeUploadToken`). */
+  imageId: string;
+  ownerId: string;
+  metadata: UploadMetadata;
+  body: ReadableStream<Uint8Array> | null;
+  /** The request's `Content-Length` (`parseContentLength`). */
+  declaredLength: number | null;
+  maxMegapixels: number;
+  usageLimitsEnabled: boolean;
+}
+
+/**
+ * Ingests a two-step body into its pending row. Up to `INGEST_MEMORY_LIMIT_BYTES` the body is read whole
+ * (the in-memory path, as for a one-shot upload). A larger one must declare its length; it is streamed to a
+ * staging key in R2 and ingested from there with bounded memory (`ingestStoredUpload`), and the staged
+ * object is deleted whatever the outcome. When the bytes are refused, or anything fails, the pending row is
+ * removed: the URL's token is already spent, so the client starts again with `POST /v1/images`.
+ */
+export async function ingestTwoStepBody(deps: IngestDeps, input: TwoStepBodyInput): Promise<IngestResult> {
+  const { imageId, ownerId, metadata, declaredLength } = input;
+  const options = {
+    ownerId,
+    metadata,
+    maxMegapixels: input.maxMegapixels,
+    maxBytes: UPLOAD_LIMITS.maxTwoStepBytes,
+    usageLimitsEnabled: input.usageLimitsEnabled,
+    pendingImageId: imageId,
+  };
+  try {
+    if (declaredLength !== null && declaredLength > UPLOAD_LIMITS.maxTwoStepBytes) throw twoStepTooLarge();
+    if (declaredLength === null || declaredLength <= INGEST_MEMORY_LIMIT_BYTES) {
+      const bytes = await readSmallBody(input.body, declaredLength);
+      return await ingestImage(deps, { ...options, bytes });
+    }
+    const key = twoStepStagingKey(imageId);
+    try {
+      await stageLargeBody(deps.bucket, key, input.body, declaredLength);
+      return await ingestStoredUpload(deps, { ...options, key });
+    } finally {
+      await deps.bucket.delete(key);
+    }
+  } catch (error) {
+    await discardPendingUpload(deps.db, imageId);
+    throw error;
+  }
+}
+
+/**
+ * Deletes staged two-step bodies older than `STAGING_RETENTION_SECONDS`: a PUT always deletes its own, so
+ * these are left by a Worker stopped mid-ingest. Returns how many were deleted; safe to run again.
+ */
+export async function purgeStaleStaging(bucket: R2Bucket, now: Date): Promise<number> {
+  const cutoff = now.getTime() - STAGING_RETENTION_SECONDS * 1000;
+  let deleted = 0;
+  let cursor: string | undefined;
+  do {
+    const listing = await bucket.list({ prefix: TWO_STEP_STAGING_PREFIX, cursor });
+    const stale = listing.objects.filter((object) => object.uploaded.getTime() < cutoff);
+    if (stale.length) await bucket.delete(stale.map((object) => object.key));
+    deleted += stale.length;
+    cursor = listing.truncated ? listing.cursor : undefined;
+  } while (cursor);
+  return deleted;
 }
