@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { loadEnv } from '../../lib/env';
-import { purgeExpiredTrash, purgeImage } from '../../services/images/manage';
+import { purgeExpiredTrash, purgeImage, restoreImage, trashImage } from '../../services/images/manage';
 import { cdnBaseOf, ownerImageView } from '../../services/images/resource';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 
@@ -302,6 +302,32 @@ describe('managing one image', () => {
     expect(user).toMatchObject({ imageCount: 1, storageBytes: left!.bytes });
     const album = await call('/v1/albums/trip', authed(owner.key));
     expect(await album.json()).toMatchObject({ image_count: 1 });
+  });
+
+  it('two racing trashes, then two racing restores, each write one event and move the album counter once', async () => {
+    const owner = await createUser('racer-trash');
+    await call('/v1/albums', authed(owner.key, json({ slug: 'trip', title: 'Trip' }, { method: 'POST' })));
+    const image = await uploadPng(owner, 34, { album: 'trip' });
+    await uploadPng(owner, 35, { album: 'trip' });
+    const view = await ownerImageView(db(), owner.id, cdn());
+    const albumImages = async () =>
+      ((await (await call('/v1/albums/trip', authed(owner.key))).json()) as { image_count: number })
+        .image_count;
+    const eventsOf = async (type: string) =>
+      (await db().select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id))).filter(
+        (event) => event.type === type,
+      );
+
+    // Both callers read the live row before either changes it.
+    const [live] = await db().select().from(images).where(eq(images.id, image.id));
+    await Promise.all([trashImage(db(), live!, view), trashImage(db(), live!, view)]);
+    expect(await eventsOf('image.deleted')).toHaveLength(1);
+    expect(await albumImages()).toBe(1);
+
+    const [trashed] = await db().select().from(images).where(eq(images.id, image.id));
+    await Promise.all([restoreImage(db(), trashed!, view), restoreImage(db(), trashed!, view)]);
+    expect(await eventsOf('image.restored')).toHaveLength(1);
+    expect(await albumImages()).toBe(2);
   });
 
   it("answers 404 for another tenant's image and changes nothing", async () => {

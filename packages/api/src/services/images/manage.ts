@@ -173,11 +173,16 @@ async function albumBySlug(db: Database, ownerId: string, slug: string) {
   return album;
 }
 
-const albumCount = (db: Database, albumId: string, delta: number) =>
+/** Moves an album's image counter; with `onlyIf`, only while that condition holds (checked in the same batch). */
+const albumCount = (db: Database, albumId: string, delta: number, onlyIf?: SQL) =>
   db
     .update(albums)
     .set({ imageCount: sql`max(0, ${albums.imageCount} + ${delta})` })
-    .where(eq(albums.id, albumId));
+    .where(and(eq(albums.id, albumId), onlyIf));
+
+/** The image row is (still) live, or (still) in the trash: what a racing trash or restore must re-check. */
+const imageIs = (imageId: string, state: 'live' | 'trashed') =>
+  sql`exists (select 1 from ${images} where ${images.id} = ${imageId} and ${images.deletedAt} ${state === 'live' ? sql`is null` : sql`is not null`})`;
 
 /**
  * Renames, moves, retags and edits an image. Moving changes the public path; the short URL keeps working, and
@@ -246,13 +251,16 @@ export async function trashImage(
   // updatedAt is set explicitly so the event's resource carries the stored value.
   const change = { deletedAt: now, updatedAt: now };
   const data = await imageResourceAfter(db, { ...image, ...change }, view);
+  // Two trashes racing: D1 runs batches one at a time, so only the first finds the row live and writes the
+  // event and the album counter; the event and counter come before the update that ends that state.
+  const live = imageIs(image.id, 'live');
   await db.batch([
+    outboxInsertWhen(db, live, image.ownerId, 'image.deleted', data),
+    ...(image.albumId ? [albumCount(db, image.albumId, -1, live)] : []),
     db
       .update(images)
       .set(change)
       .where(and(eq(images.id, image.id), isNull(images.deletedAt))),
-    ...(image.albumId ? [albumCount(db, image.albumId, -1)] : []),
-    outboxInsert(db, image.ownerId, 'image.deleted', data),
   ]);
 }
 
@@ -275,10 +283,15 @@ export async function restoreImage(
     : [];
   const change = { deletedAt: null, updatedAt: now, ...(image.albumId && !album ? { albumId: null } : {}) };
   const data = await imageResourceAfter(db, { ...image, ...change }, view);
+  // As with trashing: only the restore that finds the row still in the trash writes the event and counter.
+  const trashed = imageIs(image.id, 'trashed');
   await db.batch([
-    db.update(images).set(change).where(eq(images.id, image.id)),
-    ...(album ? [albumCount(db, album.id, +1)] : []),
-    outboxInsert(db, image.ownerId, 'image.restored', data),
+    outboxInsertWhen(db, trashed, image.ownerId, 'image.restored', data),
+    ...(album ? [albumCount(db, album.id, +1, trashed)] : []),
+    db
+      .update(images)
+      .set(change)
+      .where(and(eq(images.id, image.id), isNotNull(images.deletedAt))),
   ]);
 }
 
