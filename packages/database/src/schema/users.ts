@@ -1,5 +1,5 @@
 import type { PlanTier } from '@pixelflare/config';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { bool, createdAt, timestamp, updatedAt } from './columns';
 
 /** A tenant. `slug` is the owner segment of public URLs and never changes once given. */
@@ -34,6 +34,6 @@ export const users = sqliteTable(
     uniqueIndex('users_slug_unique').on(t.slug),
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_access_subject_unique').on(t.accessSubjectHash),
-    index('users_authjs_user_idx').on(t.authjsUserId),
+    uniqueIndex('users_authjs_user_unique').on(t.authjsUserId),
   ],
 );

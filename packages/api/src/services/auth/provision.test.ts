@@ -1,5 +1,6 @@
-import { createDb } from '@pixelflare/database';
+import { createDb, users } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createUser } from '../../../test/helpers';
 import { provisionUser, slugify, type ExternalIdentity } from './provision';
@@ -59,5 +60,30 @@ describe('provisioning a user on first sign-in', () => {
       identity('google:10', { usernames: ['pat'], email: 'Pat@Example.test', emailVerified: true }),
     );
     expect(fresh.email).toBe('pat@example.test');
+  });
+
+  it('two first sign-ins of one identity at once make one user', async () => {
+    const db = createDb(env.DB);
+    const twin = identity('oidc:twin', { usernames: ['twin'] });
+    const [a, b] = await Promise.all([provisionUser(db, twin), provisionUser(db, twin)]);
+    expect(a.user.id).toBe(b.user.id);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    const rows = await db.select().from(users).where(eq(users.authjsUserId, 'oidc:twin')).all();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('the database itself holds one user per Auth.js identity, whatever slug a second row would get', async () => {
+    const db = createDb(env.DB);
+    await db.insert(users).values({ id: 'usr_identity_a', slug: 'identity-a', authjsUserId: 'github:42' });
+    const second = await db
+      .insert(users)
+      .values({ id: 'usr_identity_b', slug: 'identity-b', authjsUserId: 'github:42' })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(String((second as Error | null)?.cause)).toMatch(
+      /UNIQUE constraint failed: users\.authjs_user_id/,
+    );
   });
 });
