@@ -144,6 +144,21 @@ describe('AUTH_MODE=authjs: OpenID Connect sign-in against a real provider', () 
     expect(refused.headers.getSetCookie().some((c) => c.startsWith('authjs.session-token='))).toBe(false);
   });
 
+  it('a session known to the isolate stops working when AUTH_SECRET changes', async () => {
+    const jar = new CookieJar();
+    await signInWithProvider(jar, 'taken'); // jane is disabled by the test above
+    expect((await me(jar)).status).toBe(200); // decrypted once, now remembered by the isolate
+    const ctx = createExecutionContext();
+    const rotated = await createApp().fetch(
+      new Request(`${BASE}/v1/me`, { headers: { Cookie: jar.header() } }),
+      { ...env, AUTH_SECRET: 'a-new-auth-secret-0123456789abcdef0123456789' } as Bindings,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(rotated.status).toBe(401);
+    expect((await me(jar)).status).toBe(200);
+  });
+
   it('lists the configured providers for the sign-in page', async () => {
     const response = await call('/auth/providers');
     expect(await response.json()).toEqual({ mode: 'authjs', providers: [{ id: 'oidc', name: 'Test OP' }] });
