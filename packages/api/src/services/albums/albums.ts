@@ -1,9 +1,10 @@
 import { SIGNED_URL_TTL } from '@pixelflare/config';
 import { albums, images, type Album, type Database } from '@pixelflare/database';
 import { cdnShortUrl, type AlbumCreate, type AlbumResource, type AlbumUpdate } from '@pixelflare/shared';
-import { aliasedTable, and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { aliasedTable, and, asc, eq, gt, isNull, or } from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { inList } from '../../lib/sql';
 import { outboxInsert } from '../events/outbox';
 import { trashImage } from '../images/manage';
 import type { ImageView } from '../images/resource';
@@ -47,7 +48,7 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
     .where(
       and(
         eq(images.ownerId, view.ownerId),
-        inArray(images.id, ids),
+        inList(images.id, ids),
         eq(images.status, 'ready'),
         isNull(images.deletedAt),
       ),

@@ -1,8 +1,9 @@
 import { OWNER_SLUG_MAX_LENGTH, OWNER_SLUG_PATTERN, RESERVED_OWNER_SLUGS } from '@pixelflare/config';
 import { users, type Database } from '@pixelflare/database';
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { inList } from '../../lib/sql';
 
 type UserRow = typeof users.$inferSelect;
 
@@ -49,7 +50,7 @@ async function freeSlug(db: Database, identity: ExternalIdentity): Promise<strin
   );
   const wanted = [...candidates, ...numbered];
   const taken = new Set(
-    (await db.select({ slug: users.slug }).from(users).where(inArray(users.slug, wanted)).all()).map(
+    (await db.select({ slug: users.slug }).from(users).where(inList(users.slug, wanted)).all()).map(
       (row) => row.slug,
     ),
   );

@@ -1,5 +1,6 @@
 import { outboxEvents, webhooks, type Database } from '@pixelflare/database';
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { inList } from '../../lib/sql';
 import type { WebhookJob } from '../webhooks/deliver';
 import { eventEnvelope } from './outbox';
 
@@ -36,7 +37,7 @@ export async function dispatchOutbox(
   const hooks = await db
     .select({ id: webhooks.id, ownerId: webhooks.ownerId, events: webhooks.events })
     .from(webhooks)
-    .where(and(inArray(webhooks.ownerId, owners), eq(webhooks.isActive, true)));
+    .where(and(inList(webhooks.ownerId, owners), eq(webhooks.isActive, true)));
 
   const jobs: WebhookJob[] = [];
   for (const row of pending) {
@@ -56,7 +57,7 @@ export async function dispatchOutbox(
     .update(outboxEvents)
     .set({ dispatchedAt: now })
     .where(
-      inArray(
+      inList(
         outboxEvents.id,
         pending.map((row) => row.id),
       ),

@@ -18,7 +18,6 @@ import {
   exists,
   gt,
   gte,
-  inArray,
   isNotNull,
   isNull,
   lt,
@@ -28,6 +27,7 @@ import {
   type SQL,
 } from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
+import { inList } from '../../lib/sql';
 import { toBase64Url } from '../../lib/crypto';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
@@ -415,7 +415,7 @@ export async function bulkImageAction(
         eq(images.ownerId, ownerId),
         eq(images.status, 'ready'),
         isNull(images.deletedAt),
-        or(inArray(images.id, ids), inArray(images.shortId, ids)),
+        or(inList(images.id, ids), inList(images.shortId, ids)),
       ),
     );
   const matched = new Set(found.flatMap((image) => [image.id, image.shortId]));

@@ -1,7 +1,8 @@
 import { albums, favourites, images, users, type Database, type Image } from '@pixelflare/database';
 import { cdnPathUrl, cdnShortUrl, type CdnUrlBase, type ImageResource } from '@pixelflare/shared';
-import { and, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
+import { inList } from '../../lib/sql';
 import { tagsByImage } from '../tags/tags';
 import { servedSignedOnly } from '../variants/lookup';
 
@@ -68,13 +69,13 @@ export async function toImageResources(
       : db
           .select({ imageId: favourites.imageId })
           .from(favourites)
-          .where(and(eq(favourites.ownerId, view.ownerId), inArray(favourites.imageId, ids))),
+          .where(and(eq(favourites.ownerId, view.ownerId), inList(favourites.imageId, ids))),
     albumIds.length === 0
       ? Promise.resolve([])
       : db
           .select({ id: albums.id, isPrivate: albums.isPrivate })
           .from(albums)
-          .where(and(eq(albums.ownerId, view.ownerId), inArray(albums.id, albumIds))),
+          .where(and(eq(albums.ownerId, view.ownerId), inList(albums.id, albumIds))),
   ]);
   const favouriteIds = new Set(favouriteRows.map((row) => row.imageId));
   const privateAlbums = new Set(albumRows.filter((row) => row.isPrivate).map((row) => row.id));

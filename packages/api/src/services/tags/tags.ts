@@ -1,7 +1,8 @@
 import { imageTags, images, tags, type Database } from '@pixelflare/database';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { inList, jsonColumn, jsonRows } from '../../lib/sql';
 
 /**
  * Statements that give an image exactly these tags, for the caller's `db.batch`: create missing tags
@@ -15,13 +16,27 @@ export function setImageTagsStatements(db: Database, ownerId: string, imageId: s
   ];
 }
 
-/** Statements that add these tags to an image, keeping the ones it has. */
+/**
+ * Statements that add these tags to an image, keeping the ones it has. The names travel as one bound JSON array
+ * (a `values` row per tag would bind four parameters each, past D1's 100 at 25 tags).
+ */
 export function addImageTagsStatements(db: Database, ownerId: string, imageId: string, names: string[]) {
   if (names.length === 0) return [];
   return [
     db
       .insert(tags)
-      .values(names.map((name) => ({ id: newId('tag'), ownerId, name })))
+      .select(
+        db
+          .select({
+            id: jsonColumn<string>(0).as('id'),
+            ownerId: sql<string>`${ownerId}`.as('owner_id'),
+            name: jsonColumn<string>(1).as('name'),
+            createdAt: sql<Date>`${Date.now()}`.as('created_at'),
+          })
+          .from(jsonRows(names.map((name) => [newId('tag'), name])))
+          // SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT (else ON parses as a join).
+          .where(sql`true`),
+      )
       .onConflictDoNothing(),
     db
       .insert(imageTags)
@@ -29,7 +44,7 @@ export function addImageTagsStatements(db: Database, ownerId: string, imageId: s
         db
           .select({ imageId: sql<string>`${imageId}`.as('image_id'), tagId: tags.id })
           .from(tags)
-          .where(and(eq(tags.ownerId, ownerId), inArray(tags.name, names))),
+          .where(and(eq(tags.ownerId, ownerId), inList(tags.name, names))),
       )
       .onConflictDoNothing(),
   ];
@@ -43,7 +58,7 @@ export async function tagsByImage(db: Database, imageIds: string[]): Promise<Map
     .select({ imageId: imageTags.imageId, name: tags.name })
     .from(imageTags)
     .innerJoin(tags, eq(tags.id, imageTags.tagId))
-    .where(inArray(imageTags.imageId, imageIds))
+    .where(inList(imageTags.imageId, imageIds))
     .orderBy(tags.name);
   for (const row of rows) byImage.set(row.imageId, [...(byImage.get(row.imageId) ?? []), row.name]);
   return byImage;

@@ -1,7 +1,8 @@
 import { VARIANT_PRESETS, type VariantName } from '@pixelflare/config';
 import { imageVariants, type Database, type Image } from '@pixelflare/database';
 import { cdnPathUrl, type ImageVariant } from '@pixelflare/shared';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
+import { inList } from '../../lib/sql';
 import type { ImageView } from '../images/resource';
 
 /**
@@ -22,7 +23,7 @@ export async function listImageVariants(
       and(
         eq(imageVariants.ownerId, image.ownerId),
         eq(imageVariants.imageId, image.id),
-        inArray(imageVariants.name, [...enabled]),
+        inList(imageVariants.name, enabled),
       ),
     )
     .orderBy(asc(imageVariants.format));
