@@ -62,6 +62,8 @@ export interface PreparedOriginal {
   length: number;
   contentHash: string;
   summary: ExifSummary | null;
+  /** The EXIF orientation the stored bytes keep (1 when none): 5–8 turn the picture a quarter. */
+  orientation: number;
   /** Writes the stored bytes at `key`. */
   write(key: string): Promise<void>;
   /** An R2 key already holding exactly these bytes: nothing is written when it is the final key. */
@@ -98,6 +100,11 @@ async function freeShortId(db: Database): Promise<string> {
   throw new AppError(503, 'SERVICE_UNAVAILABLE', 'Could not allocate a short id; try again');
 }
 
+/** The size an image is seen at: EXIF orientations 5–8 turn it a quarter, swapping its stored sides. */
+export function uprightSize(size: { width: number; height: number }, orientation: number) {
+  return orientation >= 5 && orientation <= 8 ? { width: size.height, height: size.width } : size;
+}
+
 /** The owner's album by slug (404 when unknown), or null for no album. */
 export async function resolveAlbum(db: Database, ownerId: string, slug: string | undefined) {
   if (!slug) return null;
@@ -116,12 +123,13 @@ async function prepareInMemory(
   input: IngestInput,
   contentType: ImageContentType,
 ): Promise<PreparedOriginal> {
-  const { bytes, summary } = await stripPrivateMetadata(input.bytes, contentType);
+  const { bytes, summary, orientation } = await stripPrivateMetadata(input.bytes, contentType);
   const contentHash = await sha256Hex(bytes);
   return {
     length: bytes.length,
     contentHash,
     summary,
+    orientation,
     storedAt: input.storedAt && sameBytes(bytes, input.bytes) ? input.storedAt : undefined,
     write: async (key) => {
       await bucket.put(key, bytes, { httpMetadata: { contentType }, sha256: contentHash });
@@ -209,6 +217,8 @@ export async function storeOriginal(
   const storageKey = keyOf(imageId);
   if (original.storedAt !== storageKey) await original.write(storageKey);
 
+  // `width`/`height` are the size people see: every browser and rendition applies the orientation first.
+  const upright = uprightSize(inspected, original.orientation);
   const now = new Date();
   const values = {
     shortId,
@@ -218,8 +228,8 @@ export async function storeOriginal(
     filename: storedName,
     contentType: inspected.contentType,
     bytes: original.length,
-    width: inspected.width,
-    height: inspected.height,
+    width: upright.width,
+    height: upright.height,
     contentHash,
     storageKey,
     title: metadata.title ?? null,

@@ -7,6 +7,8 @@ import { walkJpegHeader } from './inspect';
 export interface StrippedImage {
   bytes: Uint8Array;
   summary: ExifSummary | null;
+  /** The EXIF orientation the stored bytes keep (1–8; 1 when none): what every viewer and rendition applies. */
+  orientation: number;
 }
 
 const concat = (parts: Uint8Array[]) => {
@@ -138,16 +140,23 @@ export async function stripJpegHeader(header: Uint8Array): Promise<StrippedImage
     offset = end;
   }
   parts.push(header.subarray(offset));
-  return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc) };
+  return {
+    bytes: concat(parts),
+    summary: summarise(tags, [...removed], keptIcc),
+    orientation: wroteOrientation ? orientation : 1,
+  };
 }
 
 async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
   const { scanOffset } = walkJpegHeader(bytes);
-  const { bytes: header, summary } = await stripJpegHeader(bytes.subarray(0, scanOffset));
-  return { bytes: concat([header, bytes.subarray(scanOffset)]), summary };
+  const { bytes: header, ...stripped } = await stripJpegHeader(bytes.subarray(0, scanOffset));
+  return { bytes: concat([header, bytes.subarray(scanOffset)]), ...stripped };
 }
 
-/** PNG: drops eXIf and the text chunks (tEXt/zTXt/iTXt, where XMP and author names live); keeps iCCP. */
+/**
+ * PNG: drops eXIf (orientation too, so the stored pixels are upright as stored) and the text chunks
+ * (tEXt/zTXt/iTXt, where XMP and author names live); keeps iCCP.
+ */
 async function stripPng(bytes: Uint8Array): Promise<StrippedImage> {
   const tags = await readExif(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -167,13 +176,13 @@ async function stripPng(bytes: Uint8Array): Promise<StrippedImage> {
     offset = end;
     if (type === 'IEND') break;
   }
-  if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc) };
-  return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc) };
+  if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc), orientation: 1 };
+  return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc), orientation: 1 };
 }
 
 /** WebP (extended): drops the EXIF and XMP chunks, clears their VP8X flags and fixes the RIFF size. */
 async function stripWebp(bytes: Uint8Array): Promise<StrippedImage> {
-  if (ascii(bytes, 12, 4) !== 'VP8X') return { bytes, summary: null };
+  if (ascii(bytes, 12, 4) !== 'VP8X') return { bytes, summary: null, orientation: 1 };
   const tags = await readExif(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts: Uint8Array[] = [];
@@ -191,13 +200,13 @@ async function stripWebp(bytes: Uint8Array): Promise<StrippedImage> {
     }
     offset = end;
   }
-  if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc) };
+  if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc), orientation: 1 };
   const body = concat(parts);
   body[8] = body[8]! & ~(0x08 | 0x04); // VP8X flags: clear EXIF (bit 3) and XMP (bit 2)
   const header = new Uint8Array(12);
   header.set(bytes.subarray(0, 12));
   new DataView(header.buffer).setUint32(4, body.length + 4, true);
-  return { bytes: concat([header, body]), summary: summarise(tags, [...removed], keptIcc) };
+  return { bytes: concat([header, body]), summary: summarise(tags, [...removed], keptIcc), orientation: 1 };
 }
 
 /** Removes location and identifying metadata from an original, keeping orientation and colour profile. */
@@ -208,6 +217,7 @@ export async function stripPrivateMetadata(
   if (contentType === 'image/jpeg') return stripJpeg(bytes);
   if (contentType === 'image/png') return stripPng(bytes);
   if (contentType === 'image/webp') return stripWebp(bytes);
-  // GIF and SVG carry no EXIF; AVIF's Exif item is left as is (rare from cameras; documented).
-  return { bytes, summary: null };
+  // GIF and SVG carry no EXIF; AVIF's Exif item is left as is (rare from cameras; documented). AVIF turns
+  // with its own irot/imir boxes, which no engine here reads, so its stored size is the size shown.
+  return { bytes, summary: null, orientation: 1 };
 }

@@ -115,6 +115,7 @@ async function prepareJpegFromR2(
     length,
     contentHash,
     summary: stripped.summary,
+    orientation: stripped.orientation,
     storedAt: sameBytes(stripped.bytes, header) ? key : undefined,
     streamsFrom: key,
     write: async (destination) => {
