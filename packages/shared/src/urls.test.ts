@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cdnPathUrl, cdnShortUrl } from './urls';
+import { canonicalCdnPath, canonicalCdnQuery, cdnPathUrl, cdnShortUrl, cdnUrl } from './urls';
 
 describe('CDN URLs', () => {
   const base = { origin: 'http://localhost:8787/' };
@@ -25,5 +25,36 @@ describe('CDN URLs', () => {
     expect(cdnShortUrl({ origin: 'https://img.example.com', dedicatedHost: true }, 'abc234')).toBe(
       'https://img.example.com/i/abc234',
     );
+  });
+
+  it('builds public URLs from the canonical path, so the URL served is the path signed and cached', () => {
+    const path = canonicalCdnPath(
+      { kind: 'path', owner: 'alice', album: 'été 100%', filename: 'a+b c.jpg' },
+      'w256',
+    );
+    expect(path).toBe('/cdn/alice/%C3%A9t%C3%A9%20100%25/a%2Bb%20c.jpg/w256');
+    expect(cdnPathUrl(base, 'alice', 'été 100%', 'a+b c.jpg', 'w256')).toBe(`http://localhost:8787${path}`);
+    expect(cdnUrl({ origin: 'https://img.example.com', dedicatedHost: true }, path)).toBe(
+      'https://img.example.com/alice/%C3%A9t%C3%A9%20100%25/a%2Bb%20c.jpg/w256',
+    );
+    expect(canonicalCdnPath({ kind: 'short', shortId: 'abc234' }, 'original')).toBe('/cdn/i/abc234');
+    expect(cdnUrl(base, '/cdn/i/abc234', new URLSearchParams([['w', '100']]))).toBe(
+      'http://localhost:8787/cdn/i/abc234?w=100',
+    );
+  });
+});
+
+describe('canonical CDN query', () => {
+  it('sorts, encodes and leaves out the signature, whatever order the client wrote', () => {
+    const canonical = 'f=png&t=my%20card&w=100';
+    expect(
+      canonicalCdnQuery([
+        ['w', '100'],
+        ['f', 'png'],
+        ['t', 'my card'],
+      ]),
+    ).toBe(canonical);
+    expect(canonicalCdnQuery(new URLSearchParams('sig=ab&t=my+card&exp=9&f=png&w=100'))).toBe(canonical);
+    expect(canonicalCdnQuery([])).toBe('');
   });
 });

@@ -1,3 +1,5 @@
+import { SIGNED_URL_PARAMS } from '@pixelflare/config';
+
 /** Public CDN URLs, built the same way by the API (image resources), the dashboard (copy buttons) and docs. */
 export interface CdnUrlBase {
   /** Origin that serves `/cdn` paths, e.g. `http://localhost:8787`. */
@@ -6,9 +8,41 @@ export interface CdnUrlBase {
   dedicatedHost?: boolean;
 }
 
-const prefix = (base: CdnUrlBase) => `${base.origin.replace(/\/$/, '')}${base.dedicatedHost ? '' : '/cdn'}`;
-const withVariant = (url: string, variant?: string) =>
-  variant && variant !== 'original' ? `${url}/${encodeURIComponent(variant)}` : url;
+/** An image as a CDN URL names it: by its public path, or by its short id. */
+export type CdnImageAddress =
+  { kind: 'path'; owner: string; album: string; filename: string } | { kind: 'short'; shortId: string };
+
+/**
+ * The one spelling of a CDN path, whatever host serves it: `/cdn/{owner}/{album}/{filename}[/{variant}]` or
+ * `/cdn/i/{shortId}[/{variant}]`, each segment percent-encoded, `original` left out. URLs are built from it,
+ * signatures are computed over it and cache entries are stored and purged under it, so they agree byte for byte.
+ */
+export function canonicalCdnPath(address: CdnImageAddress, variant?: string): string {
+  const segments =
+    address.kind === 'short' ? ['i', address.shortId] : [address.owner, address.album, address.filename];
+  if (variant && variant !== 'original') segments.push(variant);
+  return `/cdn/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * The one spelling of a CDN query: every parameter but the signature's (`sig`, `exp`), sorted, percent-encoded,
+ * so the order a client writes them in never matters to a signature or a cache entry.
+ */
+export function canonicalCdnQuery(entries: Iterable<[string, string]>): string {
+  return [...entries]
+    .filter(([name]) => !(SIGNED_URL_PARAMS as readonly string[]).includes(name))
+    .sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)))
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
+/** The URL `base` serves a canonical path at (a dedicated CDN hostname drops the `/cdn` prefix). */
+export function cdnUrl(base: CdnUrlBase, canonicalPath: string, search?: URLSearchParams): string {
+  const origin = base.origin.replace(/\/$/, '');
+  const path = base.dedicatedHost ? canonicalPath.slice('/cdn'.length) : canonicalPath;
+  const query = search?.toString();
+  return `${origin}${path}${query ? `?${query}` : ''}`;
+}
 
 /** `/cdn/{owner}/{album}/{filename}[/{variant}]` */
 export function cdnPathUrl(
@@ -18,13 +52,12 @@ export function cdnPathUrl(
   filename: string,
   variant?: string,
 ): string {
-  const path = [owner, album, filename].map(encodeURIComponent).join('/');
-  return withVariant(`${prefix(base)}/${path}`, variant);
+  return cdnUrl(base, canonicalCdnPath({ kind: 'path', owner, album, filename }, variant));
 }
 
 /** `/cdn/i/{shortId}[/{variant}]` */
 export function cdnShortUrl(base: CdnUrlBase, shortId: string, variant?: string): string {
-  return withVariant(`${prefix(base)}/i/${encodeURIComponent(shortId)}`, variant);
+  return cdnUrl(base, canonicalCdnPath({ kind: 'short', shortId }, variant));
 }
 
 /** R2 key of an image's original: `{ownerId}/{album}/{imageId}/original.{ext}`. */

@@ -1,8 +1,8 @@
+import { canonicalCdnPath, type CdnImageAddress } from '@pixelflare/shared';
 import { getPath } from 'hono/utils/url';
-import type { CdnImageRef } from '../services/variants/lookup';
 
 export interface CdnRoute {
-  ref: CdnImageRef;
+  ref: CdnImageAddress;
   /** The variant segment, absent for the original. */
   variant?: string;
   /** The path in its one canonical spelling (`/cdn/...`, `original` dropped), whatever the host. */
@@ -28,11 +28,10 @@ export function parseCdnPath(path: string): CdnRoute | null {
   const base = isShort ? 2 : 3;
   if (segments.length !== base && segments.length !== base + 1) return null;
   const variant = segments.length > base && segments[base] !== 'original' ? segments[base] : undefined;
-  const ref: CdnImageRef = isShort
+  const ref: CdnImageAddress = isShort
     ? { kind: 'short', shortId: segments[1]! }
     : { kind: 'path', owner: segments[0]!, album: segments[1]!, filename: segments[2]! };
-  const canonicalPath = `/cdn/${segments.slice(0, base).map(encodeURIComponent).join('/')}${variant ? `/${encodeURIComponent(variant)}` : ''}`;
-  return { ref, variant, canonicalPath };
+  return { ref, variant, canonicalPath: canonicalCdnPath(ref, variant) };
 }
 
 /**

@@ -2,13 +2,10 @@ import { EAGER_VARIANT_FORMATS, VARIANT_NAMES, isVariantName, type VariantName }
 import { imageVariants, images } from '@pixelflare/database';
 import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { layoutFor } from '../engines/geometry';
-import { ENGINE_OUTPUT_FORMATS, engineNameFor, loadEngine } from '../engines/select';
+import { engineNameFor, loadEngine } from '../engines/select';
 import type { ImageEngine } from '../engines/types';
 import { outboxInsert } from '../services/events/outbox';
 import { cdnBaseOf, ownerImageView, toOneImageResource } from '../services/images/resource';
-import { presetInput, resolveVariantTransform, variantKeyOf } from '../services/variants/keys';
-import { chooseOutputFormat } from '../services/variants/negotiate';
 import {
   renderToStorage,
   storedVariantFacts,
@@ -16,6 +13,7 @@ import {
   type StoredVariantFacts,
   type VariantSpec,
 } from '../services/variants/render';
+import { resolveVariant } from '../services/variants/resolve';
 import { PurgeAlbumMessage, purgeAlbumJob } from './purge-album';
 import type { JobContext } from './queues';
 
@@ -96,23 +94,15 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
   let engine: ImageEngine | undefined;
   const written: { spec: VariantSpec; facts: StoredVariantFacts; rendered: boolean }[] = [];
   for (const preset of presets) {
-    const transform = resolveVariantTransform(presetInput(preset));
-    const key = await variantKeyOf(transform);
-    const outputWidth = layoutFor(image, transform).canvas.width;
-    const formats = new Set(
-      EAGER_VARIANT_FORMATS.map((requested) =>
-        chooseOutputFormat({
-          requested,
-          accept: 'avif',
-          sourceType: image.contentType,
-          outputWidth,
-          engineFormats: ENGINE_OUTPUT_FORMATS[engineName],
-        }),
+    // What the CDN resolves for a browser accepting each eager format, so the CDN finds these stored.
+    const specs = await Promise.all(
+      EAGER_VARIANT_FORMATS.map((accept) =>
+        resolveVariant(ctx.db, image, { preset }, { accept, engine: engineName }),
       ),
     );
-    for (const format of formats) {
-      if (ready.has(`${key}.${format}`)) continue;
-      const spec: VariantSpec = { name: preset, key, transform, format };
+    const formats = new Map(specs.map((spec) => [spec.format, spec]));
+    for (const spec of formats.values()) {
+      if (ready.has(`${spec.key}.${spec.format}`)) continue;
       const stored = await storedVariantFacts(ctx.env.IMAGES_BUCKET, image, spec);
       if (stored) {
         written.push({ spec, facts: stored, rendered: false });

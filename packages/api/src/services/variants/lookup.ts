@@ -1,5 +1,6 @@
 import type { ImageContentType } from '@pixelflare/config';
 import { albums, images, users, type Database } from '@pixelflare/database';
+import type { CdnImageAddress } from '@pixelflare/shared';
 import { and, eq, isNull } from 'drizzle-orm';
 
 /** What the CDN needs to know about an image: one indexed read. */
@@ -26,11 +27,8 @@ export function servedSignedOnly(imagePrivate: boolean, albumPrivate: boolean | 
   return imagePrivate || albumPrivate === true;
 }
 
-export type CdnImageRef =
-  { kind: 'path'; owner: string; album: string; filename: string } | { kind: 'short'; shortId: string };
-
 /** A live (not trashed, fully uploaded) image by public path or short id; `null` otherwise. */
-export async function findCdnImage(db: Database, ref: CdnImageRef): Promise<CdnImage | null> {
+export async function findCdnImage(db: Database, ref: CdnImageAddress): Promise<CdnImage | null> {
   const where =
     ref.kind === 'short'
       ? eq(images.shortId, ref.shortId)

@@ -1,5 +1,5 @@
 import { images, users, type Database } from '@pixelflare/database';
-import { parseTransformQuery, type CdnUrlBase } from '@pixelflare/shared';
+import { canonicalCdnPath, cdnUrl, parseTransformQuery, type CdnUrlBase } from '@pixelflare/shared';
 import { and, eq, isNull } from 'drizzle-orm';
 import { badRequest, notFound } from '../../lib/errors';
 import { signCdnPath } from './signing';
@@ -21,9 +21,13 @@ export async function signedImageUrl(
   options: { variant?: string; query?: [string, string][]; expires: number },
 ): Promise<string> {
   const query = options.query ?? [];
-  const variant =
-    options.variant && options.variant !== 'original' ? `/${encodeURIComponent(options.variant)}` : '';
-  const path = `/cdn/${[image.ownerSlug, image.albumSlug, image.filename].map(encodeURIComponent).join('/')}${variant}`;
+  const address = {
+    kind: 'path',
+    owner: image.ownerSlug,
+    album: image.albumSlug,
+    filename: image.filename,
+  } as const;
+  const path = canonicalCdnPath(address, options.variant);
   const sig = await signCdnPath({
     kv: deps.kv,
     serverSecret: deps.serverSecret,
@@ -35,9 +39,7 @@ export async function signedImageUrl(
   const search = new URLSearchParams(query);
   search.set('exp', String(options.expires));
   search.set('sig', sig);
-  const origin = deps.base.origin.replace(/\/$/, '');
-  const servedPath = deps.base.dedicatedHost ? path.slice('/cdn'.length) : path;
-  return `${origin}${servedPath}?${search.toString()}`;
+  return cdnUrl(deps.base, path, search);
 }
 
 export interface MintSignedUrlInput extends SigningDeps {

@@ -1,14 +1,5 @@
-import { SIGNED_URL_PARAMS } from '@pixelflare/config';
+import { canonicalCdnQuery } from '@pixelflare/shared';
 import { hmacSha256Hex, timingSafeEqual } from '../../lib/crypto';
-
-/** The signed part of a query: every parameter but `sig` and `exp`, sorted, so order never matters. */
-export function canonicalQuery(entries: Iterable<[string, string]>): string {
-  return [...entries]
-    .filter(([name]) => !(SIGNED_URL_PARAMS as readonly string[]).includes(name))
-    .sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)))
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
-    .join('&');
-}
 
 const versionKey = (ownerId: string) => `cdn-signing-version:${ownerId}`;
 
@@ -33,14 +24,14 @@ export interface SigningInput {
   kv: KVNamespace;
   serverSecret: string;
   ownerId: string;
-  /** The canonical `/cdn/...` path, whatever host the URL is served on. */
+  /** The canonical `/cdn/...` path (`canonicalCdnPath`), whatever host the URL is served on. */
   path: string;
   query: Iterable<[string, string]>;
 }
 
 export async function signCdnPath(input: SigningInput & { expires: number }): Promise<string> {
   const secret = await ownerSecret(input.kv, input.serverSecret, input.ownerId);
-  return hmacSha256Hex(secret, message(input.path, canonicalQuery(input.query), input.expires));
+  return hmacSha256Hex(secret, message(input.path, canonicalCdnQuery(input.query), input.expires));
 }
 
 export type SignatureCheck = 'valid' | 'missing' | 'expired' | 'invalid';

@@ -1,0 +1,126 @@
+import {
+  ROUND_WIDTHS_TO_BUCKETS,
+  VARIANT_PRESETS,
+  VARIANT_QUALITY,
+  WIDTH_BUCKETS,
+  type VariantName,
+} from '@pixelflare/config';
+import { namedTransforms, type Database } from '@pixelflare/database';
+import {
+  canonicalTransform,
+  parseTransformQuery,
+  resolveTransform,
+  type ResolvedTransform,
+  type TransformInput,
+} from '@pixelflare/shared';
+import { and, eq } from 'drizzle-orm';
+import { layoutFor, rotatedSize } from '../../engines/geometry';
+import type { EngineName } from '../../engines/types';
+import { sha256Hex } from '../../lib/crypto';
+import { AppError, badRequest } from '../../lib/errors';
+import { chooseOutputFormat, type AcceptClass } from './negotiate';
+import type { RenderableImage, VariantSpec } from './render';
+
+/**
+ * Which variant a request means, worked out once for the CDN (`cdn/serve.ts`) and the variants job
+ * (`jobs/variants.ts`): the same preset gives both the same transform, key and format, so what the job renders
+ * is what the CDN finds stored.
+ */
+
+/** A variant as a URL asks for it. */
+export interface VariantRequest {
+  /** The preset in the path; absent for the original. */
+  preset?: VariantName;
+  /** The query's transform parameters (`parseTransformQuery`), `named` being `t=`; absent without a query. */
+  query?: { input: TransformInput; named?: string };
+}
+
+/** What negotiation needs to know about who asks and who renders. */
+export interface VariantOutput {
+  accept: AcceptClass;
+  engine: EngineName;
+}
+
+/** The image as resolution sees it: its size as given (upright), its type, and whose named transforms apply. */
+export type VariantSource = Pick<RenderableImage, 'ownerId' | 'contentType' | 'width' | 'height'> & {
+  isAnimated?: boolean;
+};
+
+/** A preset's parameters as transform input: quality 85, automatic format. */
+function presetInput(name: VariantName): TransformInput {
+  const preset: { width?: number; height?: number; fit: 'scale-down' | 'cover' } = VARIANT_PRESETS[name];
+  return {
+    width: preset.width,
+    height: preset.height,
+    fit: preset.fit,
+    quality: VARIANT_QUALITY,
+    format: 'auto',
+  };
+}
+
+/** A named transform's parameters, which win over the URL's; an unknown name is the caller's mistake (400). */
+async function namedTransformInput(db: Database, ownerId: string, name: string): Promise<TransformInput> {
+  const row = await db
+    .select({ params: namedTransforms.params })
+    .from(namedTransforms)
+    .where(and(eq(namedTransforms.ownerId, ownerId), eq(namedTransforms.name, name)))
+    .get();
+  if (!row)
+    throw badRequest(`t: no transform named "${name}"`, [
+      { path: 't', message: `no transform named "${name}"` },
+    ]);
+  const parsed = parseTransformQuery(Object.entries(row.params));
+  if (!parsed.ok)
+    throw new AppError(422, 'UNPROCESSABLE_IMAGE', `The transform "${name}" has invalid parameters`);
+  return parsed.input;
+}
+
+/** The transform: the preset, the query's parameters over it, the named transform's over both. */
+async function variantTransform(
+  db: Database,
+  source: VariantSource,
+  request: VariantRequest,
+): Promise<ResolvedTransform> {
+  const input = { ...(request.preset ? presetInput(request.preset) : {}), ...request.query?.input };
+  const named = request.query?.named;
+  const locked = named ? await namedTransformInput(db, source.ownerId, named) : undefined;
+  return resolveTransform(input, {
+    locked,
+    widthBuckets: ROUND_WIDTHS_TO_BUCKETS ? WIDTH_BUCKETS : undefined,
+  });
+}
+
+/** SHA-256 of the canonical transform: equal requests share one stored variant. */
+function variantKeyOf(transform: ResolvedTransform): Promise<string> {
+  return sha256Hex(canonicalTransform(transform));
+}
+
+/**
+ * The variant a request for `source` means: its transform, key, output format (negotiated for `output`, laid out
+ * on the source's size turned by the transform's own `rotate`) and stored name (the preset, or `custom` once the
+ * query carries parameters).
+ */
+export async function resolveVariant(
+  db: Database,
+  source: VariantSource,
+  request: VariantRequest,
+  output: VariantOutput,
+): Promise<VariantSpec> {
+  const transform = await variantTransform(db, source, request);
+  const turned = rotatedSize({ width: source.width, height: source.height }, transform.rotate);
+  const format = chooseOutputFormat({
+    requested: transform.format,
+    anim: transform.anim,
+    accept: output.accept,
+    sourceType: source.contentType,
+    sourceAnimated: source.isAnimated ?? false,
+    outputWidth: layoutFor(turned, transform).canvas.width,
+    engine: output.engine,
+  });
+  return {
+    name: request.preset && !request.query ? request.preset : 'custom',
+    key: await variantKeyOf(transform),
+    transform,
+    format,
+  };
+}
