@@ -1,8 +1,9 @@
+import { VARIANT_NAMES } from '@pixelflare/config';
 import { createDb, imageVariants, outboxEvents } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeJpeg, storeImage, type StoredImage } from '../../test/fixtures/cdn/images';
+import { makeJpeg, makeOrientedJpeg, storeImage, type StoredImage } from '../../test/fixtures/cdn/images';
 import { call, createUser, type TestUser } from '../../test/helpers';
 import { runQueueBatch } from '../../test/queue';
 import { readImageHeader } from '../engines/image-size';
@@ -130,5 +131,66 @@ describe('variants queue', () => {
     expect(
       (await runBatch({ type: 'generate', imageId: 'img_gone', ownerId: owner.id })).explicitAcks,
     ).toHaveLength(1);
+  });
+});
+
+describe('the job and the CDN resolve a preset alike', () => {
+  const ACCEPTS = { avif: 'image/avif,image/webp,*/*', webp: 'image/webp,*/*' } as const;
+
+  it('on an EXIF-rotated photo: every preset the job renders is what the CDN finds stored, per Accept', async () => {
+    const user = await createUser('ulrich');
+    // Stored 1300×300 with orientation 6, seen (and recorded) as 300×1300: laid out on the stored size,
+    // w1536 and w2048 would be 1300 px wide and WebP; on the size people see they are 300 px and AVIF.
+    const photo = await storeImage(user.id, {
+      filename: 'tower.jpg',
+      bytes: makeOrientedJpeg(6, 300, 1300),
+      contentType: 'image/jpeg',
+      width: 300,
+      height: 1300,
+    });
+    await runBatch({ type: 'generate', imageId: photo.id, ownerId: user.id });
+    const rows = await createDb(env.DB)
+      .select()
+      .from(imageVariants)
+      .where(eq(imageVariants.imageId, photo.id));
+    const rendered = new Set(rows.map((row) => `${row.name}.${row.format}`));
+    expect(rendered).toContain('w2048.avif');
+    for (const preset of VARIANT_NAMES) {
+      for (const [accept, format] of Object.entries({ avif: 'avif', webp: 'webp' })) {
+        const response = await call(`/cdn/i/${photo.shortId}/${preset}`, {
+          headers: { Accept: ACCEPTS[accept as keyof typeof ACCEPTS] },
+        });
+        const served = readImageHeader(new Uint8Array(await response.arrayBuffer()));
+        const row = rows.find((candidate) => candidate.name === preset && candidate.format === served.format);
+        expect(response.headers.get('X-Cache'), `${preset} for ${accept}`).toBe('stored');
+        expect(served.format, `${preset} for ${accept}`).toBe(format);
+        expect(row, `${preset}.${served.format}`).toBeDefined();
+        expect({ width: served.width, height: served.height }).toEqual({
+          width: row!.width,
+          height: row!.height,
+        });
+      }
+    }
+  });
+
+  it('lays out a rotate=90 on the turned size, so its format follows the width it comes out at', async () => {
+    const user = await createUser('ursula');
+    const wide = await storeImage(user.id, {
+      filename: 'wide.jpg',
+      bytes: makeJpeg(1300, 300),
+      contentType: 'image/jpeg',
+      width: 1300,
+      height: 300,
+    });
+    const response = await call(`/cdn/i/${wide.shortId}/w2048?rotate=90`, {
+      headers: { Accept: ACCEPTS.avif },
+    });
+    expect(response.status).toBe(200);
+    // Turned, it is 300 px wide: within AVIF's width limit (1200 px), where the unturned 1300 px is not.
+    expect(readImageHeader(new Uint8Array(await response.arrayBuffer()))).toEqual({
+      format: 'avif',
+      width: 300,
+      height: 1300,
+    });
   });
 });
