@@ -24,6 +24,19 @@ export const AVIF_MAX_OUTPUT_WIDTH = 1200;
 /** The WebAssembly engine refuses sources above this many pixels to stay inside 128 MB of Worker memory. */
 export const WASM_ENGINE_MAX_SOURCE_PIXELS = 4_000_000;
 
+/**
+ * Bounds on rendering an animation frame by frame, in the spirit of Cloudflare Images (every frame counts toward
+ * its area limit; above 50 MP an animation is not transformed) and imgproxy (`max_animation_frames`,
+ * `max_animation_frame_resolution`). An animation beyond any of them is rendered as its first frame, like
+ * `anim=false`. `maxTotalPixels` is frames × canvas area: the work of decoding and resizing every frame.
+ */
+export const ANIMATION_LIMITS = {
+  maxFrames: 100,
+  maxFramePixels: WASM_ENGINE_MAX_SOURCE_PIXELS,
+  maxTotalPixels: 50_000_000,
+} as const;
+export type AnimationLimits = { readonly [K in keyof typeof ANIMATION_LIMITS]: number };
+
 /** Query parameters a CDN URL may carry besides transforms: the signature of a signed URL. */
 export const SIGNED_URL_PARAMS = ['sig', 'exp'] as const;
 /** Longest and default lifetime of a minted signed URL (seconds). */

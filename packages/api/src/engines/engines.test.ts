@@ -36,6 +36,7 @@ const run = (
     source,
     sourceType: 'image/jpeg',
     sourceSize: size,
+    sourceAnimated: false,
     transform: resolveTransform(input),
     output,
   });
@@ -86,6 +87,7 @@ describe('WebAssembly engine', () => {
         source: jpeg,
         sourceType: 'image/jpeg',
         sourceSize: { width: 1600, height: 1200 },
+        sourceAnimated: false,
         transform: resolveTransform({ width: 100 }),
         output: 'webp',
       })
@@ -151,6 +153,7 @@ describe('engine selection through the CDN', () => {
       source: jpeg,
       sourceType: 'image/jpeg',
       sourceSize: { width: 1600, height: 1200 },
+      sourceAnimated: false,
       transform: resolveTransform({ width: 10 }),
       output: 'webp',
     });

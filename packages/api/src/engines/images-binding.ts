@@ -1,5 +1,7 @@
+import { ANIMATION_LIMITS, type AnimationLimits } from '@pixelflare/config';
 import type { ResolvedTransform } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
+import { planAnimation, readAnimation, renderAnimation, type AnimationPlan } from './animation';
 import { readImageHeader } from './image-size';
 import { applyEffects, decode, transformPixels } from './pixels';
 import {
@@ -37,6 +39,33 @@ function bindingStep(job: TransformJob, focalCrop: boolean): ImageTransform {
   return step;
 }
 
+/**
+ * The binding's own animation (`anim: true`, documented for Cloudflare's binding), kept only if it has every
+ * frame. Miniflare's local binding reads the first frame alone (sharp without `animated: true`) and refuses GIF
+ * output, so there this is `null` and the frames are rendered in the Worker instead.
+ */
+async function bindingAnimation(
+  images: ImagesBinding,
+  job: TransformJob,
+  plan: AnimationPlan,
+): Promise<Uint8Array | null> {
+  try {
+    const result = await images
+      .input(streamOf(job.source))
+      .transform(bindingStep(job, false))
+      .output({
+        format: OUTPUT_CONTENT_TYPES[job.output],
+        quality: job.transform.quality,
+        anim: true,
+        ...(job.transform.background ? { background: job.transform.background } : {}),
+      });
+    const bytes = await bytesOf(result.image());
+    return readAnimation(bytes)?.frames === plan.frames ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
 async function run<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -49,15 +78,34 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
 /**
  * The Cloudflare Images binding (locally Miniflare's, backed by sharp). It applies EXIF orientation itself.
  * Operations it lacks locally (blur, sharpen, flip, focal points) run in Photon on a lossless intermediate,
- * which the binding then encodes.
+ * which the binding then encodes. An animation that keeps its frames comes from the binding when it writes
+ * them all, else from the frame-by-frame renderer (animation.ts), as do all animations needing Photon.
  */
-export function createImagesBindingEngine(images: ImagesBinding): ImageEngine {
+export function createImagesBindingEngine(
+  images: ImagesBinding,
+  animationLimits: AnimationLimits = ANIMATION_LIMITS,
+): ImageEngine {
   return {
     name: 'images-binding',
     transform: (job) =>
       run(async (): Promise<EngineOutput> => {
         const t = job.transform;
         const pixelWork = needsPixelOperations(t);
+        const animation = planAnimation(job, animationLimits);
+        if (animation && (animation.frames > 1 || job.output === 'gif')) {
+          const native =
+            !pixelWork && animation.frames > 1 && (await bindingAnimation(images, job, animation));
+          const out = native
+            ? { bytes: native, ...(readImageHeader(native) ?? { width: 0, height: 0 }) }
+            : await renderAnimation(job, animation);
+          return {
+            bytes: out.bytes,
+            width: out.width,
+            height: out.height,
+            contentType: OUTPUT_CONTENT_TYPES[job.output],
+            engine: 'images-binding',
+          };
+        }
         const focalCrop = typeof t.gravity === 'object' && (t.fit === 'cover' || t.fit === 'crop');
         const finalType = OUTPUT_CONTENT_TYPES[job.output];
         const first = await images
@@ -66,7 +114,8 @@ export function createImagesBindingEngine(images: ImagesBinding): ImageEngine {
           .output({
             format: pixelWork ? 'image/png' : finalType,
             quality: t.quality,
-            anim: t.anim,
+            // Animations that keep their frames were answered above; this is a still (or its first frame).
+            anim: false,
             ...(t.background ? { background: t.background } : {}),
           });
         let bytes: Uint8Array = await bytesOf(first.image());

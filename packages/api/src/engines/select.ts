@@ -1,14 +1,8 @@
 import type { EnvVars } from '../lib/env';
 import { AppError } from '../lib/errors';
-import type { EngineName, ImageEngine, OutputFormat } from './types';
+import type { EngineName, ImageEngine } from './types';
 
-/** Output formats each engine writes; format negotiation picks among these without loading the engine. */
-export const ENGINE_OUTPUT_FORMATS: Record<EngineName, readonly OutputFormat[]> = {
-  'images-binding': ['avif', 'webp', 'jpeg', 'png'],
-  // AVIF is left out of the WebAssembly engine: its encoder alone would add 3.4 MB to the Worker.
-  wasm: ['webp', 'jpeg', 'png'],
-  passthrough: [],
-};
+export { ENGINE_ANIMATED_FORMATS, ENGINE_OUTPUT_FORMATS } from './capabilities';
 
 /** `IMAGE_ENGINE`, with `auto` meaning the Images binding when bound and the WebAssembly engine otherwise. */
 export function engineNameFor(

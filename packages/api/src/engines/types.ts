@@ -1,8 +1,8 @@
 import type { ImageContentType } from '@pixelflare/config';
 import type { ResolvedTransform } from '@pixelflare/shared';
 
-/** What an engine can write. GIF and SVG are only ever served as their original. */
-export type OutputFormat = 'avif' | 'webp' | 'jpeg' | 'png';
+/** What an engine can write. GIF only for animations; SVG is only ever served as its original. */
+export type OutputFormat = 'avif' | 'webp' | 'jpeg' | 'png' | 'gif';
 export type EngineName = 'images-binding' | 'wasm' | 'passthrough';
 
 export const OUTPUT_CONTENT_TYPES = {
@@ -10,6 +10,7 @@ export const OUTPUT_CONTENT_TYPES = {
   webp: 'image/webp',
   jpeg: 'image/jpeg',
   png: 'image/png',
+  gif: 'image/gif',
 } as const satisfies Record<OutputFormat, ImageContentType>;
 
 export interface TransformJob {
@@ -17,6 +18,8 @@ export interface TransformJob {
   sourceType: ImageContentType;
   /** The source's stored size, used to bound intermediate work. */
   sourceSize: { width: number; height: number };
+  /** The image row's `is_animated`: with `anim` (the default) and an output that animates, every frame is kept. */
+  sourceAnimated: boolean;
   transform: ResolvedTransform;
   output: OutputFormat;
 }

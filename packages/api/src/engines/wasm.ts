@@ -1,22 +1,24 @@
-import { WASM_ENGINE_MAX_SOURCE_PIXELS } from '@pixelflare/config';
-import encodeWebp, { init as initWebpEncoder } from '@jsquash/webp/encode';
-import WEBP_ENCODER from '@jsquash/webp/codec/enc/webp_enc_simd.wasm';
+import { ANIMATION_LIMITS, WASM_ENGINE_MAX_SOURCE_PIXELS, type AnimationLimits } from '@pixelflare/config';
 import { AppError } from '../lib/errors';
+import { firstWebpFrame, planAnimation, renderAnimation } from './animation';
+import { ENGINE_OUTPUT_FORMATS } from './capabilities';
 import { jpegOrientation } from './image-size';
 import { decode, orient, rotateBy, transformPixels } from './pixels';
 import { OUTPUT_CONTENT_TYPES, type EngineOutput, type ImageEngine } from './types';
+import { encodeWebp } from './webp';
 
-import { ENGINE_OUTPUT_FORMATS } from './select';
-
-let webpReady: Promise<unknown> | undefined;
 const WASM_OUTPUT_FORMATS = ENGINE_OUTPUT_FORMATS.wasm;
 
 /**
  * For deployments without the Images product: Photon decodes, orients, resizes, crops, pads, flips, blurs and
  * sharpens; jSquash encodes lossy WebP. Sources above `maxSourcePixels` are refused with 422 to stay inside
- * the Worker's 128 MB.
+ * the Worker's 128 MB. Animated GIF and WebP sources are rendered frame by frame (animation.ts) within
+ * `animationLimits`.
  */
-export function createWasmEngine(maxSourcePixels = WASM_ENGINE_MAX_SOURCE_PIXELS): ImageEngine {
+export function createWasmEngine(
+  maxSourcePixels = WASM_ENGINE_MAX_SOURCE_PIXELS,
+  animationLimits: AnimationLimits = ANIMATION_LIMITS,
+): ImageEngine {
   return {
     name: 'wasm',
     async transform(job): Promise<EngineOutput> {
@@ -28,9 +30,15 @@ export function createWasmEngine(maxSourcePixels = WASM_ENGINE_MAX_SOURCE_PIXELS
           `This server transforms images of up to ${(maxSourcePixels / 1e6).toFixed(1)} MP; this one has ${((width * height) / 1e6).toFixed(1)} MP`,
         );
       }
+      const animation = planAnimation(job, animationLimits);
+      if (animation || job.output === 'gif') {
+        if (!animation) throw new AppError(422, 'UNPROCESSABLE_IMAGE', 'GIF is written only for animations');
+        const out = await renderAnimation(job, animation);
+        return { ...out, contentType: OUTPUT_CONTENT_TYPES[job.output], engine: 'wasm' };
+      }
       let image;
       try {
-        image = decode(job.source);
+        image = firstWebpFrame(job.source) ?? decode(job.source);
       } catch (error) {
         throw new AppError(422, 'UNPROCESSABLE_IMAGE', `The image could not be decoded: ${String(error)}`);
       }
@@ -43,18 +51,7 @@ export function createWasmEngine(maxSourcePixels = WASM_ENGINE_MAX_SOURCE_PIXELS
       try {
         if (format === 'jpeg') bytes = image.get_bytes_jpeg(job.transform.quality);
         else if (format === 'png') bytes = image.get_bytes();
-        else {
-          webpReady ??= initWebpEncoder(WEBP_ENCODER);
-          await webpReady;
-          const pixels = new Uint8ClampedArray(image.get_raw_pixels());
-          // jSquash reads only these fields of an ImageData, which Workers do not define.
-          const data = { data: pixels, width: out.width, height: out.height, colorSpace: 'srgb' };
-          bytes = new Uint8Array(
-            await encodeWebp(data as unknown as Parameters<typeof encodeWebp>[0], {
-              quality: job.transform.quality,
-            }),
-          );
-        }
+        else bytes = await encodeWebp(image.get_raw_pixels(), out.width, out.height, job.transform.quality);
       } finally {
         image.free();
       }

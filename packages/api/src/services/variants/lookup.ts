@@ -15,6 +15,7 @@ export interface CdnImage {
   contentType: ImageContentType;
   width: number;
   height: number;
+  isAnimated: boolean;
   /** The image or its album is private: served only with a valid signature. */
   isPrivate: boolean;
 }
@@ -45,6 +46,7 @@ export async function findCdnImage(db: Database, ref: CdnImageAddress): Promise<
       contentType: images.contentType,
       width: images.width,
       height: images.height,
+      isAnimated: images.isAnimated,
       imagePrivate: images.isPrivate,
       albumPrivate: albums.isPrivate,
       status: images.status,

@@ -1,7 +1,6 @@
 import { resolveTransform } from '@pixelflare/shared';
 import { describe, expect, it } from 'vitest';
 import { layoutFor } from '../../engines/geometry';
-import { ENGINE_OUTPUT_FORMATS } from '../../engines/select';
 import { acceptClass, chooseOutputFormat } from './negotiate';
 
 const choose = (
@@ -10,10 +9,12 @@ const choose = (
 ) =>
   chooseOutputFormat({
     requested: 'auto',
+    anim: true,
     accept: acceptClass(accept),
     sourceType: 'image/jpeg',
+    sourceAnimated: false,
     outputWidth: 800,
-    engineFormats: ENGINE_OUTPUT_FORMATS['images-binding'],
+    engine: 'images-binding',
     ...options,
   });
 
@@ -29,12 +30,36 @@ describe('format negotiation', () => {
   it('falls back from AVIF to WebP above 1200 px or when the engine cannot write AVIF', () => {
     expect(choose('image/avif', { outputWidth: 1201 })).toBe('webp');
     expect(choose('image/avif', { outputWidth: 1200 })).toBe('avif');
-    expect(choose('image/avif', { engineFormats: ENGINE_OUTPUT_FORMATS.wasm })).toBe('webp');
-    expect(choose('*/*', { requested: 'avif', engineFormats: ENGINE_OUTPUT_FORMATS.wasm })).toBe('webp');
+    expect(choose('image/avif', { engine: 'wasm' })).toBe('webp');
+    expect(choose('*/*', { requested: 'avif', engine: 'wasm' })).toBe('webp');
   });
 
   it('keeps an explicit format regardless of Accept', () => {
     expect(choose('image/avif', { requested: 'png' })).toBe('png');
+  });
+
+  it('keeps animations animated: WebP, or GIF for a client that accepts neither WebP nor AVIF', () => {
+    const animated = { sourceType: 'image/gif', sourceAnimated: true } as const;
+    for (const engine of ['images-binding', 'wasm'] as const) {
+      expect(choose('image/avif,image/webp,*/*', { ...animated, engine })).toBe('webp');
+      expect(choose('image/webp', { ...animated, engine })).toBe('webp');
+      expect(choose('*/*', { ...animated, engine })).toBe('gif');
+      expect(choose(undefined, { ...animated, engine })).toBe('gif');
+      // No engine writes animated AVIF; an explicit WebP or AVIF animates whatever the Accept.
+      expect(choose('*/*', { ...animated, engine, requested: 'avif' })).toBe('webp');
+      expect(choose('*/*', { ...animated, engine, requested: 'webp' })).toBe('webp');
+      expect(choose('image/webp', { sourceType: 'image/webp', sourceAnimated: true, engine })).toBe('webp');
+    }
+  });
+
+  it('negotiates a still for anim=false, an explicit JPEG or PNG, or an animated PNG', () => {
+    const animated = { sourceType: 'image/gif', sourceAnimated: true } as const;
+    expect(choose('image/avif,image/webp,*/*', { ...animated, anim: false })).toBe('avif');
+    expect(choose('*/*', { ...animated, anim: false })).toBe('png');
+    expect(choose('image/avif', { ...animated, requested: 'jpeg' })).toBe('jpeg');
+    expect(choose('*/*', { sourceType: 'image/png', sourceAnimated: true })).toBe('png');
+    // A GIF that is not animated is a still like any other.
+    expect(choose('*/*', { sourceType: 'image/gif' })).toBe('png');
   });
 });
 

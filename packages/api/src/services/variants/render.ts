@@ -15,6 +15,8 @@ export interface RenderableImage {
   contentType: ImageContentType;
   width: number;
   height: number;
+  /** The row's `is_animated`: the engine keeps the frames unless `anim=false`. */
+  isAnimated: boolean;
 }
 
 export interface VariantSpec {
@@ -109,6 +111,7 @@ export async function renderToStorage(
     source: new Uint8Array(await original.arrayBuffer()),
     sourceType: image.contentType,
     sourceSize: { width: image.width, height: image.height },
+    sourceAnimated: image.isAnimated,
     transform: spec.transform,
     output: spec.format,
   });
