@@ -57,7 +57,14 @@ export const images = sqliteTable(
   (t) => [
     uniqueIndex('images_short_id_unique').on(t.shortId),
     uniqueIndex('images_owner_path_unique').on(t.ownerId, t.albumSlug, t.filename),
+    // One index per listing sort, ending in the id tie-break, so a page (and the next one, from its cursor) is
+    // read in order from the index: `sort=newest|oldest`, `name`, `size`, and the same inside an album (whose
+    // `name` order is images_owner_path_unique). list-query-plan.test.ts checks every sort and filter.
     index('images_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
+    index('images_owner_filename_idx').on(t.ownerId, t.filename, t.id),
+    index('images_owner_bytes_idx').on(t.ownerId, t.bytes, t.id),
+    index('images_owner_album_slug_created_idx').on(t.ownerId, t.albumSlug, t.createdAt, t.id),
+    index('images_owner_album_slug_bytes_idx').on(t.ownerId, t.albumSlug, t.bytes, t.id),
     index('images_owner_album_idx').on(t.ownerId, t.albumId, t.createdAt),
     index('images_owner_hash_idx').on(t.ownerId, t.contentHash),
     index('images_deleted_idx').on(t.deletedAt),

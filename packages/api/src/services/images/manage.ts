@@ -10,21 +10,7 @@ import {
   type Image,
 } from '@pixelflare/database';
 import type { BulkImageAction, CdnUrlBase, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  exists,
-  gte,
-  isNotNull,
-  isNull,
-  lt,
-  lte,
-  or,
-  sql,
-  type SQL,
-} from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gte, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
 import { inList } from '../../lib/sql';
 import { toBase64Url } from '../../lib/crypto';
