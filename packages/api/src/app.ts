@@ -5,10 +5,15 @@ import type { AppEnv } from './lib/types';
 import { auditLog } from './middleware/audit';
 import { outboxFlush } from './middleware/outbox-flush';
 import { authenticate } from './middleware/auth';
-import { cors } from './middleware/cors';
+import { allowlistCors, publicCors } from './middleware/cors';
 import { rateLimit } from './middleware/rate-limit';
-import { requestContext } from './middleware/request-context';
-import { securityHeaders } from './middleware/security-headers';
+import { requestContext, requestLog } from './middleware/request-context';
+import {
+  apiDocsPolicy,
+  apiSecurityHeaders,
+  cdnSecurityHeaders,
+  signInSecurityHeaders,
+} from './middleware/security-headers';
 import { authRouter } from './auth/auth.index';
 import { cdnAwarePath } from './cdn/cdn-path';
 import { cdnRouter } from './cdn/cdn.index';
@@ -53,23 +58,28 @@ export function createApiRouter() {
 }
 
 /**
- * The whole Worker. Middleware runs in this order for every request:
- * request id + logging → CORS → security headers → error handler → authentication → rate limiting → audit.
- * The error handler is Hono's `onError`: it answers where the error is thrown, so every layer above it
- * (request id, CORS, security headers) still decorates error responses.
+ * The whole Worker: three areas, each with only the middleware it needs, in this order:
+ * - `/cdn` (public images, the hot path): request id → logging (failures only) → CORS (any origin) →
+ *   security headers → error handler. Nothing per caller runs: no authentication, rate limiting or audit.
+ * - `/v1` (the API): request id → logging → CORS (allowlist) → security headers → error handler →
+ *   authentication → rate limiting → audit → outbox flush.
+ * - `/auth` (sign-in): request id → logging → CORS (allowlist) → security headers → error handler →
+ *   authentication → rate limiting (sign-in routes write their own audit events).
+ * Anything else gets the request id and a JSON 404. The error handler is Hono's `onError`: it answers where the
+ * error is thrown, so every layer above it still decorates error responses. On the dedicated CDN hostname every
+ * path is a CDN path (see cdnAwarePath), so only the CDN's layers run there.
  */
 export function createApp() {
-  // On the dedicated CDN hostname every path is a CDN path (see cdnAwarePath).
   const app = new Hono<AppEnv>({ getPath: cdnAwarePath });
   app.use('*', requestContext);
-  app.use('*', cors);
-  app.use('*', securityHeaders);
+  app.use('/cdn/*', requestLog({ successes: false }), publicCors, cdnSecurityHeaders);
+  app.use('/v1/*', requestLog({ successes: true }), allowlistCors, apiSecurityHeaders);
+  app.use('/v1/docs', apiDocsPolicy);
+  app.use('/auth/*', requestLog({ successes: true }), allowlistCors, signInSecurityHeaders);
   app.onError(handleError);
   app.notFound(handleNotFound);
-  app.use('*', authenticate);
-  app.use('*', rateLimit);
-  app.use('*', auditLog);
-  app.use('*', outboxFlush);
+  app.use('/v1/*', authenticate, rateLimit, auditLog, outboxFlush);
+  app.use('/auth/*', authenticate, rateLimit);
 
   app.route('/v1', createApiRouter());
   app.route('/auth', authRouter);

@@ -12,7 +12,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Written after the response with `waitUntil`, so it never delays the caller.
  */
 export const auditLog = createMiddleware<AppEnv>(async (c, next) => {
-  if (!MUTATING.has(c.req.method) || !c.req.path.startsWith('/v1/')) return next();
+  if (!MUTATING.has(c.req.method)) return next();
   await next();
   const annotation = c.get('audit');
   if (annotation?.skip) return;

@@ -34,7 +34,6 @@ const BEARER = /^Bearer ([^\s]+)$/;
  * (AUTH_MODE=none) the seeded local user.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.path.startsWith('/cdn/')) return next();
   const principal = await tryAuthenticate(c);
   if (principal && principal.via !== 'api_key') refuseCrossSiteWrites(c);
   c.set('principal', principal);

@@ -4,6 +4,7 @@ import {
   CORS_MAX_AGE_SECONDS,
   DEFAULT_CORS_ORIGINS,
 } from '@pixelflare/config';
+import type { Context } from 'hono';
 import { cors as honoCors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { EnvVars } from '../lib/env';
@@ -22,29 +23,35 @@ export function trustedOrigins(config: EnvVars): ReadonlySet<string> {
   return new Set([...own, ...corsAllowlist(config)]);
 }
 
-/**
- * CORS for the API: only allowlisted origins (`CORS_ORIGINS`) may call with credentials. Public CDN answers are
- * readable from anywhere, since images are embedded on other sites.
- */
-export const cors = createMiddleware<AppEnv>(async (c, next) => {
-  const isCdn = c.req.path.startsWith('/cdn/');
-  const allowlist = corsAllowlist(c.get('config'));
-  const handler = honoCors({
-    origin: isCdn ? '*' : (origin) => (allowlist.includes(origin) ? origin : null),
-    credentials: !isCdn,
-    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowHeaders: [...CORS_ALLOWED_HEADERS],
-    exposeHeaders: [...CORS_EXPOSED_HEADERS],
-    maxAge: CORS_MAX_AGE_SECONDS,
+const SHARED_OPTIONS = {
+  allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowHeaders: [...CORS_ALLOWED_HEADERS],
+  exposeHeaders: [...CORS_EXPOSED_HEADERS],
+  maxAge: CORS_MAX_AGE_SECONDS,
+};
+
+type AllowedOrigin = '*' | ((origin: string, c: Context<AppEnv>) => string | null);
+
+function corsFor(origin: AllowedOrigin, credentials: boolean) {
+  const handler = honoCors({ ...SHARED_OPTIONS, origin, credentials });
+  return createMiddleware<AppEnv>(async (c, next) => {
+    // An OPTIONS without Access-Control-Request-Method is not a preflight (tus clients use it for discovery):
+    // let the route answer it, and only add the origin header.
+    if (c.req.method === 'OPTIONS' && !c.req.header('Access-Control-Request-Method')) {
+      await next();
+      const allowed = origin === '*' ? '*' : origin(c.req.header('Origin') ?? '', c);
+      if (allowed) c.res.headers.set('Access-Control-Allow-Origin', allowed);
+      return;
+    }
+    return handler(c, next);
   });
-  // An OPTIONS without Access-Control-Request-Method is not a preflight (tus clients use it for discovery):
-  // let the route answer it, and only add the origin headers.
-  if (c.req.method === 'OPTIONS' && !c.req.header('Access-Control-Request-Method')) {
-    await next();
-    const origin = c.req.header('Origin');
-    if (isCdn) c.res.headers.set('Access-Control-Allow-Origin', '*');
-    else if (origin && allowlist.includes(origin)) c.res.headers.set('Access-Control-Allow-Origin', origin);
-    return;
-  }
-  return handler(c, next);
-});
+}
+
+/** CORS for the API and sign-in: only allowlisted origins (`CORS_ORIGINS`) may call, with credentials. */
+export const allowlistCors = corsFor(
+  (origin, c) => (corsAllowlist(c.get('config')).includes(origin) ? origin : null),
+  true,
+);
+
+/** CORS for the CDN: public answers are readable from any page (images are embedded on other sites). */
+export const publicCors = corsFor('*', false);

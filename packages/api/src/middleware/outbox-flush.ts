@@ -11,7 +11,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export const outboxFlush = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (!MUTATING.has(c.req.method) || !c.req.path.startsWith('/v1/')) return;
+  if (!MUTATING.has(c.req.method)) return;
   const principal = c.get('principal');
   if (!principal) return;
   const logger = c.get('logger');

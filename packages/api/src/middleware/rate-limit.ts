@@ -33,8 +33,7 @@ let limiter: RateLimiter | undefined;
  * 429 with `Retry-After`. KV errors fail open (logged): an outage of the limiter must not take the API down.
  */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.get('config').RATE_LIMIT_ENABLED || c.req.path.startsWith('/cdn/') || c.req.method === 'OPTIONS')
-    return next();
+  if (!c.get('config').RATE_LIMIT_ENABLED || c.req.method === 'OPTIONS') return next();
   limiter ??= createKvTokenBucket();
   const { key, rule } = rateLimitBucket(c, c.get('principal'));
   const decision = await limiter.consume(c.env.KV, key, rule, {

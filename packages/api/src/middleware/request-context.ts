@@ -10,16 +10,14 @@ import type { AppEnv } from '../lib/types';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
- * First layer: request id (echoed as `X-Request-Id`), a request-scoped JSON logger with one line per request,
- * the validated env (a problem becomes a 503 naming the variable) and the database client.
+ * First layer, for every request: request id (echoed as `X-Request-Id`), a request-scoped JSON logger, the
+ * validated env (a problem becomes a 503 naming the variable) and the database client.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  const started = Date.now();
   const incoming = c.req.header(REQUEST_ID_HEADER);
   const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId('req');
-  const logger = createLogger({ requestId });
   c.set('requestId', requestId);
-  c.set('logger', logger);
+  c.set('logger', createLogger({ requestId }));
   c.set('principal', null);
   c.set('audit', undefined);
   try {
@@ -28,16 +26,29 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   } finally {
     c.header(REQUEST_ID_HEADER, requestId);
-    // Successful CDN answers are the hot path and are counted by analytics; logging each one would cost more
-    // than serving a cache hit. API requests and every CDN failure are logged.
-    if (!c.req.path.startsWith('/cdn/') || c.res.status >= 400) {
-      logger.info('request', {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        durationMs: Date.now() - started,
-        principal: c.get('principal')?.userId,
-      });
-    }
   }
 });
+
+/**
+ * One JSON log line per request of an area, with its status and duration. `successes: false` logs failures
+ * only: successful CDN answers are the hot path and are counted by analytics, and a log line each would cost
+ * more than serving a cache hit.
+ */
+export function requestLog({ successes }: { successes: boolean }) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const started = Date.now();
+    try {
+      await next();
+    } finally {
+      if (successes || c.res.status >= 400) {
+        c.get('logger').info('request', {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          durationMs: Date.now() - started,
+          principal: c.get('principal')?.userId,
+        });
+      }
+    }
+  });
+}

@@ -9,15 +9,38 @@ import {
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../lib/types';
 
-/** HSTS, nosniff, DENY framing, referrer policy, and a CSP chosen by area (API, API docs page, CDN). */
-export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
+interface AreaHeaders {
+  /** The area's Content-Security-Policy, unless a layer inside it already chose one (see apiDocsPolicy). */
+  csp: (response: Response) => string;
+  /** Set when the handler set none. */
+  cacheControl?: string;
+}
+
+/** HSTS, nosniff, DENY framing and referrer policy on every answer of an area, and the area's CSP. */
+function securityHeaders(area: AreaHeaders) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    const headers = c.res.headers;
+    if (!headers.has('Content-Security-Policy')) headers.set('Content-Security-Policy', area.csp(c.res));
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
+    if (area.cacheControl && !headers.has('Cache-Control')) headers.set('Cache-Control', area.cacheControl);
+  });
+}
+
+/** `/v1`: nothing to run or embed, and never cached. */
+export const apiSecurityHeaders = securityHeaders({ csp: () => CSP_API, cacheControl: CACHE_CONTROL.api });
+
+/** `/auth`: sign-in answers are JSON or redirects; Auth.js sets their caching itself. */
+export const signInSecurityHeaders = securityHeaders({ csp: () => CSP_API });
+
+/** `/cdn`: images may be shown, not scripted; an SVG is also sandboxed, so opening one directly runs nothing. */
+export const cdnSecurityHeaders = securityHeaders({
+  csp: (response) =>
+    response.headers.get('Content-Type')?.startsWith('image/svg+xml') === true ? CSP_CDN_SVG : CSP_CDN,
+});
+
+/** The API reference page (`/v1/docs`) runs Scalar's scripts: the one API answer whose CSP allows them. */
+export const apiDocsPolicy = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  const path = c.req.path;
-  const isSvg = c.res.headers.get('Content-Type')?.startsWith('image/svg+xml') === true;
-  const cdnCsp = isSvg ? CSP_CDN_SVG : CSP_CDN;
-  const csp = path === '/v1/docs' ? CSP_API_DOCS : path.startsWith('/cdn/') ? cdnCsp : CSP_API;
-  c.res.headers.set('Content-Security-Policy', csp);
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
-  if (path.startsWith('/v1/') && !c.res.headers.has('Cache-Control'))
-    c.res.headers.set('Cache-Control', CACHE_CONTROL.api);
+  c.res.headers.set('Content-Security-Policy', CSP_API_DOCS);
 });
