@@ -1,4 +1,11 @@
-import { ALLOWED_IMAGE_TYPES, INGEST_MEMORY_LIMIT_BYTES, MB, UPLOAD_LIMITS } from '@pixelflare/config';
+import {
+  ALLOWED_IMAGE_TYPES,
+  INGEST_MEMORY_LIMIT_BYTES,
+  MB,
+  UPLOAD_LIMITS,
+  VARIANT_PRESETS,
+  type VariantPreset,
+} from '@pixelflare/config';
 import { z } from 'zod';
 import { CursorPaginationQuery, IsoDateTime, QueryBoolean } from './common';
 
@@ -59,6 +66,33 @@ export const ImageAccess = z.enum(['public', 'signed']).meta({
     'private, or its album is), its plain URLs answer 403',
 });
 
+const previewUrl = (preset: keyof typeof VARIANT_PRESETS) => {
+  const { width, height }: VariantPreset = VARIANT_PRESETS[preset];
+  const box = height ? `${width}×${height}, cropped to fill` : `${width} px wide`;
+  return z.string().meta({ description: `The ${preset} preset (${box})` });
+};
+
+/**
+ * Ready-to-show URLs of the presets the dashboard's lists show (thumbnails and the overview's tiles), which every
+ * deployment enables (`REQUIRED_VARIANTS`).
+ */
+export const ImagePreviewsSchema = z
+  .object({
+    thumb: previewUrl('thumb'),
+    w256: previewUrl('w256'),
+    expires_at: IsoDateTime.nullable().meta({
+      description: 'When the signed URLs stop working; null when they are plain URLs (access is public)',
+    }),
+  })
+  .meta({
+    id: 'ImagePreviews',
+    description:
+      'URLs that load in an <img> for the image’s owner whatever its access: plain when access is public, signed ' +
+      'when it is signed (the same URLs for an hour, each valid for one to two hours: read the image again for ' +
+      'fresh ones)',
+  });
+export type ImagePreviews = z.infer<typeof ImagePreviewsSchema>;
+
 export const ImageSchema = z
   .object({
     id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
@@ -87,6 +121,7 @@ export const ImageSchema = z
       cdn: z.string().meta({ description: 'Public path URL /cdn/{owner}/{album}/{filename}' }),
       short: z.string().meta({ description: 'Short URL /cdn/i/{short_id}' }),
     }),
+    previews: ImagePreviewsSchema,
     created_at: IsoDateTime,
     updated_at: IsoDateTime,
     deleted_at: IsoDateTime.nullable(),

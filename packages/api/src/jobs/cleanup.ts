@@ -3,7 +3,7 @@ import { auditLogs, outboxEvents, uploadTokens, webhookDeliveries } from '@pixel
 import { and, isNotNull, lt } from 'drizzle-orm';
 import { dispatchOutbox } from '../services/events/dispatch';
 import { purgeExpiredTrash } from '../services/images/manage';
-import { cdnBaseOf } from '../services/images/resource';
+import { signingDepsOf } from '../services/images/resource';
 import { purgeStaleStaging } from '../services/uploads/two-step';
 import type { CronJob } from './scheduled';
 
@@ -17,7 +17,9 @@ const OUTBOX_RETENTION_DAYS = 7;
  */
 export const runCleanup: CronJob = async ({ db, env, config }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
-  const trashPurged = await purgeExpiredTrash(db, env.IMAGES_BUCKET, now, { cdn: cdnBaseOf(config) });
+  const trashPurged = await purgeExpiredTrash(db, env.IMAGES_BUCKET, now, {
+    signing: signingDepsOf(env, config),
+  });
   const stagedBodies = await purgeStaleStaging(env.IMAGES_BUCKET, now);
   const tokens = await db
     .delete(uploadTokens)

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { engineNameFor, loadEngine } from '../engines/select';
 import type { ImageEngine } from '../engines/types';
 import { outboxInsert } from '../services/events/outbox';
-import { cdnBaseOf, ownerImageView, toOneImageResource } from '../services/images/resource';
+import { ownerImageView, signingDepsOf, toOneImageResource } from '../services/images/resource';
 import {
   renderToStorage,
   storedVariantFacts,
@@ -119,7 +119,7 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     ...rows.filter((row) => row.status === 'ready').map((row) => `${row.name}.${row.format}`),
     ...written.map(({ spec }) => `${spec.name}.${spec.format}`),
   ]);
-  const view = await ownerImageView(ctx.db, image.ownerId, cdnBaseOf(ctx.config));
+  const view = await ownerImageView(ctx.db, image.ownerId, signingDepsOf(ctx.env, ctx.config));
   const upsert = (entry: (typeof written)[number]) =>
     variantRowUpsert(ctx.db, image, entry.spec, entry.facts);
   await ctx.db.batch([

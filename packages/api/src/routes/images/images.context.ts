@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
-import { cdnBaseOf, type ImageView } from '../../services/images/resource';
+import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
 import { ingestDepsFrom, type IngestDeps } from '../../services/ingest/ingest';
 
 /** The caller's owner id, slug and CDN origin, for building image resources. */
@@ -11,6 +11,7 @@ export function imageViewOf(c: Context<AppEnv>): ImageView {
     ownerId: principal.userId,
     ownerSlug: principal.ownerSlug,
     cdn: cdnBaseOf(c.get('config')),
+    signing: signingDepsOf(c.env, c.get('config')),
   };
 }
 

@@ -6,7 +6,7 @@ import { authed, call, createUser, errorOf, type TestUser } from '../../../test/
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { loadEnv } from '../../lib/env';
 import { purgeExpiredTrash, purgeImage, restoreImage, trashImage } from '../../services/images/manage';
-import { cdnBaseOf, ownerImageView } from '../../services/images/resource';
+import { ownerImageView, signingDepsOf } from '../../services/images/resource';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 
 interface ImageBody {
@@ -26,7 +26,7 @@ interface Page {
 
 const db = () => createDb(env.DB);
 /** Where event URLs point, as the Worker computes it. */
-const cdn = () => cdnBaseOf(loadEnv(env));
+const signing = () => signingDepsOf(env, loadEnv(env));
 const json = (body: unknown, init: RequestInit = {}): RequestInit => ({
   ...init,
   headers: { 'Content-Type': 'application/json' },
@@ -248,9 +248,9 @@ describe('managing one image', () => {
       .set({ createdAt: new Date(Date.now() - 76 * 60 * 1000) })
       .where(eq(images.id, pendingId));
 
-    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() })).toBe(1);
+    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() })).toBe(1);
     expect(await db().select().from(images).where(eq(images.id, pendingId))).toEqual([]);
-    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() })).toBe(0);
+    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() })).toBe(0);
     expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
     const remaining = await db().select().from(images).where(eq(images.ownerId, owner.id));
     expect(remaining.map((i) => i.id)).toEqual([recent.id]);
@@ -266,8 +266,8 @@ describe('managing one image', () => {
       .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
       .where(eq(images.id, image.id));
     const [cron1, cron2, permanent] = await Promise.all([
-      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() }),
-      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { cdn: cdn() }),
+      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() }),
+      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() }),
       call(`/v1/images/${image.id}?permanent=true`, authed(owner.key, { method: 'DELETE' })),
     ]);
     expect([204, 404]).toContain(permanent.status);
@@ -289,7 +289,7 @@ describe('managing one image', () => {
     const kept = await uploadPng(owner, 33, { album: 'trip' });
     // Both purges read the row before either deletes it, as two racing callers do.
     const [row] = await db().select().from(images).where(eq(images.id, image.id));
-    const view = await ownerImageView(db(), owner.id, cdn());
+    const view = await ownerImageView(db(), owner.id, signing());
     const outcomes = await Promise.all([
       purgeImage(db(), env.IMAGES_BUCKET, row!, view),
       purgeImage(db(), env.IMAGES_BUCKET, row!, view),
@@ -309,7 +309,7 @@ describe('managing one image', () => {
     await call('/v1/albums', authed(owner.key, json({ slug: 'trip', title: 'Trip' }, { method: 'POST' })));
     const image = await uploadPng(owner, 34, { album: 'trip' });
     await uploadPng(owner, 35, { album: 'trip' });
-    const view = await ownerImageView(db(), owner.id, cdn());
+    const view = await ownerImageView(db(), owner.id, signing());
     const albumImages = async () =>
       ((await (await call('/v1/albums/trip', authed(owner.key))).json()) as { image_count: number })
         .image_count;

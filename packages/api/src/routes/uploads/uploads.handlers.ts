@@ -3,7 +3,7 @@ import { users } from '@pixelflare/database';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
-import { toOneImageResource } from '../../services/images/resource';
+import { signingDepsOf, toOneImageResource } from '../../services/images/resource';
 import { consumeUploadToken, ingestTwoStepBody, parseContentLength } from '../../services/uploads/two-step';
 import { ingestDepsOf } from '../images/images.context';
 import type { putTwoStepUpload } from './uploads.routes';
@@ -26,7 +26,12 @@ export const putTwoStepUploadHandler: RouteHandler<typeof putTwoStepUpload, AppE
   });
   const [owner] = await db.select({ slug: users.slug }).from(users).where(eq(users.id, ownerId)).limit(1);
   if (!owner) throw notFound('User');
-  const view = { ownerId, ownerSlug: owner.slug, cdn: { origin: config.PUBLIC_API_URL } };
+  const view = {
+    ownerId,
+    ownerSlug: owner.slug,
+    cdn: { origin: config.PUBLIC_API_URL },
+    signing: signingDepsOf(c.env, config),
+  };
   const resource = await toOneImageResource(db, result.image, view);
   return c.json({ ...resource, duplicate: result.duplicate }, result.duplicate ? 200 : 201);
 };

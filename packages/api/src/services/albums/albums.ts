@@ -1,4 +1,3 @@
-import { SIGNED_URL_TTL } from '@pixelflare/config';
 import { albums, images, type Album, type Database } from '@pixelflare/database';
 import { cdnShortUrl, type AlbumCreate, type AlbumResource, type AlbumUpdate } from '@pixelflare/shared';
 import { aliasedTable, and, asc, eq, gt, isNull, or } from 'drizzle-orm';
@@ -7,7 +6,7 @@ import { newId } from '../../lib/ids';
 import { inList } from '../../lib/sql';
 import { outboxInsert } from '../events/outbox';
 import { trashImage } from '../images/manage';
-import type { ImageView } from '../images/resource';
+import { signedThumbnailExpiry, type ImageView } from '../images/resource';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
 
@@ -18,15 +17,6 @@ export interface AlbumView extends ImageView {
 }
 
 type AlbumCover = NonNullable<AlbumResource['cover']>;
-
-/**
- * A signed cover expires at the end of the next full period of `SIGNED_URL_TTL.default`: the URL is the same for a
- * whole period (browsers cache the thumbnail; an event and a GET in the same hour agree) and valid for at least one.
- */
-export function coverExpiry(now: number): number {
-  const period = SIGNED_URL_TTL.default;
-  return (Math.floor(now / 1000 / period) + 2) * period;
-}
 
 /** Cover thumbnails of a page of albums in one query; a cover that is trashed (or gone) is left out. */
 async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<Map<string, AlbumCover>> {
@@ -63,7 +53,7 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
       });
       continue;
     }
-    const expires = coverExpiry(view.now);
+    const expires = signedThumbnailExpiry(view.now);
     const thumb = await signedImageUrl(
       view.signing,
       {

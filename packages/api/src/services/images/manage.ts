@@ -9,7 +9,7 @@ import {
   type Database,
   type Image,
 } from '@pixelflare/database';
-import type { BulkImageAction, CdnUrlBase, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
+import type { BulkImageAction, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
 import { and, asc, desc, eq, exists, gte, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
 import { inList } from '../../lib/sql';
@@ -17,6 +17,7 @@ import { toBase64Url } from '../../lib/crypto';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
+import type { SigningDeps } from '../variants/signed-url';
 import {
   imageResourceAfter,
   ownerImageView,
@@ -349,16 +350,16 @@ export async function purgeImage(
 /**
  * Purges trash older than TRASH_RETENTION_DAYS (the 01:00 UTC cron calls this), and two-step uploads whose
  * upload URL expired without bytes (rows only: nothing was stored). Works in pages so one run stays within
- * Worker limits; returns how many trashed images were purged. Safe to run again at any time. `cdn` is where
- * the `image.purged` events' URLs point.
+ * Worker limits; returns how many trashed images were purged. Safe to run again at any time. `signing` says where
+ * the `image.purged` events' URLs point and signs their previews.
  */
 export async function purgeExpiredTrash(
   db: Database,
   bucket: R2Bucket,
   now: Date,
-  options: { cdn: CdnUrlBase; batchSize?: number; maxBatches?: number },
+  options: { signing: SigningDeps; batchSize?: number; maxBatches?: number },
 ): Promise<number> {
-  const { cdn } = options;
+  const { signing } = options;
   const views = new Map<string, ImageView>();
   const cutoff = new Date(now.getTime() - TRASH_RETENTION_DAYS * DAY_MS);
   await db.delete(images).where(
@@ -378,7 +379,7 @@ export async function purgeExpiredTrash(
       .limit(batchSize);
     for (const image of expired) {
       let view = views.get(image.ownerId);
-      if (!view) views.set(image.ownerId, (view = await ownerImageView(db, image.ownerId, cdn)));
+      if (!view) views.set(image.ownerId, (view = await ownerImageView(db, image.ownerId, signing)));
       if (await purgeImage(db, bucket, image, view)) purged++;
     }
     if (expired.length < batchSize) break;

@@ -1,26 +1,103 @@
 import { albums, favourites, images, users, type Database, type Image } from '@pixelflare/database';
-import { cdnPathUrl, cdnShortUrl, type CdnUrlBase, type ImageResource } from '@pixelflare/shared';
+import { SIGNED_URL_TTL } from '@pixelflare/config';
+import {
+  cdnPathUrl,
+  cdnShortUrl,
+  type CdnUrlBase,
+  type ImagePreviews,
+  type ImageResource,
+} from '@pixelflare/shared';
 import { and, eq, isNull, or } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import { inList } from '../../lib/sql';
 import { tagsByImage } from '../tags/tags';
 import { servedSignedOnly } from '../variants/lookup';
+import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
 
-/** Who owns the images being shown and where their CDN URLs point. */
+/** Who owns the images being shown, where their CDN URLs point, and how their signed previews are signed. */
 export interface ImageView {
   ownerId: string;
   ownerSlug: string;
   cdn: CdnUrlBase;
+  signing: SigningDeps;
+}
+
+/** What signing needs, from the Worker's bindings and config (the same for requests, queue jobs and cron). */
+export function signingDepsOf(
+  bindings: { KV: KVNamespace },
+  config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string; API_HASH_SECRET: string },
+): SigningDeps {
+  return { kv: bindings.KV, serverSecret: config.API_HASH_SECRET, base: cdnBaseOf(config) };
+}
+
+/**
+ * Signed thumbnails (previews, album covers) expire at the end of the next full period of `SIGNED_URL_TTL.default`:
+ * the URL is the same for a whole period (browsers cache the picture; an event and a GET in the same hour agree)
+ * and valid for at least one.
+ */
+export function signedThumbnailExpiry(now: number): number {
+  const period = SIGNED_URL_TTL.default;
+  return (Math.floor(now / 1000 / period) + 2) * period;
+}
+
+/**
+ * Signing deps for one page of resources: the owner's signing version is read from KV once for the page instead
+ * of once per image (`signedImageUrl` reads it on every call).
+ */
+function readOncePerPage(deps: SigningDeps): SigningDeps {
+  const reads = new Map<string, Promise<string | null>>();
+  const get = (key: string) => {
+    let read = reads.get(key);
+    if (!read) reads.set(key, (read = deps.kv.get(key)));
+    return read;
+  };
+  const kv = new Proxy(deps.kv, {
+    get: (target, name) => (name === 'get' ? get : Reflect.get(target, name)),
+  });
+  return { ...deps, kv };
+}
+
+// Two presets, not more: each signed URL costs two HMACs (the owner's key, then the URL) on every listing.
+const PREVIEW_PRESETS = ['thumb', 'w256'] as const satisfies readonly (keyof ImagePreviews)[];
+
+/** The `previews` of an image: its preset URLs, signed when the CDN serves it only signed. */
+export async function imagePreviews(
+  image: Pick<Image, 'shortId' | 'albumSlug' | 'filename'>,
+  view: ImageView,
+  access: ImageResource['access'],
+  now = Date.now(),
+): Promise<ImagePreviews> {
+  if (access === 'public')
+    return {
+      thumb: cdnShortUrl(view.cdn, image.shortId, 'thumb'),
+      w256: cdnShortUrl(view.cdn, image.shortId, 'w256'),
+      expires_at: null,
+    };
+  const expires = signedThumbnailExpiry(now);
+  const owned = { ownerId: view.ownerId, ownerSlug: view.ownerSlug, ...image };
+  const [thumb, w256] = await Promise.all(
+    PREVIEW_PRESETS.map((variant) => signedImageUrl(view.signing, owned, { variant, expires })),
+  );
+  return { thumb: thumb!, w256: w256!, expires_at: new Date(expires * 1000).toISOString() };
+}
+
+/** How the CDN serves an image: `albumPrivate` is whether its album is private (false when it has none). */
+export function accessOf(
+  image: Pick<Image, 'isPrivate' | 'albumId'>,
+  albumPrivate: boolean,
+): ImageResource['access'] {
+  return servedSignedOnly(image.isPrivate, image.albumId ? albumPrivate : false) ? 'signed' : 'public';
 }
 
 /**
  * `extra.albumPrivate` is whether the image's album is private (false when it has none), which decides `access`
  * with the image's own flag (the CDN's rule, `servedSignedOnly`). Required, so no caller can forget the album.
+ * `extra.previews` come from `imagePreviews` with that access.
  */
 export function toImageResource(
   image: Image,
   view: ImageView,
-  extra: { tags: string[]; favourite: boolean; albumPrivate: boolean },
+  extra: { tags: string[]; favourite: boolean; albumPrivate: boolean; previews: ImagePreviews },
 ): ImageResource {
   return {
     id: image.id,
@@ -33,9 +110,7 @@ export function toImageResource(
     height: image.height,
     is_animated: image.isAnimated,
     is_private: image.isPrivate,
-    access: servedSignedOnly(image.isPrivate, image.albumId ? extra.albumPrivate : false)
-      ? 'signed'
-      : 'public',
+    access: accessOf(image, extra.albumPrivate),
     title: image.title,
     alt: image.alt,
     description: image.description,
@@ -48,6 +123,7 @@ export function toImageResource(
       cdn: cdnPathUrl(view.cdn, view.ownerSlug, image.albumSlug, image.filename),
       short: cdnShortUrl(view.cdn, image.shortId),
     },
+    previews: extra.previews,
     created_at: image.createdAt.toISOString(),
     updated_at: image.updatedAt.toISOString(),
     deleted_at: image.deletedAt?.toISOString() ?? null,
@@ -79,11 +155,17 @@ export async function toImageResources(
   ]);
   const favouriteIds = new Set(favouriteRows.map((row) => row.imageId));
   const privateAlbums = new Set(albumRows.filter((row) => row.isPrivate).map((row) => row.id));
-  return rows.map((row) =>
-    toImageResource(row, view, {
-      tags: tagMap.get(row.id) ?? [],
-      favourite: favouriteIds.has(row.id),
-      albumPrivate: row.albumId ? privateAlbums.has(row.albumId) : false,
+  const pageView = { ...view, signing: readOncePerPage(view.signing) };
+  const now = Date.now();
+  return Promise.all(
+    rows.map(async (row) => {
+      const albumPrivate = row.albumId ? privateAlbums.has(row.albumId) : false;
+      return toImageResource(row, view, {
+        tags: tagMap.get(row.id) ?? [],
+        favourite: favouriteIds.has(row.id),
+        albumPrivate,
+        previews: await imagePreviews(row, pageView, accessOf(row, albumPrivate), now),
+      });
     }),
   );
 }
@@ -104,10 +186,14 @@ export function cdnBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: strin
 }
 
 /** The view of an owner's images outside a request (queue jobs, cron): the slug is read from D1. */
-export async function ownerImageView(db: Database, ownerId: string, cdn: CdnUrlBase): Promise<ImageView> {
+export async function ownerImageView(
+  db: Database,
+  ownerId: string,
+  signing: SigningDeps,
+): Promise<ImageView> {
   const [owner] = await db.select({ slug: users.slug }).from(users).where(eq(users.id, ownerId)).limit(1);
   if (!owner) throw notFound('User');
-  return { ownerId, ownerSlug: owner.slug, cdn };
+  return { ownerId, ownerSlug: owner.slug, cdn: signing.base, signing };
 }
 
 /** Compares by code point: SQLite's binary order on UTF-8, the order `tagsByImage` reads tags back in. */

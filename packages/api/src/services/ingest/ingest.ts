@@ -1,13 +1,14 @@
 import { IMAGE_EXTENSIONS, UPLOAD_LIMITS, type ImageContentType } from '@pixelflare/config';
 import { albums, images, users, type Database, type ExifSummary, type Image } from '@pixelflare/database';
-import { originalStorageKey, type CdnUrlBase, type UploadMetadata } from '@pixelflare/shared';
+import { originalStorageKey, type UploadMetadata } from '@pixelflare/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Bindings, EnvVars } from '../../lib/env';
 import { AppError, notFound } from '../../lib/errors';
 import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
 import { outboxInsert } from '../events/outbox';
-import { cdnBaseOf, tagListOf, toImageResource } from '../images/resource';
+import { accessOf, imagePreviews, signingDepsOf, tagListOf, toImageResource } from '../images/resource';
+import type { SigningDeps } from '../variants/signed-url';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
 import { setImageTagsStatements } from '../tags/tags';
 import { sanitizeFilename, withSuffix } from './filename';
@@ -18,21 +19,21 @@ export interface IngestDeps {
   db: Database;
   bucket: R2Bucket;
   variantsQueue: Queue;
-  /** Where the `image.uploaded` event's URLs point. */
-  cdn: CdnUrlBase;
+  /** Where the `image.uploaded` event's URLs point, and how its previews are signed. */
+  signing: SigningDeps;
 }
 
 /** Ingest dependencies from the Worker's bindings and config, alike for requests and tests. */
 export function ingestDepsFrom(
   db: Database,
-  bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE'>,
-  config: Pick<EnvVars, 'PUBLIC_API_URL'>,
+  bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE' | 'KV'>,
+  config: Pick<EnvVars, 'PUBLIC_API_URL' | 'CDN_HOSTNAME' | 'API_HASH_SECRET'>,
 ): IngestDeps {
   return {
     db,
     bucket: bindings.IMAGES_BUCKET,
     variantsQueue: bindings.VARIANTS_QUEUE,
-    cdn: cdnBaseOf(config),
+    signing: signingDepsOf(bindings, config),
   };
 }
 
@@ -254,7 +255,9 @@ export async function storeOriginal(
     backupStatus: 'none',
     deletedAt: null,
   };
-  const view = { ownerId, ownerSlug: owner.slug, cdn: deps.cdn };
+  const view = { ownerId, ownerSlug: owner.slug, cdn: deps.signing.base, signing: deps.signing };
+  const albumPrivate = album?.isPrivate ?? false;
+  const previews = await imagePreviews(stored, view, accessOf(stored, albumPrivate));
   try {
     await db.batch([
       input.pendingImageId
@@ -286,7 +289,8 @@ export async function storeOriginal(
         toImageResource(stored, view, {
           tags: tagListOf(tagNames),
           favourite: false,
-          albumPrivate: album?.isPrivate ?? false,
+          albumPrivate,
+          previews,
         }),
       ),
     ]);

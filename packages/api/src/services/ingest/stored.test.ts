@@ -28,7 +28,10 @@ async function ingestStaged(slug: string, file: Uint8Array, filename: string) {
   const { imageId, key } = await stage(user.id, file);
   const recorder = recordingBucket(env.IMAGES_BUCKET);
   const deps = {
-    ...ingestDepsFrom(createDb(env.DB), env, { PUBLIC_API_URL: 'http://localhost:8787' }),
+    ...ingestDepsFrom(createDb(env.DB), env, {
+      PUBLIC_API_URL: 'http://localhost:8787',
+      API_HASH_SECRET: env.API_HASH_SECRET,
+    }),
     bucket: recorder.bucket,
   };
   const result = await ingestStoredUpload(deps, {

@@ -19,7 +19,10 @@ async function receive(slug: string, file: Uint8Array, declaredLength: number | 
   const { ownerId, metadata } = await consumeUploadToken(db, pending.id, pending.token);
   const recorder = recordingBucket(env.IMAGES_BUCKET);
   const deps = {
-    ...ingestDepsFrom(db, env, { PUBLIC_API_URL: 'http://localhost:8787' }),
+    ...ingestDepsFrom(db, env, {
+      PUBLIC_API_URL: 'http://localhost:8787',
+      API_HASH_SECRET: env.API_HASH_SECRET,
+    }),
     bucket: recorder.bucket,
   };
   const result = await ingestTwoStepBody(deps, {
