@@ -3,7 +3,7 @@ import {
   RATE_LIMITS,
   SIGNED_URL_PARAMS,
   VARIANT_NAMES,
-  type VariantName,
+  isVariantName,
 } from '@pixelflare/config';
 import { canonicalCdnQuery, parseTransformQuery } from '@pixelflare/shared';
 import type { Context } from 'hono';
@@ -97,16 +97,13 @@ function variantRequestOf(c: CdnContext, request: CdnRequest): VariantRequest | 
   }
   const preset = request.route.variant;
   const enabled: readonly string[] = c.get('config').ALLOWED_VARIANTS ?? VARIANT_NAMES;
-  if (preset !== undefined && !enabled.includes(preset)) {
+  if (preset !== undefined && !(isVariantName(preset) && enabled.includes(preset))) {
     throw badRequest(`Unknown variant "${preset}"; available: original, ${enabled.join(', ')}`, [
       { path: 'variant', message: `unknown variant "${preset}"` },
     ]);
   }
   if (preset === undefined && request.params.length === 0) return undefined;
-  return {
-    preset: preset as VariantName | undefined,
-    query: request.params.length > 0 ? parsed : undefined,
-  };
+  return { preset, query: request.params.length > 0 ? parsed : undefined };
 }
 
 /**
