@@ -1,7 +1,9 @@
 import { createDb } from '@pixelflare/database';
 import { ImageListQuerySchema, type ImageListQuery } from '@pixelflare/shared';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedLibrary } from '../../../test/fixtures/library';
+import { createUser } from '../../../test/helpers';
 import { listImagesQuery } from './manage';
 
 // Every listing the API offers must be served by an index on local D1 (the SQLite D1 runs): no full scan of a
@@ -13,9 +15,10 @@ const db = () => createDb(env.DB);
 /** SQLite's plan for the query, one line per step (`SEARCH images USING INDEX ...`). */
 async function planOf(
   query: Partial<Record<keyof ImageListQuery, string>>,
+  ownerId: string,
   trash = false,
 ): Promise<string[]> {
-  const select = listImagesQuery(db(), 'usr_plan', ImageListQuerySchema.parse(query), { trash });
+  const select = listImagesQuery(db(), ownerId, ImageListQuerySchema.parse(query), { trash });
   if (!select) throw new Error('no query for these parameters');
   const { sql, params } = select.toSQL();
   const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
@@ -43,11 +46,13 @@ const SORT_COLUMN: Record<Sort, string> = {
 };
 
 /**
- * `ownRange`: the filter is itself a range on created_at, which SQLite may prefer to the sort's index (then it sorts
- * the range: no index serves both a created_at range and another order), and which bounds the same column as a
- * newest/oldest cursor (SQLite seeks to one of the two).
+ * A filter with an index of its own, which SQLite may rightly prefer to the sort's index when its statistics say
+ * the filter is selective, and then sort what it found: `from`/`to` is a range on created_at (no index serves both
+ * that range and another order; for newest/oldest it is the sort's own index), a search starts from the FTS5
+ * index's matches.
  */
-const FILTERS: { name: string; query: Partial<Record<keyof ImageListQuery, string>>; ownRange?: boolean }[] =
+type OwnIndex = 'created range' | 'full text';
+const FILTERS: { name: string; query: Partial<Record<keyof ImageListQuery, string>>; ownIndex?: OwnIndex }[] =
   [
     { name: 'no filter', query: {} },
     { name: 'album', query: { album: 'trips' } },
@@ -58,63 +63,97 @@ const FILTERS: { name: string; query: Partial<Record<keyof ImageListQuery, strin
     {
       name: 'from/to',
       query: { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' },
-      ownRange: true,
+      ownIndex: 'created range',
     },
-    { name: 'search', query: { q: 'sunset' } },
+    { name: 'search', query: { q: 'sunset' }, ownIndex: 'full text' },
   ];
 
-describe('image listing query plans', () => {
+/** Checks the plan of one listing: see the comments for what each expectation guards. */
+async function expectIndexed(filter: (typeof FILTERS)[number], sort: Sort, paged: boolean, ownerId: string) {
+  const label = `${filter.name}, sort=${sort}${paged ? ', next page' : ''}`;
+  const query = { ...filter.query, sort, ...(paged ? { cursor: cursorAfter(cursorValue[sort]) } : {}) };
+  const plan = await planOf(query, ownerId);
+  const context = `${label}:\n${plan.join('\n')}`;
+  // A virtual table (FTS5) is always "scanned" through its own index; any other SCAN reads every row.
+  expect(
+    plan.filter((step) => /\bSCAN\b/.test(step) && !/VIRTUAL TABLE/.test(step)),
+    context,
+  ).toEqual([]);
+  // The sort's index (or the filter's own, see OwnIndex) orders the rows: none is sorted afterwards.
+  const sortedByFilter =
+    filter.ownIndex === 'full text' || (filter.ownIndex && SORT_COLUMN[sort] !== 'created_at');
+  if (!sortedByFilter) {
+    expect(
+      plan.filter((step) => step.includes('TEMP B-TREE')),
+      context,
+    ).toEqual([]);
+  }
+  if (filter.ownIndex) return;
+  const search = plan.find((step) => step.startsWith('SEARCH images '));
+  // The owner's rows are found through an index that starts with owner_id.
+  expect(search, context).toMatch(/^SEARCH images USING (COVERING )?INDEX \w+ \(owner_id=\?/);
+  // An album's images are found through the album's part of an index, not among all of the owner's.
+  if (filter.query.album) expect(search, context).toContain('album_slug=?');
+  // The next page starts where the cursor points in the index, instead of reading the pages before it
+  // (in an album, filenames are unique: the filename alone is the position).
+  if (paged) {
+    const column = SORT_COLUMN[sort];
+    expect(search, context).toMatch(new RegExp(`\\(${column},id\\)[<>]\\(\\?,\\?\\)|\\b${column}[<>]\\?`));
+  }
+}
+
+function everyListing(ownerId: () => string) {
   for (const filter of FILTERS) {
     for (const sort of SORTS) {
       for (const paged of [false, true]) {
-        const label = `${filter.name}, sort=${sort}${paged ? ', next page' : ''}`;
-        it(`uses an index for ${label}`, async () => {
-          const query = {
-            ...filter.query,
-            sort,
-            ...(paged ? { cursor: cursorAfter(cursorValue[sort]) } : {}),
-          };
-          const plan = await planOf(query);
-          const context = `${label}:\n${plan.join('\n')}`;
-          // A virtual table (FTS5) is always "scanned" through its own index; any other SCAN reads every row.
-          expect(
-            plan.filter((step) => /\bSCAN\b/.test(step) && !/VIRTUAL TABLE/.test(step)),
-            context,
-          ).toEqual([]);
-          expect(
-            plan.some((step) => /^SEARCH images USING (COVERING )?INDEX \w+ \(owner_id=\?/.test(step)),
-            context,
-          ).toBe(true);
-          const byCreated = SORT_COLUMN[sort] === 'created_at';
-          if (!filter.ownRange || byCreated) {
-            expect(
-              plan.filter((step) => step.includes('TEMP B-TREE')),
-              context,
-            ).toEqual([]);
-          }
-          const search = plan.find((step) => step.startsWith('SEARCH images '))!;
-          // An album's images are found through the album's part of an index, not among all of the owner's.
-          if (filter.query.album) expect(search, context).toContain('album_slug=?');
-          // The next page starts where the cursor points in the index, instead of reading the pages before it
-          // (in an album, filenames are unique: the filename alone is the position).
-          if (paged && !(filter.ownRange && byCreated)) {
-            const column = SORT_COLUMN[sort];
-            expect(search, context).toMatch(
-              new RegExp(`\\(${column},id\\)[<>]\\(\\?,\\?\\)|\\b${column}[<>]\\?`),
-            );
-          }
-        });
+        it(`uses an index for ${filter.name}, sort=${sort}${paged ? ', next page' : ''}`, () =>
+          expectIndexed(filter, sort, paged, ownerId()));
       }
     }
   }
 
   it('uses an index for the trash, in every sort', async () => {
     for (const sort of SORTS) {
-      const plan = await planOf({ sort }, true);
+      const plan = await planOf({ sort }, ownerId(), true);
       expect(
         plan.filter((step) => /\bSCAN\b|TEMP B-TREE/.test(step)),
         plan.join('\n'),
       ).toEqual([]);
     }
   });
+}
+
+describe('image listing query plans, on a new database', () => {
+  everyListing(() => 'usr_plan');
+});
+
+describe('image listing query plans, with statistics (ANALYZE) over several libraries', () => {
+  let ownerId = '';
+  beforeAll(async () => {
+    // Three owners of different sizes, with albums, tags and favourites, so the planner's statistics are not
+    // those of one uniform library; D1 keeps what ANALYZE (or PRAGMA optimize) records.
+    const libraries = await Promise.all(
+      ['plan-big', 'plan-mid', 'plan-small'].map((slug) => createUser(slug)),
+    );
+    for (const [n, owner] of libraries.entries()) {
+      const count = [600, 150, 20][n]!;
+      await seedLibrary(
+        owner.id,
+        Array.from({ length: count }, (_, i) => ({
+          filename: `photo-${i}.png`,
+          album: i % 3 === 0 ? undefined : `album-${i % 7}`,
+          contentType: i % 4 === 0 ? 'image/webp' : 'image/png',
+          bytes: 1000 + ((i * 7919) % 5000),
+          createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000),
+          title: i % 2 === 0 ? 'Sunset' : 'Harbour',
+          favourite: i % 5 === 0,
+          tags: i % 4 === 0 ? ['sea'] : i % 4 === 1 ? ['sky', 'sea'] : [],
+        })),
+      );
+    }
+    ownerId = libraries[0]!.id;
+    await env.DB.prepare('ANALYZE').run();
+  }, 120_000);
+
+  everyListing(() => ownerId);
 });
