@@ -1,13 +1,11 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { ANIMATION_LIMITS } from '@pixelflare/config';
 import { GifReader, GifWriter } from 'omggif';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SPIN_WEBP } from '../../test/fixtures/animated/spin-webp.generated';
 import { BLUE, GREEN, RED, colourAt, isClose, type Rgb } from '../../test/fixtures/cdn/images';
+import { requestWith } from '../../test/fixtures/cdn/request';
 import { uploadForm, upload } from '../../test/fixtures/upload-helpers';
 import { createUser, type TestUser } from '../../test/helpers';
-import { createApp } from '../app';
-import type { Bindings } from '../lib/env';
 
 // Frame counting here is independent of the engines' own readers: omggif decodes GIF answers, and WebP answers
 // are split at their ANMF chunks and each frame decoded on its own.
@@ -18,6 +16,8 @@ interface Frames {
   height: number;
   /** The colour at the centre of each frame, as shown (composited). */
   colours: Rgb[];
+  /** The colour near the top-left corner of each frame. */
+  corners: Rgb[];
   /** Each frame's delay in milliseconds. */
   delays: number[];
 }
@@ -51,14 +51,19 @@ function gifFrames(bytes: Uint8Array): Frames {
   const reader = new GifReader(bytes);
   const pixels = new Uint8Array(reader.width * reader.height * 4);
   const colours: Rgb[] = [];
+  const corners: Rgb[] = [];
   const delays: number[] = [];
-  const centre = (Math.floor(reader.height / 2) * reader.width + Math.floor(reader.width / 2)) * 4;
+  const at = (x: number, y: number): Rgb => {
+    const i = (y * reader.width + x) * 4;
+    return [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!];
+  };
   for (let i = 0; i < reader.numFrames(); i++) {
     reader.decodeAndBlitFrameRGBA(i, pixels);
-    colours.push([pixels[centre]!, pixels[centre + 1]!, pixels[centre + 2]!]);
+    colours.push(at(Math.floor(reader.width / 2), Math.floor(reader.height / 2)));
+    corners.push(at(2, 2));
     delays.push(reader.frameInfo(i).delay * 10);
   }
-  return { count: reader.numFrames(), width: reader.width, height: reader.height, colours, delays };
+  return { count: reader.numFrames(), width: reader.width, height: reader.height, colours, corners, delays };
 }
 
 const fourcc = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
@@ -80,16 +85,24 @@ function webpFrames(bytes: Uint8Array): Frames {
     at += 8 + size + (size & 1);
   }
   if (frames.length === 0)
-    return { count: 1, width: 0, height: 0, colours: [colourAt(bytes, 0, 0)], delays: [0] };
-  const colours = frames.map(({ payload }) => {
+    return { count: 1, width: 0, height: 0, colours: [colourAt(bytes, 0, 0)], corners: [], delays: [0] };
+  const stills = frames.map(({ payload }) => {
     const riff = new Uint8Array(12 + payload.length);
     riff.set(new TextEncoder().encode('RIFF'), 0);
     new DataView(riff.buffer).setUint32(4, 4 + payload.length, true);
     riff.set(new TextEncoder().encode('WEBP'), 8);
     riff.set(payload, 12);
-    return colourAt(riff, Math.floor(canvas!.width / 2), Math.floor(canvas!.height / 2));
+    return riff;
   });
-  return { count: frames.length, ...canvas!, colours, delays: frames.map(({ delay }) => delay) };
+  const { width, height } = canvas!;
+  return {
+    count: frames.length,
+    width,
+    height,
+    colours: stills.map((still) => colourAt(still, Math.floor(width / 2), Math.floor(height / 2))),
+    corners: stills.map((still) => colourAt(still, 2, 2)),
+    delays: frames.map(({ delay }) => delay),
+  };
 }
 
 async function framesOf(response: Response): Promise<Frames> {
@@ -97,20 +110,10 @@ async function framesOf(response: Response): Promise<Frames> {
   const type = response.headers.get('Content-Type');
   if (type === 'image/gif') return gifFrames(bytes);
   if (type === 'image/webp') return webpFrames(bytes);
-  return { count: 1, width: 0, height: 0, colours: [], delays: [] };
+  return { count: 1, width: 0, height: 0, colours: [], corners: [], delays: [] };
 }
 
-const request = async (path: string, vars: Record<string, unknown>, headers: Record<string, string>) => {
-  const ctx = createExecutionContext();
-  const response = await createApp().request(
-    path,
-    { headers },
-    { ...env, ...vars } as unknown as Bindings,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-};
+const request = requestWith;
 
 const ACCEPTS = {
   avif: 'image/avif,image/webp,*/*',
@@ -118,7 +121,7 @@ const ACCEPTS = {
   any: '*/*',
 } as const;
 
-async function uploadGif(owner: TestUser, filename: string, bytes: Uint8Array): Promise<string> {
+async function uploadAnimation(owner: TestUser, filename: string, bytes: Uint8Array): Promise<string> {
   const response = await upload(owner, uploadForm(bytes, filename));
   expect(response.status).toBe(201);
   const image = (await response.json()) as { short_id: string; is_animated: boolean };
@@ -127,6 +130,7 @@ async function uploadGif(owner: TestUser, filename: string, bytes: Uint8Array): 
 }
 
 const spin = makeGif([RED, GREEN, BLUE], { width: 512, height: 256 });
+const spinWebp = Uint8Array.from(atob(SPIN_WEBP), (char) => char.charCodeAt(0));
 
 // Both engines that claim animation (the engine table in docs/guide/cdn.md). The Images binding is Miniflare's
 // here, which reads only the first frame and writes no GIF: the engine notices and renders the frames itself.
@@ -140,9 +144,12 @@ describe.each([
   const get = (suffix: string, accept: string) =>
     request(`/cdn/i/${shortId}${suffix}`, vars, { Accept: accept });
 
+  let webpShortId: string;
+
   beforeAll(async () => {
     const owner = await createUser(`anim-${engine}`);
-    shortId = await uploadGif(owner, 'spin.gif', spin);
+    shortId = await uploadAnimation(owner, 'spin.gif', spin);
+    webpShortId = await uploadAnimation(owner, 'spin.webp', spinWebp);
   });
 
   it.each([
@@ -191,13 +198,13 @@ describe.each([
     const tooManyFrames = Array.from({ length: ANIMATION_LIMITS.maxFrames + 1 }, (_, i) =>
       i === 0 ? RED : BLUE,
     );
-    const long = await uploadGif(owner, 'long.gif', makeGif(tooManyFrames, { width: 64, height: 32 }));
+    const long = await uploadAnimation(owner, 'long.gif', makeGif(tooManyFrames, { width: 64, height: 32 }));
     // Frames that cover a corner of a large canvas still cost the whole canvas each to decode and resize.
     const side = Math.floor(Math.sqrt(ANIMATION_LIMITS.maxFramePixels));
     const frameCount = Math.floor(ANIMATION_LIMITS.maxTotalPixels / (side * side)) + 1;
     expect(frameCount).toBeLessThanOrEqual(ANIMATION_LIMITS.maxFrames);
     const colours = Array.from({ length: frameCount }, (_, i) => [RED, GREEN, BLUE][i % 3]!);
-    const large = await uploadGif(
+    const large = await uploadAnimation(
       owner,
       'large.gif',
       makeGif(colours, { width: side, height: side }, { width: 8, height: 8 }),
@@ -210,5 +217,50 @@ describe.each([
         expect(frames.count).toBe(1);
       }
     }
+  });
+
+  // Written by libwebp (sharp): frame 2 is a 43×43 sub-frame blended over frame 1, so compositing shows.
+  it.each([
+    ['webp', 'image/webp'],
+    ['any', 'image/gif'],
+  ] as const)(
+    'keeps an animated WebP animated for Accept %s (%s), sub-frames composited',
+    async (accept, type) => {
+      const response = await request(`/cdn/i/${webpShortId}?w=80&q=83`, vars, { Accept: ACCEPTS[accept] });
+      expect(response.headers.get('Content-Type')).toBe(type);
+      const frames = await framesOf(response);
+      expect(frames).toMatchObject({ count: 3, width: 80, height: 40, delays: [100, 100, 100] });
+      expect(frames.colours.map((colour, i) => isClose(colour, [RED, GREEN, BLUE][i]!))).toEqual([
+        true,
+        true,
+        true,
+      ]);
+      expect(frames.corners.map((colour, i) => isClose(colour, [RED, RED, BLUE][i]!))).toEqual([
+        true,
+        true,
+        true,
+      ]);
+    },
+  );
+
+  it('gives the first frame of an animated WebP with anim=false', async () => {
+    const response = await request(`/cdn/i/${webpShortId}?w=80&anim=false`, vars, { Accept: ACCEPTS.webp });
+    expect(response.headers.get('Content-Type')).toBe('image/webp');
+    const frames = await framesOf(response);
+    expect(frames.count).toBe(1);
+    expect(
+      isClose(
+        colourAt(
+          new Uint8Array(
+            await (
+              await request(`/cdn/i/${webpShortId}?w=80&anim=false`, vars, { Accept: '*/*' })
+            ).arrayBuffer(),
+          ),
+          40,
+          20,
+        ),
+        RED,
+      ),
+    ).toBe(true);
   });
 });

@@ -1,4 +1,3 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { resolveTransform, type TransformInput } from '@pixelflare/shared';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +14,10 @@ import {
   storeImage,
   type StoredImage,
 } from '../../test/fixtures/cdn/images';
+import { requestWith } from '../../test/fixtures/cdn/request';
 import { createUser } from '../../test/helpers';
-import { createApp } from '../app';
 import { AppError } from '../lib/errors';
 import { signCdnPath } from '../services/variants/signing';
-import type { Bindings } from '../lib/env';
 import { readImageHeader } from './image-size';
 import { passthroughEngine } from './passthrough';
 import type { OutputFormat } from './types';
@@ -100,21 +98,7 @@ describe('WebAssembly engine', () => {
 describe('engine selection through the CDN', () => {
   let stored: StoredImage;
   let ownerId: string;
-  const request = async (
-    path: string,
-    vars: Record<string, unknown>,
-    headers: Record<string, string> = {},
-  ) => {
-    const ctx = createExecutionContext();
-    const response = await createApp().request(
-      path,
-      { headers },
-      { ...env, ...vars } as unknown as Bindings,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
-    return response;
-  };
+  const request = requestWith;
 
   beforeAll(async () => {
     const owner = await createUser('erin');
@@ -206,7 +190,9 @@ describe('engine selection through the CDN', () => {
 
   it('rate-limits only requests that run the engine, answering 429 with Retry-After', async () => {
     const ip = '203.0.113.77';
-    await env.KV.put(`rl:cdn:${ip}`, JSON.stringify({ tokens: 0, updatedAt: Date.now() }));
+    // Empty, and refilling only from a minute ahead: the bucket refills 1,000 a minute, so an empty bucket stamped
+    // now would hold a token again after 60 ms, whatever a loaded machine makes of that.
+    await env.KV.put(`rl:cdn:${ip}`, JSON.stringify({ tokens: 0, updatedAt: Date.now() + 60_000 }));
     const limited = await request(`/cdn/i/${stored.shortId}?w=123`, {}, { 'CF-Connecting-IP': ip });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0);
