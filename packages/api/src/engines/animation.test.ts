@@ -5,7 +5,8 @@ import { SPIN_WEBP } from '../../test/fixtures/animated/spin-webp.generated';
 import { BLUE, GREEN, RED, colourAt, isClose, type Rgb } from '../../test/fixtures/cdn/images';
 import { requestWith } from '../../test/fixtures/cdn/request';
 import { uploadForm, upload } from '../../test/fixtures/upload-helpers';
-import { createUser, type TestUser } from '../../test/helpers';
+import { authed, call, createUser, type TestUser } from '../../test/helpers';
+import { runQueueBatch } from '../../test/queue';
 
 // Frame counting here is independent of the engines' own readers: omggif decodes GIF answers, and WebP answers
 // are split at their ANMF chunks and each frame decoded on its own.
@@ -262,5 +263,28 @@ describe.each([
         RED,
       ),
     ).toBe(true);
+  });
+});
+
+describe('animated presets rendered ahead by the variants queue', () => {
+  it('stores w256 of an animated GIF as animated WebP, which the CDN then serves to AVIF and WebP browsers', async () => {
+    const owner = await createUser('anim-queue');
+    const response = await upload(owner, uploadForm(spin, 'queued.gif'));
+    const image = (await response.json()) as { id: string; short_id: string };
+    const results = await runQueueBatch('pixelflare-variants', [
+      { type: 'generate', imageId: image.id, ownerId: owner.id, variants: ['w256'] },
+    ]);
+    expect(results.explicitAcks).toEqual(['msg-1']);
+    const variants = (await (await call(`/v1/images/${image.id}/variants`, authed(owner.key))).json()) as {
+      data: { preset: string; formats: { format: string; status: string }[] }[];
+    };
+    expect(variants.data.find((variant) => variant.preset === 'w256')?.formats).toEqual([
+      expect.objectContaining({ format: 'webp', status: 'ready' }),
+    ]);
+    for (const accept of [ACCEPTS.avif, ACCEPTS.webp]) {
+      const served = await request(`/cdn/i/${image.short_id}/w256`, {}, { Accept: accept });
+      expect(served.headers.get('X-Cache')).toBe('stored');
+      expect(await framesOf(served)).toMatchObject({ count: 3, width: 256, height: 128 });
+    }
   });
 });
