@@ -17,7 +17,7 @@ const OUTBOX_RETENTION_DAYS = 7;
  */
 export const runCleanup: CronJob = async ({ db, env, config }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
-  const trashPurged = await purgeExpiredTrash(db, env.IMAGES_BUCKET, now, {
+  const trashPurged = await purgeExpiredTrash({ db, bucket: env.IMAGES_BUCKET, cache: caches.default }, now, {
     signing: signingDepsOf(env, config),
   });
   const stagedBodies = await purgeStaleStaging(env.IMAGES_BUCKET, now);

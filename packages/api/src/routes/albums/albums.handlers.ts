@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
-import { imageViewOf } from '../images/images.context';
+import { imageStoreOf, imageViewOf } from '../images/images.context';
 import {
   createAlbum,
   deleteAlbum,
@@ -67,9 +67,8 @@ export const updateAlbumHandler: RouteHandler<typeof updateAlbumRoute, AppEnv> =
 };
 
 export const deleteAlbumHandler: RouteHandler<typeof deleteAlbumRoute, AppEnv> = async (c) => {
-  const db = c.get('db');
-  const album = await findAlbum(db, principalOf(c).userId, c.req.valid('param').album);
-  await deleteAlbum(db, album, c.req.valid('query').delete_images ?? false, albumViewOf(c));
+  const album = await findAlbum(c.get('db'), principalOf(c).userId, c.req.valid('param').album);
+  await deleteAlbum(imageStoreOf(c), album, c.req.valid('query').delete_images ?? false, albumViewOf(c));
   c.set('audit', { action: 'album.delete', resourceType: 'album', resourceId: album.id });
   return c.body(null, 204);
 };

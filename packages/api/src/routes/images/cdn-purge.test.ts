@@ -1,66 +1,186 @@
+import { createDb, images } from '@pixelflare/database';
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { authed, call, createUser } from '../../../test/helpers';
+import { authed, call, createUser, type TestUser } from '../../../test/helpers';
+import {
+  cdnUrlsOf,
+  expectFreshAnswers,
+  expectStatus,
+  urlsUnder,
+  warmCdnCache,
+} from '../../../test/fixtures/cdn-warm';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
+import { handleScheduled } from '../../jobs/scheduled';
+
+/** Warming renders every preset and the suite shares two cores with other work. */
+const SLOW = 120_000;
 
 interface UploadedImage {
   id: string;
   short_id: string;
 }
 
-/** Uploads through the API and warms the CDN cache for both URL forms and a preset. */
-async function uploadAndWarm(slug: string, filename: string) {
-  const user = await createUser(slug);
-  const response = await upload(user, uploadForm(fixture('tiny.png'), filename));
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** Uploads an image (into `album` when given) and warms the cache for both URL forms. */
+async function uploadAndWarm(owner: TestUser, filename: string, album?: string, bytes = fixture('tiny.png')) {
+  const response = await upload(owner, uploadForm(bytes, filename, album ? { album } : {}));
   expect(response.status).toBe(201);
   const image = (await response.json()) as UploadedImage;
-  const urls = [
-    `/cdn/${slug}/default/${filename}`,
-    `/cdn/i/${image.short_id}`,
-    `/cdn/i/${image.short_id}/w128`,
-  ];
-  for (const url of urls) {
-    expect((await call(url)).status, url).toBe(200);
-    // The second fetch is answered from the Cache API, which never reads D1: the case a purge must handle.
-    expect((await call(url)).status, url).toBe(200);
-  }
-  return { user, image, urls };
+  const urls = cdnUrlsOf({
+    ownerSlug: owner.slug,
+    album: album ?? 'default',
+    filename,
+    shortId: image.short_id,
+  });
+  await warmCdnCache(urls.all);
+  return { image, urls, all: urls.all };
 }
 
-describe('image changes reach the CDN at once', () => {
-  it('trashing an image through the API makes every URL 404, even ones already cached', async () => {
-    const { user, image, urls } = await uploadAndWarm('purge-trash', 'gone.png');
-    expect((await call(`/v1/images/${image.id}`, authed(user.key, { method: 'DELETE' }))).status).toBe(204);
-    for (const url of urls) expect((await call(url)).status, url).toBe(404);
-  });
+async function createAlbum(owner: TestUser, slug: string) {
+  const response = await call('/v1/albums', authed(owner.key, json('POST', { slug, title: slug })));
+  expect(response.status).toBe(201);
+}
 
-  it('moving an image makes its old path 404 while the short URL keeps working', async () => {
-    const { user, image } = await uploadAndWarm('purge-move', 'moved.png');
-    const moved = await call(
-      `/v1/images/${image.id}`,
-      authed(user.key, {
-        method: 'PATCH',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ filename: 'renamed.png' }),
-      }),
-    );
-    expect(moved.status).toBe(200);
-    expect((await call('/cdn/purge-move/default/moved.png')).status).toBe(404);
-    expect((await call('/cdn/purge-move/default/renamed.png')).status).toBe(200);
-    expect((await call(`/cdn/i/${image.short_id}`)).status).toBe(200);
-  });
+async function runCron(cron: string) {
+  const ctx = createExecutionContext();
+  await handleScheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
 
-  it('a bulk delete purges every image it trashed', async () => {
-    const { user, image, urls } = await uploadAndWarm('purge-bulk', 'bulk.png');
-    const response = await call(
-      '/v1/images/bulk',
-      authed(user.key, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ action: 'delete', ids: [image.id] }),
-      }),
-    );
-    expect(response.status).toBe(200);
-    for (const url of urls) expect((await call(url)).status, url).toBe(404);
-  });
+describe('every change that hides or moves an image reaches the CDN cache at once', () => {
+  it(
+    'trashing an image makes every URL 404, even ones already cached',
+    async () => {
+      const owner = await createUser('purge-trash');
+      const { image, all } = await uploadAndWarm(owner, 'gone.png');
+      expect((await call(`/v1/images/${image.id}`, authed(owner.key, { method: 'DELETE' }))).status).toBe(
+        204,
+      );
+      await expectStatus(all, 404);
+    },
+    SLOW,
+  );
+
+  it(
+    'deleting an album with its images makes their cached URLs 404',
+    async () => {
+      const owner = await createUser('purge-album');
+      await createAlbum(owner, 'trip');
+      const first = await uploadAndWarm(owner, 'first.png', 'trip');
+      const second = await uploadAndWarm(owner, 'second.webp', 'trip', fixture('tiny.webp'));
+      const deleted = await call(
+        '/v1/albums/trip?delete_images=true',
+        authed(owner.key, { method: 'DELETE' }),
+      );
+      expect(deleted.status).toBe(204);
+      await expectStatus([...first.all, ...second.all], 404);
+    },
+    SLOW,
+  );
+
+  it(
+    'a bulk delete makes every URL of every image it trashed 404',
+    async () => {
+      const owner = await createUser('purge-bulk');
+      const one = await uploadAndWarm(owner, 'one.png');
+      const response = await call(
+        '/v1/images/bulk',
+        authed(owner.key, json('POST', { action: 'delete', ids: [one.image.short_id] })),
+      );
+      expect(response.status).toBe(200);
+      await expectStatus(one.all, 404);
+    },
+    SLOW,
+  );
+
+  it(
+    'a bulk move makes the old path 404; the short URL answers afresh',
+    async () => {
+      const owner = await createUser('purge-bulk-move');
+      await createAlbum(owner, 'elsewhere');
+      const { image, urls } = await uploadAndWarm(owner, 'moving.png');
+      const response = await call(
+        '/v1/images/bulk',
+        authed(owner.key, json('POST', { action: 'move', ids: [image.id], album: 'elsewhere' })),
+      );
+      expect(response.status).toBe(200);
+      await expectStatus(urls.path, 404);
+      await expectFreshAnswers(urlsUnder(`/cdn/${owner.slug}/elsewhere/moving.png`));
+      await expectFreshAnswers(urls.short);
+    },
+    SLOW,
+  );
+
+  it(
+    'renaming makes the old path 404 while the new one and the short URL work',
+    async () => {
+      const owner = await createUser('purge-rename');
+      const { image, urls } = await uploadAndWarm(owner, 'moved.png');
+      const renamed = await call(
+        `/v1/images/${image.id}`,
+        authed(owner.key, json('PATCH', { filename: 'renamed.png' })),
+      );
+      expect(renamed.status).toBe(200);
+      await expectStatus(urls.path, 404);
+      await expectFreshAnswers(urlsUnder(`/cdn/${owner.slug}/default/renamed.png`));
+      await expectFreshAnswers(urls.short);
+    },
+    SLOW,
+  );
+
+  it(
+    'making an image private makes every unsigned URL 403, even ones already cached',
+    async () => {
+      const owner = await createUser('purge-private');
+      const { image, all } = await uploadAndWarm(owner, 'secret.png');
+      const hidden = await call(
+        `/v1/images/${image.id}`,
+        authed(owner.key, json('PATCH', { is_private: true })),
+      );
+      expect(hidden.status).toBe(200);
+      await expectStatus(all, 403);
+    },
+    SLOW,
+  );
+
+  it(
+    'a permanent delete makes every URL 404',
+    async () => {
+      const owner = await createUser('purge-permanent');
+      const { image, all } = await uploadAndWarm(owner, 'forever.png');
+      const deleted = await call(
+        `/v1/images/${image.id}?permanent=true`,
+        authed(owner.key, { method: 'DELETE' }),
+      );
+      expect(deleted.status).toBe(204);
+      await expectStatus(all, 404);
+    },
+    SLOW,
+  );
+
+  it(
+    'the 01:00 cleanup purges the cached answers of the expired trash it deletes',
+    async () => {
+      const owner = await createUser('purge-cron');
+      const { image, all } = await uploadAndWarm(owner, 'expired.png');
+      // Trashed 31 days ago, before trashing purged the cache: its answers are still cached (as were those of
+      // albums deleted with their images before that fix).
+      await createDb(env.DB)
+        .update(images)
+        .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
+        .where(eq(images.id, image.id));
+      await runCron('0 1 * * *');
+      expect(await createDb(env.DB).select().from(images).where(eq(images.id, image.id))).toEqual([]);
+      await expectStatus(all, 404);
+    },
+    SLOW,
+  );
 });

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
+import type { ImageStore } from '../../services/images/manage';
 import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
 import { ingestDepsFrom, type IngestDeps } from '../../services/ingest/ingest';
 
@@ -13,6 +14,11 @@ export function imageViewOf(c: Context<AppEnv>): ImageView {
     cdn: cdnBaseOf(c.get('config')),
     signing: signingDepsOf(c.env, c.get('config')),
   };
+}
+
+/** Where the caller's image changes are written, the Cache API included (see `ImageStore`). */
+export function imageStoreOf(c: Context<AppEnv>): ImageStore {
+  return { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, cache: caches.default };
 }
 
 export function ingestDepsOf(c: Context<AppEnv>): IngestDeps {

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { users, type Image } from '@pixelflare/database';
+import { users } from '@pixelflare/database';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
@@ -15,10 +15,9 @@ import {
   updateImage,
 } from '../../services/images/manage';
 import { findImage, toImageResources, toOneImageResource } from '../../services/images/resource';
-import { purgeImageFromCdnCache } from '../../services/variants/cdn-cache';
 import { usageOf } from '../../services/quotas/quotas';
 import { createPendingUpload } from '../../services/uploads/two-step';
-import { imageViewOf } from './images.context';
+import { imageStoreOf, imageViewOf } from './images.context';
 import type {
   bulkImagesRoute,
   createTwoStepUpload,
@@ -33,19 +32,6 @@ import type {
   unfavouriteImageRoute,
   updateImageRoute,
 } from './images.routes';
-
-/**
- * A cache hit never reads D1, so trashing, deleting, moving, renaming or making an image private must drop its
- * cached answers at once, under the URLs it had before the change.
- */
-function forgetCdnAnswers(ownerSlug: string, image: Image): Promise<void> {
-  return purgeImageFromCdnCache(caches.default, {
-    ownerSlug,
-    albumSlug: image.albumSlug,
-    filename: image.filename,
-    shortId: image.shortId,
-  });
-}
 
 export const createTwoStepUploadHandler: RouteHandler<typeof createTwoStepUpload, AppEnv> = async (c) => {
   const principal = principalOf(c);
@@ -104,8 +90,7 @@ export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> =
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id);
   const changes = c.req.valid('json');
-  await updateImage(db, image, changes, view);
-  await forgetCdnAnswers(view.ownerSlug, image);
+  await updateImage(imageStoreOf(c), image, changes, view);
   c.set('audit', {
     action: 'image.update',
     resourceType: 'image',
@@ -122,9 +107,8 @@ export const deleteImageHandler: RouteHandler<typeof deleteImageRoute, AppEnv> =
   const image = await findImage(db, view.ownerId, c.req.valid('param').id, {
     trashed: permanent ? 'include' : 'exclude',
   });
-  if (permanent) await purgeImage(db, c.env.IMAGES_BUCKET, image, view);
-  else await trashImage(db, image, view);
-  await forgetCdnAnswers(view.ownerSlug, image);
+  if (permanent) await purgeImage(imageStoreOf(c), image, view);
+  else await trashImage(imageStoreOf(c), image, view);
   c.set('audit', {
     action: permanent ? 'image.purge' : 'image.delete',
     resourceType: 'image',
@@ -171,10 +155,7 @@ export const bulkImagesHandler: RouteHandler<typeof bulkImagesRoute, AppEnv> = a
   if (action.action === 'delete' && !principal.scopes.has('images:delete')) {
     throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "images:delete" scope');
   }
-  const result = await bulkImageAction(c.get('db'), imageViewOf(c), action);
-  if (action.action !== 'tag') {
-    await Promise.all(result.affected.map((image) => forgetCdnAnswers(principal.ownerSlug, image)));
-  }
+  const result = await bulkImageAction(imageStoreOf(c), imageViewOf(c), action);
   c.set('audit', {
     action: `image.bulk_${action.action}`,
     resourceType: 'image',

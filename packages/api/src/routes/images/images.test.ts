@@ -25,6 +25,8 @@ interface Page {
 }
 
 const db = () => createDb(env.DB);
+/** D1, R2 and the Cache API, as the Worker's image changes use them. */
+const store = () => ({ db: db(), bucket: env.IMAGES_BUCKET, cache: caches.default });
 /** Where event URLs point, as the Worker computes it. */
 const signing = () => signingDepsOf(env, loadEnv(env));
 const json = (body: unknown, init: RequestInit = {}): RequestInit => ({
@@ -248,9 +250,9 @@ describe('managing one image', () => {
       .set({ createdAt: new Date(Date.now() - 76 * 60 * 1000) })
       .where(eq(images.id, pendingId));
 
-    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() })).toBe(1);
+    expect(await purgeExpiredTrash(store(), new Date(), { signing: signing() })).toBe(1);
     expect(await db().select().from(images).where(eq(images.id, pendingId))).toEqual([]);
-    expect(await purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() })).toBe(0);
+    expect(await purgeExpiredTrash(store(), new Date(), { signing: signing() })).toBe(0);
     expect((await env.IMAGES_BUCKET.list({ prefix: folder })).objects).toEqual([]);
     const remaining = await db().select().from(images).where(eq(images.ownerId, owner.id));
     expect(remaining.map((i) => i.id)).toEqual([recent.id]);
@@ -266,8 +268,8 @@ describe('managing one image', () => {
       .set({ deletedAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
       .where(eq(images.id, image.id));
     const [cron1, cron2, permanent] = await Promise.all([
-      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() }),
-      purgeExpiredTrash(db(), env.IMAGES_BUCKET, new Date(), { signing: signing() }),
+      purgeExpiredTrash(store(), new Date(), { signing: signing() }),
+      purgeExpiredTrash(store(), new Date(), { signing: signing() }),
       call(`/v1/images/${image.id}?permanent=true`, authed(owner.key, { method: 'DELETE' })),
     ]);
     expect([204, 404]).toContain(permanent.status);
@@ -290,10 +292,7 @@ describe('managing one image', () => {
     // Both purges read the row before either deletes it, as two racing callers do.
     const [row] = await db().select().from(images).where(eq(images.id, image.id));
     const view = await ownerImageView(db(), owner.id, signing());
-    const outcomes = await Promise.all([
-      purgeImage(db(), env.IMAGES_BUCKET, row!, view),
-      purgeImage(db(), env.IMAGES_BUCKET, row!, view),
-    ]);
+    const outcomes = await Promise.all([purgeImage(store(), row!, view), purgeImage(store(), row!, view)]);
     const events = await db().select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
     expect(events.filter((event) => event.type === 'image.purged')).toHaveLength(1);
     expect(outcomes.sort()).toEqual([false, true]);
@@ -320,7 +319,7 @@ describe('managing one image', () => {
 
     // Both callers read the live row before either changes it.
     const [live] = await db().select().from(images).where(eq(images.id, image.id));
-    await Promise.all([trashImage(db(), live!, view), trashImage(db(), live!, view)]);
+    await Promise.all([trashImage(store(), live!, view), trashImage(store(), live!, view)]);
     expect(await eventsOf('image.deleted')).toHaveLength(1);
     expect(await albumImages()).toBe(1);
 

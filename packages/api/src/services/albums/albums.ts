@@ -5,7 +5,7 @@ import { AppError, badRequest, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { inList } from '../../lib/sql';
 import { outboxInsert } from '../events/outbox';
-import { trashImage } from '../images/manage';
+import { trashImage, type ImageStore } from '../images/manage';
 import { signedThumbnailExpiry, type ImageView } from '../images/resource';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
@@ -220,11 +220,12 @@ export async function updateAlbum(
  * trash first (restorable; they come back outside any album). `view` shapes those images' events and the album's.
  */
 export async function deleteAlbum(
-  db: Database,
+  store: Pick<ImageStore, 'db' | 'cache'>,
   album: Album,
   deleteImages: boolean,
   view: AlbumView,
 ): Promise<void> {
+  const { db } = store;
   const inAlbum = await db
     .select()
     .from(images)
@@ -236,7 +237,7 @@ export async function deleteAlbum(
       `The album has ${inAlbum.length} images; move them or pass delete_images=true`,
     );
   }
-  for (const image of inAlbum) await trashImage(db, image, view);
+  for (const image of inAlbum) await trashImage(store, image, view);
   // Read again: trashing its images changed the album's count.
   const last = inAlbum.length > 0 ? await findAlbum(db, album.ownerId, album.id) : album;
   await db.batch([

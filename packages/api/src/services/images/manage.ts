@@ -17,6 +17,7 @@ import { toBase64Url } from '../../lib/crypto';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
+import { purgeImageFromCdnCache } from '../variants/cdn-cache';
 import type { SigningDeps } from '../variants/signed-url';
 import {
   imageResourceAfter,
@@ -187,16 +188,41 @@ const imageIs = (imageId: string, state: 'live' | 'trashed') =>
   sql`exists (select 1 from ${images} where ${images.id} = ${imageId} and ${images.deletedAt} ${state === 'live' ? sql`is null` : sql`is not null`})`;
 
 /**
+ * Where image changes are written: D1, R2 (a purge deletes the stored files) and the Cache API, whose cached
+ * CDN answers must go whenever an image is hidden or moved, because a cache hit never reads D1.
+ */
+export interface ImageStore {
+  db: Database;
+  bucket: R2Bucket;
+  cache: Cache;
+}
+
+/**
+ * Drops an image's cached CDN answers (both URL forms, original and presets) under the URLs it had before the
+ * change: `image` is the row as it was. Called after the change is written, so a request racing it cannot
+ * cache the old answer again once it is gone.
+ */
+const forgetCachedAnswers = (cache: Cache, view: ImageView, image: Image) =>
+  purgeImageFromCdnCache(cache, {
+    ownerSlug: view.ownerSlug,
+    albumSlug: image.albumSlug,
+    filename: image.filename,
+    shortId: image.shortId,
+  });
+
+/**
  * Renames, moves, retags and edits an image. Moving changes the public path; the short URL keeps working, and
- * the stored original stays where it is (its key is on the row). `view` shapes the event's resource.
+ * the stored original stays where it is (its key is on the row). A move, a rename or making it private drops
+ * its cached CDN answers. `view` shapes the event's resource.
  */
 export async function updateImage(
-  db: Database,
+  store: Pick<ImageStore, 'db' | 'cache'>,
   image: Image,
   changes: ImageUpdate,
   view: ImageView,
   now = new Date(),
 ): Promise<void> {
+  const { db } = store;
   const set: Partial<typeof images.$inferInsert> = {};
   if (changes.title !== undefined) set.title = changes.title;
   if (changes.alt !== undefined) set.alt = changes.alt;
@@ -241,15 +267,21 @@ export async function updateImage(
     ...counters,
     outboxInsert(db, image.ownerId, 'image.updated', data),
   ]);
+  const moved = filename !== image.filename || albumSlug !== image.albumSlug;
+  if (moved || (set.isPrivate && !image.isPrivate)) await forgetCachedAnswers(store.cache, view, image);
 }
 
-/** Moves an image to the trash (restorable for TRASH_RETENTION_DAYS). Counts toward quota until purged. */
+/**
+ * Moves an image to the trash (restorable for TRASH_RETENTION_DAYS) and drops its cached CDN answers. Counts
+ * toward quota until purged.
+ */
 export async function trashImage(
-  db: Database,
+  store: Pick<ImageStore, 'db' | 'cache'>,
   image: Image,
   view: ImageView,
   now = new Date(),
 ): Promise<void> {
+  const { db } = store;
   // updatedAt is set explicitly so the event's resource carries the stored value.
   const change = { deletedAt: now, updatedAt: now };
   const data = await imageResourceAfter(db, { ...image, ...change }, view);
@@ -264,6 +296,7 @@ export async function trashImage(
       .set(change)
       .where(and(eq(images.id, image.id), isNull(images.deletedAt))),
   ]);
+  await forgetCachedAnswers(store.cache, view, image);
 }
 
 export async function restoreImage(
@@ -314,15 +347,12 @@ async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<void> {
  * go is retried by the next purge), then in one batch its `image.purged` event (the last resource, read
  * before anything is removed), counters and row. The event and counters are guarded by the row still
  * existing when the batch runs, and D1 runs batches one at a time, so of two purges racing (cron and
- * `DELETE ?permanent=true`, or two cron runs) only the first writes anything. Returns whether this call
- * removed the row.
+ * `DELETE ?permanent=true`, or two cron runs) only the first writes anything. Its cached CDN answers are
+ * dropped either way (an image trashed before trashing purged the cache may still have some). Returns whether
+ * this call removed the row.
  */
-export async function purgeImage(
-  db: Database,
-  bucket: R2Bucket,
-  image: Image,
-  view: ImageView,
-): Promise<boolean> {
+export async function purgeImage(store: ImageStore, image: Image, view: ImageView): Promise<boolean> {
+  const { db, bucket } = store;
   const last = await toOneImageResource(db, image, view);
   await deleteObjects(bucket, imageFolder(image.storageKey));
   const stillThere = sql`exists (select 1 from ${images} where ${images.id} = ${image.id})`;
@@ -344,6 +374,7 @@ export async function purgeImage(
       ),
     db.delete(images).where(eq(images.id, image.id)).returning({ id: images.id }),
   ]);
+  await forgetCachedAnswers(store.cache, view, image);
   return deleted.length > 0;
 }
 
@@ -354,11 +385,11 @@ export async function purgeImage(
  * the `image.purged` events' URLs point and signs their previews.
  */
 export async function purgeExpiredTrash(
-  db: Database,
-  bucket: R2Bucket,
+  store: ImageStore,
   now: Date,
   options: { signing: SigningDeps; batchSize?: number; maxBatches?: number },
 ): Promise<number> {
+  const { db } = store;
   const { signing } = options;
   const views = new Map<string, ImageView>();
   const cutoff = new Date(now.getTime() - TRASH_RETENTION_DAYS * DAY_MS);
@@ -380,7 +411,7 @@ export async function purgeExpiredTrash(
     for (const image of expired) {
       let view = views.get(image.ownerId);
       if (!view) views.set(image.ownerId, (view = await ownerImageView(db, image.ownerId, signing)));
-      if (await purgeImage(db, bucket, image, view)) purged++;
+      if (await purgeImage(store, image, view)) purged++;
     }
     if (expired.length < batchSize) break;
   }
@@ -403,10 +434,11 @@ export async function setFavourite(db: Database, image: Image, favourite: boolea
  * leaves every image either fully changed or untouched.
  */
 export async function bulkImageAction(
-  db: Database,
+  store: Pick<ImageStore, 'db' | 'cache'>,
   view: ImageView,
   action: BulkImageAction,
-): Promise<{ updated: string[]; notFound: string[]; affected: Image[] }> {
+): Promise<{ updated: string[]; notFound: string[] }> {
+  const { db } = store;
   const ownerId = view.ownerId;
   const ids = [...new Set(action.ids)];
   const found = await db
@@ -422,8 +454,8 @@ export async function bulkImageAction(
     );
   const matched = new Set(found.flatMap((image) => [image.id, image.shortId]));
   for (const image of found) {
-    if (action.action === 'move') await updateImage(db, image, { album: action.album }, view);
-    else if (action.action === 'delete') await trashImage(db, image, view);
+    if (action.action === 'move') await updateImage(store, image, { album: action.album }, view);
+    else if (action.action === 'delete') await trashImage(store, image, view);
     else {
       const before = await toOneImageResource(db, image, view);
       await db.batch([
@@ -438,6 +470,5 @@ export async function bulkImageAction(
   return {
     updated: found.map((image) => image.id),
     notFound: ids.filter((id) => !matched.has(id)),
-    affected: found,
   };
 }
