@@ -116,7 +116,11 @@ describe.each(['api', 'cdn'] as const)('on the %s host', (host) => {
     async (which) => {
       const image = publicImages[host][which];
       const forms = await urlForms(host, image);
-      if (host === 'cdn') for (const url of Object.values(forms)) expect(url).toMatch(`https://${CDN_HOST}/`);
+      if (host === 'cdn')
+        for (const url of Object.values(forms)) {
+          expect(url).toMatch(`https://${CDN_HOST}/`);
+          expect(new URL(url).pathname).not.toMatch(/^\/cdn\//);
+        }
       for (const [form, url] of Object.entries(forms)) {
         const first = await fetchOn(host, url, { headers: AVIF });
         expect(first.status, form).toBe(200);
