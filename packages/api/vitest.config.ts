@@ -12,7 +12,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: path.join(root, 'wrangler.toml') },
-      // Vectorize and Workers AI exist only on Cloudflare; tests use their local implementations.
+      // Every binding is local (Miniflare); nothing reaches a Cloudflare account. Vectorize and Workers AI have no
+      // local implementation and no test uses them.
       remoteBindings: false,
       miniflare: {
         bindings: {
@@ -43,5 +44,10 @@ export default defineConfig({
     // Request logs are JSON lines; show them only for failing tests.
     silent: 'passed-only',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Sized for a loaded 2-core machine (CI, or a laptop building beside the suite), not an idle one: workerd
+    // starts per file, background queue jobs render images, and vitest's 5 s default has timed out there.
+    // A test that waits for something polls a condition (test/wait-for.ts) well inside these.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -12,5 +12,11 @@ export default defineConfig({
     // deployed, so the API's session cookie is first-party.
     proxy: { '/v1': apiTarget, '/auth': apiTarget, '/cdn': apiTarget },
   },
-  test: { include: ['src/**/*.test.ts'] },
+  test: {
+    include: ['src/**/*.test.ts'],
+    // Unit tests only (the browser suite is vitest.e2e.config.ts). Generous, because the suite runs on a loaded
+    // 2-core machine as well as an idle one: vitest's 5 s default is not a speed target.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
 });

@@ -5,6 +5,7 @@ import { eq, isNull } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { albumResourceFixture } from '../../test/fixtures/event-data';
 import { createUser } from '../../test/helpers';
+import { waitFor } from '../../test/wait-for';
 import { newId } from '../lib/ids';
 import { outboxInsert } from '../services/events/outbox';
 import { encryptSecret, generateWebhookSecret } from '../services/webhooks/secret';
@@ -40,14 +41,11 @@ describe('outbox sweep (*/5 cron)', () => {
     expect(pending).toHaveLength(0);
     const [created] = await db.select().from(outboxEvents).where(eq(outboxEvents.type, 'album.created'));
 
-    await vi.waitFor(
-      async () => {
-        const rows = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hookId));
-        expect(rows.map((row) => row.eventId)).toContain(created!.id);
-        expect(rows[0]!.error).toContain('loopback');
-      },
-      { timeout: 15_000, interval: 200 },
-    );
+    await waitFor(async () => {
+      const rows = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hookId));
+      expect(rows.map((row) => row.eventId)).toContain(created!.id);
+      expect(rows[0]!.error).toContain('loopback');
+    });
     // Only the subscribed event type was enqueued for this endpoint.
     const rows = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hookId));
     expect(new Set(rows.map((row) => row.eventType))).toEqual(new Set(['album.created']));

@@ -2,11 +2,12 @@ import { ALBUM_PURGE_PAGE_SIZE } from '@pixelflare/config';
 import { albums, createDb } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture } from '../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../test/fixtures/upload-helpers';
 import { authed, call, createUser } from '../../test/helpers';
 import { runQueueBatch } from '../../test/queue';
+import { waitFor } from '../../test/wait-for';
 
 const json = (method: string, body: unknown): RequestInit => ({
   method,
@@ -87,10 +88,7 @@ describe('purge-album on the variants queue', () => {
     );
     expect(patched.status).toBe(200);
     // The local queue delivers the message in the background.
-    await vi.waitFor(async () => expect(await statuses(urls)).toEqual([[403, 403]]), {
-      timeout: 15_000,
-      interval: 200,
-    });
+    await waitFor(async () => expect(await statuses(urls)).toEqual([[403, 403]]));
   });
 
   it('drops a malformed purge message instead of retrying it', async () => {
