@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import type { Bindings } from '../src/lib/env';
-import type { WebhookJob } from '../src/services/webhooks/deliver';
+import type { WebhookJob } from '../src/jobs/messages';
 import type { ReceivedDelivery } from './global-setup-webhooks';
 import { authed, call, createUser, type TestUser } from './helpers';
 import { runQueueBatch } from './queue';

@@ -5,7 +5,7 @@ import { dispatchOutbox } from '../services/events/dispatch';
 import { purgeExpiredTrash } from '../services/images/manage';
 import { signingDepsOf } from '../services/images/resource';
 import { purgeStaleStaging } from '../services/uploads/two-step';
-import type { CronJob } from './scheduled';
+import type { CronJob } from './context';
 
 const DAY_MS = 86_400_000;
 /** Dispatched outbox rows are kept this long (for replay by an operator), then removed. */

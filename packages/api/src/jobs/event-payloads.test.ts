@@ -3,14 +3,15 @@ import { createDb, imageVariants, outboxEvents } from '@pixelflare/database';
 import { WEBHOOK_EVENT_DATA, WebhookEnvelopeSchema, type WebhookEnvelope } from '@pixelflare/shared';
 import { env } from 'cloudflare:workers';
 import { and, eq, isNull } from 'drizzle-orm';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makePng, storeImage } from '../../test/fixtures/cdn/images';
 import { fixture } from '../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../test/fixtures/upload-helpers';
 import { authed, call, type TestUser } from '../../test/helpers';
 import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../test/webhook-receiver';
+import { waitFor } from '../../test/wait-for';
 import { dispatchOutbox } from '../services/events/dispatch';
-import type { WebhookJob } from '../services/webhooks/deliver';
+import type { WebhookJob } from './messages';
 
 type Resource = Record<string, unknown> & { id: string };
 
@@ -32,16 +33,13 @@ async function dispatchedJobs(ownerId: string): Promise<WebhookJob[]> {
   const db = createDb(env.DB);
   // The per-request flush (waitUntil) sends each event to the real queue, whose consumer refuses loopback
   // targets. Once every flush has marked its rows, they are sent again here.
-  await vi.waitFor(
-    async () => {
-      const pending = await db
-        .select({ id: outboxEvents.id })
-        .from(outboxEvents)
-        .where(and(eq(outboxEvents.ownerId, ownerId), isNull(outboxEvents.dispatchedAt)));
-      expect(pending).toEqual([]);
-    },
-    { timeout: 15_000, interval: 100 },
-  );
+  await waitFor(async () => {
+    const pending = await db
+      .select({ id: outboxEvents.id })
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.ownerId, ownerId), isNull(outboxEvents.dispatchedAt)));
+    expect(pending).toEqual([]);
+  });
   await db.update(outboxEvents).set({ dispatchedAt: null }).where(eq(outboxEvents.ownerId, ownerId));
   const jobs: WebhookJob[] = [];
   const capture = {
@@ -69,7 +67,7 @@ describe('event payloads, end to end', () => {
     ).json()) as Resource;
     // The upload queued the variants job; the local queue runs it in the background.
     const db = createDb(env.DB);
-    await vi.waitFor(
+    await waitFor(
       async () => {
         const rows = await db
           .select()

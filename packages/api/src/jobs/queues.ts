@@ -1,19 +1,8 @@
-import { createDb, type Database } from '@pixelflare/database';
-import { loadEnv, type Bindings, type EnvVars } from '../lib/env';
-import { createLogger, describeError, type Logger } from '../lib/logger';
+import type { Bindings } from '../lib/env';
+import { createLogger, describeError } from '../lib/logger';
+import { createJobContext, RetryLater, type MessageConsumer } from './context';
 import { consumeVariantsMessage } from './variants';
 import { consumeWebhookJob } from './webhooks';
-
-export interface JobContext {
-  env: Bindings;
-  config: EnvVars;
-  db: Database;
-  logger: Logger;
-  waitUntil: (promise: Promise<unknown>) => void;
-}
-
-/** A consumer handles one message; throwing retries that message (with backoff) until it reaches the DLQ. */
-export type MessageConsumer = (body: unknown, ctx: JobContext, message: Message) => Promise<void>;
 
 export type QueueKind = 'variants' | 'webhooks' | 'backups' | 'custom-domains';
 
@@ -27,24 +16,13 @@ export function queueKindOf(queueName: string): { kind: QueueKind; deadLetter: b
   return null;
 }
 
-/** Thrown by a consumer that wants its message retried after a delay of its own choosing. */
-export class RetryLater extends Error {
-  constructor(
-    readonly delaySeconds: number,
-    message = `retry in ${delaySeconds} s`,
-  ) {
-    super(message);
-    this.name = 'RetryLater';
-  }
-}
-
 /** Retry delay for attempt n (1-based): exponential with full jitter, capped. */
 export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3600): number {
   const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.max(1, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
 }
 
-const consumers: Record<QueueKind, MessageConsumer> = {
+const consumers: Readonly<Record<QueueKind, MessageConsumer>> = {
   variants: (body, ctx) => consumeVariantsMessage(body, ctx),
   webhooks: (body, ctx, message) => consumeWebhookJob(body, ctx, message),
   backups: async (body, { logger }) =>
@@ -52,11 +30,6 @@ const consumers: Record<QueueKind, MessageConsumer> = {
   'custom-domains': async (body, { logger }) =>
     logger.info('custom-domain job received (custom domains arrive in a later release)', { body }),
 };
-
-/** Replaces a consumer (each feature registers its own). */
-export function registerConsumer(kind: QueueKind, consumer: MessageConsumer) {
-  consumers[kind] = consumer;
-}
 
 /** The Worker's `queue` entry point: routes a batch to its consumer, acking or retrying each message alone. */
 export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: ExecutionContext): Promise<void> {
@@ -69,13 +42,7 @@ export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: Execu
     batch.ackAll();
     return;
   }
-  const jobCtx: JobContext = {
-    env,
-    config: loadEnv(env),
-    db: createDb(env.DB),
-    logger,
-    waitUntil: (p) => ctx.waitUntil(p),
-  };
+  const jobCtx = createJobContext(env, logger, ctx);
   for (const message of batch.messages) {
     if (route.deadLetter) {
       // Nothing is dropped silently: the dead letter is logged with its body for an operator to replay.

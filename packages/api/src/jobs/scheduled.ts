@@ -1,10 +1,7 @@
-import { createDb } from '@pixelflare/database';
-import { loadEnv, type Bindings } from '../lib/env';
+import type { Bindings } from '../lib/env';
 import { createLogger, describeError } from '../lib/logger';
 import { runCleanup, runOutboxSweep } from './cleanup';
-import type { JobContext } from './queues';
-
-export type CronJob = (ctx: JobContext, scheduledTime: Date) => Promise<Record<string, unknown>>;
+import { createJobContext, type CronJob } from './context';
 
 /** Cron expressions in wrangler.toml and the job each runs. Every job is idempotent and safe to run late or twice. */
 export const CRON_JOBS: Record<string, { name: string; run: CronJob }> = {
@@ -33,13 +30,7 @@ export async function handleScheduled(
     return;
   }
   const started = Date.now();
-  const jobCtx: JobContext = {
-    env,
-    config: loadEnv(env),
-    db: createDb(env.DB),
-    logger,
-    waitUntil: (p) => ctx.waitUntil(p),
-  };
+  const jobCtx = createJobContext(env, logger, ctx);
   try {
     const result = await job.run(jobCtx, new Date(controller.scheduledTime));
     logger.info('cron job finished', { job: job.name, durationMs: Date.now() - started, ...result });

@@ -1,7 +1,6 @@
 import { EAGER_VARIANT_FORMATS, VARIANT_NAMES, isVariantName, type VariantName } from '@pixelflare/config';
 import { imageVariants, images } from '@pixelflare/database';
 import { and, eq, isNull } from 'drizzle-orm';
-import { z } from 'zod';
 import { engineNameFor, loadEngine } from '../engines/select';
 import type { ImageEngine } from '../engines/types';
 import { outboxInsert } from '../services/events/outbox';
@@ -14,24 +13,9 @@ import {
   type VariantSpec,
 } from '../services/variants/render';
 import { resolveVariant } from '../services/variants/resolve';
-import { PurgeAlbumMessage, purgeAlbumJob } from './purge-album';
-import type { JobContext } from './queues';
-
-/** Sent by the upload routes once an original is stored. */
-export const GenerateVariantsMessage = z.object({
-  type: z.literal('generate'),
-  imageId: z.string().min(1),
-  ownerId: z.string().min(1),
-  /** Preset names; the enabled presets when absent. */
-  variants: z.array(z.string()).optional(),
-});
-export type GenerateVariantsMessage = z.infer<typeof GenerateVariantsMessage>;
-
-/** Everything the variants queue carries. */
-export const VariantsQueueMessage = z.discriminatedUnion('type', [
-  GenerateVariantsMessage,
-  PurgeAlbumMessage,
-]);
+import type { JobContext } from './context';
+import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
+import { purgeAlbumJob } from './purge-album';
 
 /** The variants queue's consumer: renders presets, or purges an album's cached answers. */
 export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Promise<void> {

@@ -5,7 +5,8 @@ import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { authed, call } from '../../test/helpers';
 import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../test/webhook-receiver';
-import { readSnippet, webhookRetryDelaySeconds, type WebhookJob } from '../services/webhooks/deliver';
+import { readSnippet, webhookRetryDelaySeconds } from '../services/webhooks/deliver';
+import type { WebhookJob } from './messages';
 
 function job(webhookId: string, ownerId: string, eventId: string): WebhookJob {
   return {

@@ -1,5 +1,6 @@
-import { deliverWebhook, isWebhookJob } from '../services/webhooks/deliver';
-import { RetryLater, type MessageConsumer } from './queues';
+import { deliverWebhook } from '../services/webhooks/deliver';
+import { RetryLater, type MessageConsumer } from './context';
+import { isWebhookJob } from './messages';
 
 /**
  * Webhooks-queue consumer: one message is one event for one endpoint. A failed attempt retries with the

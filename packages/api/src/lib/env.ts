@@ -1,5 +1,6 @@
 import { REQUIRED_VARIANTS, isVariantName } from '@pixelflare/config';
 import { z } from 'zod';
+import type { VariantsQueueMessage, WebhookJob } from '../jobs/messages';
 
 /** Bindings declared in wrangler.toml. Vectorize and Workers AI are optional: they exist only when deployed. */
 export interface Bindings {
@@ -8,8 +9,8 @@ export interface Bindings {
   KV: KVNamespace;
   IMAGES?: ImagesBinding;
   ANALYTICS?: AnalyticsEngineDataset;
-  VARIANTS_QUEUE: Queue;
-  WEBHOOKS_QUEUE: Queue;
+  VARIANTS_QUEUE: Queue<VariantsQueueMessage>;
+  WEBHOOKS_QUEUE: Queue<WebhookJob>;
   BACKUPS_QUEUE: Queue;
   DOMAINS_QUEUE: Queue;
   UPLOAD_SESSIONS: DurableObjectNamespace;

@@ -1,7 +1,7 @@
 import { ALBUM_PURGE_PAGE_SIZE } from '@pixelflare/config';
 import { images, users, type Database } from '@pixelflare/database';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
-import type { PurgeAlbumMessage } from '../../jobs/purge-album';
+import { sendVariantsMessage, type VariantsQueueMessage } from '../../jobs/messages';
 import { AppError } from '../../lib/errors';
 import { purgeImageFromCdnCache } from '../variants/cdn-cache';
 
@@ -54,14 +54,13 @@ export async function purgeAlbumPageFromCdnCache(
  * refuses the message is a 503 saying so.
  */
 export async function purgeAlbumWhenHidden(
-  queue: Queue,
+  queue: Queue<VariantsQueueMessage>,
   album: { id: string; ownerId: string },
   changes: { visibility?: 'public' | 'private' },
 ): Promise<void> {
   if (changes.visibility !== 'private') return;
-  const message: PurgeAlbumMessage = { type: 'purge-album', ownerId: album.ownerId, albumId: album.id };
   try {
-    await queue.send(message);
+    await sendVariantsMessage(queue, { type: 'purge-album', ownerId: album.ownerId, albumId: album.id });
   } catch {
     throw new AppError(
       503,

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { isNull } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../lib/ids';
-import type { WebhookJob } from '../webhooks/deliver';
+import type { WebhookJob } from '../../jobs/messages';
 import { dispatchOutbox } from './dispatch';
 
 /** The queue as the dispatcher sees it, keeping what it is sent. */

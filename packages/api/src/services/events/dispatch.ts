@@ -1,13 +1,11 @@
 import { outboxEvents, webhooks, type Database } from '@pixelflare/database';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { inList } from '../../lib/sql';
-import type { WebhookJob } from '../webhooks/deliver';
+import { sendWebhookJobs, type WebhookJob } from '../../jobs/messages';
 import { eventEnvelope } from './outbox';
 
 /** Rows dispatched per call; the sweep runs again for the rest. */
 const DISPATCH_LIMIT = 100;
-/** Queue `sendBatch` accepts at most 100 messages. */
-const SEND_BATCH_SIZE = 100;
 
 /**
  * Feeds pending outbox rows (of one owner, or all) to the webhooks queue: one message per event and
@@ -17,7 +15,7 @@ const SEND_BATCH_SIZE = 100;
  */
 export async function dispatchOutbox(
   db: Database,
-  queue: Queue,
+  queue: Queue<WebhookJob>,
   ownerId?: string,
   now = new Date(),
 ): Promise<{ events: number; messages: number }> {
@@ -50,9 +48,7 @@ export async function dispatchOutbox(
       });
     }
   }
-  for (let i = 0; i < jobs.length; i += SEND_BATCH_SIZE) {
-    await queue.sendBatch(jobs.slice(i, i + SEND_BATCH_SIZE).map((body) => ({ body })));
-  }
+  await sendWebhookJobs(queue, jobs);
   await db
     .update(outboxEvents)
     .set({ dispatchedAt: now })

@@ -2,6 +2,7 @@ import { IMAGE_EXTENSIONS, UPLOAD_LIMITS, type ImageContentType } from '@pixelfl
 import { albums, images, users, type Database, type ExifSummary, type Image } from '@pixelflare/database';
 import { originalStorageKey, type UploadMetadata } from '@pixelflare/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { sendVariantsMessage, type VariantsQueueMessage } from '../../jobs/messages';
 import type { Bindings, EnvVars } from '../../lib/env';
 import { AppError, notFound } from '../../lib/errors';
 import { newId, newShortId } from '../../lib/ids';
@@ -18,7 +19,7 @@ import { stripPrivateMetadata } from './metadata';
 export interface IngestDeps {
   db: Database;
   bucket: R2Bucket;
-  variantsQueue: Queue;
+  variantsQueue: Queue<VariantsQueueMessage>;
   /** Where the `image.uploaded` event's URLs point, and how its previews are signed. */
   signing: SigningDeps;
 }
@@ -304,7 +305,7 @@ export async function storeOriginal(
 
   let variantsQueued = true;
   try {
-    await deps.variantsQueue.send({ type: 'generate', imageId, ownerId });
+    await sendVariantsMessage(deps.variantsQueue, { type: 'generate', imageId, ownerId });
   } catch {
     // The original is stored and served; variants are also generated on demand by the CDN path.
     variantsQueued = false;

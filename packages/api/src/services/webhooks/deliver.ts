@@ -1,19 +1,10 @@
 import { WEBHOOK_DELIVERY } from '@pixelflare/config';
 import { webhookDeliveries, webhooks, type Database } from '@pixelflare/database';
-import { WebhookEnvelopeSchema } from '@pixelflare/shared';
 import { and, eq, isNull } from 'drizzle-orm';
-import { z } from 'zod';
+import type { WebhookJob } from '../../jobs/messages';
 import { newId } from '../../lib/ids';
 import { signingSecrets, type WebhookSettings } from './manage';
 import { nonPublicReason } from './ssrf';
-
-/** One event for one endpoint: the body of a webhooks-queue message. */
-const WebhookJobSchema = z.object({ webhookId: z.string().min(1), event: WebhookEnvelopeSchema });
-export type WebhookJob = z.infer<typeof WebhookJobSchema>;
-
-export function isWebhookJob(body: unknown): body is WebhookJob {
-  return WebhookJobSchema.safeParse(body).success;
-}
 
 /** Standard Webhooks signature(s): `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, space-separated. */
 export async function signPayload(

@@ -1,0 +1,65 @@
+import { WebhookEnvelopeSchema } from '@pixelflare/shared';
+import { z } from 'zod';
+
+/**
+ * Every queue's messages, in one place for producers (services, jobs) and consumers (jobs/*). The queue
+ * bindings are typed with them (lib/env.ts), so a producer cannot send a shape its consumer does not parse.
+ * This module imports no service or job: anything may import it without a cycle.
+ */
+
+/** Variants queue: render an image's presets ahead of the first request. Sent once an original is stored. */
+export const GenerateVariantsMessage = z.object({
+  type: z.literal('generate'),
+  imageId: z.string().min(1),
+  ownerId: z.string().min(1),
+  /** Preset names; the enabled presets when absent. */
+  variants: z.array(z.string()).optional(),
+});
+export type GenerateVariantsMessage = z.infer<typeof GenerateVariantsMessage>;
+
+/** Variants queue: purge an album's cached public answers, one page per message. Sent when it is made private. */
+export const PurgeAlbumMessage = z.object({
+  type: z.literal('purge-album'),
+  ownerId: z.string().min(1),
+  albumId: z.string().min(1),
+  /** The last image id the previous page purged; absent on the first page. */
+  after: z.string().min(1).optional(),
+});
+export type PurgeAlbumMessage = z.infer<typeof PurgeAlbumMessage>;
+
+/** Everything the variants queue carries. */
+export const VariantsQueueMessage = z.discriminatedUnion('type', [
+  GenerateVariantsMessage,
+  PurgeAlbumMessage,
+]);
+export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
+
+/** Webhooks queue: one event for one endpoint. */
+export const WebhookJob = z.object({ webhookId: z.string().min(1), event: WebhookEnvelopeSchema });
+export type WebhookJob = z.infer<typeof WebhookJob>;
+
+/** Checks a webhooks-queue body without rebuilding it: the event is delivered byte for byte as it was queued. */
+export function isWebhookJob(body: unknown): body is WebhookJob {
+  return WebhookJob.safeParse(body).success;
+}
+
+/** Queue `sendBatch` accepts at most this many messages. */
+const SEND_BATCH_LIMIT = 100;
+
+/**
+ * Queues a variants message, checked first: a malformed one would never succeed, and its consumer can only drop
+ * it, so the producer hears of it instead (a thrown ZodError).
+ */
+export async function sendVariantsMessage(
+  queue: Queue<VariantsQueueMessage>,
+  message: VariantsQueueMessage,
+): Promise<void> {
+  await queue.send(VariantsQueueMessage.parse(message));
+}
+
+/** Queues webhook jobs in batches the queue accepts. They are built from typed rows, so not parsed again. */
+export async function sendWebhookJobs(queue: Queue<WebhookJob>, jobs: readonly WebhookJob[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += SEND_BATCH_LIMIT) {
+    await queue.sendBatch(jobs.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
+  }
+}
