@@ -1,8 +1,11 @@
 /** Security headers, CSP and CORS defaults. */
 export const CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
-/** The interactive API reference needs scripts and styles from its own page. */
+/**
+ * The interactive API reference: scripts, styles and everything else from its own host only (Scalar is served from
+ * node_modules by the Worker); Scalar injects its stylesheets, which is why styles allow 'unsafe-inline'.
+ */
 export const CSP_API_DOCS =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 export const CSP_CDN = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
 /** SVG opened directly runs no script and reaches nothing: the CDN CSP plus `sandbox`. */
 export const CSP_CDN_SVG = `${CSP_CDN}; sandbox`;

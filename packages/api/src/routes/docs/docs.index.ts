@@ -1,8 +1,40 @@
 import { APP_NAME, APP_VERSION } from '@pixelflare/config';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { AppRouter } from '../../lib/create-router';
 
 export const OPENAPI_PATH = '/openapi.json';
+/**
+ * Where wrangler's `[assets]` serves `@scalar/api-reference`'s browser build from node_modules (`base_path`):
+ * the page needs nothing from another host, so it works offline and under a self-only CSP.
+ */
+export const SCALAR_ASSETS_PATH = '/v1/docs/assets';
+export const DOCS_INIT_PATH = '/v1/docs/init.js';
+
+/** Scalar's options: no web fonts, telemetry or AI agent, which would all reach Scalar's servers. */
+const scalarConfiguration = {
+  url: `/v1${OPENAPI_PATH}`,
+  withDefaultFonts: false,
+  telemetry: false,
+  agent: { disabled: true },
+};
+
+// Both scripts are files of this host (no inline script), so the page's CSP allows scripts from 'self' only.
+const docsPage = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${APP_NAME} API reference</title>
+  </head>
+  <body>
+    <div id="app"></div>
+    <script type="module" src="${DOCS_INIT_PATH}"></script>
+  </body>
+</html>
+`;
+
+const initScript = `import { createApiReference } from '${SCALAR_ASSETS_PATH}/standalone.esm.js';
+createApiReference('#app', ${JSON.stringify(scalarConfiguration)});
+`;
 
 /** Serves the generated OpenAPI 3.1 document and the interactive reference (Scalar) beside it. */
 export function mountApiDocs(router: AppRouter) {
@@ -21,5 +53,8 @@ export function mountApiDocs(router: AppRouter) {
     },
     servers: [{ url: `${new URL(c.req.url).origin}/v1` }],
   }));
-  router.get('/docs', Scalar({ url: `/v1${OPENAPI_PATH}`, pageTitle: `${APP_NAME} API reference` }));
+  router.get('/docs', (c) => c.html(docsPage));
+  router.get('/docs/init.js', (c) =>
+    c.body(initScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
+  );
 }

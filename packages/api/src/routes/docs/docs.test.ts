@@ -29,3 +29,25 @@ describe('OpenAPI document', () => {
     expect(documented).toContain('get /status');
   });
 });
+
+describe('API reference page', () => {
+  it('loads Scalar from this host only: no inline script, nothing from another host, a self-only CSP', async () => {
+    const page = await call('/v1/docs');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect([...html.matchAll(/<script\b[^>]*>/g)].map(([tag]) => tag)).toEqual([
+      '<script type="module" src="/v1/docs/init.js">',
+    ]);
+    expect(html).not.toMatch(/https?:\/\//);
+    const csp = page.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toMatch(/https?:/);
+
+    const init = await call('/v1/docs/init.js');
+    expect(init.headers.get('Content-Type')).toMatch(/^text\/javascript/);
+    const script = await init.text();
+    expect(script).toContain("from '/v1/docs/assets/standalone.esm.js'");
+    expect(script).toContain('"url":"/v1/openapi.json"');
+    // The bundle itself is wrangler's [assets] (not the Worker): the dashboard's e2e suite loads the page for real.
+  });
+});
