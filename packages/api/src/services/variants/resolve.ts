@@ -42,9 +42,10 @@ export interface VariantOutput {
 }
 
 /** The image as resolution sees it: its size as given (upright), its type, and whose named transforms apply. */
-export type VariantSource = Pick<RenderableImage, 'ownerId' | 'contentType' | 'width' | 'height'> & {
-  isAnimated?: boolean;
-};
+export type VariantSource = Pick<
+  RenderableImage,
+  'ownerId' | 'contentType' | 'width' | 'height' | 'isAnimated'
+>;
 
 /** A preset's parameters as transform input: quality 85, automatic format. */
 function presetInput(name: VariantName): TransformInput {
@@ -113,7 +114,7 @@ export async function resolveVariant(
     anim: transform.anim,
     accept: output.accept,
     sourceType: source.contentType,
-    sourceAnimated: source.isAnimated ?? false,
+    sourceAnimated: source.isAnimated,
     outputWidth: layoutFor(turned, transform).canvas.width,
     engine: output.engine,
   });
