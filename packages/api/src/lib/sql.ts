@@ -11,12 +11,16 @@ export function inList(column: Column | SQL, values: readonly (string | number)[
 }
 
 /**
- * Rows of values as one bound JSON array, for `insert ... select` (D1's 100-parameter limit counts every column of
- * every row of a multi-row `values`). `jsonRows(rows)` is a FROM item; column `i` of each row is `jsonColumn(i)`.
+ * A list as a table, bound as one JSON array (for the same reason as `inList`): a FROM item with a row per
+ * element, whose element is `jsonValue` (or, for an element that is itself an array, column `i` is
+ * `jsonColumn(i)`). Used to insert many rows in one `insert ... select` (a multi-row `values` binds every column
+ * of every row) and to drive a lookup from the list.
  */
-export function jsonRows(rows: readonly (readonly (string | number | null)[])[]): SQL {
-  return sql`json_each(${JSON.stringify(rows)})`;
+export function jsonEach(values: readonly unknown[]): SQL {
+  return sql`json_each(${JSON.stringify(values)})`;
 }
+
+export const jsonValue = sql<string>`value`;
 
 export function jsonColumn<T>(index: number): SQL<T> {
   return sql<T>`json_extract(value, ${sql.raw(`'$[${Math.trunc(index)}]'`)})`;

@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedLibrary } from '../../../test/fixtures/library';
 import { createUser } from '../../../test/helpers';
-import { listImagesQuery } from './manage';
+import { imagesByIdOrShortId, listImagesQuery } from './manage';
 
 // Every listing the API offers must be served by an index on local D1 (the SQLite D1 runs): no full scan of a
 // table, and the ORDER BY read from an index instead of sorted in a temporary B-tree (140 ms for `sort=size`
@@ -156,4 +156,19 @@ describe('image listing query plans, with statistics (ANALYZE) over several libr
   }, 120_000);
 
   everyListing(() => ownerId);
+});
+
+describe('bulk action lookup plan', () => {
+  it('looks each id up by id and by short id, never reading the owner’s whole library', async () => {
+    const select = imagesByIdOrShortId(db(), 'usr_plan', ['img_a', 'abc234']);
+    const { sql, params } = select.toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const plan = results.map((row) => row.detail);
+    expect(plan.filter((step) => step.startsWith('SEARCH images')).sort(), plan.join('\n')).toEqual([
+      'SEARCH images USING INDEX images_short_id_unique (short_id=?)',
+      'SEARCH images USING INDEX sqlite_autoindex_images_1 (id=?)',
+    ]);
+  });
 });

@@ -10,9 +10,24 @@ import {
   type Image,
 } from '@pixelflare/database';
 import type { BulkImageAction, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
-import { and, asc, desc, eq, exists, gte, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  getTableColumns,
+  gte,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import { AppError, badRequest, notFound } from '../../lib/errors';
-import { inList } from '../../lib/sql';
+import { jsonEach, jsonValue } from '../../lib/sql';
 import { toBase64Url } from '../../lib/crypto';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
@@ -429,6 +444,29 @@ export async function setFavourite(db: Database, image: Image, favourite: boolea
 }
 
 /**
+ * The owner's live images whose id or short id is in `ids`, driven from the list: the CROSS JOIN keeps the list
+ * outside, so each value is an id and a short-id lookup in their unique indexes, whatever the library's size
+ * (matched from the images side, SQLite reads all of the owner's rows). An image named by both comes twice.
+ * Exported for the query-plan test.
+ */
+export function imagesByIdOrShortId(db: Database, ownerId: string, ids: readonly string[]) {
+  return db
+    .select(getTableColumns(images))
+    .from(jsonEach(ids))
+    .crossJoin(images)
+    .where(
+      and(
+        or(eq(images.id, jsonValue), eq(images.shortId, jsonValue)),
+        eq(images.ownerId, ownerId),
+        eq(images.status, 'ready'),
+        isNull(images.deletedAt),
+      ),
+    );
+}
+
+const uniqueById = (rows: Image[]) => [...new Map(rows.map((row) => [row.id, row])).values()];
+
+/**
  * Applies one action to many of the owner's images (`view.ownerId`). Ids that are not the owner's are
  * reported, untouched. Each image is changed in its own batch (with its own event), so a failure part-way
  * leaves every image either fully changed or untouched.
@@ -441,17 +479,7 @@ export async function bulkImageAction(
   const { db } = store;
   const ownerId = view.ownerId;
   const ids = [...new Set(action.ids)];
-  const found = await db
-    .select()
-    .from(images)
-    .where(
-      and(
-        eq(images.ownerId, ownerId),
-        eq(images.status, 'ready'),
-        isNull(images.deletedAt),
-        or(inList(images.id, ids), inList(images.shortId, ids)),
-      ),
-    );
+  const found = uniqueById(await imagesByIdOrShortId(db, ownerId, ids));
   const matched = new Set(found.flatMap((image) => [image.id, image.shortId]));
   for (const image of found) {
     if (action.action === 'move') await updateImage(store, image, { album: action.album }, view);

@@ -2,7 +2,7 @@ import { imageTags, images, tags, type Database } from '@pixelflare/database';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { inList, jsonColumn, jsonRows } from '../../lib/sql';
+import { inList, jsonColumn, jsonEach } from '../../lib/sql';
 
 /**
  * Statements that give an image exactly these tags, for the caller's `db.batch`: create missing tags
@@ -33,7 +33,7 @@ export function addImageTagsStatements(db: Database, ownerId: string, imageId: s
             name: jsonColumn<string>(1).as('name'),
             createdAt: sql<Date>`${Date.now()}`.as('created_at'),
           })
-          .from(jsonRows(names.map((name) => [newId('tag'), name])))
+          .from(jsonEach(names.map((name) => [newId('tag'), name])))
           // SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT (else ON parses as a join).
           .where(sql`true`),
       )
