@@ -1,4 +1,7 @@
+import { env } from 'cloudflare:workers';
 import { ANIMATION_LIMITS } from '@pixelflare/config';
+import { resolveTransform } from '@pixelflare/shared';
+import { PhotonImage } from '@cf-wasm/photon/workerd';
 import { GifReader, GifWriter } from 'omggif';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SPIN_WEBP } from '../../test/fixtures/animated/spin-webp.generated';
@@ -7,20 +10,47 @@ import { requestWith } from '../../test/fixtures/cdn/request';
 import { uploadForm, upload } from '../../test/fixtures/upload-helpers';
 import { authed, call, createUser, type TestUser } from '../../test/helpers';
 import { runQueueBatch } from '../../test/queue';
+import { createImagesBindingEngine } from './images-binding';
+import { createWasmEngine } from './wasm';
 
-// Frame counting here is independent of the engines' own readers: omggif decodes GIF answers, and WebP answers
-// are split at their ANMF chunks and each frame decoded on its own.
+// Frames are read here independently of the engines' own readers: omggif decodes GIF answers, and WebP answers
+// are split at their ANMF chunks, each frame decoded on its own by Photon. Every frame the engines write covers the
+// whole canvas, so each is decoded alone: a pixel it does not draw reads as transparent.
+
+type Rgba = [number, number, number, number];
 
 interface Frames {
   count: number;
   width: number;
   height: number;
-  /** The colour at the centre of each frame, as shown (composited). */
+  /** Each frame's delay in milliseconds. */
+  delays: number[];
+  /** Each frame's RGBA pixels. */
+  pixels: Uint8Array[];
+  /** The colour at the centre of each frame. */
   colours: Rgb[];
   /** The colour near the top-left corner of each frame. */
   corners: Rgb[];
-  /** Each frame's delay in milliseconds. */
-  delays: number[];
+}
+
+function pixelAt(frames: Pick<Frames, 'width' | 'pixels'>, frame: number, x: number, y: number): Rgba {
+  const i = (y * frames.width + x) * 4;
+  const pixels = frames.pixels[frame]!;
+  return [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!];
+}
+
+function framesFrom(width: number, height: number, pixels: Uint8Array[], delays: number[]): Frames {
+  const base = { width, pixels };
+  const rgb = (frame: number, x: number, y: number) => pixelAt(base, frame, x, y).slice(0, 3) as Rgb;
+  return {
+    count: pixels.length,
+    width,
+    height,
+    delays,
+    pixels,
+    colours: pixels.map((_, i) => rgb(i, Math.floor(width / 2), Math.floor(height / 2))),
+    corners: pixels.map((_, i) => rgb(i, 2, 2)),
+  };
 }
 
 /** An animated GIF whose frames are solid colours; `frame` may cover only part of the canvas. */
@@ -50,60 +80,76 @@ function makeGif(
 
 function gifFrames(bytes: Uint8Array): Frames {
   const reader = new GifReader(bytes);
-  const pixels = new Uint8Array(reader.width * reader.height * 4);
-  const colours: Rgb[] = [];
-  const corners: Rgb[] = [];
+  const pixels: Uint8Array[] = [];
   const delays: number[] = [];
-  const at = (x: number, y: number): Rgb => {
-    const i = (y * reader.width + x) * 4;
-    return [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!];
-  };
   for (let i = 0; i < reader.numFrames(); i++) {
-    reader.decodeAndBlitFrameRGBA(i, pixels);
-    colours.push(at(Math.floor(reader.width / 2), Math.floor(reader.height / 2)));
-    corners.push(at(2, 2));
+    expect(reader.frameInfo(i)).toMatchObject({ x: 0, y: 0, width: reader.width, height: reader.height });
+    const frame = new Uint8Array(reader.width * reader.height * 4);
+    reader.decodeAndBlitFrameRGBA(i, frame);
+    pixels.push(frame);
     delays.push(reader.frameInfo(i).delay * 10);
   }
-  return { count: reader.numFrames(), width: reader.width, height: reader.height, colours, corners, delays };
+  return framesFrom(reader.width, reader.height, pixels, delays);
 }
 
 const fourcc = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
 const u24 = (bytes: Uint8Array, at: number) => bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);
 
-/** A WebP's frames: one for a still, one per ANMF chunk for an animation (frames of opaque, full-canvas images). */
+function decodeWebp(bytes: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
+  const image = PhotonImage.new_from_byteslice(bytes);
+  const decoded = { width: image.get_width(), height: image.get_height(), pixels: image.get_raw_pixels() };
+  image.free();
+  return decoded;
+}
+
+/** One ANMF frame's image chunks as a still WebP: VP8X first when they carry ALPH (lossy with alpha). */
+function stillWebp(chunks: Uint8Array, width: number, height: number): Uint8Array {
+  const extended = fourcc(chunks, 0) === 'ALPH';
+  const out = new Uint8Array(12 + (extended ? 18 : 0) + chunks.length);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode('RIFF'), 0);
+  view.setUint32(4, out.length - 8, true);
+  out.set(new TextEncoder().encode('WEBP'), 8);
+  if (extended) {
+    out.set(new TextEncoder().encode('VP8X'), 12);
+    view.setUint32(16, 10, true);
+    out[20] = 0x10;
+    out.set([(width - 1) & 0xff, ((width - 1) >> 8) & 0xff, (width - 1) >> 16], 24);
+    out.set([(height - 1) & 0xff, ((height - 1) >> 8) & 0xff, (height - 1) >> 16], 27);
+  }
+  out.set(chunks, out.length - chunks.length);
+  return out;
+}
+
 function webpFrames(bytes: Uint8Array): Frames {
   expect(fourcc(bytes, 0)).toBe('RIFF');
   expect(fourcc(bytes, 8)).toBe('WEBP');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const frames: { payload: Uint8Array; delay: number }[] = [];
+  const frames: { body: Uint8Array }[] = [];
   let canvas: { width: number; height: number } | undefined;
   for (let at = 12; at + 8 <= bytes.length;) {
     const type = fourcc(bytes, at);
     const size = view.getUint32(at + 4, true);
     const body = bytes.subarray(at + 8, at + 8 + size);
     if (type === 'VP8X') canvas = { width: u24(body, 4) + 1, height: u24(body, 7) + 1 };
-    if (type === 'ANMF') frames.push({ payload: body.subarray(16), delay: u24(body, 12) });
+    if (type === 'ANMF') frames.push({ body });
     at += 8 + size + (size & 1);
   }
-  if (frames.length === 0)
-    return { count: 1, width: 0, height: 0, colours: [colourAt(bytes, 0, 0)], corners: [], delays: [0] };
-  const stills = frames.map(({ payload }) => {
-    const riff = new Uint8Array(12 + payload.length);
-    riff.set(new TextEncoder().encode('RIFF'), 0);
-    new DataView(riff.buffer).setUint32(4, 4 + payload.length, true);
-    riff.set(new TextEncoder().encode('WEBP'), 8);
-    riff.set(payload, 12);
-    return riff;
-  });
+  if (frames.length === 0) {
+    const still = decodeWebp(bytes);
+    return framesFrom(still.width, still.height, [still.pixels], [0]);
+  }
   const { width, height } = canvas!;
-  return {
-    count: frames.length,
+  const pixels = frames.map(({ body }) => {
+    expect([u24(body, 0), u24(body, 3), u24(body, 6) + 1, u24(body, 9) + 1]).toEqual([0, 0, width, height]);
+    return decodeWebp(stillWebp(body.subarray(16), width, height)).pixels;
+  });
+  return framesFrom(
     width,
     height,
-    colours: stills.map((still) => colourAt(still, Math.floor(width / 2), Math.floor(height / 2))),
-    corners: stills.map((still) => colourAt(still, 2, 2)),
-    delays: frames.map(({ delay }) => delay),
-  };
+    pixels,
+    frames.map(({ body }) => u24(body, 12)),
+  );
 }
 
 async function framesOf(response: Response): Promise<Frames> {
@@ -111,7 +157,7 @@ async function framesOf(response: Response): Promise<Frames> {
   const type = response.headers.get('Content-Type');
   if (type === 'image/gif') return gifFrames(bytes);
   if (type === 'image/webp') return webpFrames(bytes);
-  return { count: 1, width: 0, height: 0, colours: [], corners: [], delays: [] };
+  return framesFrom(0, 0, [], []);
 }
 
 const request = requestWith;
@@ -286,5 +332,57 @@ describe('animated presets rendered ahead by the variants queue', () => {
       expect(served.headers.get('X-Cache')).toBe('stored');
       expect(await framesOf(served)).toMatchObject({ count: 3, width: 256, height: 128 });
     }
+  });
+});
+
+describe('the frame renderer', () => {
+  // 64×32: A fills red (kept); B draws green over the top-left 16×16 and is then cleared to transparent (disposal
+  // 2); C draws blue over the bottom-right 16×16 and is then undone (disposal 3); D draws white in the middle.
+  const palette = [0xe61414, 0x14c814, 0x1414e6, 0xfafafa];
+  function disposalGif(): Uint8Array {
+    const buffer = new Uint8Array(16_384);
+    const writer = new GifWriter(buffer, 64, 32, { palette, loop: 0 });
+    const solid = (index: number, size: number) => new Array<number>(size * size).fill(index);
+    writer.addFrame(0, 0, 64, 32, new Array<number>(64 * 32).fill(0), { delay: 5, disposal: 1 });
+    writer.addFrame(0, 0, 16, 16, solid(1, 16), { delay: 5, disposal: 2 });
+    writer.addFrame(48, 16, 16, 16, solid(2, 16), { delay: 5, disposal: 3 });
+    writer.addFrame(28, 12, 8, 8, solid(3, 8), { delay: 5, disposal: 1 });
+    return buffer.slice(0, writer.end());
+  }
+  const WHITE: Rgb = [250, 250, 250];
+  const expected: [Rgb | 'clear', Rgb, Rgb][] = [
+    // top-left, bottom-right, centre
+    [RED, RED, RED],
+    [GREEN, RED, RED],
+    ['clear', BLUE, RED],
+    ['clear', RED, WHITE],
+  ];
+  const engines = {
+    wasm: () => createWasmEngine(),
+    'images-binding': () => createImagesBindingEngine(env.IMAGES!),
+  };
+
+  it.each(
+    (Object.keys(engines) as (keyof typeof engines)[]).flatMap((engine) =>
+      (['webp', 'gif'] as const).map((output) => [engine, output] as const),
+    ),
+  )('%s: applies GIF disposal and keeps transparency as %s', async (engine, output) => {
+    const out = await engines[engine]().transform({
+      source: disposalGif(),
+      sourceType: 'image/gif',
+      sourceSize: { width: 64, height: 32 },
+      sourceAnimated: true,
+      transform: resolveTransform({}),
+      output,
+    });
+    const frames = output === 'gif' ? gifFrames(out.bytes) : webpFrames(out.bytes);
+    expect(frames).toMatchObject({ count: 4, width: 64, height: 32, delays: [50, 50, 50, 50] });
+    expected.forEach(([topLeft, bottomRight, centre], frame) => {
+      const at = (x: number, y: number) => pixelAt(frames, frame, x, y);
+      if (topLeft === 'clear') expect(at(4, 4)[3]).toBe(0);
+      else expect([at(4, 4)[3], isClose(at(4, 4).slice(0, 3) as Rgb, topLeft)]).toEqual([255, true]);
+      expect(isClose(at(60, 28).slice(0, 3) as Rgb, bottomRight)).toBe(true);
+      expect(isClose(at(32, 16).slice(0, 3) as Rgb, centre)).toBe(true);
+    });
   });
 });
