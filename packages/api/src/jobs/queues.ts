@@ -4,7 +4,7 @@ import { createJobContext, RetryLater, type MessageConsumer } from './context';
 import { consumeVariantsMessage } from './variants';
 import { consumeWebhookJob } from './webhooks';
 
-export type QueueKind = 'variants' | 'webhooks' | 'backups' | 'custom-domains';
+type QueueKind = 'variants' | 'webhooks' | 'backups' | 'custom-domains';
 
 /** Queue names in wrangler.toml end with their kind; dead-letter queues add `-dlq`. */
 export function queueKindOf(queueName: string): { kind: QueueKind; deadLetter: boolean } | null {
@@ -17,7 +17,7 @@ export function queueKindOf(queueName: string): { kind: QueueKind; deadLetter: b
 }
 
 /** Retry delay for attempt n (1-based): exponential with full jitter, capped. */
-export function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3600): number {
+function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3600): number {
   const ceiling = Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.max(1, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
 }

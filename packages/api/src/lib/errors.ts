@@ -17,9 +17,6 @@ export class AppError extends Error {
 
 export const badRequest = (message: string, issues?: FieldIssue[]) =>
   new AppError(400, issues ? 'VALIDATION_FAILED' : 'BAD_REQUEST', message, issues);
-export const unauthorized = (message = 'Authentication required') =>
-  new AppError(401, 'UNAUTHORIZED', message);
-export const forbidden = (message = 'Not allowed') => new AppError(403, 'FORBIDDEN', message);
 /** Another tenant's resource answers 404 too: existence is never leaked. */
 export const notFound = (what = 'Resource') => new AppError(404, 'NOT_FOUND', `${what} not found`);
 export const conflict = (message: string) => new AppError(409, 'CONFLICT', message);

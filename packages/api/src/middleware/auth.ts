@@ -10,7 +10,6 @@ import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { AppError } from '../lib/errors';
 import type { AppEnv, Principal } from '../lib/types';
-import { recordAudit } from '../services/audit/audit-log';
 import { verifyAccessJwt } from '../services/auth/access';
 import { sessionUserId } from '../services/auth/authjs';
 import {
@@ -22,7 +21,7 @@ import {
 import { provisionUser } from '../services/auth/provision';
 import { openSession } from '../services/auth/session';
 import { authenticateApiKey, touchApiKey } from '../services/keys/authenticate-key';
-import { clientIp } from './client-ip';
+import { writeAudit } from './audit';
 import { trustedOrigins } from './cors';
 
 const BEARER = /^Bearer ([^\s]+)$/;
@@ -63,7 +62,7 @@ function refuseCrossSiteWrites(c: Context<AppEnv>) {
   }
 }
 
-export async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | null> {
+async function tryAuthenticate(c: Context<AppEnv>): Promise<Principal | null> {
   const config = c.get('config');
   if (config.AUTH_MODE === 'none' && !isLocalDevelopment(config.ENVIRONMENT, c.req.url)) {
     throw new AppError(
@@ -102,18 +101,13 @@ export function auditAuthEvent(
   ownerId: string | null,
   details: { outcome?: 'success' | 'failure'; metadata?: Record<string, unknown> } = {},
 ) {
-  c.executionCtx.waitUntil(
-    recordAudit(c.get('db'), {
-      ownerId,
-      actor: ownerId ? `user:${ownerId}` : 'anonymous',
-      action,
-      outcome: details.outcome ?? 'success',
-      metadata: details.metadata ?? null,
-      ip: clientIp(c),
-      userAgent: c.req.header('User-Agent') ?? null,
-      requestId: c.get('requestId'),
-    }).catch((error: unknown) => c.get('logger').error('audit write failed', { error: String(error) })),
-  );
+  writeAudit(c, {
+    ownerId,
+    actor: ownerId ? `user:${ownerId}` : 'anonymous',
+    action,
+    outcome: details.outcome ?? 'success',
+    metadata: details.metadata ?? null,
+  });
 }
 
 /** A failed credential leaves an unowned audit row with the reason only, never the credential. */

@@ -11,7 +11,7 @@ import type { EnvVars } from '../lib/env';
 import type { AppEnv } from '../lib/types';
 
 /** Origins allowed to call the API from a browser with credentials (`CORS_ORIGINS`, or the local defaults). */
-export function corsAllowlist(config: EnvVars): readonly string[] {
+function corsAllowlist(config: EnvVars): readonly string[] {
   return config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : DEFAULT_CORS_ORIGINS;
 }
 

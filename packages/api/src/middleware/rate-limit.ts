@@ -9,7 +9,7 @@ import { clientIp } from './client-ip';
 const UPLOAD_PATHS = [/^\/v1\/upload$/, /^\/v1\/images$/, /^\/v1\/uploads\/tus/];
 
 /** Which bucket a request draws from, and its size: anonymous per IP, authenticated per key or user. */
-export function rateLimitBucket(
+function rateLimitBucket(
   c: Context<AppEnv>,
   principal: Principal | null,
 ): { key: string; rule: RateLimitRule } {
