@@ -304,6 +304,8 @@ export async function renderAnimation(
   plan: AnimationPlan,
 ): Promise<{ bytes: Uint8Array; width: number; height: number }> {
   const { info } = plan;
+  // Whatever caps the engine was given, the renderer never holds a frame larger than this (one canvas in JS, one
+  // in Photon's memory): an animation past the frame cap is still asked for here as its first frame (GIF output).
   if (info.width * info.height > ANIMATION_LIMITS.maxFramePixels) {
     throw new AppError(
       422,
