@@ -211,6 +211,12 @@ describe('bulk actions at their maximum size (100 ids and short ids, 50 tags)', 
     SLOW,
   );
 
+  it('changes an image named by both its id and its short id once', async () => {
+    const image = library[230]!;
+    const result = await bulk({ action: 'tag', ids: [image.id, image.shortId], tags: ['twice'] });
+    expect(result).toEqual({ updated: [image.id], not_found: [] });
+  });
+
   it(
     'moves 100 images to the trash, listed there at limit=100',
     async () => {
