@@ -312,6 +312,22 @@ describe.each([
   });
 });
 
+describe('passthrough engine', () => {
+  it('serves the animated original, every frame, for every variant', async () => {
+    const owner = await createUser('anim-passthrough');
+    const shortId = await uploadAnimation(owner, 'as-is.gif', spin);
+    const response = await request(
+      `/cdn/i/${shortId}/w256`,
+      { IMAGE_ENGINE: 'passthrough' },
+      {
+        Accept: ACCEPTS.avif,
+      },
+    );
+    expect(response.headers.get('Content-Type')).toBe('image/gif');
+    expect(await framesOf(response)).toMatchObject({ count: 3, width: 512, height: 256 });
+  });
+});
+
 describe('animated presets rendered ahead by the variants queue', () => {
   it('stores w256 of an animated GIF as animated WebP, which the CDN then serves to AVIF and WebP browsers', async () => {
     const owner = await createUser('anim-queue');
