@@ -18,6 +18,8 @@ fi
 
 step "Lint"
 pnpm lint
+step "Import cycles"
+tsx scripts/check-import-cycles.ts packages/api/src packages/shared/src packages/config/src packages/database/src
 step "Typecheck"
 pnpm typecheck
 step "Deploy bundle check (wrangler deploy --dry-run, no account needed)"
