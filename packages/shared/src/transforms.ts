@@ -88,7 +88,11 @@ export const TransformQuerySchema = z
     anim: z
       .enum(['true', 'false'])
       .transform((value) => value === 'true')
-      .optional(),
+      .optional()
+      .meta({
+        description:
+          'An animated GIF or WebP stays animated (animated WebP, or GIF for clients that accept neither WebP nor AVIF); false gives its first frame. Default true',
+      }),
     t: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 't must name a transform (a-z, 0-9, _ and -)')
