@@ -23,9 +23,8 @@ import { transformsRouter } from './routes/transforms/transforms.index';
 import { statusRouter } from './routes/status/status.index';
 import { tagsRouter } from './routes/tags/tags.index';
 import { albumsRouter } from './routes/albums/albums.index';
-import { uploadsRouter } from './routes/uploads/uploads.index';
+import { oneShotUploadRouter, uploadsRouter } from './routes/uploads/uploads.index';
 import { imagesRouter } from './routes/images/images.index';
-import { uploadRouter } from './routes/upload/upload.index';
 import { keysRouter } from './routes/keys/keys.index';
 import { meRouter } from './routes/me/me.index';
 import { adminRouter } from './routes/admin/admin.index';
@@ -38,7 +37,7 @@ export function createApiRouter() {
   const api = createRouter();
   const routers = [
     statusRouter,
-    uploadRouter,
+    oneShotUploadRouter,
     signedUrlsRouter,
     transformsRouter,
     imagesRouter,

@@ -3,7 +3,6 @@ import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import type { ImageStore } from '../../services/images/manage';
 import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
-import { ingestDepsFrom, type IngestDeps } from '../../services/ingest/ingest';
 
 /** The caller's owner id, slug and CDN origin, for building image resources. */
 export function imageViewOf(c: Context<AppEnv>): ImageView {
@@ -19,14 +18,4 @@ export function imageViewOf(c: Context<AppEnv>): ImageView {
 /** Where the caller's image changes are written, the Cache API included (see `ImageStore`). */
 export function imageStoreOf(c: Context<AppEnv>): ImageStore {
   return { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, cache: caches.default };
-}
-
-export function ingestDepsOf(c: Context<AppEnv>): IngestDeps {
-  return ingestDepsFrom(c.get('db'), c.env, c.get('config'));
-}
-
-/** Refuses a body larger than `maxBytes` from its declared length, before reading it. */
-export function declaredLength(c: Context<AppEnv>): number | null {
-  const header = c.req.header('Content-Length');
-  return header && /^\d+$/.test(header) ? Number(header) : null;
 }

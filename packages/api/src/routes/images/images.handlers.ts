@@ -16,11 +16,9 @@ import {
 } from '../../services/images/manage';
 import { findImage, toImageResources, toOneImageResource } from '../../services/images/resource';
 import { usageOf } from '../../services/quotas/quotas';
-import { createPendingUpload } from '../../services/uploads/two-step';
 import { imageStoreOf, imageViewOf } from './images.context';
 import type {
   bulkImagesRoute,
-  createTwoStepUpload,
   deleteImageRoute,
   downloadImageRoute,
   favouriteImageRoute,
@@ -32,18 +30,6 @@ import type {
   unfavouriteImageRoute,
   updateImageRoute,
 } from './images.routes';
-
-export const createTwoStepUploadHandler: RouteHandler<typeof createTwoStepUpload, AppEnv> = async (c) => {
-  const principal = principalOf(c);
-  const pending = await createPendingUpload(c.get('db'), principal.userId, c.req.valid('json'));
-  c.set('audit', { action: 'image.upload_start', resourceType: 'image', resourceId: pending.id });
-  const url = new URL(`/v1/uploads/${pending.id}`, c.get('config').PUBLIC_API_URL);
-  url.searchParams.set('token', pending.token);
-  return c.json(
-    { id: pending.id, upload_url: url.toString(), expires_at: pending.expiresAt.toISOString() },
-    201,
-  );
-};
 
 export const listImagesHandler: RouteHandler<typeof listImagesRoute, AppEnv> = async (c) => {
   const view = imageViewOf(c);

@@ -7,8 +7,6 @@ import {
   ImageListQuerySchema,
   ImageSchema,
   ImageUpdateSchema,
-  TwoStepUploadSchema,
-  UploadMetadataSchema,
   UsageSchema,
   paginated,
 } from '@pixelflare/shared';
@@ -21,23 +19,6 @@ import {
 } from '../../lib/openapi';
 
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
-
-export const createTwoStepUpload = createRoute({
-  method: 'post',
-  path: '/images',
-  tags: ['Images'],
-  summary: 'Start a two-step upload',
-  description:
-    'Stores the metadata and answers with a single-use `upload_url` (15 minutes). `PUT` the bytes there; the image is then validated and stored like any upload.',
-  security,
-  middleware: [requireScope('images:write')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: UploadMetadataSchema } } } },
-  responses: {
-    201: json(TwoStepUploadSchema, 'Upload URL issued'),
-    ...common,
-    404: error('Unknown album'),
-  },
-});
 
 export const listImagesRoute = createRoute({
   method: 'get',

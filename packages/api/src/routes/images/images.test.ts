@@ -1,4 +1,4 @@
-import { createDb, images, outboxEvents, uploadTokens, users } from '@pixelflare/database';
+import { createDb, images, outboxEvents, users } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -72,64 +72,6 @@ async function page(user: TestUser, query: string): Promise<Page> {
   expect(response.status).toBe(200);
   return (await response.json()) as Page;
 }
-
-describe('two-step upload', () => {
-  it('stores the bytes PUT to the upload URL once, with the metadata given first', async () => {
-    const user = await createUser('twostep');
-    const start = await call(
-      '/v1/images',
-      authed(user.key, json({ filename: 'sunset.jpg', title: 'Sunset', tags: ['sky'] }, { method: 'POST' })),
-    );
-    expect(start.status).toBe(201);
-    const { id, upload_url, expires_at } = (await start.json()) as {
-      id: string;
-      upload_url: string;
-      expires_at: string;
-    };
-    expect(new Date(expires_at).getTime() - Date.now()).toBeGreaterThan(14 * 60 * 1000);
-    // Hidden until the bytes arrive.
-    expect((await page(user, '')).data).toEqual([]);
-
-    const path = upload_url.replace('http://localhost:8787', '');
-    const put = await call(path, { method: 'PUT', body: fixture('stripe.jpg') });
-    expect(put.status).toBe(201);
-    expect(await put.json()).toMatchObject({ id, filename: 'sunset.jpg', title: 'Sunset', tags: ['sky'] });
-
-    const reused = await call(path, { method: 'PUT', body: fixture('stripe.jpg') });
-    expect(reused.status).toBe(403);
-    const [token] = await db().select().from(uploadTokens).where(eq(uploadTokens.imageId, id));
-    expect(token!.tokenHash).not.toContain(new URL(upload_url).searchParams.get('token'));
-  });
-
-  it('refuses an expired token and leaves nothing behind when the bytes are bad', async () => {
-    const user = await createUser('twostep-bad');
-    const start = async () =>
-      (await (await call('/v1/images', authed(user.key, json({}, { method: 'POST' })))).json()) as {
-        id: string;
-        upload_url: string;
-      };
-    const expired = await start();
-    await db()
-      .update(uploadTokens)
-      .set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(uploadTokens.imageId, expired.id));
-    const late = await call(expired.upload_url.replace('http://localhost:8787', ''), {
-      method: 'PUT',
-      body: fixture('tiny.png'),
-    });
-    expect(late.status).toBe(403);
-
-    const bad = await start();
-    const response = await call(bad.upload_url.replace('http://localhost:8787', ''), {
-      method: 'PUT',
-      body: fixture('page.jpg'),
-    });
-    expect(response.status).toBe(415);
-    const rows = await db().select().from(images).where(eq(images.id, bad.id));
-    expect(rows).toEqual([]);
-    expect((await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects).toEqual([]);
-  });
-});
 
 describe('GET /v1/images', () => {
   let user: TestUser;

@@ -1,63 +1,39 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { UPLOAD_LIMITS } from '@pixelflare/config';
-import { users } from '@pixelflare/database';
 import type { Context } from 'hono';
-import { eq } from 'drizzle-orm';
 import type { TusUploadState } from '../../durable-objects/upload-session';
-import { newId } from '../../lib/ids';
 import type { AppEnv } from '../../lib/types';
 import { principalOf, requireScope } from '../../middleware/auth';
-import { originalStorageKey } from '@pixelflare/shared';
-import { resolveAlbum } from '../../services/ingest/ingest';
-import { ingestStoredUpload } from '../../services/ingest/stored';
-import { assertWithinQuota, usageOf } from '../../services/quotas/quotas';
 import {
   TUS_HEADERS,
-  asTusError,
   checkTusRequest,
-  guessExtension,
+  finishTusUpload,
   nextExpiry,
   parseUploadLength,
   parseUploadMetadata,
   parseUploadOffset,
   progressHeaders,
   sessionOf,
+  startTusUpload,
   tusError,
 } from '../../services/uploads/tus';
-import { ingestDepsOf } from '../images/images.context';
 import type { tusCreate, tusDelete, tusPatch } from './tus.routes';
+import { ingestDepsOf } from './uploads.context';
 
 const tusHeadersOf = (c: Context<AppEnv>) => ({
   resumable: c.req.header('Tus-Resumable'),
   contentType: c.req.header('Content-Type'),
 });
 
-/** Once every byte is in: ingest the assembled object like any upload, then let the session clean up. */
+/** Ingests the finished upload and audits it; returns the image id. */
 async function finishUpload(c: Context<AppEnv>, state: TusUploadState): Promise<string> {
-  const stub = sessionOf(c.env.UPLOAD_SESSIONS, state.id);
-  const config = c.get('config');
-  try {
-    const result = await ingestStoredUpload(ingestDepsOf(c), {
-      key: state.stagingKey,
-      ownerId: state.ownerId,
-      metadata: state.metadata,
-      maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
-      maxBytes: UPLOAD_LIMITS.maxResumableBytes,
-      usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
-      imageId: state.imageId,
-    });
-    await stub.finish(state.ownerId, result.image.id, result.image.storageKey === state.stagingKey);
-    c.set('audit', {
-      action: result.duplicate ? 'image.upload_duplicate' : 'image.upload',
-      resourceType: 'image',
-      resourceId: result.image.id,
-      metadata: { via: 'tus', uploadId: state.id, bytes: state.length },
-    });
-    return result.image.id;
-  } catch (error) {
-    await stub.finish(state.ownerId, null, false);
-    throw asTusError(error);
-  }
+  const result = await finishTusUpload(ingestDepsOf(c), c.env.UPLOAD_SESSIONS, state);
+  c.set('audit', {
+    action: result.duplicate ? 'image.upload_duplicate' : 'image.upload',
+    resourceType: 'image',
+    resourceId: result.image.id,
+    metadata: { via: 'tus', uploadId: state.id, bytes: state.length },
+  });
+  return result.image.id;
 }
 
 /** Appends the request body; answers 204 with the new offset (and the image id once finished). */
@@ -90,40 +66,14 @@ async function appendBody(c: Context<AppEnv>, uploadId: string, offset: number):
 export const tusCreateHandler: RouteHandler<typeof tusCreate, AppEnv> = async (c) => {
   const principal = principalOf(c);
   checkTusRequest(tusHeadersOf(c), false);
-  const length = parseUploadLength(c.req.header('Upload-Length'));
-  const metadata = parseUploadMetadata(c.req.header('Upload-Metadata'));
-  const config = c.get('config');
-  if (config.USAGE_LIMITS_ENABLED) {
-    const [owner] = await c.get('db').select().from(users).where(eq(users.id, principal.userId)).limit(1);
-    if (owner) {
-      try {
-        assertWithinQuota(usageOf(owner), { images: 1, bytes: length });
-      } catch (error) {
-        throw asTusError(error);
-      }
-    }
-  }
-  const album = await resolveAlbum(c.get('db'), principal.userId, metadata.album).catch((error: unknown) => {
-    throw asTusError(error);
-  });
-  const id = newId('tus');
-  const imageId = newId('img');
-  const state = await sessionOf(c.env.UPLOAD_SESSIONS, id).create({
-    id,
-    imageId,
-    stagingKey: originalStorageKey(
-      principal.userId,
-      album?.slug ?? 'default',
-      imageId,
-      guessExtension(metadata.filename),
-    ),
+  const state = await startTusUpload(ingestDepsOf(c), c.env.UPLOAD_SESSIONS, {
     ownerId: principal.userId,
-    length,
-    metadata,
-    expiresAt: nextExpiry(),
+    length: parseUploadLength(c.req.header('Upload-Length')),
+    metadata: parseUploadMetadata(c.req.header('Upload-Metadata')),
   });
+  const { id } = state;
   c.set('audit', { action: 'image.upload_resumable_start', resourceType: 'upload', resourceId: id });
-  const location = new URL(`/v1/uploads/tus/${id}`, config.PUBLIC_API_URL).toString();
+  const location = new URL(`/v1/uploads/tus/${id}`, c.get('config').PUBLIC_API_URL).toString();
   const withBody = c.req.header('Content-Type')?.startsWith('application/offset+octet-stream');
   if (withBody && c.req.raw.body) {
     const response = await appendBody(c, id, 0);

@@ -7,11 +7,17 @@ import {
   tusPatchHandler,
 } from './tus.handlers';
 import { tusCreate, tusDelete, tusPatch } from './tus.routes';
-import { putTwoStepUploadHandler } from './uploads.handlers';
-import { putTwoStepUpload } from './uploads.routes';
+import { uploadImageHandler } from './one-shot.handlers';
+import { uploadImage } from './one-shot.routes';
+import { putTwoStepUploadHandler } from './two-step.handlers';
+import { putTwoStepUpload } from './two-step.routes';
 import { TUS_EXTENSIONS, TUS_VERSION } from '../../services/uploads/tus';
 import { UPLOAD_LIMITS } from '@pixelflare/config';
 
+/** `POST /v1/upload`, mounted on its own so the API reference keeps it first, as before. */
+export const oneShotUploadRouter = createRouter().openapi(uploadImage, uploadImageHandler);
+
+/** Step two of a two-step upload and tus. (Step one, `POST /v1/images`, is mounted with the images.) */
 export const uploadsRouter = createRouter()
   .openapi(putTwoStepUpload, putTwoStepUploadHandler)
   .openapi(tusCreate, tusCreateHandler)

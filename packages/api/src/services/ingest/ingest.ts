@@ -22,31 +22,58 @@ export interface IngestDeps {
   variantsQueue: Queue<VariantsQueueMessage>;
   /** Where the `image.uploaded` event's URLs point, and how its previews are signed. */
   signing: SigningDeps;
+  limits: IngestLimits;
+}
+
+/** The three ways in: one-shot (`POST /v1/upload`), two-step (`POST /v1/images` + `PUT`) and tus. */
+export type UploadWay = 'one-shot' | 'two-step' | 'tus';
+
+/** Every upload's limits, read once from config when the deps are built (not by each way in). */
+export interface IngestLimits {
+  maxMegapixels: number;
+  /** Whether the plan quota is enforced. */
+  usageLimitsEnabled: boolean;
+  /** The largest file each way in takes (`UPLOAD_LIMITS`). */
+  maxBytes: Record<UploadWay, number>;
 }
 
 /** Ingest dependencies from the Worker's bindings and config, alike for requests and tests. */
 export function ingestDepsFrom(
   db: Database,
   bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE' | 'KV'>,
-  config: Pick<EnvVars, 'PUBLIC_API_URL' | 'CDN_HOSTNAME' | 'API_HASH_SECRET'>,
+  config: Pick<
+    EnvVars,
+    'PUBLIC_API_URL' | 'CDN_HOSTNAME' | 'API_HASH_SECRET' | 'MAX_UPLOAD_MEGAPIXELS' | 'USAGE_LIMITS_ENABLED'
+  >,
 ): IngestDeps {
   return {
     db,
     bucket: bindings.IMAGES_BUCKET,
     variantsQueue: bindings.VARIANTS_QUEUE,
     signing: signingDepsOf(bindings, config),
+    limits: {
+      maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
+      usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
+      maxBytes: {
+        'one-shot': UPLOAD_LIMITS.maxOneShotBytes,
+        'two-step': UPLOAD_LIMITS.maxTwoStepBytes,
+        tus: UPLOAD_LIMITS.maxResumableBytes,
+      },
+    },
   };
 }
 
-/** What every ingest needs besides the bytes: who uploads, the metadata and the limits. */
+/** A file above its way in's limit. */
+export function fileTooLarge(maxBytes: number): AppError {
+  return new AppError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes`);
+}
+
+/** What every ingest needs besides the bytes: who uploads, the metadata, and which way in (its size limit). */
 export interface IngestOptions {
   ownerId: string;
   metadata: UploadMetadata;
   allowDuplicate?: boolean;
-  maxMegapixels: number;
-  /** The way in's limit (`UPLOAD_LIMITS`): one-shot, two-step or tus. */
-  maxBytes: number;
-  usageLimitsEnabled: boolean;
+  way: UploadWay;
   /** A two-step upload's pending row, completed in place instead of inserting a new one. */
   pendingImageId?: string;
   /** Id chosen in advance (tus), so the bytes could be assembled at their final key. */
@@ -146,9 +173,8 @@ async function prepareInMemory(
  * Files too large to hold in memory take `ingestStoredUpload`, which ends in the same `storeOriginal`.
  */
 export async function ingestImage(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
-  if (input.bytes.length > input.maxBytes) {
-    throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${input.maxBytes} bytes`);
-  }
+  const maxBytes = deps.limits.maxBytes[input.way];
+  if (input.bytes.length > maxBytes) throw fileTooLarge(maxBytes);
   const inspected = inspectImage(input.bytes);
   return storeOriginal(deps, input, inspected, () =>
     prepareInMemory(deps.bucket, input, inspected.contentType),
@@ -168,7 +194,7 @@ export async function storeOriginal(
   const { db, bucket } = deps;
   const { ownerId, metadata } = input;
   checkDimensions(inspected, {
-    maxMegapixels: input.maxMegapixels,
+    maxMegapixels: deps.limits.maxMegapixels,
     maxSidePixels: UPLOAD_LIMITS.maxSidePixels,
   });
   const filename = sanitizeFilename(metadata.filename, inspected.contentType);
@@ -197,7 +223,8 @@ export async function storeOriginal(
 
   const [owner] = await db.select().from(users).where(eq(users.id, ownerId)).limit(1);
   if (!owner) throw notFound('User');
-  if (input.usageLimitsEnabled) assertWithinQuota(usageOf(owner), { images: 1, bytes: original.length });
+  if (deps.limits.usageLimitsEnabled)
+    assertWithinQuota(usageOf(owner), { images: 1, bytes: original.length });
 
   const albumSlug = album?.slug ?? 'default';
   const keyOf = (id: string) =>

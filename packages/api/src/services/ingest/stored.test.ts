@@ -8,6 +8,7 @@ import { largeJpeg, scanOffsetOf } from '../../../test/fixtures/large-files';
 import { recordingBucket } from '../../../test/fixtures/recording-bucket';
 import { createUser } from '../../../test/helpers';
 import { sha256Hex } from '../../lib/crypto';
+import { loadEnv } from '../../lib/env';
 import { newId } from '../../lib/ids';
 import { ingestDepsFrom } from './ingest';
 import { stripPrivateMetadata } from './metadata';
@@ -28,10 +29,7 @@ async function ingestStaged(slug: string, file: Uint8Array, filename: string) {
   const { imageId, key } = await stage(user.id, file);
   const recorder = recordingBucket(env.IMAGES_BUCKET);
   const deps = {
-    ...ingestDepsFrom(createDb(env.DB), env, {
-      PUBLIC_API_URL: 'http://localhost:8787',
-      API_HASH_SECRET: env.API_HASH_SECRET,
-    }),
+    ...ingestDepsFrom(createDb(env.DB), env, loadEnv(env)),
     bucket: recorder.bucket,
   };
   const result = await ingestStoredUpload(deps, {
@@ -39,9 +37,7 @@ async function ingestStaged(slug: string, file: Uint8Array, filename: string) {
     imageId,
     ownerId: user.id,
     metadata: { filename },
-    maxMegapixels: 50,
-    maxBytes: 500 * MB,
-    usageLimitsEnabled: false,
+    way: 'tus',
   });
   return { result, key, imageId, ...recorder };
 }

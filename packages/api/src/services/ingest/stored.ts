@@ -9,6 +9,7 @@ import {
 import { toHex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 import {
+  fileTooLarge,
   ingestImage,
   sameBytes,
   storeOriginal,
@@ -162,9 +163,8 @@ async function ingestLargeUpload(
 export async function ingestStoredUpload(deps: IngestDeps, input: StoredUploadInput): Promise<IngestResult> {
   const object = await deps.bucket.head(input.key);
   if (!object) throw missing();
-  if (object.size > input.maxBytes) {
-    throw new AppError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${input.maxBytes} bytes`);
-  }
+  const maxBytes = deps.limits.maxBytes[input.way];
+  if (object.size > maxBytes) throw fileTooLarge(maxBytes);
   if (object.size > INGEST_MEMORY_LIMIT_BYTES) return ingestLargeUpload(deps, input, object.size);
   const whole = await deps.bucket.get(input.key);
   if (!whole) throw missing();

@@ -1,8 +1,14 @@
 import { IMAGE_EXTENSIONS, UPLOAD_LIMITS } from '@pixelflare/config';
-import { UploadMetadataSchema, type UploadMetadata } from '@pixelflare/shared';
+import { users } from '@pixelflare/database';
+import { originalStorageKey, UploadMetadataSchema, type UploadMetadata } from '@pixelflare/shared';
+import { eq } from 'drizzle-orm';
 import type { TusUploadState, UploadSession } from '../../durable-objects/upload-session';
 import { AppError } from '../../lib/errors';
+import { newId } from '../../lib/ids';
 import { zodIssues } from '../../lib/validation';
+import { resolveAlbum, type IngestDeps, type IngestResult } from '../ingest/ingest';
+import { ingestStoredUpload } from '../ingest/stored';
+import { assertWithinQuota, usageOf } from '../quotas/quotas';
 
 export const TUS_VERSION = '1.0.0';
 export const TUS_EXTENSIONS = 'creation,creation-with-upload,termination,expiration';
@@ -124,4 +130,72 @@ export function guessExtension(filename: string | undefined): string {
   const extension = filename?.split('.').at(-1)?.toLowerCase() ?? '';
   const normalised = extension === 'jpeg' ? 'jpg' : extension;
   return KNOWN_EXTENSIONS.has(normalised) ? normalised : 'upload';
+}
+
+/** Runs `work`, re-throwing its errors with the tus headers. */
+async function asTus<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asTusError(error);
+  }
+}
+
+/**
+ * tus creation: the quota (when enforced) and the album are checked as any upload's would be, before a byte is
+ * sent, then the upload session is opened. The image id is chosen now, so the parts are assembled at the key
+ * the original will probably get.
+ */
+export async function startTusUpload(
+  deps: IngestDeps,
+  sessions: DurableObjectNamespace,
+  input: { ownerId: string; length: number; metadata: UploadMetadata },
+): Promise<TusUploadState> {
+  const { ownerId, length, metadata } = input;
+  const album = await asTus(async () => {
+    if (deps.limits.usageLimitsEnabled) {
+      const [owner] = await deps.db.select().from(users).where(eq(users.id, ownerId)).limit(1);
+      if (owner) assertWithinQuota(usageOf(owner), { images: 1, bytes: length });
+    }
+    return resolveAlbum(deps.db, ownerId, metadata.album);
+  });
+  const id = newId('tus');
+  const imageId = newId('img');
+  return sessionOf(sessions, id).create({
+    id,
+    imageId,
+    stagingKey: originalStorageKey(
+      ownerId,
+      album?.slug ?? 'default',
+      imageId,
+      guessExtension(metadata.filename),
+    ),
+    ownerId,
+    length,
+    metadata,
+    expiresAt: nextExpiry(),
+  });
+}
+
+/** Once every byte is in: the assembled object is ingested like any upload, then the session cleans up. */
+export async function finishTusUpload(
+  deps: IngestDeps,
+  sessions: DurableObjectNamespace,
+  state: TusUploadState,
+): Promise<IngestResult> {
+  const stub = sessionOf(sessions, state.id);
+  try {
+    const result = await ingestStoredUpload(deps, {
+      key: state.stagingKey,
+      ownerId: state.ownerId,
+      metadata: state.metadata,
+      way: 'tus',
+      imageId: state.imageId,
+    });
+    await stub.finish(state.ownerId, result.image.id, result.image.storageKey === state.stagingKey);
+    return result;
+  } catch (error) {
+    await stub.finish(state.ownerId, null, false);
+    throw asTusError(error);
+  }
 }

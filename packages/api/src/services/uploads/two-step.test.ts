@@ -7,6 +7,7 @@ import { largeJpeg } from '../../../test/fixtures/large-files';
 import { recordingBucket } from '../../../test/fixtures/recording-bucket';
 import { streamOf } from '../../../test/fixtures/two-step-helpers';
 import { createUser } from '../../../test/helpers';
+import { loadEnv } from '../../lib/env';
 import { ingestDepsFrom } from '../ingest/ingest';
 import { consumeUploadToken, createPendingUpload, ingestTwoStepBody, twoStepStagingKey } from './two-step';
 
@@ -19,10 +20,7 @@ async function receive(slug: string, file: Uint8Array, declaredLength: number | 
   const { ownerId, metadata } = await consumeUploadToken(db, pending.id, pending.token);
   const recorder = recordingBucket(env.IMAGES_BUCKET);
   const deps = {
-    ...ingestDepsFrom(db, env, {
-      PUBLIC_API_URL: 'http://localhost:8787',
-      API_HASH_SECRET: env.API_HASH_SECRET,
-    }),
+    ...ingestDepsFrom(db, env, loadEnv(env)),
     bucket: recorder.bucket,
   };
   const result = await ingestTwoStepBody(deps, {
@@ -31,8 +29,6 @@ async function receive(slug: string, file: Uint8Array, declaredLength: number | 
     metadata,
     body: streamOf(file),
     declaredLength,
-    maxMegapixels: 50,
-    usageLimitsEnabled: false,
   });
   return { result, imageId: pending.id, ...recorder };
 }

@@ -218,8 +218,6 @@ export interface TwoStepBodyInput {
   body: ReadableStream<Uint8Array> | null;
   /** The request's `Content-Length` (`parseContentLength`). */
   declaredLength: number | null;
-  maxMegapixels: number;
-  usageLimitsEnabled: boolean;
 }
 
 /**
@@ -231,16 +229,9 @@ export interface TwoStepBodyInput {
  */
 export async function ingestTwoStepBody(deps: IngestDeps, input: TwoStepBodyInput): Promise<IngestResult> {
   const { imageId, ownerId, metadata, declaredLength } = input;
-  const options = {
-    ownerId,
-    metadata,
-    maxMegapixels: input.maxMegapixels,
-    maxBytes: UPLOAD_LIMITS.maxTwoStepBytes,
-    usageLimitsEnabled: input.usageLimitsEnabled,
-    pendingImageId: imageId,
-  };
+  const options = { ownerId, metadata, way: 'two-step' as const, pendingImageId: imageId };
   try {
-    if (declaredLength !== null && declaredLength > UPLOAD_LIMITS.maxTwoStepBytes) throw twoStepTooLarge();
+    if (declaredLength !== null && declaredLength > deps.limits.maxBytes['two-step']) throw twoStepTooLarge();
     if (declaredLength === null || declaredLength <= INGEST_MEMORY_LIMIT_BYTES) {
       const bytes = await readSmallBody(input.body, declaredLength);
       return await ingestImage(deps, { ...options, bytes });

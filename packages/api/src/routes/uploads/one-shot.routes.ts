@@ -7,24 +7,16 @@ import {
 } from '@pixelflare/shared';
 import { MB, UPLOAD_LIMITS } from '@pixelflare/config';
 import { bodyLimit } from 'hono/body-limit';
-import { AppError } from '../../lib/errors';
 import { requireScope } from '../../middleware/auth';
+import { oneShotTooLarge } from '../../services/uploads/one-shot';
 
 /** Multipart framing allowance on top of the file limit. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 
-/** A one-shot upload over its limit: the answer names the two ways in that take larger files. */
-export const oneShotTooLarge = () =>
-  new AppError(
-    413,
-    'PAYLOAD_TOO_LARGE',
-    `A one-shot upload (POST /v1/upload) carries at most ${UPLOAD_LIMITS.maxOneShotBytes / MB} MB; for larger files use a two-step upload (POST /v1/images, then PUT the bytes to its upload_url) or the resumable tus endpoint (/v1/uploads/tus)`,
-  );
-
 /**
  * The form is buffered to be parsed, so it is capped at the in-memory limit: a declared Content-Length
  * above it is 413 before anything is read, and a body without one is cut off at the limit while streaming.
- * The handler checks the file itself against the limit too (the cap here allows for the multipart framing).
+ * The service checks the file itself against the limit too (the cap here allows for the multipart framing).
  */
 const oneShotBodyLimit = bodyLimit({
   maxSize: UPLOAD_LIMITS.maxOneShotBytes + FORM_OVERHEAD_BYTES,

@@ -185,13 +185,11 @@ describe('POST /v1/upload', () => {
     const db = createDb(env.DB);
     // Free plan: 100 images, 1% grace → the 102nd is refused.
     await db.update(users).set({ imageCount: 101 }).where(eq(users.id, user.id));
-    const attempt = ingestImage(ingestDepsFrom(db, env, loadEnv(env)), {
+    const attempt = ingestImage(ingestDepsFrom(db, env, { ...loadEnv(env), USAGE_LIMITS_ENABLED: true }), {
       ownerId: user.id,
       bytes: fixture('tiny.webp'),
       metadata: {},
-      maxMegapixels: 50,
-      maxBytes: 100 * 1024 * 1024,
-      usageLimitsEnabled: true,
+      way: 'one-shot',
     });
     await expect(attempt).rejects.toMatchObject({ status: 403, code: 'QUOTA_EXCEEDED' });
     expect(await storedObjectCount(`${user.id}/`)).toBe(0);

@@ -1,9 +1,21 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ErrorBodySchema, UploadedImageSchema } from '@pixelflare/shared';
+import {
+  ErrorBodySchema,
+  TwoStepUploadSchema,
+  UploadMetadataSchema,
+  UploadedImageSchema,
+} from '@pixelflare/shared';
 import { INGEST_MEMORY_LIMIT_BYTES, MB, UPLOAD_LIMITS } from '@pixelflare/config';
 import { createMiddleware } from 'hono/factory';
+import {
+  errorResponse as error,
+  jsonResponse as json,
+  AUTHED_ERRORS as common,
+  BEARER_SECURITY as security,
+} from '../../lib/openapi';
+import { requireScope } from '../../middleware/auth';
 import { parseContentLength, twoStepTooLarge } from '../../services/uploads/two-step';
-import { uploadErrors } from '../upload/upload.routes';
+import { uploadErrors } from './one-shot.routes';
 
 /**
  * Refuses a body declared larger than the two-step limit with 413 before the token is spent. Nothing is
@@ -13,6 +25,23 @@ const twoStepBodyLimit = createMiddleware(async (c, next) => {
   const declared = parseContentLength(c.req.header('Content-Length'));
   if (declared !== null && declared > UPLOAD_LIMITS.maxTwoStepBytes) throw twoStepTooLarge();
   await next();
+});
+
+export const createTwoStepUpload = createRoute({
+  method: 'post',
+  path: '/images',
+  tags: ['Images'],
+  summary: 'Start a two-step upload',
+  description:
+    'Stores the metadata and answers with a single-use `upload_url` (15 minutes). `PUT` the bytes there; the image is then validated and stored like any upload.',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: UploadMetadataSchema } } } },
+  responses: {
+    201: json(TwoStepUploadSchema, 'Upload URL issued'),
+    ...common,
+    404: error('Unknown album'),
+  },
 });
 
 export const putTwoStepUpload = createRoute({
