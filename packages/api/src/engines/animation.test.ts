@@ -5,7 +5,7 @@ import { PhotonImage } from '@cf-wasm/photon/workerd';
 import { GifReader, GifWriter } from 'omggif';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SPIN_WEBP } from '../../test/fixtures/animated/spin-webp.generated';
-import { BLUE, GREEN, RED, colourAt, isClose, type Rgb } from '../../test/fixtures/cdn/images';
+import { BLUE, GREEN, RED, colourAt, isClose, makePng, type Rgb } from '../../test/fixtures/cdn/images';
 import { requestWith } from '../../test/fixtures/cdn/request';
 import { uploadForm, upload } from '../../test/fixtures/upload-helpers';
 import { authed, call, createUser, type TestUser } from '../../test/helpers';
@@ -400,5 +400,49 @@ describe('the frame renderer', () => {
       expect(isClose(at(60, 28).slice(0, 3) as Rgb, bottomRight)).toBe(true);
       expect(isClose(at(32, 16).slice(0, 3) as Rgb, centre)).toBe(true);
     });
+  });
+});
+
+describe("the Images binding engine with the production binding's animation", () => {
+  // Miniflare's binding cannot animate, so this stands in for Cloudflare's, which documents `anim: true` as keeping
+  // every frame: it answers every output with the bytes given, and records what it was asked.
+  function bindingAnswering(answer: Uint8Array, asked: ImageOutputOptions[]): ImagesBinding {
+    const transformer = {
+      transform: () => transformer,
+      draw: () => transformer,
+      output: async (options: ImageOutputOptions) => {
+        asked.push(options);
+        return {
+          contentType: () => options.format,
+          image: () => new Response(answer).body!,
+          response: () => new Response(answer),
+        };
+      },
+    };
+    return { input: () => transformer, info: async () => ({}) } as unknown as ImagesBinding;
+  }
+  const job = {
+    source: spin,
+    sourceType: 'image/gif',
+    sourceSize: { width: 512, height: 256 },
+    sourceAnimated: true,
+    transform: resolveTransform({ width: 256 }),
+    output: 'webp',
+  } as const;
+
+  it("keeps the binding's answer when it has every frame", async () => {
+    const asked: ImageOutputOptions[] = [];
+    const threeFrames = Uint8Array.from(atob(SPIN_WEBP), (char) => char.charCodeAt(0));
+    const out = await createImagesBindingEngine(bindingAnswering(threeFrames, asked)).transform(job);
+    expect(out.bytes).toEqual(threeFrames);
+    expect(asked).toEqual([expect.objectContaining({ format: 'image/webp', anim: true })]);
+  });
+
+  it('renders the frames itself when the binding answers with fewer', async () => {
+    const asked: ImageOutputOptions[] = [];
+    const still = makePng(256, 128);
+    const out = await createImagesBindingEngine(bindingAnswering(still, asked)).transform(job);
+    expect(webpFrames(out.bytes)).toMatchObject({ count: 3, width: 256, height: 128 });
+    expect(asked).toHaveLength(1);
   });
 });
