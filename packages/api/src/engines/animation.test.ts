@@ -152,6 +152,11 @@ function webpFrames(bytes: Uint8Array): Frames {
   );
 }
 
+/** Each colour is close to the expected one, frame by frame. */
+function expectColours(colours: Rgb[], expected: Rgb[]): void {
+  expect(colours.map((colour, i) => isClose(colour, expected[i]!))).toEqual(expected.map(() => true));
+}
+
 async function framesOf(response: Response): Promise<Frames> {
   const bytes = new Uint8Array(await response.arrayBuffer());
   const type = response.headers.get('Content-Type');
@@ -211,11 +216,7 @@ describe.each([
       expect(response.headers.get('Content-Type')).toBe(type);
       const frames = await framesOf(response);
       expect(frames).toMatchObject({ count: 3, width: 256, height: 128, delays: [100, 100, 100] });
-      expect(frames.colours.map((colour, i) => isClose(colour, [RED, GREEN, BLUE][i]!))).toEqual([
-        true,
-        true,
-        true,
-      ]);
+      expectColours(frames.colours, [RED, GREEN, BLUE]);
     },
   );
 
@@ -277,16 +278,8 @@ describe.each([
       expect(response.headers.get('Content-Type')).toBe(type);
       const frames = await framesOf(response);
       expect(frames).toMatchObject({ count: 3, width: 80, height: 40, delays: [100, 100, 100] });
-      expect(frames.colours.map((colour, i) => isClose(colour, [RED, GREEN, BLUE][i]!))).toEqual([
-        true,
-        true,
-        true,
-      ]);
-      expect(frames.corners.map((colour, i) => isClose(colour, [RED, RED, BLUE][i]!))).toEqual([
-        true,
-        true,
-        true,
-      ]);
+      expectColours(frames.colours, [RED, GREEN, BLUE]);
+      expectColours(frames.corners, [RED, RED, BLUE]);
     },
   );
 
