@@ -104,3 +104,29 @@ export function labelsNotAbove(page: Page): Promise<{ checked: number; misplaced
     return { checked: controls.length, misplaced };
   });
 }
+
+/**
+ * Waits until every `<img>` on the page has finished (loaded or failed), then names those that show no picture
+ * (`naturalWidth` 0: an error answer such as the CDN's 403 for a plain URL of a private image). Lazy images are
+ * scrolled into view first, since a browser never loads one that stays below the fold.
+ */
+export async function brokenImages(page: Page): Promise<string[]> {
+  await page.evaluate(async () => {
+    for (const image of document.images) image.loading = 'eager';
+  });
+  await page.waitForFunction(() => [...document.images].every((image) => image.complete), undefined, {
+    timeout: 30_000,
+  });
+  return page.evaluate(() =>
+    [...document.images]
+      .filter((image) => image.naturalWidth === 0)
+      .map((image) => image.currentSrc || image.src),
+  );
+}
+
+/** Signs the browser in as one of the seeded local users (AUTH_MODE=none's dev sign-in). */
+export async function signInAs(browser: Browser, user: 'alice' | 'bob'): Promise<void> {
+  await browser.visit('/sign-in');
+  await browser.page.getByTestId(`dev-sign-in-${user}`).click();
+  await browser.page.waitForURL((url) => url.pathname === '/');
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlbumResource } from '@pixelflare/shared';
 import { ApiError } from './api/client';
-import { albumChanges, albumErrorMessage, draftOf, thumbnailSrc } from './albums';
+import { albumChanges, albumErrorMessage, draftOf } from './albums';
 
 const album: AlbumResource = {
   id: 'alb_1',
@@ -59,22 +59,5 @@ describe('album editing', () => {
     ]);
     expect(albumErrorMessage(invalid)).toBe('Give the album a title of up to 200 characters.');
     expect(albumErrorMessage(new ApiError(0, 'NETWORK_ERROR', 'x'))).toMatch(/reach/i);
-  });
-
-  it('uses the thumb preset of a public image and a signed URL for a signed-only one', async () => {
-    const urls = { cdn: 'https://x/cdn/alice/default/a.jpg', short: 'https://x/cdn/i/k7d2qx' };
-    const asked: unknown[] = [];
-    const client = {
-      signedUrl: async (id: string, options?: object) => {
-        asked.push([id, options]);
-        return { url: 'https://x/cdn/i/k7d2qx/thumb?exp=1&sig=s', expires_at: '2026-01-01T00:00:00Z' };
-      },
-    };
-    expect(await thumbnailSrc(client, { id: 'img_1', urls, access: 'public' })).toBe(
-      'https://x/cdn/i/k7d2qx/thumb',
-    );
-    expect(asked).toEqual([]);
-    expect(await thumbnailSrc(client, { id: 'img_1', urls, access: 'signed' })).toContain('sig=');
-    expect(asked).toEqual([['img_1', { variant: 'thumb' }]]);
   });
 });

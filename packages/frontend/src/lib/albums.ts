@@ -1,8 +1,7 @@
 import { t } from '@pixelflare/i18n';
-import type { AlbumResource, AlbumUpdate, ImageResource } from '@pixelflare/shared';
-import { ApiError, type ApiClient } from './api/client';
+import type { AlbumResource, AlbumUpdate } from '@pixelflare/shared';
+import { ApiError } from './api/client';
 import { errorMessage } from './errors';
-import { variantUrl } from './snippets';
 
 /** What the album editor's fields hold. */
 export interface AlbumDraft {
@@ -39,13 +38,4 @@ export function albumErrorMessage(error: unknown): string {
     if (refused('title')) return t('albums.title_invalid');
   }
   return errorMessage(error);
-}
-
-/** The `thumb` preset of an image; one the CDN serves only signed (`access`) needs a signed URL, so that is asked for. */
-export async function thumbnailSrc(
-  client: Pick<ApiClient, 'signedUrl'>,
-  image: Pick<ImageResource, 'id' | 'urls' | 'access'>,
-): Promise<string> {
-  if (image.access === 'public') return variantUrl(image, 'thumb');
-  return (await client.signedUrl(image.id, { variant: 'thumb' })).url;
 }
