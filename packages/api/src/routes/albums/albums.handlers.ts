@@ -6,13 +6,13 @@ import { imageStoreOf, imageViewOf } from '../images/images.context';
 import {
   createAlbum,
   deleteAlbum,
-  findAlbum,
   listAlbums,
   toAlbumResource,
   toAlbumResources,
   updateAlbum,
   type AlbumView,
 } from '../../services/albums/albums';
+import { findAlbum } from '../../services/albums/lookup';
 import { purgeAlbumWhenHidden } from '../../services/albums/purge';
 import { cdnBaseOf } from '../../services/images/resource';
 import type {

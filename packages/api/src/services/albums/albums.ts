@@ -1,11 +1,12 @@
 import { albums, images, type Album, type Database } from '@pixelflare/database';
 import { cdnShortUrl, type AlbumCreate, type AlbumResource, type AlbumUpdate } from '@pixelflare/shared';
-import { aliasedTable, and, asc, eq, gt, isNull, or } from 'drizzle-orm';
-import { AppError, badRequest, notFound } from '../../lib/errors';
+import { aliasedTable, and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { AppError, badRequest } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { inList } from '../../lib/sql';
 import { outboxInsert } from '../events/outbox';
 import { trashImage, type ImageStore } from '../images/manage';
+import { findAlbum } from './lookup';
 import { signedThumbnailExpiry, type ImageView } from '../images/resource';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
@@ -101,23 +102,6 @@ export async function toAlbumResources(
 export async function toAlbumResource(db: Database, album: Album, view: AlbumView): Promise<AlbumResource> {
   const [resource] = await toAlbumResources(db, [album], view);
   return resource!;
-}
-
-/** One of the owner's albums by slug or id; another owner's answers 404. */
-export async function findAlbum(db: Database, ownerId: string, slugOrId: string): Promise<Album> {
-  const [album] = await db
-    .select()
-    .from(albums)
-    .where(
-      and(
-        eq(albums.ownerId, ownerId),
-        or(eq(albums.slug, slugOrId), eq(albums.id, slugOrId)),
-        isNull(albums.deletedAt),
-      ),
-    )
-    .limit(1);
-  if (!album) throw notFound('Album');
-  return album;
 }
 
 /** Albums ordered by slug; the cursor is the last slug seen. */

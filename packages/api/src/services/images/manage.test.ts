@@ -7,7 +7,8 @@ import { cdnUrlsOf, expectStatus, warmCdnCache } from '../../../test/fixtures/cd
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 import { loadEnv } from '../../lib/env';
-import { deleteAlbum, findAlbum } from '../albums/albums';
+import { deleteAlbum } from '../albums/albums';
+import { findAlbum } from '../albums/lookup';
 import { bulkImageAction, purgeExpiredTrash, purgeImage, trashImage, updateImage } from './manage';
 import { ownerImageView, signingDepsOf } from './resource';
 

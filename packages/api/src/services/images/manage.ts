@@ -26,9 +26,10 @@ import {
   sql,
   type SQL,
 } from 'drizzle-orm';
-import { AppError, badRequest, notFound } from '../../lib/errors';
+import { AppError, badRequest } from '../../lib/errors';
 import { jsonEach, jsonValue } from '../../lib/sql';
 import { toBase64Url } from '../../lib/crypto';
+import { albumBySlug } from '../albums/lookup';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
@@ -179,16 +180,6 @@ export async function listImages(
         ? encodeCursor({ v: sortValue(last, query.sort ?? 'newest'), id: last.id })
         : null,
   };
-}
-
-async function albumBySlug(db: Database, ownerId: string, slug: string) {
-  const [album] = await db
-    .select()
-    .from(albums)
-    .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, slug), isNull(albums.deletedAt)))
-    .limit(1);
-  if (!album) throw notFound(`Album "${slug}"`);
-  return album;
 }
 
 /** Moves an album's image counter; with `onlyIf`, only while that condition holds (checked in the same batch). */

@@ -7,6 +7,7 @@ import type { Bindings, EnvVars } from '../../lib/env';
 import { AppError, notFound } from '../../lib/errors';
 import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
+import { albumBySlug } from '../albums/lookup';
 import { outboxInsert } from '../events/outbox';
 import { accessOf, imagePreviews, signingDepsOf, tagListOf, toImageResource } from '../images/resource';
 import type { SigningDeps } from '../variants/signed-url';
@@ -134,17 +135,9 @@ export function uprightSize(size: { width: number; height: number }, orientation
   return orientation >= 5 && orientation <= 8 ? { width: size.height, height: size.width } : size;
 }
 
-/** The owner's album by slug (404 when unknown), or null for no album. */
-export async function resolveAlbum(db: Database, ownerId: string, slug: string | undefined) {
-  if (!slug) return null;
-  const [album] = await db
-    .select({ id: albums.id, slug: albums.slug, isPrivate: albums.isPrivate })
-    .from(albums)
-    .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, slug), isNull(albums.deletedAt)))
-    .limit(1);
-  if (!album) throw notFound(`Album "${slug}"`);
-  return album;
-}
+/** The album an upload names (404 when it is not the owner's), or null for none. */
+export const resolveAlbum = (db: Database, ownerId: string, slug: string | undefined) =>
+  slug ? albumBySlug(db, ownerId, slug) : Promise.resolve(null);
 
 /** The in-memory path: the whole file is held, stripped into a copy and hashed. */
 async function prepareInMemory(

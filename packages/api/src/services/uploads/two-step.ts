@@ -5,12 +5,13 @@ import {
   TWO_STEP_STAGING_PREFIX,
   UPLOAD_LIMITS,
 } from '@pixelflare/config';
-import { albums, imageTags, images, tags, uploadTokens, type Database } from '@pixelflare/database';
+import { imageTags, images, tags, uploadTokens, type Database } from '@pixelflare/database';
 import type { UploadMetadata } from '@pixelflare/shared';
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { AppError, badRequest, notFound } from '../../lib/errors';
+import { AppError, badRequest } from '../../lib/errors';
 import { sha256Hex, toBase64Url } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
+import { albumBySlug } from '../albums/lookup';
 import { ingestImage, type IngestDeps, type IngestResult } from '../ingest/ingest';
 import { ingestStoredUpload } from '../ingest/stored';
 import { setImageTagsStatements } from '../tags/tags';
@@ -34,14 +35,7 @@ export async function createPendingUpload(
   metadata: UploadMetadata,
   now = new Date(),
 ): Promise<PendingUpload> {
-  if (metadata.album) {
-    const [album] = await db
-      .select({ id: albums.id })
-      .from(albums)
-      .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, metadata.album), isNull(albums.deletedAt)))
-      .limit(1);
-    if (!album) throw notFound(`Album "${metadata.album}"`);
-  }
+  if (metadata.album) await albumBySlug(db, ownerId, metadata.album);
   const id = newId('img');
   const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   const expiresAt = new Date(now.getTime() + UPLOAD_LIMITS.uploadUrlTtlSeconds * 1000);
