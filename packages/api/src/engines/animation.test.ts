@@ -25,6 +25,8 @@ interface Frames {
   height: number;
   /** Each frame's delay in milliseconds. */
   delays: number[];
+  /** How often it plays: 0 forever, `null` for a still. */
+  loops: number | null;
   /** Each frame's RGBA pixels. */
   pixels: Uint8Array[];
   /** The colour at the centre of each frame. */
@@ -39,7 +41,13 @@ function pixelAt(frames: Pick<Frames, 'width' | 'pixels'>, frame: number, x: num
   return [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!];
 }
 
-function framesFrom(width: number, height: number, pixels: Uint8Array[], delays: number[]): Frames {
+function framesFrom(
+  width: number,
+  height: number,
+  pixels: Uint8Array[],
+  delays: number[],
+  loops: number | null = null,
+): Frames {
   const base = { width, pixels };
   const rgb = (frame: number, x: number, y: number) => pixelAt(base, frame, x, y).slice(0, 3) as Rgb;
   return {
@@ -47,6 +55,7 @@ function framesFrom(width: number, height: number, pixels: Uint8Array[], delays:
     width,
     height,
     delays,
+    loops,
     pixels,
     colours: pixels.map((_, i) => rgb(i, Math.floor(width / 2), Math.floor(height / 2))),
     corners: pixels.map((_, i) => rgb(i, 2, 2)),
@@ -89,7 +98,7 @@ function gifFrames(bytes: Uint8Array): Frames {
     pixels.push(frame);
     delays.push(reader.frameInfo(i).delay * 10);
   }
-  return framesFrom(reader.width, reader.height, pixels, delays);
+  return framesFrom(reader.width, reader.height, pixels, delays, reader.loopCount());
 }
 
 const fourcc = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
@@ -127,12 +136,14 @@ function webpFrames(bytes: Uint8Array): Frames {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const frames: { body: Uint8Array }[] = [];
   let canvas: { width: number; height: number } | undefined;
+  let loops: number | null = null;
   for (let at = 12; at + 8 <= bytes.length;) {
     const type = fourcc(bytes, at);
     const size = view.getUint32(at + 4, true);
     const body = bytes.subarray(at + 8, at + 8 + size);
     if (type === 'VP8X') canvas = { width: u24(body, 4) + 1, height: u24(body, 7) + 1 };
     if (type === 'ANMF') frames.push({ body });
+    if (type === 'ANIM') loops = body[4]! | (body[5]! << 8);
     at += 8 + size + (size & 1);
   }
   if (frames.length === 0) {
@@ -149,6 +160,7 @@ function webpFrames(bytes: Uint8Array): Frames {
     height,
     pixels,
     frames.map(({ body }) => u24(body, 12)),
+    loops,
   );
 }
 
@@ -215,7 +227,7 @@ describe.each([
       expect(response.status).toBe(200);
       expect(response.headers.get('Content-Type')).toBe(type);
       const frames = await framesOf(response);
-      expect(frames).toMatchObject({ count: 3, width: 256, height: 128, delays: [100, 100, 100] });
+      expect(frames).toMatchObject({ count: 3, width: 256, height: 128, delays: [100, 100, 100], loops: 0 });
       expectColours(frames.colours, [RED, GREEN, BLUE]);
     },
   );
