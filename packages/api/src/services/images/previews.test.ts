@@ -39,7 +39,9 @@ const fetchPreview = async (url: string) => {
 describe('image previews', () => {
   it('are the plain presets of a public image, and signed ones once it is private or in a private album', async () => {
     const owner = await createUser('previews-owner');
-    const uploaded = (await (await upload(owner, uploadForm(fixture('tiny.png'), 'dot.png'))).json()) as Image;
+    const uploaded = (await (
+      await upload(owner, uploadForm(fixture('tiny.png'), 'dot.png'))
+    ).json()) as Image;
     expect(uploaded.previews).toEqual({
       thumb: `${uploaded.urls.short}/thumb`,
       w256: `${uploaded.urls.short}/w256`,
@@ -70,7 +72,10 @@ describe('image previews', () => {
     }
 
     // An image that is not private itself, in a private album, is served only signed too.
-    await call('/v1/albums', authed(owner.key, json('POST', { slug: 'hidden', title: 'Hidden', visibility: 'private' })));
+    await call(
+      '/v1/albums',
+      authed(owner.key, json('POST', { slug: 'hidden', title: 'Hidden', visibility: 'private' })),
+    );
     const inAlbum = (await (
       await upload(owner, uploadForm(fixture('tiny.gif'), 'dot.gif', { album: 'hidden' }))
     ).json()) as Image;
@@ -109,7 +114,9 @@ describe('image previews', () => {
     const view = { ownerId: owner.id, ownerSlug: owner.slug, cdn: signing.base, signing: { ...signing, kv } };
     const resources = await toImageResources(db, rows, view);
     expect(resources).toHaveLength(seeded.length);
-    expect(resources.every((resource) => resource.access === 'signed' && resource.previews.expires_at)).toBe(true);
+    expect(resources.every((resource) => resource.access === 'signed' && resource.previews.expires_at)).toBe(
+      true,
+    );
     expect(reads).toEqual([`cdn-signing-version:${owner.id}`]);
   });
 });
