@@ -82,7 +82,7 @@ describe('image previews', () => {
     expect(inAlbum.access).toBe('signed');
     expect(new URL(inAlbum.previews.thumb).searchParams.get('sig')).toBeTruthy();
     expect(await fetchPreview(inAlbum.previews.thumb)).toMatchObject({ status: 200 });
-  });
+  }, 60_000);
 
   it("read the owner's signing key from KV once for a page, not once per image", async () => {
     const owner = await createUser('previews-page');
@@ -118,5 +118,5 @@ describe('image previews', () => {
       true,
     );
     expect(reads).toEqual([`cdn-signing-version:${owner.id}`]);
-  });
+  }, 60_000);
 });
