@@ -27,6 +27,7 @@ import {
   type SQL,
 } from 'drizzle-orm';
 import { AppError, badRequest } from '../../lib/errors';
+import { deleteUnderPrefix, folderOf } from '../../lib/r2';
 import { jsonEach, jsonValue } from '../../lib/sql';
 import { toBase64Url } from '../../lib/crypto';
 import { albumBySlug } from '../albums/lookup';
@@ -336,18 +337,6 @@ export async function restoreImage(
   ]);
 }
 
-/** The R2 folder holding an image's original and every stored variant. */
-const imageFolder = (storageKey: string) => storageKey.slice(0, storageKey.lastIndexOf('/') + 1);
-
-async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    const listing = await bucket.list({ prefix, cursor });
-    if (listing.objects.length) await bucket.delete(listing.objects.map((object) => object.key));
-    cursor = listing.truncated ? listing.cursor : undefined;
-  } while (cursor);
-}
-
 /**
  * Deletes an image for good: its original and variants in R2 first (idempotent, so a crash before the rows
  * go is retried by the next purge), then in one batch its `image.purged` event (the last resource, read
@@ -360,7 +349,8 @@ async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<void> {
 export async function purgeImage(store: ImageStore, image: Image, view: ImageView): Promise<boolean> {
   const { db, bucket } = store;
   const last = await toOneImageResource(db, image, view);
-  await deleteObjects(bucket, imageFolder(image.storageKey));
+  // The image's folder holds its original and every stored variant.
+  await deleteUnderPrefix(bucket, folderOf(image.storageKey));
   const stillThere = sql`exists (select 1 from ${images} where ${images.id} = ${image.id})`;
   const [, , , deleted] = await db.batch([
     outboxInsertWhen(db, stillThere, image.ownerId, 'image.purged', last),

@@ -11,6 +11,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import { AppError, badRequest } from '../../lib/errors';
 import { sha256Hex, toBase64Url } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
+import { deleteUnderPrefix } from '../../lib/r2';
 import { albumBySlug } from '../albums/lookup';
 import { ingestImage, type IngestDeps, type IngestResult } from '../ingest/ingest';
 import { ingestStoredUpload } from '../ingest/stored';
@@ -249,14 +250,5 @@ export async function ingestTwoStepBody(deps: IngestDeps, input: TwoStepBodyInpu
  */
 export async function purgeStaleStaging(bucket: R2Bucket, now: Date): Promise<number> {
   const cutoff = now.getTime() - STAGING_RETENTION_SECONDS * 1000;
-  let deleted = 0;
-  let cursor: string | undefined;
-  do {
-    const listing = await bucket.list({ prefix: TWO_STEP_STAGING_PREFIX, cursor });
-    const stale = listing.objects.filter((object) => object.uploaded.getTime() < cutoff);
-    if (stale.length) await bucket.delete(stale.map((object) => object.key));
-    deleted += stale.length;
-    cursor = listing.truncated ? listing.cursor : undefined;
-  } while (cursor);
-  return deleted;
+  return deleteUnderPrefix(bucket, TWO_STEP_STAGING_PREFIX, (object) => object.uploaded.getTime() >= cutoff);
 }

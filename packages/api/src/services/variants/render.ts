@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { ImageEngine, OutputFormat } from '../../engines/types';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { deleteUnderPrefix, folderOf } from '../../lib/r2';
 import { variantStorageKey } from './keys';
 
 /** The parts of an image row rendering needs. */
@@ -155,16 +156,8 @@ export async function deleteStoredVariants(
   bucket: R2Bucket,
   image: { id: string; storageKey: string },
 ): Promise<number> {
-  const folder = image.storageKey.slice(0, image.storageKey.lastIndexOf('/') + 1);
-  let cursor: string | undefined;
-  let deleted = 0;
-  do {
-    const page = await bucket.list({ prefix: folder, cursor });
-    const keys = page.objects.map((object) => object.key).filter((key) => key !== image.storageKey);
-    if (keys.length > 0) await bucket.delete(keys);
-    deleted += keys.length;
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  const keepOriginal = (object: R2Object) => object.key === image.storageKey;
+  const deleted = await deleteUnderPrefix(bucket, folderOf(image.storageKey), keepOriginal);
   await db.delete(imageVariants).where(eq(imageVariants.imageId, image.id)).run();
   return deleted;
 }
