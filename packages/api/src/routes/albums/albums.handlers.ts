@@ -13,7 +13,6 @@ import {
   type AlbumView,
 } from '../../services/albums/albums';
 import { findAlbum } from '../../services/albums/lookup';
-import { purgeAlbumWhenHidden } from '../../services/albums/purge';
 import { cdnBaseOf } from '../../services/images/resource';
 import type {
   createAlbumRoute,
@@ -60,9 +59,9 @@ export const updateAlbumHandler: RouteHandler<typeof updateAlbumRoute, AppEnv> =
   const album = await findAlbum(db, principalOf(c).userId, c.req.valid('param').album);
   const view = albumViewOf(c);
   const changes = c.req.valid('json');
-  const updated = await updateAlbum(db, view, album, changes);
+  // Annotated first: a purge that cannot be queued is a 503 after the album is saved, audited as a failure.
   c.set('audit', { action: 'album.update', resourceType: 'album', resourceId: album.id });
-  await purgeAlbumWhenHidden(c.env.VARIANTS_QUEUE, updated, changes);
+  const updated = await updateAlbum({ db, variantsQueue: c.env.VARIANTS_QUEUE }, view, album, changes);
   return c.json(await toAlbumResource(db, updated, view), 200);
 };
 

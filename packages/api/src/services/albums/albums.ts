@@ -7,6 +7,8 @@ import { inList } from '../../lib/sql';
 import { outboxInsert } from '../events/outbox';
 import { trashImage, type ImageStore } from '../images/manage';
 import { findAlbum } from './lookup';
+import { purgeAlbumWhenHidden } from './purge';
+import type { VariantsQueueMessage } from '../../jobs/messages';
 import { signedThumbnailExpiry, type ImageView } from '../images/resource';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
@@ -177,13 +179,18 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
   return findAlbum(db, ownerId, album.id);
 }
 
+/**
+ * Edits an album. Setting it private (even again) queues the purge of its images' cached public answers
+ * (`purgeAlbumWhenHidden`: a 503 if the queue refuses, the album already saved), so no caller can forget it.
+ */
 export async function updateAlbum(
-  db: Database,
+  deps: { db: Database; variantsQueue: Queue<VariantsQueueMessage> },
   view: AlbumView,
   album: Album,
   changes: AlbumUpdate,
   now = new Date(),
 ): Promise<Album> {
+  const { db } = deps;
   await assertCoverIsOwned(db, album.ownerId, changes.cover_image_id);
   const set = {
     ...(changes.title !== undefined ? { title: changes.title } : {}),
@@ -196,6 +203,7 @@ export async function updateAlbum(
     db.update(albums).set(set).where(eq(albums.id, album.id)),
     outboxInsert(db, album.ownerId, 'album.updated', await toAlbumResource(db, { ...album, ...set }, view)),
   ]);
+  await purgeAlbumWhenHidden(deps.variantsQueue, album, changes);
   return findAlbum(db, album.ownerId, album.id);
 }
 
