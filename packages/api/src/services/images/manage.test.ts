@@ -21,6 +21,18 @@ const db = () => createDb(env.DB);
 const store = () => ({ db: db(), bucket: env.IMAGES_BUCKET, cache: caches.default });
 const signing = () => signingDepsOf(env, loadEnv(env));
 
+async function createAlbum(owner: TestUser, slug: string) {
+  const response = await call(
+    '/v1/albums',
+    authed(owner.key, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ slug, title: slug }),
+    }),
+  );
+  expect(response.status).toBe(201);
+}
+
 /** Uploads tiny.png through the API, warms its cached answers and returns its row and URLs. */
 async function cachedImage(owner: TestUser, filename: string, album?: string) {
   const response = await upload(owner, uploadForm(fixture('tiny.png'), filename, album ? { album } : {}));
@@ -83,14 +95,7 @@ describe('the image services purge the CDN cache themselves', () => {
     'bulkImageAction: delete and move',
     async () => {
       const owner = await createUser('svc-bulk');
-      await call(
-        '/v1/albums',
-        authed(owner.key, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ slug: 'there', title: 'There' }),
-        }),
-      );
+      await createAlbum(owner, 'there');
       const moved = await cachedImage(owner, 'moved.png');
       await bulkImageAction(store(), moved.view, { action: 'move', ids: [moved.row.id], album: 'there' });
       await expectStatus(moved.urls.path, 404);
@@ -104,14 +109,7 @@ describe('the image services purge the CDN cache themselves', () => {
     'deleteAlbum with its images',
     async () => {
       const owner = await createUser('svc-album');
-      await call(
-        '/v1/albums',
-        authed(owner.key, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ slug: 'trip', title: 'Trip' }),
-        }),
-      );
+      await createAlbum(owner, 'trip');
       const { urls, view } = await cachedImage(owner, 'a.png', 'trip');
       const album = await findAlbum(db(), owner.id, 'trip');
       await deleteAlbum(store(), album, true, { ...view, now: Date.now() });
