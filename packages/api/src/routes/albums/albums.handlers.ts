@@ -13,7 +13,6 @@ import {
   type AlbumView,
 } from '../../services/albums/albums';
 import { findAlbum } from '../../services/albums/lookup';
-import { cdnBaseOf } from '../../services/images/resource';
 import type {
   createAlbumRoute,
   deleteAlbumRoute,
@@ -22,14 +21,9 @@ import type {
   updateAlbumRoute,
 } from './albums.routes';
 
-/** The caller's image view plus what signing a private cover's thumbnail needs. */
+/** The caller's image view (which signs private covers' thumbnails) and the time they are minted at. */
 function albumViewOf(c: Context<AppEnv>): AlbumView {
-  const config = c.get('config');
-  return {
-    ...imageViewOf(c),
-    signing: { kv: c.env.KV, serverSecret: config.API_HASH_SECRET, base: cdnBaseOf(config) },
-    now: Date.now(),
-  };
+  return { ...imageViewOf(c), now: Date.now() };
 }
 
 export const listAlbumsHandler: RouteHandler<typeof listAlbumsRoute, AppEnv> = async (c) => {

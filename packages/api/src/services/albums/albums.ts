@@ -9,13 +9,12 @@ import { trashImage, type ImageStore } from '../images/manage';
 import { findAlbum } from './lookup';
 import { purgeAlbumWhenHidden } from './purge';
 import type { VariantsQueueMessage } from '../../jobs/messages';
-import { signedThumbnailExpiry, type ImageView } from '../images/resource';
+import { signedThumbnailExpiry, signingOncePerPage, type ImageView } from '../images/resource';
 import { servedSignedOnly } from '../variants/lookup';
-import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
+import { signedImageUrl } from '../variants/signed-url';
 
-/** An image view plus what signed cover thumbnails need, and the time they are minted at (ms). */
+/** An image view (which signs private covers' thumbnails) and the time they are minted at (ms). */
 export interface AlbumView extends ImageView {
-  signing: SigningDeps;
   now: number;
 }
 
@@ -47,6 +46,7 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
       ),
     );
   const covers = new Map<string, AlbumCover>();
+  const signing = signingOncePerPage(view.signing);
   for (const image of found) {
     if (!servedSignedOnly(image.imagePrivate, image.albumPrivate)) {
       covers.set(image.id, {
@@ -58,7 +58,7 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
     }
     const expires = signedThumbnailExpiry(view.now);
     const thumb = await signedImageUrl(
-      view.signing,
+      signing,
       {
         ownerId: view.ownerId,
         ownerSlug: view.ownerSlug,

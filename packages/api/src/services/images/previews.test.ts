@@ -1,4 +1,4 @@
-import { createDb, images } from '@pixelflare/database';
+import { albums, createDb, images } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { authed, call, createUser } from '../../../test/helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { seedLibrary } from '../../../test/fixtures/library';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
+import { toAlbumResources } from '../albums/albums';
 import { signingDepsOf, toImageResources } from './resource';
 
 const json = (method: string, body: unknown): RequestInit => ({
@@ -35,6 +36,23 @@ const fetchPreview = async (url: string) => {
   await response.body?.cancel();
   return { status: response.status, type: response.headers.get('Content-Type') ?? '' };
 };
+
+/** The owner's image view, its KV recording every key read (the signing version is the only one signing reads). */
+function recordingView(owner: { id: string; slug: string }) {
+  const signing = signingDepsOf(env, loadEnv(env));
+  const reads: string[] = [];
+  const kv = new Proxy(env.KV, {
+    get: (target, name) =>
+      name === 'get'
+        ? (key: string) => {
+            reads.push(key);
+            return target.get(key);
+          }
+        : Reflect.get(target, name),
+  });
+  const view = { ownerId: owner.id, ownerSlug: owner.slug, cdn: signing.base, signing: { ...signing, kv } };
+  return { view, reads };
+}
 
 describe('image previews', () => {
   it('are the plain presets of a public image, and signed ones once it is private or in a private album', async () => {
@@ -100,22 +118,35 @@ describe('image previews', () => {
       .select()
       .from(images)
       .where(and(eq(images.ownerId, owner.id), eq(images.albumSlug, 'secret')));
-    const signing = signingDepsOf(env, loadEnv(env));
-    const reads: string[] = [];
-    const kv = new Proxy(env.KV, {
-      get: (target, name) =>
-        name === 'get'
-          ? (key: string) => {
-              reads.push(key);
-              return target.get(key);
-            }
-          : Reflect.get(target, name),
-    });
-    const view = { ownerId: owner.id, ownerSlug: owner.slug, cdn: signing.base, signing: { ...signing, kv } };
+    const { view, reads } = recordingView(owner);
     const resources = await toImageResources(db, rows, view);
     expect(resources).toHaveLength(seeded.length);
     expect(resources.every((resource) => resource.access === 'signed' && resource.previews.expires_at)).toBe(
       true,
+    );
+    expect(reads).toEqual([`cdn-signing-version:${owner.id}`]);
+  }, 60_000);
+
+  it("and private albums' cover thumbnails read that key once for a page of albums too", async () => {
+    const owner = await createUser('covers-page');
+    const slugs = Array.from({ length: 12 }, (_, i) => `hidden-${i}`);
+    const { images: seeded } = await seedLibrary(
+      owner.id,
+      slugs.map((album, i) => ({
+        filename: `c${i}.png`,
+        album,
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      })),
+      { privateAlbums: slugs },
+    );
+    const db = createDb(env.DB);
+    for (const image of seeded)
+      await db.update(albums).set({ coverImageId: image.id }).where(eq(albums.id, image.albumId!));
+    const rows = await db.select().from(albums).where(eq(albums.ownerId, owner.id));
+    const { view, reads } = recordingView(owner);
+    const resources = await toAlbumResources(db, rows, { ...view, now: Date.now() });
+    expect(resources.map((album) => new URL(album.cover!.thumb_url).searchParams.has('sig'))).toEqual(
+      rows.map(() => true),
     );
     expect(reads).toEqual([`cdn-signing-version:${owner.id}`]);
   }, 60_000);

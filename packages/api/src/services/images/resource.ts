@@ -41,10 +41,10 @@ export function signedThumbnailExpiry(now: number): number {
 }
 
 /**
- * Signing deps for one page of resources: the owner's signing version is read from KV once for the page instead
- * of once per image (`signedImageUrl` reads it on every call).
+ * Signing deps for one page of resources (images, album covers): the owner's signing version is read from KV once
+ * for the page instead of once per URL (`signedImageUrl` reads it on every call).
  */
-function readOncePerPage(deps: SigningDeps): SigningDeps {
+export function signingOncePerPage(deps: SigningDeps): SigningDeps {
   const reads = new Map<string, Promise<string | null>>();
   const get = (key: string) => {
     let read = reads.get(key);
@@ -155,7 +155,7 @@ export async function toImageResources(
   ]);
   const favouriteIds = new Set(favouriteRows.map((row) => row.imageId));
   const privateAlbums = new Set(albumRows.filter((row) => row.isPrivate).map((row) => row.id));
-  const pageView = { ...view, signing: readOncePerPage(view.signing) };
+  const pageView = { ...view, signing: signingOncePerPage(view.signing) };
   const now = Date.now();
   return Promise.all(
     rows.map(async (row) => {
