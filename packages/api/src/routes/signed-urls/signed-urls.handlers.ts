@@ -2,7 +2,7 @@ import { VARIANT_NAMES } from '@pixelflare/config';
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
-import { cdnBaseOf } from '../../services/images/resource';
+import { signingDepsOf } from '../../services/images/resource';
 import { mintSignedUrl } from '../../services/variants/signed-url';
 import type { createSignedUrl } from './signed-urls.routes';
 
@@ -14,15 +14,13 @@ export const createSignedUrlHandler: RouteHandler<typeof createSignedUrl, AppEnv
   c.set('audit', { action: 'image.signed_url', resourceType: 'image', resourceId: id });
   const minted = await mintSignedUrl({
     db: c.get('db'),
-    kv: c.env.KV,
-    serverSecret: config.API_HASH_SECRET,
+    ...signingDepsOf(c.env, config),
     ownerId: principal.userId,
     imageId: id,
     ttlSeconds: body.ttl,
     variant: body.variant,
     transform: body.transform,
     enabledVariants: config.ALLOWED_VARIANTS ?? VARIANT_NAMES,
-    base: cdnBaseOf(config),
     now: Date.now(),
   });
   return c.json({ url: minted.url, expires_at: minted.expiresAt.toISOString() }, 201);
