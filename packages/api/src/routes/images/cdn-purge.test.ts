@@ -11,6 +11,7 @@ import {
   urlsUnder,
   warmCdnCache,
 } from '../../../test/fixtures/cdn-warm';
+import { createAlbum } from '../../../test/fixtures/album-helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 import { handleScheduled } from '../../jobs/scheduled';
@@ -42,11 +43,6 @@ async function uploadAndWarm(owner: TestUser, filename: string, album?: string, 
   });
   await warmCdnCache(urls.all);
   return { image, urls, all: urls.all };
-}
-
-async function createAlbum(owner: TestUser, slug: string) {
-  const response = await call('/v1/albums', authed(owner.key, json('POST', { slug, title: slug })));
-  expect(response.status).toBe(201);
 }
 
 async function runCron(cron: string) {

@@ -2,9 +2,10 @@ import { createDb } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { cdnUrlsOf, expectStatus, warmCdnCache } from '../../../test/fixtures/cdn-warm';
+import { createAlbum } from '../../../test/fixtures/album-helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
-import { authed, call, createUser } from '../../../test/helpers';
+import { createUser } from '../../../test/helpers';
 import { waitFor } from '../../../test/wait-for';
 import { loadEnv } from '../../lib/env';
 import { ownerImageView, signingDepsOf } from '../images/resource';
@@ -14,16 +15,9 @@ import { albumBySlug } from './lookup';
 describe('updateAlbum', () => {
   it('setting an album private queues the purge of its images itself, whoever calls it', async () => {
     const owner = await createUser('svc-album-private');
-    const created = await call(
-      '/v1/albums',
-      authed(owner.key, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ slug: 'vault', title: 'Vault' }),
-      }),
-    );
-    expect(created.status).toBe(201);
+    await createAlbum(owner, 'vault');
     const uploaded = await upload(owner, uploadForm(fixture('tiny.png'), 'a.png', { album: 'vault' }));
+    expect(uploaded.status).toBe(201);
     const { short_id } = (await uploaded.json()) as { short_id: string };
     const urls = cdnUrlsOf({ ownerSlug: owner.slug, album: 'vault', filename: 'a.png', shortId: short_id }, [
       'thumb',

@@ -2,8 +2,9 @@ import { createDb, images, type Image } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { authed, call, createUser, type TestUser } from '../../../test/helpers';
+import { createUser, type TestUser } from '../../../test/helpers';
 import { cdnUrlsOf, expectStatus, warmCdnCache } from '../../../test/fixtures/cdn-warm';
+import { createAlbum } from '../../../test/fixtures/album-helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 import { loadEnv } from '../../lib/env';
@@ -20,18 +21,6 @@ const SLOW = 60_000;
 const db = () => createDb(env.DB);
 const store = () => ({ db: db(), bucket: env.IMAGES_BUCKET, cache: caches.default });
 const signing = () => signingDepsOf(env, loadEnv(env));
-
-async function createAlbum(owner: TestUser, slug: string) {
-  const response = await call(
-    '/v1/albums',
-    authed(owner.key, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ slug, title: slug }),
-    }),
-  );
-  expect(response.status).toBe(201);
-}
 
 /** Uploads tiny.png through the API, warms its cached answers and returns its row and URLs. */
 async function cachedImage(owner: TestUser, filename: string, album?: string) {
