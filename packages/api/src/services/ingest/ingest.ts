@@ -131,7 +131,7 @@ async function freeShortId(db: Database): Promise<string> {
 }
 
 /** The size an image is seen at: EXIF orientations 5–8 turn it a quarter, swapping its stored sides. */
-export function uprightSize(size: { width: number; height: number }, orientation: number) {
+function uprightSize(size: { width: number; height: number }, orientation: number) {
   return orientation >= 5 && orientation <= 8 ? { width: size.height, height: size.width } : size;
 }
 

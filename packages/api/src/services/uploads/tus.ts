@@ -24,7 +24,7 @@ export const tusError = (
 ) => new AppError(status, code, message, undefined, { ...TUS_HEADERS });
 
 /** Re-throws an ingest/quota error with the tus header the client library expects. */
-export function asTusError(error: unknown): unknown {
+function asTusError(error: unknown): unknown {
   if (error instanceof AppError) {
     return new AppError(error.status, error.code, error.message, error.issues, {
       ...error.headers,
@@ -126,7 +126,7 @@ const KNOWN_EXTENSIONS = new Set<string>(Object.values(IMAGE_EXTENSIONS));
  * The extension the original will probably get, from the declared filename. Only a guess that lets the
  * parts be assembled at the final key; ingest decides the type from the bytes and rewrites when it differs.
  */
-export function guessExtension(filename: string | undefined): string {
+function guessExtension(filename: string | undefined): string {
   const extension = filename?.split('.').at(-1)?.toLowerCase() ?? '';
   const normalised = extension === 'jpeg' ? 'jpg' : extension;
   return KNOWN_EXTENSIONS.has(normalised) ? normalised : 'upload';
