@@ -18,6 +18,8 @@ export const SECURITY_HEADERS = {
 } as const;
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** A caller's own request id is kept if it looks like one (API and gateway alike), so traces can span systems. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** Origins allowed to call the API from a browser when `CORS_ORIGINS` is not set. */
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'] as const;

@@ -1,4 +1,4 @@
-import { REQUEST_ID_HEADER } from '@pixelflare/config';
+import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from '@pixelflare/config';
 import { createDb } from '@pixelflare/database';
 import { createMiddleware } from 'hono/factory';
 import { loadEnv } from '../lib/env';
@@ -6,16 +6,13 @@ import { newId } from '../lib/ids';
 import { createLogger } from '../lib/logger';
 import type { AppEnv } from '../lib/types';
 
-/** A caller's own request id is kept if it looks like one, so traces can span systems. */
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-
 /**
  * First layer, for every request: request id (echoed as `X-Request-Id`), a request-scoped JSON logger, the
  * validated env (a problem becomes a 503 naming the variable) and the database client.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const incoming = c.req.header(REQUEST_ID_HEADER);
-  const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId('req');
+  const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newId('req');
   c.set('requestId', requestId);
   c.set('logger', createLogger({ requestId }));
   c.set('principal', null);
