@@ -24,5 +24,6 @@ step "Typecheck"
 pnpm typecheck
 step "Deploy bundle check (wrangler deploy --dry-run, no account needed)"
 wrangler deploy --dry-run --outdir "$PIXELFLARE_ROOT/.wrangler/dry-run" | grep -E "Total Upload|dry-run"
+pnpm -C packages/gateway --silent deploy:dry-run | grep -E "Total Upload|dry-run"
 step "Tests"
 pnpm -r --workspace-concurrency=1 test

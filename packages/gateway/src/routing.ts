@@ -1,0 +1,36 @@
+import type { GatewayConfig } from './env';
+
+/** Where a request goes: the API Worker, the dashboard Worker, or nowhere (a host this gateway does not serve). */
+export type Upstream = 'api' | 'dashboard' | 'unknown-host';
+
+/**
+ * What a hostname is to this deployment. Active custom domains will be one more kind, routed like `cdn` (every
+ * path is an image path): resolve them here, before `upstreamFor`, from a lookup that does not wait on the hot path
+ * (an isolate-memory cache of the API's active domains, for example). Nothing else in the gateway changes.
+ */
+export type HostKind = 'public' | 'cdn';
+
+export function hostKindOf(hostname: string, config: GatewayConfig): HostKind | null {
+  if (hostname === config.PUBLIC_HOSTNAME) return 'public';
+  if (config.CDN_HOSTNAME !== undefined && hostname === config.CDN_HOSTNAME) return 'cdn';
+  return null;
+}
+
+/** The API Worker's areas on the public hostname; a prefix matches whole segments (`/v1docs` is the dashboard's). */
+const API_PREFIXES = ['/v1', '/auth', '/cdn'] as const;
+
+function isApiPath(pathname: string): boolean {
+  return API_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+}
+
+/** API or dashboard for a host and path. The CDN host is all API: it serves `/{owner}/...` as `/cdn/{owner}/...`. */
+export function upstreamFor(kind: HostKind | null, pathname: string): Upstream {
+  if (kind === null) return 'unknown-host';
+  if (kind === 'cdn') return 'api';
+  return isApiPath(pathname) ? 'api' : 'dashboard';
+}
+
+/** One call for the fetch handler: the URL's host and path to an upstream. */
+export function routeRequest(url: URL, config: GatewayConfig): Upstream {
+  return upstreamFor(hostKindOf(url.hostname, config), url.pathname);
+}
