@@ -38,7 +38,7 @@ for i in $(seq 1 "$runs"); do
     echo "run $i/$runs: FAILED in $(($(date +%s) - start)) s; the failures (full log: $log):"
     # Failed tests and files, timeouts and vitest's totals; workerd's "connection lost" noise from aborted
     # requests is left in the full log.
-    grep -a -E " FAIL | × |✗|[Tt]imed out|Test Files |Tests  " "$log" | head -40
+    grep -a -E " FAIL | × |✗|[Tt]imed out|Test Files |  Tests " "$log" | head -40
     failed=$((failed + 1))
   fi
 done
