@@ -101,6 +101,45 @@ describe('routing through the gateway to the API Worker and the dashboard', () =
     }
   });
 
+  it('carries a tus upload, its PATCH body streamed, to the API; the image is then on the CDN host', async () => {
+    const file = readFileSync(join(ROOT, 'packages/api/test/fixtures/stripe.jpg'));
+    const created = await stack.fetch(publicUrl('/v1/uploads/tus'), {
+      method: 'POST',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Length': String(file.length),
+        'Upload-Metadata': `filename ${btoa('gateway-tus.jpg')}`,
+      },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const location = new URL(created.headers.get('Location')!);
+    expect(location.pathname).toMatch(/^\/v1\/uploads\/tus\//);
+
+    const half = Math.ceil(file.length / 2);
+    const patched = await stack.fetch(publicUrl(location.pathname), {
+      method: 'PATCH',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(file.subarray(0, half));
+          controller.enqueue(file.subarray(half));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    });
+    expect(patched.status, await patched.clone().text()).toBe(204);
+    expect(patched.headers.get('Upload-Offset')).toBe(String(file.length));
+
+    const served = await stack.fetch(`http://${CDN_HOST}/alice/default/gateway-tus.jpg`);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(file)).toBe(true);
+  });
+
   it('sends everything else to the dashboard: its pages and its static assets', async () => {
     for (const path of ['/', '/library']) {
       const page = await stack.fetch(publicUrl(path));
