@@ -205,6 +205,9 @@ interface Probe {
   params: unknown[];
 }
 
+const openLocalD1 = () =>
+  getPlatformProxy<{ DB: D1Database }>({ configPath: config, persist: { path: path.join(state, 'v3') } });
+
 const drizzleSql = createDb({} as D1Database); // builds SQL only (toSQL); never executes
 function listingProbe(name: string, ownerId: string, query: ImageListQuery): Probe {
   const select = listImagesQuery(drizzleSql, ownerId, query);
@@ -392,21 +395,30 @@ let lastSearches: Probe[] = [];
 let inserted = 0;
 const benchStarted = performance.now();
 for (const [stepIndex, target] of STEPS.entries()) {
-  const { env, dispose } = await getPlatformProxy<{ DB: D1Database }>({
-    configPath: config,
-    persist: { path: path.join(state, 'v3') },
-  });
-  const db = env.DB;
+  let proxy = await openLocalD1();
+  let db = proxy.env.DB;
   if (stepIndex === 0) for (const statement of seedOwners()) await db.prepare(statement).run();
 
   // Grow the table.
   let insertMs = 0;
   const growFrom = inserted;
+  let restarts = 0;
   while (inserted < target) {
     const to = Math.min(inserted + CHUNK, target);
-    const result = await db.prepare(insertImages(inserted, to)).run();
-    insertMs += (result.meta as unknown as D1Meta).duration;
-    inserted = to;
+    try {
+      const result = await db.prepare(insertImages(inserted, to)).run();
+      insertMs += (result.meta as unknown as D1Meta).duration;
+      inserted = to;
+    } catch (error) {
+      // The local runtime can go away on a loaded machine (seen once: "other side closed"). Each chunk is one
+      // statement, so it either committed or not: restart and resume from the rows that are there.
+      if (++restarts > 3) throw error;
+      console.log(`(local D1 failed: ${String(error)}; restarting it and resuming)`);
+      await proxy.dispose().catch(() => undefined);
+      proxy = await openLocalD1();
+      db = proxy.env.DB;
+      inserted = (await db.prepare('select count(*) as n from images').first<{ n: number }>())!.n;
+    }
   }
   const sizeAfter = ((await db.prepare('select 1').run()).meta as unknown as D1Meta).size_after;
 
@@ -430,7 +442,7 @@ for (const [stepIndex, target] of STEPS.entries()) {
   const probes = await probesFor(db, owners, sample);
   const throughD1 = new Map<string, D1Result>();
   for (const probe of probes) throughD1.set(probe.name, await timeThroughD1(db, probe));
-  await dispose();
+  await proxy.dispose();
   lastSearches = probes.filter((probe) => probe.name.includes('search'));
 
   // Sizes and engine times, in-process on the same file (D1's local runtime closed).
@@ -498,10 +510,7 @@ for (const [stepIndex, target] of STEPS.entries()) {
 // The proposal in the capacity guide: owner as an indexed FTS column, so MATCH intersects the owner's documents
 // instead of matching every owner's and filtering after. Built beside images_fts from its rows, at the last step.
 {
-  const { env, dispose } = await getPlatformProxy<{ DB: D1Database }>({
-    configPath: config,
-    persist: { path: path.join(state, 'v3') },
-  });
+  const { env, dispose } = await openLocalD1();
   await env.DB.exec(
     "create virtual table bench_fts_by_owner using fts5(image_id unindexed, owner, filename, title, alt, description, tags, tokenize = 'unicode61 remove_diacritics 2')",
   );
@@ -572,10 +581,7 @@ for (const [stepIndex, target] of STEPS.entries()) {
 // Renditions: the variants queue stores a row per enabled preset and eager format (ALLOWED_VARIANTS × webp/avif),
 // so a fully rendered image has up to 16 image_variants rows. Measured on a sample, after the steps.
 {
-  const { env, dispose } = await getPlatformProxy<{ DB: D1Database }>({
-    configPath: config,
-    persist: { path: path.join(state, 'v3') },
-  });
+  const { env, dispose } = await openLocalD1();
   const presets = `presets(name, width) as (values ${VARIANT_PRESET_WIDTHS.map(([name, width]) => `('${name}', ${width})`).join(', ')})`;
   const formats = `formats(format) as (values ${EAGER_VARIANT_FORMATS.map((format) => `('${format}')`).join(', ')})`;
   for (let from = 0; from < VARIANT_SAMPLE; from += 1000) {
