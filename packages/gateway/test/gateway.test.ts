@@ -7,6 +7,7 @@ import {
   CDN_HOST,
   createStack,
   ECHO_WORKER,
+  MISCONFIGURED_GATEWAY,
   migrateAndSeed,
   PROBE_GATEWAY,
   PUBLIC_HOST,
@@ -175,14 +176,19 @@ describe('routing through the gateway to the API Worker and the dashboard', () =
     }
   });
 
-  it('answers 503 MISCONFIGURED naming the variable when deployed without PUBLIC_HOSTNAME', async () => {
-    const answer = await stack.getWorker(UNCONFIGURED_GATEWAY).fetch(publicUrl('/v1/status'));
-    expect(answer.status).toBe(503);
-    const body = await json<{ error: { code: string; message: string } }>(answer);
-    expect(body.error).toMatchObject({
-      code: 'MISCONFIGURED',
-      message: expect.stringContaining('PUBLIC_HOSTNAME'),
-    });
+  it('answers 503 MISCONFIGURED naming the variable when PUBLIC_HOSTNAME is missing or not a hostname', async () => {
+    for (const [gateway, problem] of [
+      [UNCONFIGURED_GATEWAY, 'PUBLIC_HOSTNAME is missing'],
+      [MISCONFIGURED_GATEWAY, 'PUBLIC_HOSTNAME must be a bare lowercase hostname'],
+    ] as const) {
+      const answer = await stack.getWorker(gateway).fetch(publicUrl('/v1/status'));
+      expect(answer.status, gateway).toBe(503);
+      const body = await json<{ error: { code: string; message: string } }>(answer);
+      expect(body.error, gateway).toMatchObject({
+        code: 'MISCONFIGURED',
+        message: expect.stringContaining(problem),
+      });
+    }
   });
 });
 

@@ -17,6 +17,7 @@ export const CDN_HOST = 'cdn.localhost';
 export const API_WORKER = 'pixelflare';
 export const PROBE_GATEWAY = 'pixelflare-gateway-probe';
 export const UNCONFIGURED_GATEWAY = 'pixelflare-gateway-unconfigured';
+export const MISCONFIGURED_GATEWAY = 'pixelflare-gateway-misconfigured';
 export const ECHO_WORKER = 'gateway-echo-upstream';
 
 /** The root wrangler.toml as an inline config (relative paths resolve from ROOT, as they do there). */
@@ -44,6 +45,22 @@ function apiWorkerConfig() {
 
 const gatewayVars = { PUBLIC_HOSTNAME: PUBLIC_HOST, CDN_HOSTNAME: CDN_HOST };
 
+/** One more instance of the gateway's code with both of its bindings on the echoing stand-in. */
+function gatewayOnEcho(name: string, vars: Record<string, string>) {
+  return {
+    config: {
+      name,
+      main: 'packages/gateway/src/index.ts',
+      compatibility_date: '2026-11-01',
+      vars,
+      services: [
+        { binding: 'API', service: ECHO_WORKER },
+        { binding: 'DASHBOARD', service: ECHO_WORKER },
+      ],
+    },
+  };
+}
+
 export function createStack(): TestHarness {
   return createTestHarness({
     root: ROOT,
@@ -51,30 +68,10 @@ export function createStack(): TestHarness {
       { configPath: 'packages/gateway/wrangler.toml', vars: gatewayVars },
       { config: apiWorkerConfig() },
       { configPath: 'packages/frontend/wrangler.toml' },
-      {
-        config: {
-          name: PROBE_GATEWAY,
-          main: 'packages/gateway/src/index.ts',
-          compatibility_date: '2026-11-01',
-          vars: gatewayVars,
-          services: [
-            { binding: 'API', service: ECHO_WORKER },
-            { binding: 'DASHBOARD', service: ECHO_WORKER },
-          ],
-        },
-      },
-      // Deployed without its hostnames.
-      {
-        config: {
-          name: UNCONFIGURED_GATEWAY,
-          main: 'packages/gateway/src/index.ts',
-          compatibility_date: '2026-11-01',
-          services: [
-            { binding: 'API', service: ECHO_WORKER },
-            { binding: 'DASHBOARD', service: ECHO_WORKER },
-          ],
-        },
-      },
+      gatewayOnEcho(PROBE_GATEWAY, gatewayVars),
+      // Deployed without its hostnames, and with a URL where a hostname belongs.
+      gatewayOnEcho(UNCONFIGURED_GATEWAY, {}),
+      gatewayOnEcho(MISCONFIGURED_GATEWAY, { PUBLIC_HOSTNAME: 'https://images.example.com' }),
       {
         config: {
           name: ECHO_WORKER,
