@@ -32,7 +32,7 @@ const STEPS = (process.env.CAPACITY_STEPS ?? '10000,100000,1000000').split(',').
 const ITERATIONS = Number(process.env.CAPACITY_ITERATIONS ?? 15);
 const OWNERS = 1000;
 const WHALE = 'usr_0000';
-const CHUNK = 25_000;
+const CHUNK = 5_000; // rows per INSERT: keeps each statement well under a second on a loaded machine
 const DEEP = 0.9; // the deep page starts 90 % of the way through the owner's images
 const VARIANT_SAMPLE = 10_000; // images given a full set of rendition rows after the steps
 /** wrangler.toml's ALLOWED_VARIANTS with each preset's width (thumb and og-image as stored). */
@@ -413,7 +413,7 @@ for (const [stepIndex, target] of STEPS.entries()) {
       // The local runtime can go away on a loaded machine (seen once: "other side closed"). Each chunk is one
       // statement, so it either committed or not: restart and resume from the rows that are there.
       if (++restarts > 3) throw error;
-      console.log(`(local D1 failed: ${String(error)}; restarting it and resuming)`);
+      console.log(`(local D1 failed at ${fmt(inserted)} rows: ${String(error)}; restarting it and resuming)`);
       await proxy.dispose().catch(() => undefined);
       proxy = await openLocalD1();
       db = proxy.env.DB;
