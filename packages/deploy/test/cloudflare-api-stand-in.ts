@@ -15,6 +15,7 @@ export interface RecordedRequest {
 }
 
 export interface InjectedFailure {
+  /** An HTTP method, or '*' for any. */
   method: string;
   /** Matched against the path without the `/client/v4/accounts/<id>` prefix, e.g. /queues. */
   path: RegExp;
@@ -116,7 +117,9 @@ export async function startCloudflareApiStandIn(
     }
     if (!url.pathname.startsWith(prefix)) return fail(res, 404, 7003, 'Could not route to ' + url.pathname);
     const path = url.pathname.slice(prefix.length);
-    const injected = failures.find((failure) => failure.method === method && failure.path.test(path));
+    const injected = failures.find(
+      (failure) => (failure.method === '*' || failure.method === method) && failure.path.test(path),
+    );
     if (injected) return fail(res, injected.status, injected.code, injected.message);
 
     if (path === '/d1/database') {

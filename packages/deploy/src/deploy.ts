@@ -1,0 +1,223 @@
+/**
+ * `pnpm run deploy [--env production|staging] [--config wrangler.<env>.toml] [--dry-run [--outdir DIR]]`
+ *
+ * (`pnpm deploy` is pnpm's own command for copying a workspace package, so the root script is reached with `run`.)
+ *
+ * In order, stopping at the first failure: checks that the API Worker's secrets and this deploy's settings are set,
+ * naming each missing one, before anything changes; applies D1 migrations remotely; deploys the API Worker; builds
+ * and deploys the dashboard; deploys the gateway (last: its service bindings name the other two).
+ * Settings come from the environment: PUBLIC_HOSTNAME (required, e.g. images.example.com), CDN_HOSTNAME and
+ * AUTH_MODE (optional). --dry-run builds all three Workers with `wrangler deploy --dry-run` and prints the plan;
+ * it needs no account.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { deployConfigPath } from './provision.ts';
+import { readWranglerConfig } from './resources.ts';
+import { missingSettings, REQUIRED_SECRETS } from './secrets.ts';
+import { REPO_ROOT, runCommand, runWrangler, wranglerError, type CommandResult } from './wrangler.ts';
+
+export class DeployError extends Error {}
+
+const FRONTEND_DIR = join(REPO_ROOT, 'packages/frontend');
+const GATEWAY_DIR = join(REPO_ROOT, 'packages/gateway');
+/** Stands in for PUBLIC_HOSTNAME in a dry run, where nothing is reachable anyway. */
+const DRY_RUN_HOSTNAME = 'pixelflare.example';
+
+interface Settings {
+  publicHostname: string | undefined;
+  cdnHostname: string | undefined;
+  authMode: string | undefined;
+}
+
+function settingsFromEnv(): Settings {
+  const value = (name: string) => process.env[name]?.trim() || undefined;
+  return {
+    publicHostname: value('PUBLIC_HOSTNAME'),
+    cdnHostname: value('CDN_HOSTNAME'),
+    authMode: value('AUTH_MODE'),
+  };
+}
+
+/** The --var flags each Worker is deployed with. */
+function apiVars({ publicHostname, cdnHostname, authMode }: Settings, hostname: string): string[] {
+  const origin = `https://${publicHostname ?? hostname}`;
+  return [
+    `PUBLIC_API_URL:${origin}`,
+    `PUBLIC_DASHBOARD_URL:${origin}`,
+    ...(cdnHostname ? [`CDN_HOSTNAME:${cdnHostname}`] : []),
+    ...(authMode ? [`AUTH_MODE:${authMode}`] : []),
+  ];
+}
+
+function gatewayArgs({ publicHostname, cdnHostname }: Settings, hostname: string): string[] {
+  const host = publicHostname ?? hostname;
+  const args = ['--var', `PUBLIC_HOSTNAME:${host}`, '--domain', host];
+  if (cdnHostname) args.push('--var', `CDN_HOSTNAME:${cdnHostname}`, '--domain', cdnHostname);
+  return args;
+}
+
+const varFlags = (vars: string[]) => vars.flatMap((value) => ['--var', value]);
+
+interface Step {
+  title: string;
+  /** The command as a person would type it (printed; no secret is ever part of one). */
+  shown: string;
+  run: () => Promise<CommandResult>;
+}
+
+async function runSteps(steps: Step[]): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    console.log(`\n▸ ${index + 1}/${steps.length} ${step.title}\n  $ ${step.shown}`);
+    const result = await step.run();
+    if (result.code !== 0) {
+      const skipped = steps.slice(index + 1).map((next) => next.title);
+      throw new DeployError(
+        `${step.title} failed: ${wranglerError(result)}` +
+          (skipped.length > 0 ? `\nNot run: ${skipped.join('; ')}` : ''),
+      );
+    }
+  }
+}
+
+/** Names of the API Worker's secrets; a Worker not deployed yet has none. */
+async function secretNames(configPath: string): Promise<Set<string>> {
+  const result = await runWrangler(['secret', 'list', '--format', 'json', '--config', configPath]);
+  if (result.code !== 0) {
+    if (/not found|does not exist/i.test(wranglerError(result))) return new Set();
+    throw new DeployError(`could not list the API Worker's secrets: ${wranglerError(result)}`);
+  }
+  return new Set((JSON.parse(result.stdout) as { name: string }[]).map((secret) => secret.name));
+}
+
+/** Everything that must be in place before the first change, each missing piece named. */
+async function checkSettings(configPath: string, settings: Settings): Promise<void> {
+  const config = readWranglerConfig(configPath);
+  const vars = (config.vars ?? {}) as Record<string, string>;
+  const problems: string[] = [];
+  if (!settings.publicHostname)
+    problems.push('PUBLIC_HOSTNAME is not set (the public hostname, e.g. images.example.com)');
+  const set = new Set([...(await secretNames(configPath)), ...Object.keys(vars)]);
+  for (const value of apiVars(settings, DRY_RUN_HOSTNAME)) set.add(value.slice(0, value.indexOf(':')));
+  problems.push(...missingSettings(set, settings.authMode ?? vars.AUTH_MODE ?? 'authjs'));
+  if (problems.length > 0) {
+    const config = relative(process.cwd(), configPath);
+    throw new DeployError(
+      `nothing was deployed; the API Worker ${String(readWranglerConfig(configPath).name)} is missing:\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n') +
+        `\nSet a secret with: wrangler secret put NAME --config ${config}` +
+        '\nSet PUBLIC_HOSTNAME, CDN_HOSTNAME and AUTH_MODE in the environment of the deploy.',
+    );
+  }
+  console.log(
+    `✔ settings: PUBLIC_HOSTNAME=${settings.publicHostname}; ${REQUIRED_SECRETS.join(', ')} and sign-in are set`,
+  );
+}
+
+function deploySteps(configPath: string, settings: Settings): Step[] {
+  const config = relative(REPO_ROOT, configPath);
+  const api = varFlags(apiVars(settings, DRY_RUN_HOSTNAME));
+  const gateway = gatewayArgs(settings, DRY_RUN_HOSTNAME);
+  return [
+    {
+      title: 'D1 migrations (remote)',
+      shown: `wrangler d1 migrations apply DB --remote --config ${config}`,
+      run: () =>
+        runWrangler(['d1', 'migrations', 'apply', 'DB', '--remote', '--config', configPath], { echo: true }),
+    },
+    {
+      title: 'API Worker',
+      shown: `wrangler deploy --config ${config} ${api.join(' ')}`,
+      run: () => runWrangler(['deploy', '--config', configPath, ...api], { echo: true }),
+    },
+    {
+      title: 'dashboard build',
+      shown: 'pnpm -C packages/frontend build',
+      run: () => runCommand('pnpm', ['run', 'build'], { cwd: FRONTEND_DIR, echo: true }),
+    },
+    {
+      title: 'dashboard Worker',
+      shown: '(packages/frontend) wrangler deploy',
+      run: () => runWrangler(['deploy'], { cwd: FRONTEND_DIR, echo: true }),
+    },
+    {
+      title: 'gateway Worker',
+      shown: `(packages/gateway) wrangler deploy ${gateway.join(' ')}`,
+      run: () => runWrangler(['deploy', ...gateway], { cwd: GATEWAY_DIR, echo: true }),
+    },
+  ];
+}
+
+/** The same builds as a deploy, with `wrangler deploy --dry-run`: bundles and bindings are checked, nothing is sent. */
+function dryRunSteps(configPath: string, settings: Settings, outDir: string): Step[] {
+  const api = varFlags(apiVars(settings, DRY_RUN_HOSTNAME));
+  const gateway = gatewayArgs(settings, DRY_RUN_HOSTNAME);
+  const dry = (name: string) => ['--dry-run', '--outdir', join(outDir, name)];
+  return [
+    {
+      title: 'API Worker (dry run)',
+      shown: `wrangler deploy --dry-run --config ${relative(REPO_ROOT, configPath)}`,
+      run: () => runWrangler(['deploy', ...dry('api'), '--config', configPath, ...api], { echo: true }),
+    },
+    {
+      title: 'dashboard build',
+      shown: 'pnpm -C packages/frontend build',
+      run: () => runCommand('pnpm', ['run', 'build'], { cwd: FRONTEND_DIR }),
+    },
+    {
+      title: 'dashboard Worker (dry run)',
+      shown: '(packages/frontend) wrangler deploy --dry-run',
+      run: () => runWrangler(['deploy', ...dry('dashboard')], { cwd: FRONTEND_DIR, echo: true }),
+    },
+    {
+      title: 'gateway Worker (dry run)',
+      shown: '(packages/gateway) wrangler deploy --dry-run',
+      run: () => runWrangler(['deploy', ...dry('gateway'), ...gateway], { cwd: GATEWAY_DIR, echo: true }),
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      env: { type: 'string', default: 'production' },
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      outdir: { type: 'string', default: join(REPO_ROOT, '.wrangler/deploy-dry-run') },
+    },
+  });
+  const settings = settingsFromEnv();
+  const generated = resolve(values.config ?? deployConfigPath(join(REPO_ROOT, 'wrangler.toml'), values.env));
+  if (values['dry-run']) {
+    // Without `pnpm provision` the dry run uses the local config: its placeholder ids are fine for a bundle check.
+    const configPath = existsSync(generated) ? generated : join(REPO_ROOT, 'wrangler.toml');
+    console.log(
+      `Dry run of the ${values.env} deploy with ${relative(process.cwd(), configPath)}. A deploy would:`,
+    );
+    const plan = [
+      `check the API Worker's secrets (${REQUIRED_SECRETS.join(', ')}, a sign-in provider) and PUBLIC_HOSTNAME`,
+      ...deploySteps(configPath, settings).map((step) => `${step.title}: ${step.shown}`),
+    ];
+    plan.forEach((line, index) => console.log(`  ${index + 1}. ${line}`));
+    await runSteps(dryRunSteps(configPath, settings, resolve(values.outdir)));
+    console.log(`\nDry run complete: the three Workers built into ${relative(process.cwd(), values.outdir)}`);
+    return;
+  }
+  if (!existsSync(generated)) {
+    throw new DeployError(
+      `${relative(process.cwd(), generated)} does not exist: run pnpm provision --env ${values.env}`,
+    );
+  }
+  await checkSettings(generated, settings);
+  await runSteps(deploySteps(generated, settings));
+  console.log(`\nDeployed ${values.env}: https://${settings.publicHostname}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

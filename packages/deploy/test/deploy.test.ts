@@ -1,0 +1,129 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deployConfigText } from '../src/resources.ts';
+import { REPO_ROOT } from '../src/wrangler.ts';
+import { startCloudflareApiStandIn, type CloudflareApiStandIn } from './cloudflare-api-stand-in.ts';
+import { runCli } from './run.ts';
+
+let standIn: CloudflareApiStandIn;
+let dir: string;
+let config: string;
+
+beforeEach(async () => {
+  standIn = await startCloudflareApiStandIn();
+  dir = mkdtempSync(join(tmpdir(), 'deploy-test-'));
+  // The deploy configuration `pnpm provision` writes (provision.test.ts covers how it gets its ids).
+  config = join(dir, 'wrangler.production.toml');
+  const ids = {
+    d1: { DB: '6f1c3b7e-0000-4000-8000-000000000001' },
+    kv: { KV: '0123456789abcdef0123456789abcdef' },
+  };
+  writeFileSync(config, deployConfigText(join(REPO_ROOT, 'wrangler.toml'), config, ids));
+});
+
+afterEach(async () => {
+  await standIn.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const changes = () => standIn.requests.filter((request) => request.method !== 'GET');
+const HOST = { PUBLIC_HOSTNAME: 'images.example.com' };
+
+describe('pnpm run deploy: the check before anything is deployed', () => {
+  it('names each missing secret and setting, and changes nothing', async () => {
+    standIn.state.secrets.set('pixelflare', ['AUTH_SECRET', 'GITHUB_OAUTH_CLIENT_ID']);
+    const result = await runCli('deploy', ['--config', config], standIn, { PUBLIC_HOSTNAME: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('nothing was deployed');
+    expect(result.stderr).toContain('API_HASH_SECRET is not set');
+    expect(result.stderr).toContain('GITHUB_OAUTH_CLIENT_SECRET is not set (GITHUB_OAUTH_CLIENT_ID is)');
+    expect(result.stderr).toContain('PUBLIC_HOSTNAME is not set');
+    expect(result.stderr).not.toContain('AUTH_SECRET is not set');
+    expect(standIn.requests).toContainEqual({
+      method: 'GET',
+      path: `/client/v4/accounts/${standIn.accountId}/workers/scripts/pixelflare/secrets`,
+    });
+    expect(changes()).toEqual([]);
+  });
+
+  it('treats a Worker that was never deployed as having no secrets', async () => {
+    const result = await runCli('deploy', ['--config', config], standIn, HOST);
+    expect(result.code).toBe(1);
+    for (const name of ['AUTH_SECRET', 'API_HASH_SECRET'])
+      expect(result.stderr).toContain(`${name} is not set`);
+    expect(result.stderr).toContain('no sign-in provider');
+    expect(result.stderr).toContain(`wrangler secret put NAME --config`);
+    expect(changes()).toEqual([]);
+  });
+
+  it('stops at the first failing step: a failed migration deploys no Worker', async () => {
+    standIn.state.secrets.set('pixelflare', [
+      'AUTH_SECRET',
+      'API_HASH_SECRET',
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_CLIENT_SECRET',
+    ]);
+    standIn.failures.push({
+      method: '*',
+      path: /^\/d1\/database\//,
+      status: 503,
+      code: 7500,
+      message: 'D1 is unavailable',
+    });
+    const result = await runCli('deploy', ['--config', config], standIn, HOST);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✔ settings');
+    expect(result.stderr).toContain('D1 migrations (remote) failed');
+    expect(result.stderr).toContain('D1 is unavailable');
+    expect(result.stderr).toContain('Not run: API Worker; dashboard build; dashboard Worker; gateway Worker');
+    expect(standIn.requests.some((request) => request.path.includes('/d1/database/'))).toBe(true);
+    expect(
+      standIn.requests.filter(
+        (request) => request.path.includes('/workers/scripts/') && request.method !== 'GET',
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses to deploy without the generated configuration', async () => {
+    const result = await runCli('deploy', ['--config', join(dir, 'wrangler.staging.toml')], standIn, HOST);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('run pnpm provision');
+    expect(standIn.requests).toEqual([]);
+  });
+});
+
+describe('pnpm run deploy --dry-run', () => {
+  it('builds all three Workers and prints the plan, with no account', async () => {
+    const outdir = join(dir, 'out');
+    // No credentials, and an API address where nothing listens: a dry run must not need either.
+    const result = await runCli('deploy', ['--dry-run', '--outdir', outdir], undefined, {
+      CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4',
+      PUBLIC_HOSTNAME: '',
+    });
+    expect(result.stderr).not.toContain('[ERROR]');
+    expect(result.code).toBe(0);
+    const plan = [
+      "check the API Worker's secrets",
+      'D1 migrations (remote): wrangler d1 migrations apply DB --remote',
+      'API Worker: wrangler deploy',
+      'dashboard build',
+      'dashboard Worker',
+      'gateway Worker',
+    ];
+    let at = 0;
+    for (const step of plan) {
+      const found = result.stdout.indexOf(step, at);
+      expect(found, step).toBeGreaterThan(at - 1);
+      at = found;
+    }
+    expect(existsSync(join(outdir, 'api/index.js'))).toBe(true);
+    expect(existsSync(join(outdir, 'dashboard/_worker.js'))).toBe(true);
+    expect(existsSync(join(outdir, 'gateway/index.js'))).toBe(true);
+    // The gateway is bundled with the service bindings it will have when deployed.
+    expect(result.stdout).toMatch(/env\.API \(pixelflare\)/);
+    expect(result.stdout).toMatch(/env\.DASHBOARD \(pixelflare-dashboard\)/);
+  }, 300_000);
+});
