@@ -60,6 +60,9 @@ export const EnvVarsSchema = z
     REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
     MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),
     ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+    /** The release and commit deployed, set by the deploy (`--var`); GET /v1/status reports them. */
+    APP_VERSION: z.string().min(1).default('dev'),
+    APP_COMMIT: z.string().min(1).default('unknown'),
     // AUTH_MODE=authjs: each provider is offered when both its id and secret are set.
     GITHUB_OAUTH_CLIENT_ID: z.string().min(1).optional(),
     GITHUB_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),

@@ -4,7 +4,12 @@ import { checkDependencies } from '../../services/status/health';
 import type { getStatus } from './status.routes';
 
 export const getStatusHandler: RouteHandler<typeof getStatus, AppEnv> = async (c) => {
-  const status = await checkDependencies(c.env, c.get('config').ENVIRONMENT);
+  const { ENVIRONMENT, APP_VERSION, APP_COMMIT } = c.get('config');
+  const status = await checkDependencies(c.env, {
+    environment: ENVIRONMENT,
+    version: APP_VERSION,
+    commit: APP_COMMIT,
+  });
   if (status.status !== 'ok') c.get('logger').warn('health check failed', { checks: status.checks });
   return c.json(status, status.status === 'ok' ? 200 : 503);
 };

@@ -7,7 +7,8 @@ export const getStatus = createRoute({
   tags: ['Status'],
   summary: 'Health of the API and its storage',
   description:
-    'Checks D1, R2 and KV. Used by health checks: 200 when all answer, 503 naming the one that failed.',
+    'Checks D1, R2 and KV, each with its latency, and names the release and commit deployed. Used by health ' +
+    'checks: 200 when all answer, 503 naming the one that failed.',
   responses: {
     200: { description: 'Everything answers', content: { 'application/json': { schema: StatusSchema } } },
     503: { description: 'A dependency failed', content: { 'application/json': { schema: StatusSchema } } },

@@ -1,21 +1,40 @@
 import { describe, expect, it } from 'vitest';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { createApp } from '../../app';
+import type { Bindings } from '../../lib/env';
 import { checkDependencies } from '../../services/status/health';
 import { call } from '../../../test/helpers';
-import { env } from 'cloudflare:workers';
+
+interface StatusBody {
+  status: string;
+  version: string;
+  commit: string;
+  checks: Record<string, { ok: boolean; latency_ms: number; error?: string }>;
+}
 
 describe('GET /v1/status', () => {
-  it('answers 200 with the version and a passing check of D1, R2 and KV', async () => {
+  it('answers 200 with each dependency passing and its latency, and "dev"/"unknown" when no deploy set them', async () => {
     const response = await call('/v1/status');
     expect(response.status).toBe(200);
-    const body = (await response.json()) as {
-      status: string;
-      version: string;
-      checks: Record<string, { ok: boolean }>;
-    };
+    const body = (await response.json()) as StatusBody;
     expect(body.status).toBe('ok');
-    expect(body.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(body.version).toBe('dev');
+    expect(body.commit).toBe('unknown');
     expect(Object.keys(body.checks).sort()).toEqual(['d1', 'kv', 'r2']);
-    expect(Object.values(body.checks).every((check) => check.ok)).toBe(true);
+    for (const check of Object.values(body.checks)) {
+      expect(check.ok).toBe(true);
+      expect(Number.isInteger(check.latency_ms) && check.latency_ms >= 0).toBe(true);
+    }
+  });
+
+  it('reports the version and commit the deploy set (APP_VERSION, APP_COMMIT)', async () => {
+    const ctx = createExecutionContext();
+    const bindings = { ...env, APP_VERSION: '1.4.2', APP_COMMIT: '3f9c2e1' } as Bindings;
+    const response = await createApp().fetch(new Request('http://localhost:8787/v1/status'), bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    const body = (await response.json()) as StatusBody;
+    expect({ version: body.version, commit: body.commit }).toEqual({ version: '1.4.2', commit: '3f9c2e1' });
   });
 
   it('reports degraded with the failing dependency named when one store fails', async () => {
@@ -24,11 +43,24 @@ describe('GET /v1/status', () => {
     } as unknown as KVNamespace;
     const status = await checkDependencies(
       { DB: env.DB, IMAGES_BUCKET: env.IMAGES_BUCKET, KV: brokenKv },
-      'test',
+      { environment: 'test', version: 'dev', commit: 'unknown' },
     );
     expect(status.status).toBe('degraded');
     expect(status.checks.kv).toMatchObject({ ok: false, error: 'TypeError' });
     expect(status.checks.d1.ok).toBe(true);
     expect(status.checks.r2.ok).toBe(true);
+  });
+
+  it('answers 503 naming the failing dependency through the Worker', async () => {
+    const brokenBucket = {
+      head: () => Promise.reject(new RangeError('R2 is down')),
+    } as unknown as R2Bucket;
+    const ctx = createExecutionContext();
+    const bindings = { ...env, IMAGES_BUCKET: brokenBucket } as Bindings;
+    const response = await createApp().fetch(new Request('http://localhost:8787/v1/status'), bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as StatusBody;
+    expect(body.checks.r2).toMatchObject({ ok: false, error: 'RangeError' });
   });
 });

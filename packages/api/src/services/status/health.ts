@@ -1,4 +1,3 @@
-import { APP_VERSION } from '@pixelflare/config';
 import type { Status } from '@pixelflare/shared';
 
 type Check = Status['checks']['d1'];
@@ -7,6 +6,13 @@ export interface HealthDeps {
   DB: D1Database;
   IMAGES_BUCKET: R2Bucket;
   KV: KVNamespace;
+}
+
+/** What the answer says about the deployment itself. */
+export interface DeploymentInfo {
+  environment: string;
+  version: string;
+  commit: string;
 }
 
 async function timed(probe: () => Promise<unknown>): Promise<Check> {
@@ -24,13 +30,17 @@ async function timed(probe: () => Promise<unknown>): Promise<Check> {
   }
 }
 
-/** Probes each store with the cheapest read it supports; all three run in parallel. */
-export async function checkDependencies(deps: HealthDeps, environment: string): Promise<Status> {
+/**
+ * Probes each store with the cheapest read it supports; all three run in parallel. Queues and the Images binding
+ * are not probed: a queue has no read operation (a probe would enqueue a message for the consumer) and the Images
+ * binding's only calls transform an image, which is billed.
+ */
+export async function checkDependencies(deps: HealthDeps, deployment: DeploymentInfo): Promise<Status> {
   const [d1, r2, kv] = await Promise.all([
     timed(() => deps.DB.prepare('SELECT 1').first()),
     timed(() => deps.IMAGES_BUCKET.head('__health__')),
     timed(() => deps.KV.get('__health__')),
   ]);
   const ok = d1.ok && r2.ok && kv.ok;
-  return { status: ok ? 'ok' : 'degraded', version: APP_VERSION, environment, checks: { d1, r2, kv } };
+  return { status: ok ? 'ok' : 'degraded', ...deployment, checks: { d1, r2, kv } };
 }
