@@ -9,6 +9,7 @@ import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
 import { albumBySlug } from '../albums/lookup';
 import { outboxInsert } from '../events/outbox';
+import { removeUnreferencedObject } from '../reconcile/orphans';
 import { accessOf, imagePreviews, signingDepsOf, tagListOf, toImageResource } from '../images/resource';
 import type { SigningDeps } from '../variants/signed-url';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
@@ -20,6 +21,8 @@ import { stripPrivateMetadata } from './metadata';
 export interface IngestDeps {
   db: Database;
   bucket: R2Bucket;
+  /** Where an object that could not be removed after a failed D1 batch is recorded for reconciliation. */
+  kv: KVNamespace;
   variantsQueue: Queue<VariantsQueueMessage>;
   /** Where the `image.uploaded` event's URLs point, and how its previews are signed. */
   signing: SigningDeps;
@@ -50,6 +53,7 @@ export function ingestDepsFrom(
   return {
     db,
     bucket: bindings.IMAGES_BUCKET,
+    kv: bindings.KV,
     variantsQueue: bindings.VARIANTS_QUEUE,
     signing: signingDepsOf(bindings, config),
     limits: {
@@ -67,6 +71,27 @@ export function ingestDepsFrom(
 /** A file above its way in's limit. */
 export function fileTooLarge(maxBytes: number): AppError {
   return new AppError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes`);
+}
+
+/**
+ * R2 or D1 failed mid-upload (an outage, not the request): 503, and the caller may simply try again, since
+ * nothing of the upload was kept.
+ */
+export function storageUnavailable(what: 'storage' | 'database'): AppError {
+  return new AppError(
+    503,
+    'SERVICE_UNAVAILABLE',
+    what === 'storage'
+      ? 'Image storage is unavailable right now; nothing was stored. Try again shortly'
+      : 'The database is unavailable right now; nothing was stored. Try again shortly',
+    undefined,
+    { 'Retry-After': '5' },
+  );
+}
+
+/** Rethrows our own errors as they are; anything else from R2 is an outage. */
+export function asStorageError(error: unknown): unknown {
+  return error instanceof AppError ? error : storageUnavailable('storage');
 }
 
 /** What every ingest needs besides the bytes: who uploads, the metadata, and which way in (its size limit). */
@@ -237,7 +262,15 @@ export async function storeOriginal(
     .limit(1);
   const storedName = nameTaken && nameTaken.id !== imageId ? withSuffix(filename, shortId) : filename;
   const storageKey = keyOf(imageId);
-  if (original.storedAt !== storageKey) await original.write(storageKey);
+  if (original.storedAt !== storageKey) {
+    try {
+      await original.write(storageKey);
+    } catch (error) {
+      // A failed put stores nothing, but a write that broke off after R2 accepted it might have.
+      await bucket.delete(storageKey).catch(() => undefined);
+      throw asStorageError(error);
+    }
+  }
 
   // `width`/`height` are the size people see: every browser and rendition applies the orientation first.
   const upright = uprightSize(inspected, original.orientation);
@@ -316,11 +349,13 @@ export async function storeOriginal(
       ),
     ]);
   } catch (error) {
-    await bucket.delete(storageKey);
+    // No row holds the object: remove it, or record it for the 01:00 reconciliation when that fails too.
+    // An object that was already stored (tus, unchanged) is the upload's own, removed by its caller.
+    if (original.storedAt !== storageKey) await removeUnreferencedObject(deps, { key: storageKey, ownerId });
     if (error instanceof Error && /UNIQUE constraint/i.test(`${error.message} ${String(error.cause)}`)) {
       throw new AppError(409, 'CONFLICT', 'An image with this name was stored at the same moment; try again');
     }
-    throw error;
+    throw error instanceof AppError ? error : storageUnavailable('database');
   }
 
   let variantsQueued = true;

@@ -123,12 +123,14 @@ async function prepareJpegFromR2(
       // The final length is known, so R2 takes the stream as one PUT; `sha256` makes R2 refuse the write if
       // the second read did not produce the bytes that were hashed (and deduplicated) above.
       const { readable, writable } = new FixedLengthStream(length);
+      // The source is opened first: a put failing while it opened would otherwise reject unobserved.
+      const source = await imageData();
       await Promise.all([
         bucket.put(destination, readable, {
           httpMetadata: { contentType: 'image/jpeg' },
           sha256: contentHash,
         }),
-        writeWithHeader(stripped.bytes, await imageData(), writable),
+        writeWithHeader(stripped.bytes, source, writable),
       ]);
     },
   };

@@ -13,7 +13,7 @@ import { sha256Hex, toBase64Url } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
 import { deleteUnderPrefix } from '../../lib/r2';
 import { albumBySlug } from '../albums/lookup';
-import { ingestImage, type IngestDeps, type IngestResult } from '../ingest/ingest';
+import { asStorageError, ingestImage, type IngestDeps, type IngestResult } from '../ingest/ingest';
 import { ingestStoredUpload } from '../ingest/stored';
 import { setImageTagsStatements } from '../tags/tags';
 
@@ -197,10 +197,23 @@ async function stageLargeBody(
 ): Promise<void> {
   if (!body) throw lengthMismatch(declared);
   const { readable, writable } = new FixedLengthStream(declared);
-  const [stored, piped] = await Promise.allSettled([bucket.put(key, readable), body.pipeTo(writable)]);
+  // Whichever side fails first breaks the other: a client breaking off fails the pipe first, R2 failing
+  // fails the put first (it then stops reading, which breaks the pipe).
+  let firstFailure: 'put' | 'pipe' | undefined;
+  const failed = (side: 'put' | 'pipe') => (error: unknown) => {
+    firstFailure ??= side;
+    throw error;
+  };
+  const [stored, piped] = await Promise.allSettled([
+    bucket.put(key, readable).catch(failed('put')),
+    body.pipeTo(writable).catch(failed('pipe')),
+  ]);
+  if (firstFailure === 'put' && stored.status === 'rejected' && !isLengthError(stored.reason)) {
+    throw asStorageError(stored.reason);
+  }
   if (piped.status === 'rejected') throw lengthMismatch(declared);
   if (stored.status === 'rejected') {
-    throw isLengthError(stored.reason) ? lengthMismatch(declared) : stored.reason;
+    throw isLengthError(stored.reason) ? lengthMismatch(declared) : asStorageError(stored.reason);
   }
   if (stored.value?.size !== declared) throw lengthMismatch(declared);
 }
