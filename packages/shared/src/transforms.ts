@@ -24,13 +24,19 @@ const RGB_COLOUR = /^rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(,\s*(0|1|0
 const NAMED_COLOURS = ['transparent', 'white', 'black', 'red', 'green', 'blue', 'gray', 'grey'] as const;
 
 export type FocalPoint = { x: number; y: number };
+
+/**
+ * A focal coordinate to 4 decimals (under half a pixel at the largest output): the key writes it back as a
+ * plain decimal (`0.0000005` would print as `5e-7`, which does not parse), and 0.3 and 0.30000001 are one variant.
+ */
+const focalCoordinate = (text: string) => Math.round(Number(text) * 10_000) / 10_000;
 export type TransformGravity = (typeof TRANSFORM_GRAVITIES)[number] | FocalPoint;
 
 const Gravity = z.string().transform((value, ctx): TransformGravity => {
   if ((TRANSFORM_GRAVITIES as readonly string[]).includes(value))
     return value as (typeof TRANSFORM_GRAVITIES)[number];
   const focal = FOCAL_POINT.exec(value);
-  if (focal) return { x: Number(focal[1]), y: Number(focal[2]) };
+  if (focal) return { x: focalCoordinate(focal[1]!), y: focalCoordinate(focal[2]!) };
   ctx.addIssue({
     code: 'custom',
     message: `gravity must be one of ${TRANSFORM_GRAVITIES.join(', ')} or a focal point like 0.3x0.7`,
@@ -131,7 +137,8 @@ export type ParsedTransformQuery =
  * repeated names, both spellings of an alias, and out-of-range values.
  */
 export function parseTransformQuery(entries: Iterable<[string, string]>): ParsedTransformQuery {
-  const raw: Record<string, string> = {};
+  // No prototype: `__proto__` must be an own (and so unknown) key, not a setter that drops it.
+  const raw: Record<string, string> = Object.create(null) as Record<string, string>;
   const issues: FieldIssue[] = [];
   for (const [name, value] of entries) {
     if (Object.hasOwn(raw, name)) issues.push({ path: name, message: `${name} is given more than once` });

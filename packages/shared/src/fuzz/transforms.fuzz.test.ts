@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalTransform, parseTransformQuery, resolveTransform } from '../transforms';
+import { transformProperties } from './transforms.properties';
+
+/** Fixed in CI so a failure reproduces; bench/fuzz runs the same properties with FUZZ_SEED and FUZZ_RUNS. */
+const CI_SEED = 20;
+
+describe('transform and CDN query parsers, fuzzed', () => {
+  for (const { name, ciRuns, check } of transformProperties) {
+    it(name, () => check({ seed: CI_SEED, numRuns: ciRuns }));
+  }
+});
+
+/** Counterexamples the fuzzers found (shrunk), kept as plain tests. */
+describe('transform parser regressions found by fuzzing', () => {
+  it('refuses __proto__ as an unknown parameter (it was silently dropped)', () => {
+    const parsed = parseTransformQuery([['__proto__', '0']]);
+    expect(parsed).toEqual({
+      ok: false,
+      issues: [{ path: '__proto__', message: 'unknown transform parameter "__proto__"' }],
+    });
+  });
+
+  it('writes a tiny focal coordinate back as a key that parses (was g=0x5e-7)', () => {
+    const parsed = parseTransformQuery([['g', '0x0.0000005']]);
+    if (!parsed.ok) throw new Error('refused');
+    const key = canonicalTransform(resolveTransform(parsed.input));
+    expect(key).toContain('g=0x0&');
+    expect(parseTransformQuery(new URLSearchParams(key)).ok).toBe(true);
+  });
+});
