@@ -28,6 +28,8 @@ import { listImagesQuery } from '../../packages/api/src/services/images/manage';
 const root = path.resolve(import.meta.dirname, '../..');
 const config = path.join(import.meta.dirname, 'wrangler.toml');
 const state = mkdtempSync(path.join(os.tmpdir(), 'pf-capacity-'));
+// Removed however the run ends (a 1M-row database is about 1 GB).
+process.on('exit', () => rmSync(state, { recursive: true, force: true }));
 const STEPS = (process.env.CAPACITY_STEPS ?? '10000,100000,1000000').split(',').map(Number);
 const ITERATIONS = Number(process.env.CAPACITY_ITERATIONS ?? 15);
 const OWNERS = 1000;
@@ -622,4 +624,3 @@ for (const line of summary) console.log(line);
 console.log(
   `\nBench time: ${fmt((performance.now() - benchStarted) / 1000, 0)} s. State: ${state} (removed).`,
 );
-rmSync(state, { recursive: true, force: true });

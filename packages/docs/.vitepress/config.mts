@@ -25,6 +25,7 @@ export default defineConfig({
           { text: 'Authentication and API keys', link: '/guide/authentication' },
           { text: 'Webhooks and background jobs', link: '/guide/webhooks' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
+          { text: 'Capacity and limits', link: '/guide/capacity' },
         ],
       },
     ],
