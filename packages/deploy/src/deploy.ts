@@ -103,11 +103,10 @@ async function checkSettings(configPath: string, settings: Settings): Promise<vo
   for (const value of apiVars(settings, DRY_RUN_HOSTNAME)) set.add(value.slice(0, value.indexOf(':')));
   problems.push(...missingSettings(set, settings.authMode ?? vars.AUTH_MODE ?? 'authjs'));
   if (problems.length > 0) {
-    const config = relative(process.cwd(), configPath);
     throw new DeployError(
-      `nothing was deployed; the API Worker ${String(readWranglerConfig(configPath).name)} is missing:\n` +
+      `nothing was deployed; the API Worker ${config.name} needs:\n` +
         problems.map((problem) => `  - ${problem}`).join('\n') +
-        `\nSet a secret with: wrangler secret put NAME --config ${config}` +
+        `\nSet a secret with: wrangler secret put NAME --config ${relative(process.cwd(), configPath)}` +
         '\nSet PUBLIC_HOSTNAME, CDN_HOSTNAME and AUTH_MODE in the environment of the deploy.',
     );
   }

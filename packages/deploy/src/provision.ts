@@ -79,22 +79,25 @@ interface PlannedResource {
 /** Wrangler takes seconds to start: run up to this many at once (they mostly wait on the API). */
 const CONCURRENT_COMMANDS = 6;
 
-/** Runs each task, at most `limit` at a time; after the first failure starts no more, and rethrows it. */
+/**
+ * Runs each task in order, at most `limit` at a time; after a failure starts no more, and rethrows the failure of
+ * the earliest task (tasks start in order, so that is the same one on every run).
+ */
 async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
   let next = 0;
-  let failure: unknown;
+  const failures = new Map<number, unknown>();
   async function worker(): Promise<void> {
-    while (failure === undefined && next < tasks.length) {
-      const task = tasks[next++]!;
+    while (failures.size === 0 && next < tasks.length) {
+      const index = next++;
       try {
-        await task();
+        await tasks[index]!();
       } catch (error) {
-        failure ??= error;
+        failures.set(index, error);
       }
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (failure !== undefined) throw failure;
+  if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
 }
 
 export async function provision({ configPath, outPath }: ProvisionOptions): Promise<void> {

@@ -68,11 +68,11 @@ export function runWrangler(args: string[], options: RunOptions = {}): Promise<C
 /** The error wrangler printed (Cloudflare's message and code when the API refused), without colours or log paths. */
 export function wranglerError(result: CommandResult): string {
   // eslint-disable-next-line no-control-regex
-  const plain = `${result.stderr}\n${result.stdout}`.replace(/\u001b\[[0-9;]*m/g, '');
-  const lines = plain
+  const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+  const lines = plain(result.stderr.trim() ? result.stderr : result.stdout)
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('🪵') && !/^⛅️|^─+$/.test(line));
+    .filter((line) => line && !line.startsWith('🪵') && !/^⛅️|^─+$|^If you think this is a bug/.test(line));
   const start = lines.findIndex((line) => line.includes('[ERROR]'));
   const relevant = start === -1 ? lines : lines.slice(start);
   return relevant.join(' ').replace('✘ [ERROR] ', '').trim() || `wrangler exited with code ${result.code}`;
