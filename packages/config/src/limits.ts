@@ -58,6 +58,19 @@ export const TWO_STEP_STAGING_PREFIX = 'staging/two-step/';
 /** A staged body is ingested seconds after it is stored; one left this long was abandoned. */
 export const STAGING_RETENTION_SECONDS = 60 * 60;
 
+/**
+ * The 01:00 reconciliation of R2 with D1 (packages/api/src/services/reconcile). An object no row holds is
+ * deleted only once older than `orphanGraceSeconds` (an upload stores its object a moment before its row).
+ * One run's budget stays well inside a Worker invocation's subrequests: per object page one R2 list, one D1
+ * query and one R2 delete; per row page one D1 query and one R2 head per row. The rest waits for the next run.
+ */
+export const RECONCILE_LIMITS = {
+  orphanGraceSeconds: 60 * 60,
+  budget: { objectPages: 10, objectPageSize: 1000, rowPages: 3, rowPageSize: 100, records: 100 },
+  /** Ready images whose eager renditions are missing, queued again per run (their message was lost). */
+  renditionSweepImages: 50,
+} as const;
+
 export const PAGINATION = { defaultLimit: 50, maxLimit: 100 } as const;
 
 export const SHORT_ID_LENGTH = 6;

@@ -4,6 +4,7 @@ import { and, isNotNull, lt } from 'drizzle-orm';
 import { dispatchOutbox } from '../services/events/dispatch';
 import { purgeExpiredTrash } from '../services/images/manage';
 import { signingDepsOf } from '../services/images/resource';
+import { reconcileStorage } from '../services/reconcile/reconcile';
 import { purgeStaleStaging } from '../services/uploads/two-step';
 import type { CronJob } from './context';
 
@@ -13,14 +14,15 @@ const OUTBOX_RETENTION_DAYS = 7;
 
 /**
  * 01:00 UTC: expired trash and abandoned uploads (and staged two-step bodies a stopped Worker left behind),
- * expired upload tokens, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
+ * R2 reconciled with D1 (orphan objects, rows whose original is missing: `reconcileStorage`), expired upload tokens, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
  */
-export const runCleanup: CronJob = async ({ db, env, config }, now) => {
+export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
   const trashPurged = await purgeExpiredTrash({ db, bucket: env.IMAGES_BUCKET, cache: caches.default }, now, {
     signing: signingDepsOf(env, config),
   });
   const stagedBodies = await purgeStaleStaging(env.IMAGES_BUCKET, now);
+  const reconciled = await reconcileStorage({ db, bucket: env.IMAGES_BUCKET, kv: env.KV, logger }, now);
   const tokens = await db
     .delete(uploadTokens)
     .where(lt(uploadTokens.expiresAt, now))
@@ -42,6 +44,7 @@ export const runCleanup: CronJob = async ({ db, env, config }, now) => {
   return {
     trashPurged,
     stagedBodies,
+    reconciled,
     expiredUploadTokens: tokens.length,
     auditRows: audit.length,
     deliveryRows: deliveries.length,
