@@ -67,8 +67,6 @@ export const STAGING_RETENTION_SECONDS = 60 * 60;
 export const RECONCILE_LIMITS = {
   orphanGraceSeconds: 60 * 60,
   budget: { objectPages: 10, objectPageSize: 1000, rowPages: 3, rowPageSize: 100, records: 100 },
-  /** Ready images whose eager renditions are missing, queued again per run (their message was lost). */
-  renditionSweepImages: 50,
 } as const;
 
 export const PAGINATION = { defaultLimit: 50, maxLimit: 100 } as const;

@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Webhooks and background jobs', link: '/guide/webhooks' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
           { text: 'Capacity and limits', link: '/guide/capacity' },
+          { text: 'Reliability', link: '/guide/reliability' },
         ],
       },
     ],
