@@ -40,7 +40,11 @@ export default defineConfig({
   ],
   test: {
     setupFiles: ['./test/setup.ts'],
-    globalSetup: ['./test/global-setup-webhooks.ts', './test/global-setup-auth.ts'],
+    globalSetup: [
+      './test/global-setup-webhooks.ts',
+      './test/global-setup-auth.ts',
+      './test/global-setup-turnstile.ts',
+    ],
     // Request logs are JSON lines; show them only for failing tests.
     silent: 'passed-only',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -32,6 +32,7 @@ export const CORS_ALLOWED_HEADERS = [
   'Upload-Offset',
   'Upload-Metadata',
   'Upload-Defer-Length',
+  'CF-Turnstile-Response',
 ] as const;
 export const CORS_EXPOSED_HEADERS = [
   'X-Request-Id',

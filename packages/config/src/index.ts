@@ -7,6 +7,7 @@ export * from './limits';
 export * from './rate-limits';
 export * from './scopes';
 export * from './transform-params';
+export * from './turnstile';
 export * from './vectorize';
 export * from './webhooks';
 

@@ -8,6 +8,8 @@ import { ProfileSchema } from './users';
 export const SignInProvidersSchema = z.object({
   mode: z.enum(['authjs', 'cloudflare', 'none']),
   providers: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** Cloudflare Turnstile's site key when bot protection is on: the dashboard then shows the widget. */
+  turnstile_site_key: z.string().nullable().default(null),
 });
 export type SignInProviders = z.infer<typeof SignInProvidersSchema>;
 

@@ -1,11 +1,17 @@
 import { Auth } from '@auth/core';
-import { AUTHJS_SESSION_COOKIE_NAMES, SESSION_COOKIE_NAME, SESSION_TTL_SECONDS } from '@pixelflare/config';
+import {
+  AUTHJS_SESSION_COOKIE_NAMES,
+  SESSION_COOKIE_NAME,
+  SESSION_TTL_SECONDS,
+  TURNSTILE_ACTIONS,
+} from '@pixelflare/config';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Session, SignInProviders } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import type { AppEnv } from '../lib/types';
 import { auditAuthEvent } from '../middleware/auth';
+import { requireTurnstile } from '../middleware/turnstile';
 import { configuredProviders, createAuthConfig, SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { principalForSlug } from '../services/auth/principals';
 import { sealSession } from '../services/auth/session';
@@ -71,7 +77,11 @@ export const authRouter = new Hono<AppEnv>()
         : config.AUTH_MODE === 'authjs'
           ? configuredProviders(config)
           : [];
-    return c.json({ mode: config.AUTH_MODE, providers } satisfies SignInProviders);
+    return c.json({
+      mode: config.AUTH_MODE,
+      providers,
+      turnstile_site_key: config.TURNSTILE_SITE_KEY ?? null,
+    } satisfies SignInProviders);
   })
   .get('/session', async (c) => {
     const principal = c.get('principal');
@@ -126,4 +136,6 @@ export const authRouter = new Hono<AppEnv>()
     if (redirect) return c.redirect(redirect, 302);
     return c.json({ authenticated: true, via: 'dev', user: await getProfile(c.get('db'), principal.userId) });
   })
+  // A sign-in post (the dashboard's form) is the one Auth.js request a bot could script; callbacks carry no token.
+  .post('/signin/*', requireTurnstile(TURNSTILE_ACTIONS.signIn))
   .all('/*', authjs);

@@ -161,7 +161,11 @@ describe('AUTH_MODE=authjs: OpenID Connect sign-in against a real provider', () 
 
   it('lists the configured providers for the sign-in page', async () => {
     const response = await call('/auth/providers');
-    expect(await response.json()).toEqual({ mode: 'authjs', providers: [{ id: 'oidc', name: 'Test OP' }] });
+    expect(await response.json()).toEqual({
+      mode: 'authjs',
+      providers: [{ id: 'oidc', name: 'Test OP' }],
+      turnstile_site_key: null,
+    });
   });
 
   it('ignores a forged or foreign Auth.js session cookie', async () => {

@@ -1,4 +1,4 @@
-import { REQUIRED_VARIANTS, isVariantName } from '@pixelflare/config';
+import { REQUIRED_VARIANTS, TURNSTILE_SITEVERIFY_URL, isVariantName } from '@pixelflare/config';
 import { z } from 'zod';
 import type { VariantsQueueMessage, WebhookJob } from '../jobs/messages';
 
@@ -77,6 +77,11 @@ export const EnvVarsSchema = z
     // AUTH_MODE=cloudflare: the Access team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag.
     ACCESS_TEAM_DOMAIN: z.url().optional(),
     ACCESS_AUD: z.string().min(1).optional(),
+    /** Optional bot protection (Cloudflare Turnstile): on when both keys are set. */
+    TURNSTILE_SITE_KEY: z.string().min(1).optional(),
+    TURNSTILE_SECRET_KEY: z.string().min(1).optional(),
+    /** Where tokens are verified; tests point it at a stand-in on loopback. */
+    TURNSTILE_VERIFY_URL: z.url().default(TURNSTILE_SITEVERIFY_URL),
   })
   .superRefine((vars, ctx) => {
     // A provider is all or nothing: half a configuration is a typo, not a choice.
@@ -84,6 +89,7 @@ export const EnvVarsSchema = z
       ['GITHUB_OAUTH_CLIENT_ID', 'GITHUB_OAUTH_CLIENT_SECRET'],
       ['GOOGLE_OAUTH_CLIENT_ID', 'GOOGLE_OAUTH_CLIENT_SECRET'],
       ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'],
+      ['TURNSTILE_SITE_KEY', 'TURNSTILE_SECRET_KEY'],
     ] as const;
     for (const group of groups) {
       const set = group.filter((name) => vars[name] !== undefined);

@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeyIdParam, ApiKeyListSchema } from '@pixelflare/shared';
+import { TURNSTILE_ACTIONS } from '@pixelflare/config';
 import { requireScope } from '../../middleware/auth';
+import { requireTurnstile } from '../../middleware/turnstile';
 import {
   errorResponse as error,
   AUTHED_ERRORS as common,
@@ -13,7 +15,7 @@ export const createKeyRoute = createRoute({
   tags: ['API keys'],
   summary: 'Create an API key (the secret is shown once)',
   security,
-  middleware: [requireScope('keys:manage')] as const,
+  middleware: [requireScope('keys:manage'), requireTurnstile(TURNSTILE_ACTIONS.apiKey)] as const,
   request: {
     body: { required: true, content: { 'application/json': { schema: ApiKeyCreateSchema } } },
   },

@@ -5,7 +5,8 @@ import {
   UploadQuerySchema,
   UploadedImageSchema,
 } from '@pixelflare/shared';
-import { MB, UPLOAD_LIMITS } from '@pixelflare/config';
+import { MB, TURNSTILE_ACTIONS, UPLOAD_LIMITS } from '@pixelflare/config';
+import { requireTurnstile } from '../../middleware/turnstile';
 import { bodyLimit } from 'hono/body-limit';
 import { requireScope } from '../../middleware/auth';
 import { oneShotTooLarge } from '../../services/uploads/one-shot';
@@ -59,7 +60,11 @@ export const uploadImage = createRoute({
   summary: 'Upload an image in one request (multipart)',
   description: `For curl, scripts and ShareX: a multipart form with a \`file\` field and optional metadata fields. The type is recognised from the bytes; GPS and identifying EXIF are removed. The form is read into memory, so it carries at most ${UPLOAD_LIMITS.maxOneShotBytes / MB} MB (a larger declared \`Content-Length\` is 413 before the body is read); for larger files use a two-step upload (\`POST /v1/images\`, up to ${UPLOAD_LIMITS.maxTwoStepBytes / MB} MB) or tus (\`/v1/uploads/tus\`, up to ${UPLOAD_LIMITS.maxResumableBytes / MB} MB). Identical bytes already uploaded answer 200 with the existing image and \`duplicate: true\`.`,
   security: [{ bearerAuth: [] }],
-  middleware: [requireScope('images:write'), oneShotBodyLimit] as const,
+  middleware: [
+    requireScope('images:write'),
+    oneShotBodyLimit,
+    requireTurnstile(TURNSTILE_ACTIONS.upload),
+  ] as const,
   request: {
     query: UploadQuerySchema,
     body: { required: true, content: { 'multipart/form-data': { schema: UploadFormSchema } } },

@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { TURNSTILE_ACTIONS } from '@pixelflare/config';
 import { requireScope } from '../../middleware/auth';
+import { requireTurnstile } from '../../middleware/turnstile';
 import { errorResponse as error, BEARER_SECURITY as security } from '../../lib/openapi';
 
 const UploadIdParam = z.object({ id: z.string().min(1).max(64) });
@@ -13,7 +15,7 @@ export const tusCreate = createRoute({
   description:
     'tus 1.0 endpoint for Uppy (`@uppy/tus`) and `tus-js-client`: send `Tus-Resumable: 1.0.0`, `Upload-Length` and `Upload-Metadata` (`filename`/`name`, `album`, `tags`, `title`, `alt`, `description`, `is_private`, base64). Answers 201 with `Location`. Extensions: creation, creation-with-upload, termination, expiration (24 h, extended by each PATCH). The finished upload goes through the same checks as every upload.',
   security,
-  middleware: [requireScope('images:write')] as const,
+  middleware: [requireScope('images:write'), requireTurnstile(TURNSTILE_ACTIONS.upload)] as const,
   responses: {
     201: {
       description: 'Created',

@@ -5,7 +5,7 @@ import {
   UploadMetadataSchema,
   UploadedImageSchema,
 } from '@pixelflare/shared';
-import { INGEST_MEMORY_LIMIT_BYTES, MB, UPLOAD_LIMITS } from '@pixelflare/config';
+import { INGEST_MEMORY_LIMIT_BYTES, MB, TURNSTILE_ACTIONS, UPLOAD_LIMITS } from '@pixelflare/config';
 import { createMiddleware } from 'hono/factory';
 import {
   errorResponse as error,
@@ -14,6 +14,7 @@ import {
   BEARER_SECURITY as security,
 } from '../../lib/openapi';
 import { requireScope } from '../../middleware/auth';
+import { requireTurnstile } from '../../middleware/turnstile';
 import { parseContentLength, twoStepTooLarge } from '../../services/uploads/two-step';
 import { uploadErrors } from './one-shot.routes';
 
@@ -35,7 +36,7 @@ export const createTwoStepUpload = createRoute({
   description:
     'Stores the metadata and answers with a single-use `upload_url` (15 minutes). `PUT` the bytes there; the image is then validated and stored like any upload.',
   security,
-  middleware: [requireScope('images:write')] as const,
+  middleware: [requireScope('images:write'), requireTurnstile(TURNSTILE_ACTIONS.upload)] as const,
   request: { body: { required: true, content: { 'application/json': { schema: UploadMetadataSchema } } } },
   responses: {
     201: json(TwoStepUploadSchema, 'Upload URL issued'),
