@@ -66,23 +66,29 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
   return null;
 }
 
-/** EXIF orientation (1–8) of a JPEG, 1 when absent. */
+/**
+ * EXIF orientation (1–8) of a JPEG, 1 when absent or unreadable. Every offset is checked against the bytes:
+ * upload inspection walks the segments but not the EXIF inside them, so a stored original may carry any TIFF.
+ */
 export function jpegOrientation(bytes: Uint8Array): number {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return 1;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fits = (offset: number, length: number) => offset >= 0 && offset + length <= bytes.length;
   let offset = 2;
-  while (offset + 4 < bytes.length && bytes[offset] === 0xff) {
+  while (fits(offset, 4) && bytes[offset] === 0xff) {
     const marker = bytes[offset + 1]!;
     const length = view.getUint16(offset + 2);
     if (marker === 0xda) return 1;
     if (marker === 0xe1 && ascii(bytes, offset + 4, 4) === 'Exif') {
       const tiff = offset + 10;
+      if (!fits(tiff, 8)) return 1;
       const little = ascii(bytes, tiff, 2) === 'II';
       const ifd = tiff + view.getUint32(tiff + 4, little);
+      if (!fits(ifd, 2)) return 1;
       const entries = view.getUint16(ifd, little);
       for (let i = 0; i < entries; i++) {
         const entry = ifd + 2 + i * 12;
-        if (entry + 12 > bytes.length) return 1;
+        if (!fits(entry, 12)) return 1;
         if (view.getUint16(entry, little) === 0x0112) {
           const value = view.getUint16(entry + 8, little);
           return value >= 1 && value <= 8 ? value : 1;

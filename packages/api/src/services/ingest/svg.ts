@@ -32,9 +32,14 @@ export function checkSvg(bytes: Uint8Array): { width: number; height: number } {
     throw new AppError(422, 'UNPROCESSABLE_IMAGE', 'The SVG is not valid UTF-8');
   }
   // Entity-encoded characters could hide any of the patterns above; decode the common forms first.
-  const decoded = text.replace(/&#x([0-9a-f]+);?|&#(\d+);?/gi, (_, hex: string, dec: string) =>
-    String.fromCodePoint(hex ? parseInt(hex, 16) : Number(dec)),
-  );
+  // A reference past U+10FFFF names no character (invalid XML, and String.fromCodePoint would throw: a 500).
+  const decoded = text.replace(/&#x([0-9a-f]+);?|&#(\d+);?/gi, (_, hex: string, dec: string) => {
+    const codePoint = hex ? parseInt(hex, 16) : Number(dec);
+    if (!(codePoint <= 0x10ffff)) {
+      throw new AppError(422, 'UNPROCESSABLE_IMAGE', 'The SVG has a character reference to no character');
+    }
+    return String.fromCodePoint(codePoint);
+  });
   for (const { pattern, reason } of FORBIDDEN) {
     if (pattern.test(decoded)) {
       throw new AppError(422, 'UNPROCESSABLE_IMAGE', `SVG refused: it contains ${reason}`);
