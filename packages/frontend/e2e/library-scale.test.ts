@@ -1,19 +1,23 @@
 import { crc32, deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenImages, openBrowser, signInAs, type Browser } from './browser';
+import { startStack, type RunningStack } from './stack';
 
 // More than two of the library's pages (it asks for 100 at a time, the API's maximum).
 const COUNT = 250;
 let browser: Browser;
+// A stack of its own: in the shared one, after the other files, thumbnails came out broken in a way not yet
+// understood (every /cdn answer was a 200; alone, and beside a CPU hog, the test passes). See the stop notes.
+let stack: RunningStack | undefined;
+let bobKey = '';
 const ids: string[] = [];
-// Bob's, so alice's library (which other files count) is left alone.
-const api = (path: string, init: RequestInit = {}) => {
-  const { apiUrl, apiKeys } = inject('stack');
-  return fetch(`${apiUrl}${path}`, {
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${stack!.apiUrl}${path}`, {
     ...init,
-    headers: { authorization: `Bearer ${apiKeys.bob}`, ...init.headers },
+    headers: { authorization: `Bearer ${bobKey}`, ...init.headers },
   });
-};
 
 /** A small PNG of one colour: `n` picks the colour, so every image has bytes of its own (no deduplication). */
 function png(n: number, size = 16): Uint8Array {
@@ -71,15 +75,16 @@ async function uploadOne(i: number) {
 }
 
 beforeAll(async () => {
-  browser = await openBrowser();
+  stack = await startStack({ host: '127.0.0.1', seed: true, vars: {} });
+  const credentials = resolve(import.meta.dirname, '../../../.dev/credentials.json');
+  bobKey = (JSON.parse(readFileSync(credentials, 'utf8')) as { bob: { apiKey: string } }).bob.apiKey;
+  browser = await openBrowser(stack.dashboardUrl);
   await signInAs(browser, 'bob');
   await inPool(COUNT, 6, uploadOne);
 }, 300_000);
 afterAll(async () => {
   await browser?.close();
-  await inPool(ids.length, 6, async (i) => {
-    await api(`/v1/images/${ids[i]}?permanent=true`, { method: 'DELETE' });
-  });
+  stack?.stop();
 }, 300_000);
 
 describe('the library past 200 images', () => {
