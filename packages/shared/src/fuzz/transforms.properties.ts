@@ -11,26 +11,19 @@ import {
 } from '@pixelflare/config';
 import fc from 'fast-check';
 import { fuzzProperty, type FuzzProperty } from './fuzz-property';
-import { canonicalTransform, parseTransformQuery, resolveTransform } from '../transforms';
+import {
+  TransformQuerySchema,
+  canonicalTransform,
+  parseTransformQuery,
+  resolveTransform,
+} from '../transforms';
 import { canonicalCdnQuery } from '../urls';
 
+/** Every parameter the CDN accepts, from the schema that documents them. */
+const KNOWN: ReadonlySet<string> = new Set(Object.keys(TransformQuerySchema.shape));
+/** The known names, the signature's, and look-alikes: prototype keys, other case, stray spaces. */
 const NAMES = [
-  'w',
-  'h',
-  'fit',
-  'q',
-  'f',
-  'format',
-  'g',
-  'gravity',
-  'dpr',
-  'blur',
-  'sharpen',
-  'rotate',
-  'flip',
-  'bg',
-  'anim',
-  't',
+  ...KNOWN,
   'sig',
   'exp',
   '__proto__',
@@ -81,24 +74,6 @@ const coordinate = fc
   )
   .map(([whole, zeros, digits]) => (whole.endsWith('.') ? `${whole}${zeros}${digits || '0'}` : whole));
 const focalPoint = fc.tuple(coordinate, coordinate).map(([x, y]) => `${x}x${y}`);
-const KNOWN = new Set([
-  'w',
-  'h',
-  'fit',
-  'q',
-  'f',
-  'format',
-  'g',
-  'gravity',
-  'dpr',
-  'blur',
-  'sharpen',
-  'rotate',
-  'flip',
-  'bg',
-  'anim',
-  't',
-]);
 
 const name = fc.oneof(
   fc.constantFrom(...NAMES),
