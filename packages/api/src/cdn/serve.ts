@@ -74,7 +74,7 @@ function readRequest(c: CdnContext): CdnRequest {
   const exp = url.searchParams.get('exp') ?? undefined;
   const accept = acceptClass(c.req.header('Accept'));
   const transformed = route.variant !== undefined || params.length > 0;
-  const cacheable = !url.searchParams.has('sig') && !url.searchParams.has('exp') && !c.req.header('Range');
+  const cacheable = sig === undefined && exp === undefined && !c.req.header('Range');
   const cacheEntry: CdnCacheEntry | undefined = cacheable
     ? {
         image: route.ref,
