@@ -1,5 +1,6 @@
 import { canonicalCdnQuery } from '@pixelflare/shared';
 import { hmacSha256Hex, timingSafeEqual } from '../../lib/crypto';
+import { AppError } from '../../lib/errors';
 
 const versionKey = (ownerId: string) => `cdn-signing-version:${ownerId}`;
 
@@ -8,7 +9,23 @@ const versionKey = (ownerId: string) => `cdn-signing-version:${ownerId}`;
  * rotating bumps the version, which invalidates every URL signed before.
  */
 async function ownerSecret(kv: KVNamespace, serverSecret: string, ownerId: string): Promise<string> {
-  const version = (await kv.get(versionKey(ownerId))) ?? '0';
+  let version: string;
+  try {
+    version = (await kv.get(versionKey(ownerId))) ?? '0';
+  } catch {
+    // Without the version no signature can be made or checked; guessing '0' would refuse (or, after a
+    // rotation, accept) the wrong URLs. A KV outage is retryable, so the caller gets a 503, never a 500.
+    throw new AppError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'Signed URLs are unavailable: the key store (KV) failed',
+      undefined,
+      {
+        'Retry-After': '5',
+        'Cache-Control': 'no-store',
+      },
+    );
+  }
   return hmacSha256Hex(serverSecret, `cdn-signing:${ownerId}:${version}`);
 }
 
