@@ -2,6 +2,7 @@ export * from './albums';
 export * from './auth';
 export * from './audit';
 export * from './common';
+export * from './crypto';
 export * from './errors';
 export * from './images';
 export * from './keys';

@@ -1,0 +1,4 @@
+export * from './bundle';
+export * from './bytes';
+export * from './keys';
+export * from './stream';
