@@ -29,6 +29,8 @@ describe('migrations', () => {
       'analytics_daily',
       'image_ai',
       'crypto_events',
+      'tenant_keys',
+      'tenant_encryption',
       'authjs_users',
       'authjs_accounts',
       'authjs_sessions',

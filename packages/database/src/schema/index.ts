@@ -6,6 +6,7 @@ export * from './audit';
 export * from './authjs';
 export * from './backups';
 export * from './domains';
+export * from './encryption';
 export * from './images';
 export * from './transforms';
 export * from './users';
