@@ -48,24 +48,102 @@ async function bindingAnimation(
   images: ImagesBinding,
   job: TransformJob,
   plan: AnimationPlan,
+  timeoutMs: number,
 ): Promise<Uint8Array | null> {
   try {
-    const result = await images
-      .input(streamOf(job.source))
-      .transform(bindingStep(job, false))
-      .output({
-        format: OUTPUT_CONTENT_TYPES[job.output],
-        quality: job.transform.quality,
-        anim: true,
-        ...(job.transform.background ? { background: job.transform.background } : {}),
-      });
-    const bytes = await bytesOf(result.image());
+    const bytes = await callBinding(timeoutMs, () =>
+      images
+        .input(streamOf(job.source))
+        .transform(bindingStep(job, false))
+        .output({
+          format: OUTPUT_CONTENT_TYPES[job.output],
+          quality: job.transform.quality,
+          anim: true,
+          ...(job.transform.background ? { background: job.transform.background } : {}),
+        }),
+    );
     return readAnimation(bytes)?.frames === plan.frames ? bytes : null;
   } catch {
+    // Any failure here (a hang included, bounded by the timeout) falls back to the frame renderer.
     return null;
   }
 }
 
+/** How long one call of the binding may take before the request gives up on it (503, retryable). */
+export const IMAGES_BINDING_TIMEOUT_MS = 15_000;
+
+/**
+ * Cloudflare Images error codes that blame the input image (published in the Images troubleshooting
+ * reference, and what Miniflare's local binding answers): too large (9402, 9413), not an image (9412), an
+ * unsupported or malformed format (9520, 9523). Every other failure is the service's, not the user's.
+ */
+const INPUT_ERROR_CODES = new Set([9402, 9412, 9413, 9520, 9523]);
+
+/** The Images error code of a binding failure: its `code`, or the `ERROR 9412:` its message carries. */
+function imagesErrorCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'number') return code;
+  const match = /\b(9\d{3})\b/.exec(error instanceof Error ? error.message : String(error));
+  return match ? Number(match[1]) : undefined;
+}
+
+class BindingTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the Images binding did not answer within ${timeoutMs} ms`);
+    this.name = 'BindingTimeout';
+  }
+}
+
+/** Answers of a failed service are never cached by anyone: the next request must try again. */
+const RETRY_HEADERS = { 'Retry-After': '5', 'Cache-Control': 'no-store' };
+
+/**
+ * What a failed binding call means for the request: the user's image (422, as the input error codes say), or
+ * the service (502 when it failed, 503 when it did not answer in time), which the next request retries.
+ */
+function bindingError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof BindingTimeout) {
+    return new AppError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      `The image service did not answer within ${error.timeoutMs / 1000} s; try again`,
+      undefined,
+      RETRY_HEADERS,
+    );
+  }
+  const code = imagesErrorCode(error);
+  if (code !== undefined && INPUT_ERROR_CODES.has(code)) {
+    return new AppError(422, 'UNPROCESSABLE_IMAGE', `The image could not be transformed: ${String(error)}`);
+  }
+  return new AppError(
+    502,
+    'SERVICE_UNAVAILABLE',
+    `The image service failed${code === undefined ? '' : ` (error ${code})`}; try again`,
+    undefined,
+    RETRY_HEADERS,
+  );
+}
+
+/** One call of the binding, bytes read in full, within `timeoutMs`; failures as `bindingError` words them. */
+async function callBinding(
+  timeoutMs: number,
+  call: () => Promise<ImageTransformationResult>,
+): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BindingTimeout(timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([call().then((result) => bytesOf(result.image())), timeout]);
+  } catch (error) {
+    throw bindingError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Failures of our own pixel work on the source (Photon decoding it) are the image's: 422. */
 async function run<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -84,6 +162,7 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
 export function createImagesBindingEngine(
   images: ImagesBinding,
   animationLimits: AnimationLimits = ANIMATION_LIMITS,
+  { timeoutMs = IMAGES_BINDING_TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): ImageEngine {
   return {
     name: 'images-binding',
@@ -94,7 +173,7 @@ export function createImagesBindingEngine(
         const animation = planAnimation(job, animationLimits);
         if (animation && (animation.frames > 1 || job.output === 'gif')) {
           const native =
-            !pixelWork && animation.frames > 1 && (await bindingAnimation(images, job, animation));
+            !pixelWork && animation.frames > 1 && (await bindingAnimation(images, job, animation, timeoutMs));
           const out = native
             ? { bytes: native, ...(readImageHeader(native) ?? { width: 0, height: 0 }) }
             : await renderAnimation(job, animation);
@@ -108,17 +187,18 @@ export function createImagesBindingEngine(
         }
         const focalCrop = typeof t.gravity === 'object' && (t.fit === 'cover' || t.fit === 'crop');
         const finalType = OUTPUT_CONTENT_TYPES[job.output];
-        const first = await images
-          .input(streamOf(job.source))
-          .transform(bindingStep(job, focalCrop))
-          .output({
-            format: pixelWork ? 'image/png' : finalType,
-            quality: t.quality,
-            // Animations that keep their frames were answered above; this is a still (or its first frame).
-            anim: false,
-            ...(t.background ? { background: t.background } : {}),
-          });
-        let bytes: Uint8Array = await bytesOf(first.image());
+        let bytes = await callBinding(timeoutMs, () =>
+          images
+            .input(streamOf(job.source))
+            .transform(bindingStep(job, focalCrop))
+            .output({
+              format: pixelWork ? 'image/png' : finalType,
+              quality: t.quality,
+              // Animations that keep their frames were answered above; this is a still (or its first frame).
+              anim: false,
+              ...(t.background ? { background: t.background } : {}),
+            }),
+        );
         if (pixelWork) {
           const image = decode(bytes);
           const processed = focalCrop ? transformPixels(image, t) : applyEffects(image, t);
@@ -127,14 +207,12 @@ export function createImagesBindingEngine(
           bytes =
             job.output === 'png'
               ? png
-              : await bytesOf(
-                  (
-                    await images.input(streamOf(png)).output({ format: finalType, quality: t.quality })
-                  ).image(),
+              : await callBinding(timeoutMs, () =>
+                  images.input(streamOf(png)).output({ format: finalType, quality: t.quality }),
                 );
         }
         const header = readImageHeader(bytes);
-        if (!header) throw new Error('the binding returned an unreadable image');
+        if (!header) throw bindingError(new Error('the binding returned an unreadable image'));
         return {
           bytes,
           contentType: finalType,
