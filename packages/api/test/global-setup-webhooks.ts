@@ -22,6 +22,8 @@ interface Endpoint {
   secret: string;
   /** Answer 500 to this many requests, then 200; -1 answers 500 for ever. */
   failFirst: number;
+  /** Never answer this many requests (after `failFirst`): a receiver that hangs. */
+  hangFirst: number;
   seen: number;
   received: ReceivedDelivery[];
 }
@@ -45,8 +47,16 @@ export default async function setup(project: TestProject) {
     const [, action, name = ''] = (req.url ?? '').split('/');
     const body = await readBody(req);
     if (action === 'register') {
-      const { secret, failFirst } = JSON.parse(body) as { secret: string; failFirst: number };
-      endpoints.set(name, { secret, failFirst, seen: 0, received: [] });
+      const {
+        secret,
+        failFirst,
+        hangFirst = 0,
+      } = JSON.parse(body) as {
+        secret: string;
+        failFirst: number;
+        hangFirst?: number;
+      };
+      endpoints.set(name, { secret, failFirst, hangFirst, seen: 0, received: [] });
       res.writeHead(204).end();
       return;
     }
@@ -60,6 +70,16 @@ export default async function setup(project: TestProject) {
       return;
     }
     endpoint.seen += 1;
+    if (endpoint.hangFirst > 0) {
+      // Held open, unanswered, until the sender gives up (its socket is destroyed at teardown).
+      endpoint.hangFirst -= 1;
+      endpoint.received.push({
+        webhookId: String(req.headers['webhook-id'] ?? ''),
+        verified: false,
+        answered: 0,
+      });
+      return;
+    }
     const failing = endpoint.failFirst < 0 || endpoint.seen <= endpoint.failFirst;
     const answered = failing ? 500 : 200;
     const headers = {
@@ -82,5 +102,9 @@ export default async function setup(project: TestProject) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   project.provide('webhookReceiverPort', (server.address() as AddressInfo).port);
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 }

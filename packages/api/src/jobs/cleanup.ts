@@ -1,10 +1,12 @@
-import { AUDIT_RETENTION_DAYS, WEBHOOK_DELIVERY_RETENTION_DAYS } from '@pixelflare/config';
+import { AUDIT_RETENTION_DAYS, VARIANT_NAMES, WEBHOOK_DELIVERY_RETENTION_DAYS } from '@pixelflare/config';
 import { auditLogs, outboxEvents, uploadTokens, webhookDeliveries } from '@pixelflare/database';
 import { and, isNotNull, lt } from 'drizzle-orm';
 import { dispatchOutbox } from '../services/events/dispatch';
 import { purgeExpiredTrash } from '../services/images/manage';
 import { signingDepsOf } from '../services/images/resource';
 import { reconcileStorage } from '../services/reconcile/reconcile';
+import { requeueMissingRenditions } from '../services/reconcile/renditions';
+import { engineNameFor } from '../engines/select';
 import { purgeStaleStaging } from '../services/uploads/two-step';
 import type { CronJob } from './context';
 
@@ -14,7 +16,8 @@ const OUTBOX_RETENTION_DAYS = 7;
 
 /**
  * 01:00 UTC: expired trash and abandoned uploads (and staged two-step bodies a stopped Worker left behind),
- * R2 reconciled with D1 (orphan objects, rows whose original is missing: `reconcileStorage`), expired upload tokens, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
+ * R2 reconciled with D1 (orphan objects, rows whose original is missing: `reconcileStorage`), lost variants
+ * jobs redone (`requeueMissingRenditions`), expired upload tokens, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
  */
 export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -23,6 +26,18 @@ export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   });
   const stagedBodies = await purgeStaleStaging(env.IMAGES_BUCKET, now);
   const reconciled = await reconcileStorage({ db, bucket: env.IMAGES_BUCKET, kv: env.KV, logger }, now);
+  // Variants jobs whose message was lost; a passthrough deployment renders nothing ahead.
+  const renders = engineNameFor(config.IMAGE_ENGINE, env.IMAGES) !== 'passthrough';
+  const renditions = await requeueMissingRenditions(
+    {
+      db,
+      queue: env.VARIANTS_QUEUE,
+      kv: env.KV,
+      logger,
+      presets: renders ? (config.ALLOWED_VARIANTS ?? VARIANT_NAMES) : [],
+    },
+    now,
+  );
   const tokens = await db
     .delete(uploadTokens)
     .where(lt(uploadTokens.expiresAt, now))
@@ -45,6 +60,7 @@ export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
     trashPurged,
     stagedBodies,
     reconciled,
+    renditions,
     expiredUploadTokens: tokens.length,
     auditRows: audit.length,
     deliveryRows: deliveries.length,

@@ -4,7 +4,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { WebhookJob } from '../../jobs/messages';
 import { newId } from '../../lib/ids';
 import { signingSecrets, type WebhookSettings } from './manage';
-import { nonPublicReason } from './ssrf';
+import { dohResolver, resolvedNonPublicReason } from './ssrf';
 
 /** Standard Webhooks signature(s): `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, space-separated. */
 export async function signPayload(
@@ -84,15 +84,23 @@ export async function deliverWebhook(
   let responseStatus: number | null = null;
   let responseSnippet: string | null = null;
   let error: string | null = null;
-  const blocked = settings.allowPrivateTargets ? undefined : nonPublicReason(new URL(hook.url).hostname);
-  if (blocked) {
-    error = `Refused: the target is a ${blocked} address`;
-  } else {
+  let blocked: string | undefined;
+  try {
+    blocked = settings.allowPrivateTargets
+      ? undefined
+      : await resolvedNonPublicReason(new URL(hook.url).hostname, settings.resolveHost ?? dohResolver());
+    if (blocked) error = `Refused: the target is a ${blocked}`;
+  } catch (cause) {
+    // Fail closed: a name that cannot be checked is not sent to; the attempt is retried like any failure.
+    blocked = 'unresolved';
+    error = `Could not resolve the target's host name: ${cause instanceof Error ? cause.message : String(cause)}`;
+  }
+  if (!blocked) {
     try {
       const response = await fetch(hook.url, {
         method: 'POST',
         redirect: 'manual',
-        signal: AbortSignal.timeout(WEBHOOK_DELIVERY.timeoutMs),
+        signal: AbortSignal.timeout(settings.timeoutMs ?? WEBHOOK_DELIVERY.timeoutMs),
         headers: {
           'Content-Type': 'application/json',
           'User-Agent': 'Pixelflare-Webhooks/1',

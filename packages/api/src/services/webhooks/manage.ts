@@ -5,7 +5,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { decryptSecret, encryptSecret, generateWebhookSecret } from './secret';
-import { assertPublicWebhookTarget } from './ssrf';
+import { assertPublicWebhookTarget, type HostResolver } from './ssrf';
 
 type WebhookRow = typeof webhooks.$inferSelect;
 
@@ -13,6 +13,10 @@ type WebhookRow = typeof webhooks.$inferSelect;
 export interface WebhookSettings {
   encryptionKey: string;
   allowPrivateTargets: boolean;
+  /** How long a delivery waits for the receiver (WEBHOOK_DELIVERY.timeoutMs unless a test shortens it). */
+  timeoutMs?: number;
+  /** Resolves a target's host name before each delivery (guard on only); DNS over HTTPS unless replaced. */
+  resolveHost?: HostResolver;
 }
 
 export function toWebhook(row: WebhookRow, now = new Date()): Webhook {

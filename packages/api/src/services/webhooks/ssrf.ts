@@ -3,8 +3,8 @@ import { badRequest } from '../../lib/errors';
 /**
  * Refuses webhook targets on private, loopback, link-local and other non-public addresses. The WHATWG URL
  * parser already normalises decimal (`2130706433`), octal (`0177.0.0.1`) and hex (`0x7f.1`) IPv4 forms and
- * IPv6 spellings, so the checks below see canonical addresses. Names that are not IP literals cannot be
- * resolved before `fetch` in a Worker; only the well-known local names are refused.
+ * IPv6 spellings, so the checks below see canonical addresses. Names that are not IP literals are refused here
+ * only when they are well-known local names; each delivery also resolves them (`resolvedNonPublicReason`).
  */
 export function assertPublicWebhookTarget(rawUrl: string, allowPrivate: boolean): void {
   let url: URL;
@@ -95,5 +95,67 @@ function ipv6Reason(address: string): string | undefined {
   if ((g[0]! & 0xfe00) === 0xfc00) return 'private (unique local)';
   if ((g[0]! & 0xffc0) === 0xfe80) return 'link-local';
   if ((g[0]! & 0xff00) === 0xff00) return 'multicast';
+  return undefined;
+}
+
+/** The addresses (A and AAAA) a host name resolves to. */
+export type HostResolver = (hostname: string) => Promise<string[]>;
+
+/** Cloudflare's public DNS-over-HTTPS resolver, JSON form (`application/dns-json`). */
+export const DOH_RESOLVER_URL = 'https://cloudflare-dns.com/dns-query';
+const DOH_TIMEOUT_MS = 3_000;
+const DNS_TYPE = { A: 1, AAAA: 28 } as const;
+/** NOERROR and NXDOMAIN are answers; anything else (SERVFAIL, REFUSED...) means the name was not resolved. */
+const DNS_ANSWERED = new Set([0, 3]);
+
+interface DohAnswer {
+  Status: number;
+  Answer?: { type: number; data: string }[];
+}
+
+/**
+ * Resolves through DNS over HTTPS (a Worker has no resolver of its own to ask). Both record types are asked;
+ * CNAMEs in the answer are followed by the resolver, so only the final addresses are kept.
+ */
+export function dohResolver(endpoint = DOH_RESOLVER_URL, fetcher: typeof fetch = fetch): HostResolver {
+  return async (hostname) => {
+    const lookups = Object.entries(DNS_TYPE).map(async ([name, type]) => {
+      const url = new URL(endpoint);
+      url.searchParams.set('name', hostname);
+      url.searchParams.set('type', name);
+      const response = await fetcher(url, {
+        headers: { Accept: 'application/dns-json' },
+        signal: AbortSignal.timeout(DOH_TIMEOUT_MS),
+      });
+      if (!response.ok) throw new Error(`the DNS resolver answered HTTP ${response.status}`);
+      const body = (await response.json()) as DohAnswer;
+      if (!DNS_ANSWERED.has(body.Status)) throw new Error(`the DNS resolver answered status ${body.Status}`);
+      return (body.Answer ?? []).filter((answer) => answer.type === type).map((answer) => answer.data);
+    });
+    return (await Promise.all(lookups)).flat();
+  };
+}
+
+const isIpLiteral = (hostname: string) =>
+  (hostname.startsWith('[') && hostname.endsWith(']')) || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+
+/**
+ * Why a target host is not public, resolving a name first: refused when any address it resolves to is not
+ * public (one private answer among public ones is enough to be steered there), or when it resolves to none.
+ * `undefined` when every address is public. A resolver failure throws: the attempt fails and is retried.
+ */
+export async function resolvedNonPublicReason(
+  hostname: string,
+  resolve: HostResolver,
+): Promise<string | undefined> {
+  const literal = nonPublicReason(hostname);
+  if (literal) return `${literal} address`;
+  if (isIpLiteral(hostname)) return undefined;
+  const addresses = await resolve(hostname);
+  if (addresses.length === 0) return `name that resolves to no address (${hostname})`;
+  for (const address of addresses) {
+    const reason = nonPublicReason(address.includes(':') ? `[${address}]` : address);
+    if (reason) return `${reason} address (${hostname} resolves to ${address})`;
+  }
   return undefined;
 }
