@@ -18,6 +18,7 @@ const common = {
 export const listUsersRoute = createRoute({
   method: 'get',
   path: '/admin/users',
+  operationId: 'listUsers',
   tags: ['Admin'],
   summary: 'List every user (admins only)',
   security,
@@ -35,6 +36,7 @@ export const listUsersRoute = createRoute({
 export const setPlanRoute = createRoute({
   method: 'patch',
   path: '/admin/users/{id}/plan',
+  operationId: 'setUserPlan',
   tags: ['Admin'],
   summary: "Set a user's plan (admins only)",
   security,

@@ -19,6 +19,7 @@ import {
 export const listAlbumsRoute = createRoute({
   method: 'get',
   path: '/albums',
+  operationId: 'listAlbums',
   tags: ['Albums'],
   summary: 'List albums (by slug)',
   security,
@@ -30,6 +31,7 @@ export const listAlbumsRoute = createRoute({
 export const createAlbumRoute = createRoute({
   method: 'post',
   path: '/albums',
+  operationId: 'createAlbum',
   tags: ['Albums'],
   summary: 'Create an album',
   security,
@@ -45,6 +47,7 @@ export const createAlbumRoute = createRoute({
 export const getAlbumRoute = createRoute({
   method: 'get',
   path: '/albums/{album}',
+  operationId: 'getAlbum',
   tags: ['Albums'],
   summary: 'Get an album by slug or id',
   security,
@@ -56,6 +59,7 @@ export const getAlbumRoute = createRoute({
 export const updateAlbumRoute = createRoute({
   method: 'patch',
   path: '/albums/{album}',
+  operationId: 'updateAlbum',
   tags: ['Albums'],
   summary: 'Edit an album',
   description:
@@ -78,6 +82,7 @@ export const updateAlbumRoute = createRoute({
 export const deleteAlbumRoute = createRoute({
   method: 'delete',
   path: '/albums/{album}',
+  operationId: 'deleteAlbum',
   tags: ['Albums'],
   summary: 'Delete an album',
   security,

@@ -6,6 +6,7 @@ import { errorResponse as error } from '../../lib/openapi';
 export const listAuditLogRoute = createRoute({
   method: 'get',
   path: '/audit-log',
+  operationId: 'listAuditLog',
   tags: ['Account'],
   summary: 'Your audit trail, newest first (needs keys:manage, the account scope)',
   security: [{ bearerAuth: [] }],

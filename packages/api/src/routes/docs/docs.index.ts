@@ -1,5 +1,6 @@
 import { APP_NAME, APP_VERSION } from '@pixelflare/config';
 import type { AppRouter } from '../../lib/create-router';
+import { SECURITY_SCHEMES } from '../../lib/openapi';
 
 export const OPENAPI_PATH = '/openapi.json';
 /**
@@ -38,10 +39,16 @@ createApiReference('#app', ${JSON.stringify(scalarConfiguration)});
 
 /** Serves the generated OpenAPI 3.1 document and the interactive reference (Scalar) beside it. */
 export function mountApiDocs(router: AppRouter) {
-  router.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+  router.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEMES.bearer, {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key (`pf_...`) created in Settings › API keys or with `POST /v1/keys`.',
+  });
+  router.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEMES.uploadToken, {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: 'The single-use token in the `upload_url` that `POST /v1/images` answers with (15 minutes).',
   });
   router.doc31(OPENAPI_PATH, (c) => ({
     openapi: '3.1.0',

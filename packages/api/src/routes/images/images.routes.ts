@@ -23,6 +23,7 @@ const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
 export const listImagesRoute = createRoute({
   method: 'get',
   path: '/images',
+  operationId: 'listImages',
   tags: ['Images'],
   summary: 'List images',
   description:
@@ -36,6 +37,7 @@ export const listImagesRoute = createRoute({
 export const listTrashRoute = createRoute({
   method: 'get',
   path: '/trash',
+  operationId: 'listTrash',
   tags: ['Images'],
   summary: 'List deleted images (restorable for 30 days)',
   security,
@@ -47,6 +49,7 @@ export const listTrashRoute = createRoute({
 export const getImageRoute = createRoute({
   method: 'get',
   path: '/images/{id}',
+  operationId: 'getImage',
   tags: ['Images'],
   summary: 'Get an image by id or short id',
   security,
@@ -58,6 +61,7 @@ export const getImageRoute = createRoute({
 export const downloadImageRoute = createRoute({
   method: 'get',
   path: '/images/{id}/download',
+  operationId: 'downloadImage',
   tags: ['Images'],
   summary: 'Download the stored original',
   security,
@@ -76,6 +80,7 @@ export const downloadImageRoute = createRoute({
 export const updateImageRoute = createRoute({
   method: 'patch',
   path: '/images/{id}',
+  operationId: 'updateImage',
   tags: ['Images'],
   summary: 'Rename, move, retag or edit an image',
   description: 'Moving changes the path URL; the short URL keeps working.',
@@ -96,6 +101,7 @@ export const updateImageRoute = createRoute({
 export const deleteImageRoute = createRoute({
   method: 'delete',
   path: '/images/{id}',
+  operationId: 'deleteImage',
   tags: ['Images'],
   summary: 'Delete an image (to trash, or permanently)',
   security,
@@ -107,6 +113,7 @@ export const deleteImageRoute = createRoute({
 export const restoreImageRoute = createRoute({
   method: 'post',
   path: '/images/{id}/restore',
+  operationId: 'restoreImage',
   tags: ['Images'],
   summary: 'Restore an image from the trash',
   security,
@@ -118,6 +125,7 @@ export const restoreImageRoute = createRoute({
 export const favouriteImageRoute = createRoute({
   method: 'put',
   path: '/images/{id}/favourite',
+  operationId: 'favouriteImage',
   tags: ['Images'],
   summary: 'Mark an image as a favourite',
   security,
@@ -129,6 +137,7 @@ export const favouriteImageRoute = createRoute({
 export const unfavouriteImageRoute = createRoute({
   method: 'delete',
   path: '/images/{id}/favourite',
+  operationId: 'unfavouriteImage',
   tags: ['Images'],
   summary: 'Remove an image from favourites',
   security,
@@ -140,6 +149,7 @@ export const unfavouriteImageRoute = createRoute({
 export const getUsageRoute = createRoute({
   method: 'get',
   path: '/usage',
+  operationId: 'getUsage',
   tags: ['Images'],
   summary: 'Image count and storage used, with the plan limits',
   security,
@@ -150,6 +160,7 @@ export const getUsageRoute = createRoute({
 export const bulkImagesRoute = createRoute({
   method: 'post',
   path: '/images/bulk',
+  operationId: 'bulkUpdateImages',
   tags: ['Images'],
   summary: 'Move, tag or delete up to 100 images',
   description: 'Needs images:write (and images:delete for `delete`).',

@@ -12,6 +12,7 @@ import {
 export const createKeyRoute = createRoute({
   method: 'post',
   path: '/keys',
+  operationId: 'createKey',
   tags: ['API keys'],
   summary: 'Create an API key (the secret is shown once)',
   security,
@@ -31,6 +32,7 @@ export const createKeyRoute = createRoute({
 export const listKeysRoute = createRoute({
   method: 'get',
   path: '/keys',
+  operationId: 'listKeys',
   tags: ['API keys'],
   summary: 'List your API keys (never their secrets)',
   security,
@@ -47,6 +49,7 @@ export const listKeysRoute = createRoute({
 export const revokeKeyRoute = createRoute({
   method: 'delete',
   path: '/keys/{id}',
+  operationId: 'revokeKey',
   tags: ['API keys'],
   summary: 'Revoke an API key',
   security,

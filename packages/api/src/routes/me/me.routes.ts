@@ -8,6 +8,7 @@ const profile = { description: 'Your profile', content: { 'application/json': { 
 export const getMeRoute = createRoute({
   method: 'get',
   path: '/me',
+  operationId: 'getMe',
   tags: ['Account'],
   summary: 'Your profile (any valid key)',
   security,
@@ -18,6 +19,7 @@ export const getMeRoute = createRoute({
 export const updateMeRoute = createRoute({
   method: 'patch',
   path: '/me',
+  operationId: 'updateMe',
   tags: ['Account'],
   summary: 'Update your profile (needs keys:manage, the account scope)',
   security,

@@ -13,6 +13,7 @@ const errors = (codes: number[]) =>
 export const createSignedUrl = createRoute({
   method: 'post',
   path: '/images/{id}/signed-url',
+  operationId: 'createSignedUrl',
   tags: ['Images'],
   summary: 'Mint a signed CDN URL',
   description:

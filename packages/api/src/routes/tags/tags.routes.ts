@@ -15,6 +15,7 @@ const body = <T extends z.ZodType>(schema: T) => ({
 export const listTagsRoute = createRoute({
   method: 'get',
   path: '/tags',
+  operationId: 'listTags',
   tags: ['Tags'],
   summary: 'List tags with image counts',
   security,
@@ -28,6 +29,7 @@ export const listTagsRoute = createRoute({
 export const renameTagRoute = createRoute({
   method: 'patch',
   path: '/tags/{name}',
+  operationId: 'renameTag',
   tags: ['Tags'],
   summary: 'Rename a tag',
   security,
@@ -44,6 +46,7 @@ export const renameTagRoute = createRoute({
 export const mergeTagRoute = createRoute({
   method: 'post',
   path: '/tags/{name}/merge',
+  operationId: 'mergeTag',
   tags: ['Tags'],
   summary: 'Merge a tag into another',
   security,

@@ -23,6 +23,7 @@ export const listTransforms = createRoute({
   ...common,
   method: 'get',
   path: '/transforms',
+  operationId: 'listTransforms',
   summary: 'List your named transforms',
   middleware: [requireScope('images:read')] as const,
   responses: { 200: json(NamedTransformListSchema, 'Your named transforms'), ...errors([401, 403]) },
@@ -32,6 +33,7 @@ export const createTransform = createRoute({
   ...common,
   method: 'post',
   path: '/transforms',
+  operationId: 'createTransform',
   summary: 'Create a named transform',
   description:
     'Saves transform parameters under a name, used in CDN URLs as `?t=name`. Its parameters are locked: a URL ' +
@@ -47,6 +49,7 @@ export const getTransform = createRoute({
   ...common,
   method: 'get',
   path: '/transforms/{name}',
+  operationId: 'getTransform',
   summary: 'Get a named transform',
   middleware: [requireScope('images:read')] as const,
   request: { params: NameParam },
@@ -57,6 +60,7 @@ export const updateTransform = createRoute({
   ...common,
   method: 'patch',
   path: '/transforms/{name}',
+  operationId: 'updateTransform',
   summary: "Replace a named transform's parameters",
   middleware: [requireScope('images:write')] as const,
   request: {
@@ -70,6 +74,7 @@ export const deleteTransform = createRoute({
   ...common,
   method: 'delete',
   path: '/transforms/{name}',
+  operationId: 'deleteTransform',
   summary: 'Delete a named transform',
   middleware: [requireScope('images:write')] as const,
   request: { params: NameParam },

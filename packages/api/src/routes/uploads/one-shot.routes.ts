@@ -10,6 +10,7 @@ import { requireTurnstile } from '../../middleware/turnstile';
 import { bodyLimit } from 'hono/body-limit';
 import { requireScope } from '../../middleware/auth';
 import { oneShotTooLarge } from '../../services/uploads/one-shot';
+import { BEARER_SECURITY, RATE_LIMITED } from '../../lib/openapi';
 
 /** Multipart framing allowance on top of the file limit. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -46,6 +47,7 @@ const errors = {
     description: 'Truncated, unreadable, too many pixels or active SVG',
     content: { 'application/json': { schema: ErrorBodySchema } },
   },
+  ...RATE_LIMITED,
 } as const;
 export const uploadErrors = errors;
 
@@ -56,10 +58,11 @@ export const UploadFormSchema = UploadMetadataSchema.extend({
 export const uploadImage = createRoute({
   method: 'post',
   path: '/upload',
+  operationId: 'uploadImage',
   tags: ['Images'],
   summary: 'Upload an image in one request (multipart)',
   description: `For curl, scripts and ShareX: a multipart form with a \`file\` field and optional metadata fields. The type is recognised from the bytes; GPS and identifying EXIF are removed. The form is read into memory, so it carries at most ${UPLOAD_LIMITS.maxOneShotBytes / MB} MB (a larger declared \`Content-Length\` is 413 before the body is read); for larger files use a two-step upload (\`POST /v1/images\`, up to ${UPLOAD_LIMITS.maxTwoStepBytes / MB} MB) or tus (\`/v1/uploads/tus\`, up to ${UPLOAD_LIMITS.maxResumableBytes / MB} MB). Identical bytes already uploaded answer 200 with the existing image and \`duplicate: true\`.`,
-  security: [{ bearerAuth: [] }],
+  security: BEARER_SECURITY,
   middleware: [
     requireScope('images:write'),
     oneShotBodyLimit,

@@ -10,6 +10,7 @@ const header = (description: string) => ({ schema: { type: 'string' as const }, 
 export const tusCreate = createRoute({
   method: 'post',
   path: '/uploads/tus',
+  operationId: 'createTusUpload',
   tags: ['Resumable uploads (tus)'],
   summary: 'tus creation (and creation-with-upload)',
   description:
@@ -36,6 +37,7 @@ export const tusCreate = createRoute({
 export const tusPatch = createRoute({
   method: 'patch',
   path: '/uploads/tus/{id}',
+  operationId: 'appendTusUpload',
   tags: ['Resumable uploads (tus)'],
   summary: 'tus PATCH: append bytes at Upload-Offset (HEAD on the same URL reports the offset)',
   description:
@@ -58,6 +60,7 @@ export const tusPatch = createRoute({
 export const tusDelete = createRoute({
   method: 'delete',
   path: '/uploads/tus/{id}',
+  operationId: 'deleteTusUpload',
   tags: ['Resumable uploads (tus)'],
   summary: 'tus termination',
   security,

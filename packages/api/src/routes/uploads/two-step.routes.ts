@@ -12,6 +12,7 @@ import {
   jsonResponse as json,
   AUTHED_ERRORS as common,
   BEARER_SECURITY as security,
+  UPLOAD_TOKEN_SECURITY,
 } from '../../lib/openapi';
 import { requireScope } from '../../middleware/auth';
 import { requireTurnstile } from '../../middleware/turnstile';
@@ -31,6 +32,7 @@ const twoStepBodyLimit = createMiddleware(async (c, next) => {
 export const createTwoStepUpload = createRoute({
   method: 'post',
   path: '/images',
+  operationId: 'createTwoStepUpload',
   tags: ['Images'],
   summary: 'Start a two-step upload',
   description:
@@ -48,9 +50,11 @@ export const createTwoStepUpload = createRoute({
 export const putTwoStepUpload = createRoute({
   method: 'put',
   path: '/uploads/{id}',
+  operationId: 'putTwoStepUpload',
   tags: ['Images'],
   summary: 'Second step of a two-step upload: the bytes',
   description: `The \`upload_url\` from \`POST /v1/images\`. The token in it is the credential (no Authorization header needed), works once and expires after 15 minutes. The body is the raw file, at most ${UPLOAD_LIMITS.maxTwoStepBytes / MB} MB. A body above ${INGEST_MEMORY_LIMIT_BYTES / MB} MB must declare its \`Content-Length\` (411 otherwise) and is streamed to storage rather than held; above that size only JPEG is accepted (413 for other formats). A body whose length differs from its \`Content-Length\` is 400. When the bytes are refused the pending image is removed and the URL is spent: start again with \`POST /v1/images\`.`,
+  security: UPLOAD_TOKEN_SECURITY,
   middleware: [twoStepBodyLimit] as const,
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),

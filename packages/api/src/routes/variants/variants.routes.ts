@@ -6,6 +6,7 @@ import { AUTHED_ERRORS, BEARER_SECURITY, errorResponse, jsonResponse } from '../
 export const listImageVariantsRoute = createRoute({
   method: 'get',
   path: '/images/{id}/variants',
+  operationId: 'listImageVariants',
   tags: ['Images'],
   summary: "An image's presets and the renditions stored for each",
   description:

@@ -22,6 +22,7 @@ const tags = ['Webhooks'];
 export const createWebhookRoute = createRoute({
   method: 'post',
   path: '/webhooks',
+  operationId: 'createWebhook',
   tags,
   summary: 'Create a webhook endpoint (the signing secret is shown once)',
   security,
@@ -41,6 +42,7 @@ export const createWebhookRoute = createRoute({
 export const listWebhooksRoute = createRoute({
   method: 'get',
   path: '/webhooks',
+  operationId: 'listWebhooks',
   tags,
   summary: 'List your webhook endpoints',
   security,
@@ -57,6 +59,7 @@ export const listWebhooksRoute = createRoute({
 export const getWebhookRoute = createRoute({
   method: 'get',
   path: '/webhooks/{id}',
+  operationId: 'getWebhook',
   tags,
   summary: 'Get a webhook endpoint (including why it was disabled, if it was)',
   security,
@@ -72,6 +75,7 @@ export const getWebhookRoute = createRoute({
 export const updateWebhookRoute = createRoute({
   method: 'patch',
   path: '/webhooks/{id}',
+  operationId: 'updateWebhook',
   tags,
   summary: 'Change a webhook endpoint',
   security,
@@ -90,6 +94,7 @@ export const updateWebhookRoute = createRoute({
 export const deleteWebhookRoute = createRoute({
   method: 'delete',
   path: '/webhooks/{id}',
+  operationId: 'deleteWebhook',
   tags,
   summary: 'Delete a webhook endpoint and its delivery log',
   security,
@@ -101,6 +106,7 @@ export const deleteWebhookRoute = createRoute({
 export const rotateWebhookSecretRoute = createRoute({
   method: 'post',
   path: '/webhooks/{id}/rotate-secret',
+  operationId: 'rotateWebhookSecret',
   tags,
   summary: 'Rotate the signing secret (the old one stays valid for 24 hours)',
   security,
@@ -119,6 +125,7 @@ export const rotateWebhookSecretRoute = createRoute({
 export const listDeliveriesRoute = createRoute({
   method: 'get',
   path: '/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
   tags,
   summary: 'Every delivery attempt (status, duration, response code, first bytes), newest first',
   security,
@@ -137,6 +144,7 @@ export const listDeliveriesRoute = createRoute({
 export const redeliverRoute = createRoute({
   method: 'post',
   path: '/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+  operationId: 'redeliverWebhookDelivery',
   tags,
   summary: 'Send a delivery’s event again, now',
   security,
@@ -156,6 +164,7 @@ export const redeliverRoute = createRoute({
 export const testWebhookRoute = createRoute({
   method: 'post',
   path: '/webhooks/{id}/test',
+  operationId: 'testWebhook',
   tags,
   summary: 'Send a `ping` event now',
   security,
