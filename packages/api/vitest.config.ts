@@ -23,6 +23,8 @@ export default defineConfig({
           AUTH_SECRET: 'test-auth-secret-0123456789abcdef0123456789',
           API_HASH_SECRET: 'test-api-hash-secret-0123456789abcdef012345',
           ENCRYPTION_KEY: 'test-encryption-key-0123456789abcdef0123456',
+          // Encryption at rest's root key: 32 bytes, base64 (a fixed test value).
+          ENCRYPTION_ROOT_KEY: 'dGVzdC1yb290LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=',
           // The SSRF guard is on in tests; loopback delivery tests enable private targets explicitly.
           ALLOW_PRIVATE_WEBHOOK_TARGETS: 'false',
           PUBLIC_API_URL: 'http://localhost:8787',

@@ -31,6 +31,7 @@ import { adminRouter } from './routes/admin/admin.index';
 import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
 import { variantsRouter } from './routes/variants/variants.index';
+import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/encryption.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -50,6 +51,7 @@ export function createApiRouter() {
     adminRouter,
     auditLogRouter,
     webhooksRouter,
+    encryptionRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
@@ -71,6 +73,7 @@ export function createApiRouter() {
 export function createApp() {
   const app = new Hono<AppEnv>({ getPath: cdnAwarePath });
   app.use('*', requestContext);
+  app.use('*', encryptionStartupCheck);
   app.use('/cdn/*', requestLog({ successes: false }), publicCors, cdnSecurityHeaders);
   app.use('/v1/*', requestLog({ successes: true }), allowlistCors, apiSecurityHeaders);
   app.use('/v1/docs', apiDocsPolicy);

@@ -8,6 +8,7 @@ declare global {
       AUTH_SECRET: string;
       API_HASH_SECRET: string;
       ENCRYPTION_KEY: string;
+      ENCRYPTION_ROOT_KEY: string;
       PUBLIC_DASHBOARD_URL: string;
       ACCESS_TEAM_DOMAIN: string;
       ACCESS_AUD: string;

@@ -1,5 +1,6 @@
 export * from './auth';
 export * from './cache';
+export * from './encryption';
 export * from './headers';
 export * from './image-types';
 export * from './image-variants';

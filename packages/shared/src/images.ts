@@ -48,6 +48,10 @@ export const UploadMetadataSchema = ImageTextFields.extend({
   album: AlbumSlug.optional().meta({ description: 'Album slug; the album must exist. Default: no album' }),
   tags: TagList.optional(),
   is_private: FormBoolean.optional(),
+  encrypt: FormBoolean.optional().meta({
+    description:
+      "Encrypt the image at rest (the account must have encryption on). Default: the account's encryption default",
+  }),
 }).meta({ id: 'UploadMetadata' });
 export type UploadMetadata = z.infer<typeof UploadMetadataSchema>;
 

@@ -20,6 +20,7 @@ import { getStoredVariant, renderVariant, type VariantSpec } from '../services/v
 import { resolveVariant, type VariantRequest } from '../services/variants/resolve';
 import { verifyCdnSignature } from '../services/variants/signing';
 import { parseCdnPath, rawCdnPath, type CdnRoute } from './cdn-path';
+import { serveEncrypted } from './encrypted';
 import { serveOriginal } from './original';
 import { cdnNotFound, imageHeaders, matchesEtag, notModified, type ImageHeaders } from './responses';
 
@@ -32,6 +33,8 @@ interface CdnRequest {
   params: [string, string][];
   sig?: string;
   exp?: string;
+  /** An encrypted image's access token (`?token=`); such requests are never cached. */
+  token?: string;
   accept: AcceptClass;
   /** Where the answer is cached; absent for signed and byte-range requests, which never are. */
   cacheEntry?: CdnCacheEntry;
@@ -52,6 +55,8 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   const variant = variantRequestOf(c, request);
   const image = await findCdnImage(c.get('db'), request.route.ref);
   if (!image) throw cdnNotFound();
+  if (image.isEncrypted)
+    return serveEncrypted(c, image, request.route.variant, request.params, request.token);
   await authorise(c, request, image);
   const response = variant
     ? await serveVariant(c, request, image, variant)
@@ -69,12 +74,15 @@ function readRequest(c: CdnContext): CdnRequest {
   const route = parseCdnPath(rawCdnPath(url));
   if (!route) throw cdnNotFound();
   const signatureParams: readonly string[] = SIGNED_URL_PARAMS;
-  const params = [...url.searchParams].filter(([name]) => !signatureParams.includes(name));
+  const params = [...url.searchParams].filter(
+    ([name]) => !signatureParams.includes(name) && name !== 'token',
+  );
   const sig = url.searchParams.get('sig') ?? undefined;
   const exp = url.searchParams.get('exp') ?? undefined;
+  const token = url.searchParams.get('token') ?? undefined;
   const accept = acceptClass(c.req.header('Accept'));
   const transformed = route.variant !== undefined || params.length > 0;
-  const cacheable = sig === undefined && exp === undefined && !c.req.header('Range');
+  const cacheable = sig === undefined && exp === undefined && token === undefined && !c.req.header('Range');
   const cacheEntry: CdnCacheEntry | undefined = cacheable
     ? {
         image: route.ref,
@@ -83,7 +91,7 @@ function readRequest(c: CdnContext): CdnRequest {
         accept: transformed ? accept : null,
       }
     : undefined;
-  return { route, params, sig, exp, accept, cacheEntry };
+  return { route, params, sig, exp, token, accept, cacheEntry };
 }
 
 /** The variant the URL asks for, `undefined` for the original; 400 for a malformed query or unknown preset. */

@@ -27,10 +27,19 @@ export const PurgeAlbumMessage = z.object({
 });
 export type PurgeAlbumMessage = z.infer<typeof PurgeAlbumMessage>;
 
+/** Variants queue: re-wrap an account's content keys under its new master key, one batch per message. */
+export const RewrapKeysMessage = z.object({
+  type: z.literal('rewrap-keys'),
+  ownerId: z.string().min(1),
+  targetVersion: z.number().int().positive(),
+});
+export type RewrapKeysMessage = z.infer<typeof RewrapKeysMessage>;
+
 /** Everything the variants queue carries. */
 export const VariantsQueueMessage = z.discriminatedUnion('type', [
   GenerateVariantsMessage,
   PurgeAlbumMessage,
+  RewrapKeysMessage,
 ]);
 export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
 

@@ -16,6 +16,8 @@ import { resolveVariant } from '../services/variants/resolve';
 import type { JobContext } from './context';
 import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
 import { purgeAlbumJob } from './purge-album';
+import { rewrapKeysJob } from './encryption-rotate';
+import { renderEncryptedRenditions } from '../services/encryption/renditions';
 
 /** The variants queue's consumer: renders presets, or purges an album's cached answers. */
 export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Promise<void> {
@@ -26,6 +28,7 @@ export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Pr
     return;
   }
   if (parsed.data.type === 'purge-album') return purgeAlbumJob(parsed.data, ctx);
+  if (parsed.data.type === 'rewrap-keys') return rewrapKeysJob(parsed.data, ctx);
   return generateVariants(parsed.data, ctx);
 }
 
@@ -53,6 +56,20 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     .from(images)
     .where(and(eq(images.id, message.imageId), eq(images.ownerId, message.ownerId), isNull(images.deletedAt)))
     .get();
+  if (image?.isEncrypted && image.status === 'ready') {
+    // Encrypted: only the preset renditions, stored encrypted; never the clear variants below.
+    const engine = engineNameFor(ctx.config.IMAGE_ENGINE, ctx.env.IMAGES);
+    const deps = {
+      db: ctx.db,
+      config: ctx.config,
+      bucket: ctx.env.IMAGES_BUCKET,
+      images: ctx.env.IMAGES,
+      engine,
+    };
+    const result = await renderEncryptedRenditions(deps, image);
+    ctx.logger.info('encrypted renditions rendered', { imageId: image.id, ...result });
+    return;
+  }
   if (!image || image.status !== 'ready' || image.contentType === 'image/svg+xml') {
     ctx.logger.info('nothing to render', { imageId: message.imageId, status: image?.status ?? 'missing' });
     return;

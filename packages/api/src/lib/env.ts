@@ -1,4 +1,5 @@
 import { REQUIRED_VARIANTS, TURNSTILE_SITEVERIFY_URL, isVariantName } from '@pixelflare/config';
+import { parseRootKey } from '@pixelflare/shared';
 import { z } from 'zod';
 import type { VariantsQueueMessage, WebhookJob } from '../jobs/messages';
 
@@ -35,6 +36,14 @@ export const EnvVarsSchema = z
     API_HASH_SECRET: z.string().min(32, 'must be at least 32 characters'),
     /** Key material for secrets stored encrypted (webhook signing secrets); AUTH_SECRET is used when unset. */
     ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /**
+     * Encryption at rest: 32 random bytes, base64 (`openssl rand -base64 32`). Wraps each account's master keys and
+     * nothing else. Optional until an account turns encryption on (then its absence is a startup error).
+     */
+    ENCRYPTION_ROOT_KEY: z
+      .string()
+      .refine((value) => parseRootKey(value) !== null, 'must be 32 bytes, base64 (openssl rand -base64 32)')
+      .optional(),
     PUBLIC_API_URL: z.url(),
     PUBLIC_DASHBOARD_URL: z.url().optional(),
     CDN_HOSTNAME: z.string().optional(),

@@ -2,3 +2,4 @@ export * from './bundle';
 export * from './bytes';
 export * from './keys';
 export * from './stream';
+export * from './schemas';

@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { users } from '@pixelflare/database';
+import { mapPage } from '@pixelflare/shared';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
@@ -30,23 +31,18 @@ import type {
   unfavouriteImageRoute,
   updateImageRoute,
 } from './images.routes';
+import { decryptedOriginal } from '../../services/encryption/content';
 
 export const listImagesHandler: RouteHandler<typeof listImagesRoute, AppEnv> = async (c) => {
   const view = imageViewOf(c);
   const page = await listImages(c.get('db'), view.ownerId, c.req.valid('query'));
-  return c.json(
-    { data: await toImageResources(c.get('db'), page.rows, view), next_cursor: page.nextCursor },
-    200,
-  );
+  return c.json(await mapPage(page, (rows) => toImageResources(c.get('db'), rows, view)), 200);
 };
 
 export const listTrashHandler: RouteHandler<typeof listTrashRoute, AppEnv> = async (c) => {
   const view = imageViewOf(c);
   const page = await listImages(c.get('db'), view.ownerId, c.req.valid('query'), { trash: true });
-  return c.json(
-    { data: await toImageResources(c.get('db'), page.rows, view), next_cursor: page.nextCursor },
-    200,
-  );
+  return c.json(await mapPage(page, (rows) => toImageResources(c.get('db'), rows, view)), 200);
 };
 
 export const getImageHandler: RouteHandler<typeof getImageRoute, AppEnv> = async (c) => {
@@ -58,7 +54,13 @@ export const getImageHandler: RouteHandler<typeof getImageRoute, AppEnv> = async
 export const downloadImageHandler: RouteHandler<typeof downloadImageRoute, AppEnv> = async (c) => {
   const principal = principalOf(c);
   const image = await findImage(c.get('db'), principal.userId, c.req.valid('param').id);
-  const object = await c.env.IMAGES_BUCKET.get(image.storageKey);
+  // An encrypted original is decrypted for its owner; anything else is the stored object as it is.
+  const object = image.isEncrypted
+    ? await decryptedOriginal(
+        { db: c.get('db'), config: c.get('config'), bucket: c.env.IMAGES_BUCKET },
+        image,
+      )
+    : await c.env.IMAGES_BUCKET.get(image.storageKey);
   if (!object) throw notFound('Original');
   const encoded = encodeURIComponent(image.filename);
   return new Response(object.body, {

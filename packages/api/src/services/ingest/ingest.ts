@@ -17,6 +17,8 @@ import { setImageTagsStatements } from '../tags/tags';
 import { sanitizeFilename, withSuffix } from './filename';
 import { checkDimensions, inspectImage, type InspectedImage } from './inspect';
 import { stripPrivateMetadata } from './metadata';
+import type { EncryptionDeps } from '../encryption/tenant-keys';
+import { sealingFor, writeSealedOriginal } from '../encryption/ingest';
 
 export interface IngestDeps {
   db: Database;
@@ -27,6 +29,8 @@ export interface IngestDeps {
   /** Where the `image.uploaded` event's URLs point, and how its previews are signed. */
   signing: SigningDeps;
   limits: IngestLimits;
+  /** Encryption at rest (absent: uploads asking for it are refused). */
+  encryption?: EncryptionDeps;
 }
 
 /** The three ways in: one-shot (`POST /v1/upload`), two-step (`POST /v1/images` + `PUT`) and tus. */
@@ -47,7 +51,12 @@ export function ingestDepsFrom(
   bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE' | 'KV'>,
   config: Pick<
     EnvVars,
-    'PUBLIC_API_URL' | 'CDN_HOSTNAME' | 'API_HASH_SECRET' | 'MAX_UPLOAD_MEGAPIXELS' | 'USAGE_LIMITS_ENABLED'
+    | 'PUBLIC_API_URL'
+    | 'CDN_HOSTNAME'
+    | 'API_HASH_SECRET'
+    | 'MAX_UPLOAD_MEGAPIXELS'
+    | 'USAGE_LIMITS_ENABLED'
+    | 'ENCRYPTION_ROOT_KEY'
   >,
 ): IngestDeps {
   return {
@@ -56,6 +65,7 @@ export function ingestDepsFrom(
     kv: bindings.KV,
     variantsQueue: bindings.VARIANTS_QUEUE,
     signing: signingDepsOf(bindings, config),
+    encryption: { db, config },
     limits: {
       maxMegapixels: config.MAX_UPLOAD_MEGAPIXELS,
       usageLimitsEnabled: config.USAGE_LIMITS_ENABLED,
@@ -121,6 +131,8 @@ export interface PreparedOriginal {
   orientation: number;
   /** Writes the stored bytes at `key`. */
   write(key: string): Promise<void>;
+  /** The stored bytes as a stream (for writing them encrypted instead). */
+  open(): Promise<ReadableStream<Uint8Array>>;
   /** An R2 key already holding exactly these bytes: nothing is written when it is the final key. */
   storedAt?: string;
   /** The R2 key the bytes are streamed from while writing, so never a key to write them to. */
@@ -181,6 +193,7 @@ async function prepareInMemory(
     write: async (key) => {
       await bucket.put(key, bytes, { httpMetadata: { contentType }, sha256: contentHash });
     },
+    open: async () => new Blob([bytes]).stream(),
   };
 }
 
@@ -217,8 +230,12 @@ export async function storeOriginal(
   });
   const filename = sanitizeFilename(metadata.filename, inspected.contentType);
   const album = await resolveAlbum(db, ownerId, metadata.album);
-  const original = await prepare();
-  const { contentHash, summary } = original;
+  const sealing = await sealingFor(deps.encryption, ownerId, metadata.encrypt);
+  const prepared = await prepare();
+  // An encrypted original is always written anew (encrypted), never kept where the clear upload lies.
+  const original = sealing ? { ...prepared, storedAt: undefined } : prepared;
+  const { summary } = original;
+  const contentHash = sealing ? await sealing.contentHash(original.contentHash) : original.contentHash;
 
   if (!input.allowDuplicate) {
     const [existing] = await db
@@ -262,9 +279,20 @@ export async function storeOriginal(
     .limit(1);
   const storedName = nameTaken && nameTaken.id !== imageId ? withSuffix(filename, shortId) : filename;
   const storageKey = keyOf(imageId);
+  const contentKey = sealing ? await sealing.contentKey(imageId) : null;
   if (original.storedAt !== storageKey) {
     try {
-      await original.write(storageKey);
+      if (contentKey) {
+        await writeSealedOriginal(
+          bucket,
+          storageKey,
+          original.open,
+          original.length,
+          contentKey,
+          imageId,
+          inspected.contentType,
+        );
+      } else await original.write(storageKey);
     } catch (error) {
       // A failed put stores nothing, but a write that broke off after R2 accepted it might have.
       await bucket.delete(storageKey).catch(() => undefined);
@@ -294,6 +322,8 @@ export async function storeOriginal(
     isAnimated: inspected.isAnimated,
     status: 'ready' as const,
     exif: summary,
+    isEncrypted: contentKey !== null,
+    wrappedKey: contentKey?.wrapped ?? null,
     createdAt: now,
     updatedAt: now,
   };
@@ -302,10 +332,8 @@ export async function storeOriginal(
   const stored: Image = {
     id: imageId,
     ...values,
-    isEncrypted: false,
     nsfw: false,
     license: null,
-    wrappedKey: null,
     backupStatus: 'none',
     deletedAt: null,
   };

@@ -119,6 +119,12 @@ async function prepareJpegFromR2(
     orientation: stripped.orientation,
     storedAt: sameBytes(stripped.bytes, header) ? key : undefined,
     streamsFrom: key,
+    open: async () => {
+      const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+      const source = await imageData();
+      void writeWithHeader(stripped.bytes, source, writable).catch(() => undefined);
+      return readable;
+    },
     write: async (destination) => {
       // The final length is known, so R2 takes the stream as one PUT; `sha256` makes R2 refuse the write if
       // the second read did not produce the bytes that were hashed (and deduplicated) above.

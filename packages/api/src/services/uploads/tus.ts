@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids';
 import { zodIssues } from '../../lib/validation';
 import { resolveAlbum, type IngestDeps, type IngestResult } from '../ingest/ingest';
 import { ingestStoredUpload } from '../ingest/stored';
+import { wantsEncryption } from '../encryption/ingest';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
 
 export const TUS_VERSION = '1.0.0';
@@ -159,6 +160,8 @@ export async function startTusUpload(
     }
     return resolveAlbum(deps.db, ownerId, metadata.album);
   });
+  // Decided now (the account default included), so a refusal comes before a byte is sent.
+  const encrypt = await asTus(() => wantsEncryption(deps, ownerId, metadata.encrypt));
   const id = newId('tus');
   const imageId = newId('img');
   return sessionOf(sessions, id).create({
@@ -172,7 +175,7 @@ export async function startTusUpload(
     ),
     ownerId,
     length,
-    metadata,
+    metadata: { ...metadata, encrypt },
     expiresAt: nextExpiry(),
   });
 }

@@ -16,6 +16,7 @@ import { albumBySlug } from '../albums/lookup';
 import { asStorageError, ingestImage, type IngestDeps, type IngestResult } from '../ingest/ingest';
 import { ingestStoredUpload } from '../ingest/stored';
 import { setImageTagsStatements } from '../tags/tags';
+import { wantsEncryption } from '../encryption/ingest';
 
 /** Separates the pending row's id from the requested name in its placeholder filename (unique per owner). */
 const PENDING_SEPARATOR = '~';
@@ -54,6 +55,8 @@ export async function createPendingUpload(
       alt: metadata.alt ?? null,
       description: metadata.description ?? null,
       isPrivate: metadata.is_private ?? false,
+      // Decided now (the account default included); ingest encrypts the bytes when they arrive.
+      isEncrypted: await wantsEncryption({ db }, ownerId, metadata.encrypt),
       status: 'pending',
     }),
     ...setImageTagsStatements(db, ownerId, id, metadata.tags ?? []),
@@ -107,6 +110,7 @@ export async function consumeUploadToken(
       alt: pending.alt,
       description: pending.description,
       is_private: pending.isPrivate,
+      encrypt: pending.isEncrypted,
     },
   };
 }

@@ -18,6 +18,8 @@ export interface CdnImage {
   isAnimated: boolean;
   /** The image or its album is private: served only with a valid signature. */
   isPrivate: boolean;
+  /** Encrypted at rest: never served on its public URL, only with an access token (cdn/encrypted.ts). */
+  isEncrypted: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function findCdnImage(db: Database, ref: CdnImageAddress): Promise<
       width: images.width,
       height: images.height,
       isAnimated: images.isAnimated,
+      isEncrypted: images.isEncrypted,
       imagePrivate: images.isPrivate,
       albumPrivate: albums.isPrivate,
       status: images.status,
