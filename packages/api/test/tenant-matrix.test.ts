@@ -36,6 +36,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /transforms/{name}': { params: { w: '10' } },
   'PATCH /webhooks/{id}': { description: 'changed by bob' },
   'POST /images/{id}/signed-url': {},
+  'POST /images/{id}/access-token': {},
 };
 
 let alice: TestUser;
@@ -59,7 +60,17 @@ const post = (user: TestUser, path: string, body: unknown) =>
 
 /** Everything of alice's that bob might reach: rows in every owner-scoped table and her R2 objects. */
 async function aliceState(): Promise<string> {
-  const tables = ['images', 'albums', 'tags', 'api_keys', 'webhooks', 'named_transforms', 'favourites'];
+  const tables = [
+    'images',
+    'albums',
+    'tags',
+    'api_keys',
+    'webhooks',
+    'named_transforms',
+    'favourites',
+    'tenant_keys',
+    'tenant_encryption',
+  ];
   const rows = await Promise.all(
     tables.map((table) =>
       env.DB.prepare(`SELECT * FROM ${table} WHERE owner_id = ? ORDER BY 1`).bind(alice.id).all(),
@@ -94,6 +105,8 @@ beforeAll(async () => {
     201,
   );
   ids.albums = album.slug;
+  // Encryption on, so alice has master keys bob's calls must not reach.
+  await json(await post(alice, '/v1/encryption/enable', {}), 200);
   const image = await json<{ id: string }>(
     await upload(
       alice,
