@@ -14,6 +14,7 @@ import {
   type BulkImageAction,
   ImageSchema,
   ImageVariantListSchema,
+  UploadedImageSchema,
   SignedUrlSchema,
   type SignedUrlRequest,
   StatusSchema,
@@ -84,30 +85,35 @@ export class ApiError extends Error {
  * so a contract change breaks the build or a test here, never a page at run time.
  */
 export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
-  async function request<T extends z.ZodType>(
-    schema: T,
-    path: string,
-    init: RequestInit = {},
-  ): Promise<z.infer<T>> {
+  /** Sends a request and answers with the response when it is a 2xx; any other answer becomes an ApiError. */
+  async function send(path: string, init: RequestInit = {}): Promise<Response> {
     let response: Response;
     try {
       response = await fetcher(`${baseUrl}${path}`, { credentials: 'include', ...init });
     } catch (error) {
       throw new ApiError(0, 'NETWORK_ERROR', error instanceof Error ? error.message : 'Network error');
     }
+    if (response.ok) return response;
     const body: unknown = await response.json().catch(() => null);
-    if (!response.ok) {
-      const parsed = ErrorBodySchema.safeParse(body);
-      if (parsed.success)
-        throw new ApiError(
-          response.status,
-          parsed.data.error.code,
-          parsed.data.error.message,
-          parsed.data.error.requestId,
-          parsed.data.error.issues,
-        );
-      throw new ApiError(response.status, 'INTERNAL_ERROR', `HTTP ${response.status}`);
-    }
+    const parsed = ErrorBodySchema.safeParse(body);
+    if (parsed.success)
+      throw new ApiError(
+        response.status,
+        parsed.data.error.code,
+        parsed.data.error.message,
+        parsed.data.error.requestId,
+        parsed.data.error.issues,
+      );
+    throw new ApiError(response.status, 'INTERNAL_ERROR', `HTTP ${response.status}`);
+  }
+
+  async function request<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    init: RequestInit = {},
+  ): Promise<z.infer<T>> {
+    const response = await send(path, init);
+    const body: unknown = await response.json().catch(() => null);
     return schema.parse(body);
   }
 
@@ -189,7 +195,20 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       ),
     restoreImage: (id: string) =>
       request(ImageSchema, `/v1/images/${encodeURIComponent(id)}/restore`, { method: 'POST' }),
+    /**
+     * One-shot upload (multipart: a `file` field and the metadata fields of `UploadMetadataSchema`). Identical
+     * bytes already uploaded answer the existing image with `duplicate: true` unless `allowDuplicate`.
+     */
+    uploadImage: (form: FormData, options: { allowDuplicate?: boolean } = {}) =>
+      request(UploadedImageSchema, `/v1/upload${options.allowDuplicate ? '?allow_duplicate=true' : ''}`, {
+        method: 'POST',
+        body: form,
+      }),
+    getAlbum: (slug: string) => request(AlbumSchema, `/v1/albums/${segment(slug)}`),
+    /** The original's bytes as a streaming response (its Content-Type and Content-Disposition included). */
+    downloadImage: (id: string) => send(`/v1/images/${segment(id)}/download`),
     request,
+    send,
   };
 }
 export type ApiClient = ReturnType<typeof createApiClient>;
