@@ -1,6 +1,9 @@
 import { canonicalCdnPath, type CdnImageAddress } from '@pixelflare/shared';
 import { getPath } from 'hono/utils/url';
 
+/** In a `u` regex a surrogate range matches only a surrogate without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 export interface CdnRoute {
   ref: CdnImageAddress;
   /** The variant segment, absent for the original. */
@@ -28,6 +31,8 @@ export function parseCdnPath(path: string): CdnRoute | null {
   const base = isShort ? 2 : 3;
   if (segments.length !== base && segments.length !== base + 1) return null;
   const variant = segments.length > base && segments[base] !== 'original' ? segments[base] : undefined;
+  // A lone surrogate (only a caller passing a decoded path can have one) has no canonical spelling.
+  if (segments.some((segment) => LONE_SURROGATE.test(segment))) return null;
   const ref: CdnImageAddress = isShort
     ? { kind: 'short', shortId: segments[1]! }
     : { kind: 'path', owner: segments[0]!, album: segments[1]!, filename: segments[2]! };

@@ -35,9 +35,17 @@ export function sanitizeFilename(input: string | undefined, contentType: ImageCo
     .join('-')
     .replace(/[^\p{L}\p{N}_-]+/gu, '-')
     .replace(/-{2,}/g, '-')
-    .replace(/^[-_]+|[-_]+$/g, '')
-    .slice(0, UPLOAD_LIMITS.maxFilenameLength - extension.length - 8);
-  const safeStem = stem && !reserved.has(stem) ? stem : 'image';
+    .replace(/^[-_]+|[-_]+$/g, '');
+  // Cut by code points, not UTF-16 units: a cut through a surrogate pair would leave a lone surrogate, which
+  // encodeURIComponent refuses (every URL of the image would be a 500). The limit counts UTF-16 units.
+  const room = UPLOAD_LIMITS.maxFilenameLength - extension.length - 8;
+  let cut = '';
+  for (const character of stem) {
+    if (cut.length + character.length > room) break;
+    cut += character;
+  }
+  const trimmed = cut.replace(/[-_]+$/, '');
+  const safeStem = trimmed && !reserved.has(trimmed) ? trimmed : 'image';
   return `${safeStem}.${extension}`;
 }
 
@@ -45,4 +53,19 @@ export function sanitizeFilename(input: string | undefined, contentType: ImageCo
 export function withSuffix(filename: string, suffix: string): string {
   const dot = filename.lastIndexOf('.');
   return `${filename.slice(0, dot)}-${suffix}${filename.slice(dot)}`;
+}
+
+/**
+ * `Content-Disposition: attachment` for a download of `filename`: an ASCII fallback (anything else, quotes and
+ * backslashes, which would end or escape the quoted string, replaced by `_`) and the exact name as RFC 8187
+ * `filename*`. Safe for any name, including rows written before the sanitiser: CR/LF and other controls never
+ * reach the header, and a lone surrogate is replaced rather than making encodeURIComponent throw (a 500).
+ */
+export function contentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename.replace(/[\uD800-\uDFFF]/gu, '\uFFFD')).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

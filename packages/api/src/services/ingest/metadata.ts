@@ -98,10 +98,11 @@ function summarise(tags: ExifTags | null, removedSegments: string[], keptIcc: bo
 
 /**
  * JPEG: rebuilds the header segments (`header` is the file up to its start-of-scan marker; the image data
- * after it is never touched, so large files can be stripped from their head alone). EXIF (APP1) is replaced
- * by one holding only the orientation, so GPS, serial numbers, owner/artist names and every other tag are
- * gone; XMP (APP1), IPTC/Photoshop (APP13) and comments are dropped; JFIF, the ICC profile (APP2) and Adobe
- * (APP14, needed to decode CMYK) are kept. Expects a header already walked by `walkJpegHeader`.
+ * after it is handled by `firstImageData`, so large files can be stripped from their head alone). EXIF (APP1)
+ * is replaced by one holding only the orientation, so GPS, serial numbers, owner/artist names and every other
+ * tag are gone; XMP (APP1), IPTC/Photoshop (APP13), comments, APP2 blocks other than the ICC profile (an MPO's
+ * MPF index, FlashPix) and vendor APPn blocks are dropped; JFIF, the ICC profile (APP2) and Adobe (APP14,
+ * needed to decode CMYK) are kept. Expects a header already walked by `walkJpegHeader`.
  */
 export async function stripJpegHeader(header: Uint8Array): Promise<StrippedImage> {
   const tags = await readExif(header);
@@ -127,14 +128,16 @@ export async function stripJpegHeader(header: Uint8Array): Promise<StrippedImage
       wroteOrientation = true;
     } else if (marker === 0xe1) {
       removed.add(startsWith(header, body, 'http://ns.adobe.com/xap') ? 'XMP' : 'APP1');
+    } else if (marker === 0xe2 && !startsWith(header, body, 'ICC_PROFILE')) {
+      removed.add(startsWith(header, body, 'MPF') ? 'MPF' : 'APP2');
     } else if (marker === 0xed) {
       removed.add('IPTC');
     } else if (marker === 0xfe) {
       removed.add('Comment');
     } else if (marker >= 0xe3 && marker <= 0xef && marker !== 0xee) {
-      removed.add(`APP${marker - 0xe0}`); // maker-specific blocks (e.g. MPF, FLIR, Ducky)
+      removed.add(`APP${marker - 0xe0}`); // maker-specific blocks (e.g. FLIR, Ducky)
     } else {
-      if (marker === 0xe2 && startsWith(header, body, 'ICC_PROFILE')) keptIcc = true;
+      if (marker === 0xe2) keptIcc = true;
       parts.push(segment);
     }
     offset = end;
@@ -147,15 +150,71 @@ export async function stripJpegHeader(header: Uint8Array): Promise<StrippedImage
   };
 }
 
+/** Bytes after 0xFF inside entropy-coded data that are not segments: stuffing, fill, restart markers. */
+const isScanByte = (marker: number) =>
+  marker === 0x00 || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7);
+
+/**
+ * The image data from the first start-of-scan to the first image's end marker: scans and the tables between
+ * them kept, APPn and comment segments between them dropped, and everything after the end marker dropped (an
+ * MPO's further images with their own EXIF and GPS, an appended file, a vendor trailer). Without an end marker
+ * (inspect refuses those first) the data runs to the end.
+ */
+export function firstImageData(
+  data: Uint8Array,
+  scanOffset: number,
+): { bytes: Uint8Array; removed: string[] } {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const segmentEnd = (at: number) =>
+    at + 4 <= data.length ? Math.min(data.length, at + 2 + view.getUint16(at + 2)) : data.length;
+  const parts: Uint8Array[] = [];
+  const removed = new Set<string>();
+  let keptFrom = scanOffset;
+  let offset = segmentEnd(scanOffset);
+  let end = data.length;
+  while (offset < data.length) {
+    const ff = data.indexOf(0xff, offset);
+    if (ff < 0 || ff + 1 >= data.length) break;
+    const marker = data[ff + 1]!;
+    if (isScanByte(marker)) {
+      offset = ff + (marker === 0xff ? 1 : 2);
+      continue;
+    }
+    if (marker === 0xd9) {
+      end = ff + 2;
+      break;
+    }
+    const next = segmentEnd(ff);
+    if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
+      parts.push(data.subarray(keptFrom, ff));
+      removed.add(marker === 0xfe ? 'Comment' : `APP${marker - 0xe0}`);
+      keptFrom = next;
+    }
+    offset = next;
+  }
+  parts.push(data.subarray(keptFrom, end));
+  // Zero padding after the end marker (some encoders write it) is not worth a mention.
+  if (data.subarray(end).some((byte) => byte !== 0)) removed.add('Trailing data');
+  return { bytes: parts.length === 1 ? parts[0]! : concat(parts), removed: [...removed] };
+}
+
 async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
   const { scanOffset } = walkJpegHeader(bytes);
-  const { bytes: header, ...stripped } = await stripJpegHeader(bytes.subarray(0, scanOffset));
-  return { bytes: concat([header, bytes.subarray(scanOffset)]), ...stripped };
+  const { bytes: header, summary, orientation } = await stripJpegHeader(bytes.subarray(0, scanOffset));
+  const image = firstImageData(bytes, scanOffset);
+  const merged: ExifSummary | null =
+    image.removed.length === 0
+      ? summary
+      : {
+          ...(summary ?? { kept: [] }),
+          stripped: [...new Set([...(summary?.stripped ?? []), ...image.removed])],
+        };
+  return { bytes: concat([header, image.bytes]), summary: merged, orientation };
 }
 
 /**
- * PNG: drops eXIf (orientation too, so the stored pixels are upright as stored) and the text chunks
- * (tEXt/zTXt/iTXt, where XMP and author names live); keeps iCCP.
+ * PNG: drops eXIf (orientation too, so the stored pixels are upright as stored), the text chunks
+ * (tEXt/zTXt/iTXt, where XMP and author names live) and anything after IEND; keeps iCCP.
  */
 async function stripPng(bytes: Uint8Array): Promise<StrippedImage> {
   const tags = await readExif(bytes);
@@ -176,6 +235,8 @@ async function stripPng(bytes: Uint8Array): Promise<StrippedImage> {
     offset = end;
     if (type === 'IEND') break;
   }
+  // Whatever follows IEND (an appended file, a polyglot's payload) is dropped too.
+  if (offset < bytes.length) removed.add('Trailing data');
   if (removed.size === 0) return { bytes, summary: summarise(null, [], keptIcc), orientation: 1 };
   return { bytes: concat(parts), summary: summarise(tags, [...removed], keptIcc), orientation: 1 };
 }

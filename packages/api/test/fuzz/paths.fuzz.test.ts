@@ -1,0 +1,28 @@
+import { UPLOAD_LIMITS } from '@pixelflare/config';
+import { describe, expect, it } from 'vitest';
+import { parseCdnPath } from '../../src/cdn/cdn-path';
+import { sanitizeFilename } from '../../src/services/ingest/filename';
+import { pathProperties } from './paths.properties';
+
+/** Fixed in CI so a failure reproduces; bench/fuzz runs the same properties with FUZZ_SEED and FUZZ_RUNS. */
+const CI_SEED = 20;
+
+describe('CDN paths, filenames and Content-Disposition, fuzzed', () => {
+  for (const { name, ciRuns, check } of pathProperties)
+    it(name, () => check({ seed: CI_SEED, numRuns: ciRuns }));
+});
+
+/** Counterexamples the fuzzers found (shrunk), kept as plain tests. */
+describe('path and filename regressions found by fuzzing', () => {
+  it('cuts a long name between characters, never through a surrogate pair (a lone surrogate made every URL a 500)', () => {
+    const name = sanitizeFilename('𠀀'.repeat(200), 'image/png');
+    expect(name).not.toMatch(/[\uD800-\uDFFF]/u);
+    expect(() => encodeURIComponent(name)).not.toThrow();
+    expect(name.length).toBeLessThanOrEqual(UPLOAD_LIMITS.maxFilenameLength);
+    expect(name.endsWith('.png')).toBe(true);
+  });
+
+  it('answers null for a path segment with a lone surrogate instead of throwing a URIError', () => {
+    expect(parseCdnPath('/cdn/alice/album/\udfff')).toBeNull();
+  });
+});
