@@ -1,0 +1,173 @@
+import { INGEST_MEMORY_LIMIT_BYTES, MB } from '@pixelflare/config';
+import { createDb, cryptoEvents, images, tenantEncryption, tenantKeys } from '@pixelflare/database';
+import { PFSE_MAGIC } from '@pixelflare/shared';
+import { env } from 'cloudflare:workers';
+import { and, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import {
+  downloaded,
+  enableEncryption,
+  rawObject,
+  tokenUrl,
+  uniqueJpeg,
+  uploadEncrypted,
+} from '../../../test/fixtures/encryption-helpers';
+import { largeJpeg } from '../../../test/fixtures/large-files';
+import { b64, create, patch } from '../../../test/fixtures/tus-helpers';
+import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
+import { runQueueBatch } from '../../../test/queue';
+import { loadEnv } from '../../lib/env';
+import { rewrapStep } from '../../services/encryption/rewrap';
+import { rotateTenantKey } from '../../services/encryption/tenant-keys';
+
+const db = createDb(env.DB);
+const versionsOf = async (ownerId: string) =>
+  (await db.select({ key: images.wrappedKey }).from(images).where(eq(images.ownerId, ownerId)))
+    .map((row) => row.key?.split('.')[0])
+    .sort();
+const rotate = (user: TestUser) => call('/v1/encryption/rotate', authed(user.key, { method: 'POST' }));
+
+describe('rotating the master key', () => {
+  it('new images use the new version, old ones stay readable, and the re-wrap job moves every CEK', async () => {
+    const user = await createUser('rot-owner');
+    await enableEncryption(user);
+    const old = [];
+    for (let i = 0; i < 3; i++)
+      old.push(await uploadEncrypted(user, uniqueJpeg(90_000, i + 1, largeJpeg), `old-${i}.jpg`));
+    const before = await Promise.all(old.map((image) => downloaded(user, image.id)));
+    const objectsBefore = await Promise.all(
+      old.map(async (image) =>
+        rawObject((await db.select().from(images).where(eq(images.id, image.id)))[0]!.storageKey),
+      ),
+    );
+    const oldToken = await tokenUrl(user, old[0]!.id);
+
+    const rotated = await rotate(user);
+    expect(rotated.status).toBe(202);
+    expect(await rotated.json()).toMatchObject({
+      current_key_version: 2,
+      rewrap: { target_version: 2, done: 0 },
+    });
+    // A second rotation waits for the re-wrap.
+    expect((await rotate(user)).status).toBe(409);
+    // Tokens minted before the rotation are revoked.
+    const revoked = await call(oldToken.path);
+    expect(revoked.status).toBe(403);
+    expect((await errorOf(revoked)).message).toContain('rotated');
+
+    const fresh = await uploadEncrypted(user, uniqueJpeg(90_000, 99, largeJpeg), 'new.jpg');
+    expect((await db.select().from(images).where(eq(images.id, fresh.id)))[0]!.wrappedKey).toMatch(/^v2\./);
+    // Old images open with v1 until re-wrapped.
+    expect(await downloaded(user, old[1]!.id)).toEqual(before[1]);
+
+    // The job (the queue's own consumer may run it too: it is idempotent).
+    await runQueueBatch('pixelflare-variants', [{ type: 'rewrap-keys', ownerId: user.id, targetVersion: 2 }]);
+    expect(await versionsOf(user.id)).toEqual(['v2', 'v2', 'v2', 'v2']);
+    const [finished] = await db.select().from(tenantEncryption).where(eq(tenantEncryption.ownerId, user.id));
+    expect(finished).toMatchObject({ rewrapTarget: null, rewrapCursor: null });
+
+    // The bytes were never re-encrypted, and every image still decrypts to what it was.
+    for (let i = 0; i < old.length; i++) {
+      const row = (await db.select().from(images).where(eq(images.id, old[i]!.id)))[0]!;
+      expect(await rawObject(row.storageKey)).toEqual(objectsBefore[i]);
+      expect(await downloaded(user, old[i]!.id)).toEqual(before[i]);
+    }
+    const fresher = await tokenUrl(user, old[0]!.id);
+    expect((await call(fresher.path)).status).toBe(200);
+    expect(
+      (await db.select().from(tenantKeys).where(eq(tenantKeys.ownerId, user.id))).map((k) => k.version),
+    ).toEqual([1, 2]);
+    const events = await db
+      .select({ event: cryptoEvents.event })
+      .from(cryptoEvents)
+      .where(and(eq(cryptoEvents.ownerId, user.id)));
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['key.rotated', 'key.rewrapped']));
+    expect((await rotate(user)).status).toBe(202);
+  });
+});
+
+describe('the re-wrap job', () => {
+  it('works in batches from a saved cursor, and a step for a finished rotation does nothing', async () => {
+    const user = await createUser('rot-resume');
+    await enableEncryption(user);
+    for (let i = 0; i < 3; i++)
+      await uploadEncrypted(user, uniqueJpeg(70_000, 100 + i, largeJpeg), `r-${i}.jpg`);
+    const deps = { db, config: loadEnv(env) };
+    // Through the service, so no queue message races this test's own steps.
+    await rotateTenantKey(deps, user.id);
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 })).toEqual({
+      status: 'more',
+      rewrapped: 2,
+    });
+    const [midway] = await db.select().from(tenantEncryption).where(eq(tenantEncryption.ownerId, user.id));
+    expect(midway!.rewrapCursor).toBeTruthy();
+    expect(await versionsOf(user.id)).toEqual(['v1', 'v2', 'v2']);
+    // The same step again (a redelivery) takes the next batch, not the first.
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 })).toEqual({
+      status: 'done',
+      rewrapped: 3,
+    });
+    expect(await versionsOf(user.id)).toEqual(['v2', 'v2', 'v2']);
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2 })).toEqual({ status: 'idle' });
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 1 })).toEqual({ status: 'idle' });
+  });
+});
+
+describe('the large streamed tus path', () => {
+  it(
+    'encrypts a JPEG above the in-memory limit as it streams, and decrypts it back',
+    { timeout: 180_000 },
+    async () => {
+      const user = await createUser('enc-tus-large');
+      await enableEncryption(user);
+      const file = largeJpeg(INGEST_MEMORY_LIMIT_BYTES + 2 * MB);
+      const path = await create(user, file.length, `filename ${b64('huge.jpg')},encrypt ${b64('true')}`);
+      let response: Response | undefined;
+      const chunk = 10 * MB;
+      for (let offset = 0; offset < file.length; offset += chunk) {
+        response = await patch(user, path, offset, file.subarray(offset, offset + chunk));
+        if (response.status !== 204) break;
+      }
+      expect(response!.status).toBe(204);
+      const imageId = response!.headers.get('Pixelflare-Image-Id')!;
+      const [row] = await db.select().from(images).where(eq(images.id, imageId));
+      expect(row).toMatchObject({ isEncrypted: true });
+      // Only the encrypted original is left in the image's folder (the clear assembled upload is gone).
+      const keys = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map(
+        (object) => object.key,
+      );
+      expect(keys).toEqual([row!.storageKey]);
+      const head = await env.IMAGES_BUCKET.get(row!.storageKey, { range: { offset: 0, length: 4 } });
+      expect(new Uint8Array(await head!.arrayBuffer())).toEqual(PFSE_MAGIC);
+      const clear = await downloaded(user, imageId);
+      expect(clear.length).toBe(row!.bytes);
+      // Image data after the header is kept byte for byte by the stripping, so it decrypts to the upload's tail.
+      expect(clear.subarray(-1_000_000)).toEqual(file.subarray(-1_000_000));
+      const { path: tokenPath } = await tokenUrl(user, imageId);
+      const ranged = await call(tokenPath, { headers: { Range: `bytes=${clear.length - 70_000}-` } });
+      expect(ranged.status).toBe(206);
+      expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(clear.subarray(clear.length - 70_000));
+    },
+  );
+});
+
+describe('the root key', () => {
+  it('is a startup error naming ENCRYPTION_ROOT_KEY once an account has encryption on', async () => {
+    const user = await createUser('enc-root');
+    await enableEncryption(user);
+    const { createApp } = await import('../../app');
+    const app = createApp();
+    const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} };
+    const request = () => new Request('http://localhost:8787/v1/status');
+    const missing = await app.fetch(request(), { ...env, ENCRYPTION_ROOT_KEY: undefined }, ctx as never);
+    expect(missing.status).toBe(503);
+    expect((await errorOf(missing)).message).toContain('ENCRYPTION_ROOT_KEY is missing');
+    const malformed = await app.fetch(
+      request(),
+      { ...env, ENCRYPTION_ROOT_KEY: 'not-32-bytes' },
+      ctx as never,
+    );
+    expect(malformed.status).toBe(503);
+    expect((await errorOf(malformed)).message).toContain('ENCRYPTION_ROOT_KEY');
+  });
+});
