@@ -1,6 +1,6 @@
 import { PAGINATION } from '@pixelflare/config';
 import { describe, expect, it } from 'vitest';
-import { CursorPaginationQuery, QueryBoolean } from './common';
+import { CursorPaginationQuery, QueryBoolean, mapPage, pageOf } from './common';
 import { isErrorBody } from './errors';
 
 describe('query parsing shared by API and dashboard', () => {
@@ -23,5 +23,17 @@ describe('query parsing shared by API and dashboard', () => {
     ).toBe(true);
     expect(isErrorBody({ error: { code: 'MADE_UP', message: 'x' } })).toBe(false);
     expect(isErrorBody({ success: false })).toBe(false);
+  });
+});
+
+describe('pages', () => {
+  it('names the last row as the cursor only when a row past the limit was read', async () => {
+    const cursorOf = (row: { id: string }) => row.id;
+    const rows = ['a', 'b', 'c'].map((id) => ({ id }));
+    expect(pageOf(rows, 2, cursorOf)).toEqual({ data: rows.slice(0, 2), next_cursor: 'b' });
+    expect(pageOf(rows, 3, cursorOf)).toEqual({ data: rows, next_cursor: null });
+    expect(pageOf([], 3, cursorOf)).toEqual({ data: [], next_cursor: null });
+    const page = await mapPage(pageOf(rows, 2, cursorOf), async (items) => items.map((row) => row.id));
+    expect(page).toEqual({ data: ['a', 'b'], next_cursor: 'b' });
   });
 });

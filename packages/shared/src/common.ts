@@ -26,3 +26,27 @@ export const paginated = <T extends z.ZodType>(item: T, id: string) =>
       next_cursor: z.string().nullable(),
     })
     .meta({ id });
+
+/** One page of a listing, as every listing answers (`paginated`): `next_cursor` is null on the last page. */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * The page in `rows`, read with one row past `limit` to learn whether another page follows; the cursor names the
+ * page's last row.
+ */
+export function pageOf<T>(rows: T[], limit: number, cursorOf: (last: T) => string): Page<T> {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, next_cursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}
+
+/** The same page with each item converted (a row to its API resource). */
+export async function mapPage<T, U>(
+  page: Page<T>,
+  convert: (items: T[]) => U[] | Promise<U[]>,
+): Promise<Page<U>> {
+  return { data: await convert(page.data), next_cursor: page.next_cursor };
+}

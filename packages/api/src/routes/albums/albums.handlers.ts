@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { mapPage } from '@pixelflare/shared';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
@@ -30,8 +31,7 @@ export const listAlbumsHandler: RouteHandler<typeof listAlbumsRoute, AppEnv> = a
   const { limit, cursor } = c.req.valid('query');
   const db = c.get('db');
   const page = await listAlbums(db, principalOf(c).userId, limit, cursor);
-  const data = await toAlbumResources(db, page.rows, albumViewOf(c));
-  return c.json({ data, next_cursor: page.nextCursor }, 200);
+  return c.json(await mapPage(page, (rows) => toAlbumResources(db, rows, albumViewOf(c))), 200);
 };
 
 export const createAlbumHandler: RouteHandler<typeof createAlbumRoute, AppEnv> = async (c) => {

@@ -1,5 +1,12 @@
 import { albums, images, type Album, type Database } from '@pixelflare/database';
-import { cdnShortUrl, type AlbumCreate, type AlbumResource, type AlbumUpdate } from '@pixelflare/shared';
+import {
+  cdnShortUrl,
+  pageOf,
+  type AlbumCreate,
+  type AlbumResource,
+  type AlbumUpdate,
+  type Page,
+} from '@pixelflare/shared';
 import { aliasedTable, and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { AppError, badRequest } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -107,7 +114,12 @@ export async function toAlbumResource(db: Database, album: Album, view: AlbumVie
 }
 
 /** Albums ordered by slug; the cursor is the last slug seen. */
-export async function listAlbums(db: Database, ownerId: string, limit: number, cursor?: string) {
+export async function listAlbums(
+  db: Database,
+  ownerId: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<Album>> {
   const rows = await db
     .select()
     .from(albums)
@@ -120,8 +132,7 @@ export async function listAlbums(db: Database, ownerId: string, limit: number, c
     )
     .orderBy(asc(albums.slug))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return { rows: page, nextCursor: rows.length > limit ? (page.at(-1)?.slug ?? null) : null };
+  return pageOf(rows, limit, (last) => last.slug);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { auditLogs, type Database } from '@pixelflare/database';
-import type { AuditEntryView } from '@pixelflare/shared';
+import { pageOf, type AuditEntryView, type Page } from '@pixelflare/shared';
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 
 export interface AuditQuery {
@@ -35,10 +35,7 @@ function toView(row: AuditRow): AuditEntryView {
 }
 
 /** Newest first. Audit ids are time-ordered, so the cursor is simply the last id of the previous page. */
-export async function listAuditEntries(
-  db: Database,
-  query: AuditQuery,
-): Promise<{ data: AuditEntryView[]; next_cursor: string | null }> {
+export async function listAuditEntries(db: Database, query: AuditQuery): Promise<Page<AuditEntryView>> {
   const conditions: (SQL | undefined)[] = [
     query.ownerId === null ? undefined : eq(auditLogs.ownerId, query.ownerId),
     query.cursor ? lt(auditLogs.id, query.cursor) : undefined,
@@ -55,7 +52,5 @@ export async function listAuditEntries(
     .where(and(...conditions))
     .orderBy(desc(auditLogs.id))
     .limit(query.limit + 1);
-  const more = rows.length > query.limit;
-  const data = rows.slice(0, query.limit).map(toView);
-  return { data, next_cursor: more ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows.map(toView), query.limit, (last) => last.id);
 }

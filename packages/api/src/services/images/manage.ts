@@ -9,7 +9,13 @@ import {
   type Database,
   type Image,
 } from '@pixelflare/database';
-import type { BulkImageAction, ImageListQuery, ImageUpdate } from '@pixelflare/shared';
+import {
+  pageOf,
+  type BulkImageAction,
+  type ImageListQuery,
+  type ImageUpdate,
+  type Page,
+} from '@pixelflare/shared';
 import {
   and,
   asc,
@@ -90,11 +96,6 @@ function sortValue(image: Image, sort: keyof typeof SORTS): number | string {
   return image.createdAt.getTime();
 }
 
-export interface ImagePage {
-  rows: Image[];
-  nextCursor: string | null;
-}
-
 /**
  * The query behind `listImages`: one page (plus one row, to know whether another follows) of the owner's images
  * or trash, filtered and in the sort's order. Null when nothing can match (a search with no words). Exported so
@@ -167,20 +168,12 @@ export async function listImages(
   ownerId: string,
   query: ImageListQuery,
   options: { trash?: boolean } = {},
-): Promise<ImagePage> {
+): Promise<Page<Image>> {
   const limit = Math.min(query.limit ?? PAGINATION.defaultLimit, PAGINATION.maxLimit);
   const select = listImagesQuery(db, ownerId, query, options);
-  if (!select) return { rows: [], nextCursor: null };
-  const rows = await select;
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    rows: page,
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ v: sortValue(last, query.sort ?? 'newest'), id: last.id })
-        : null,
-  };
+  if (!select) return { data: [], next_cursor: null };
+  const sort = query.sort ?? 'newest';
+  return pageOf(await select, limit, (last) => encodeCursor({ v: sortValue(last, sort), id: last.id }));
 }
 
 /** Moves an album's image counter; with `onlyIf`, only while that condition holds (checked in the same batch). */

@@ -1,6 +1,6 @@
 import type { PlanTier } from '@pixelflare/config';
 import { users, type Database } from '@pixelflare/database';
-import type { Profile, ProfileUpdate } from '@pixelflare/shared';
+import { pageOf, type Page, type Profile, type ProfileUpdate } from '@pixelflare/shared';
 import { asc, eq, gt } from 'drizzle-orm';
 import { AppError } from '../../lib/errors';
 
@@ -49,16 +49,14 @@ export async function updateProfile(db: Database, userId: string, update: Profil
 export async function listUsers(
   db: Database,
   page: { limit: number; cursor?: string },
-): Promise<{ data: Profile[]; next_cursor: string | null }> {
+): Promise<Page<Profile>> {
   const rows = await db
     .select()
     .from(users)
     .where(page.cursor ? gt(users.id, page.cursor) : undefined)
     .orderBy(asc(users.id))
     .limit(page.limit + 1);
-  const more = rows.length > page.limit;
-  const data = rows.slice(0, page.limit).map(toProfile);
-  return { data, next_cursor: more ? (data.at(-1)?.id ?? null) : null };
+  return pageOf(rows.map(toProfile), page.limit, (last) => last.id);
 }
 
 export async function setUserPlan(db: Database, userId: string, plan: PlanTier): Promise<Profile> {
