@@ -2,8 +2,6 @@ import type { EnvVars } from '../lib/env';
 import { AppError } from '../lib/errors';
 import type { EngineName, ImageEngine } from './types';
 
-export { ENGINE_ANIMATED_FORMATS, ENGINE_OUTPUT_FORMATS } from './capabilities';
-
 /** `IMAGE_ENGINE`, with `auto` meaning the Images binding when bound and the WebAssembly engine otherwise. */
 export function engineNameFor(
   choice: EnvVars['IMAGE_ENGINE'],

@@ -1,11 +1,9 @@
 import type { ImageContentType } from '@pixelflare/config';
 import { imageVariants, type Database } from '@pixelflare/database';
 import type { ResolvedTransform } from '@pixelflare/shared';
-import { eq } from 'drizzle-orm';
 import type { ImageEngine, OutputFormat } from '../../engines/types';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { deleteUnderPrefix, folderOf } from '../../lib/r2';
 import { variantStorageKey } from './keys';
 
 /** The parts of an image row rendering needs. */
@@ -145,19 +143,4 @@ export async function renderVariant(
   if (deps.defer) deps.defer(record);
   else await record;
   return rendered;
-}
-
-/**
- * Removes an image's stored variants (R2 objects and rows), for when its original is replaced. The original,
- * in the same folder, is kept.
- */
-export async function deleteStoredVariants(
-  db: Database,
-  bucket: R2Bucket,
-  image: { id: string; storageKey: string },
-): Promise<number> {
-  const keepOriginal = (object: R2Object) => object.key === image.storageKey;
-  const deleted = await deleteUnderPrefix(bucket, folderOf(image.storageKey), keepOriginal);
-  await db.delete(imageVariants).where(eq(imageVariants.imageId, image.id)).run();
-  return deleted;
 }
