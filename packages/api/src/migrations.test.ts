@@ -27,6 +27,8 @@ describe('migrations', () => {
       'custom_domains',
       'backup_configs',
       'analytics_daily',
+      'analytics_events',
+      'analytics_rollups',
       'image_ai',
       'crypto_events',
       'tenant_keys',
