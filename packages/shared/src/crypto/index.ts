@@ -3,3 +3,4 @@ export * from './bytes';
 export * from './keys';
 export * from './stream';
 export * from './schemas';
+export * from './offline';
