@@ -25,6 +25,7 @@ describe('migrations', () => {
       'outbox_events',
       'audit_logs',
       'custom_domains',
+      'hotlink_policies',
       'backup_configs',
       'analytics_daily',
       'analytics_events',
