@@ -6,7 +6,7 @@ import { auditLog } from './middleware/audit';
 import { outboxFlush } from './middleware/outbox-flush';
 import { authenticate } from './middleware/auth';
 import { allowlistCors, publicCors } from './middleware/cors';
-import { rateLimit } from './middleware/rate-limit';
+import { failedAuthLimit, rateLimit } from './middleware/rate-limit';
 import { requestContext, requestLog } from './middleware/request-context';
 import {
   apiDocsPolicy,
@@ -63,9 +63,9 @@ export function createApiRouter() {
  * - `/cdn` (public images, the hot path): request id → logging (failures only) → CORS (any origin) →
  *   security headers → error handler. Nothing per caller runs: no authentication, rate limiting or audit.
  * - `/v1` (the API): request id → logging → CORS (allowlist) → security headers → error handler →
- *   authentication → rate limiting → audit → outbox flush.
+ *   failed-auth limit → authentication → rate limiting → audit → outbox flush.
  * - `/auth` (sign-in): request id → logging → CORS (allowlist) → security headers → error handler →
- *   authentication → rate limiting (sign-in routes write their own audit events).
+ *   failed-auth limit → authentication → rate limiting (sign-in routes write their own audit events).
  * Anything else gets the request id and a JSON 404. The error handler is Hono's `onError`: it answers where the
  * error is thrown, so every layer above it still decorates error responses. On the dedicated CDN hostname every
  * path is a CDN path (see cdnAwarePath), so only the CDN's layers run there.
@@ -80,8 +80,8 @@ export function createApp() {
   app.use('/auth/*', requestLog({ successes: true }), allowlistCors, signInSecurityHeaders);
   app.onError(handleError);
   app.notFound(handleNotFound);
-  app.use('/v1/*', authenticate, rateLimit, auditLog, outboxFlush);
-  app.use('/auth/*', authenticate, rateLimit);
+  app.use('/v1/*', failedAuthLimit('api'), authenticate, rateLimit, auditLog, outboxFlush);
+  app.use('/auth/*', failedAuthLimit('signin'), authenticate, rateLimit);
 
   app.route('/v1', createApiRouter());
   app.route('/auth', authRouter);

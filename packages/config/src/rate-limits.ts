@@ -9,6 +9,8 @@ export const RATE_LIMITS = {
   authenticated: { capacity: 600, windowSeconds: 60 },
   uploads: { capacity: 60, windowSeconds: 60 },
   cdnTransforms: { capacity: 1000, windowSeconds: 60 },
+  /** Failed authentications per client IP (bad API keys on /v1, failed sign-ins on /auth), each area apart. */
+  failedAuth: { capacity: 20, windowSeconds: 600 },
 } as const satisfies Record<string, RateLimitRule>;
 
 /** Multiplier applied to the authenticated base by the caller's broadest scope. */

@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { AppError } from '../lib/errors';
 import type { AppEnv, Principal } from '../lib/types';
 import { createKvTokenBucket, type RateLimiter } from '../services/rate-limit/token-bucket';
+import { SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { clientIp } from './client-ip';
 
 const UPLOAD_PATHS = [/^\/v1\/upload$/, /^\/v1\/images$/, /^\/v1\/uploads\/tus/];
@@ -61,3 +62,53 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
 });
+
+let failedAuthLimiter: RateLimiter | undefined;
+
+/**
+ * Auth.js answers a failed sign-in (refused at the provider, a bad or missing CSRF token, a forged callback)
+ * with a redirect to the sign-in page naming the error. `Configuration` is the server's own failure (e.g. the
+ * identity provider unreachable), not the caller's, so it is not counted.
+ */
+function isFailedSignInRedirect(response: Response): boolean {
+  const location = response.headers.get('Location');
+  if (response.status < 300 || response.status >= 400 || !location) return false;
+  const url = new URL(location, 'http://localhost');
+  const error = url.searchParams.get('error');
+  return url.pathname === SIGN_IN_PAGE_PATH && error !== null && error !== 'Configuration';
+}
+
+/**
+ * Brute force on credentials: each failed authentication (a 401) from a client IP takes a token from its
+ * failed-auth bucket (`RATE_LIMITS.failedAuth`), and once the bucket is empty that IP's requests in the area
+ * are refused with 429 before any credential is checked, so guessing stops, whether a guess would be right or
+ * not. Runs before `authenticate`, which answers a bad credential at once. On `/v1` only requests presenting an
+ * API key count (`Authorization`), so a browser whose session expired never locks itself out; on `/auth` a 401
+ * or a failed sign-in's redirect counts. The two areas have separate buckets. KV errors fail open.
+ */
+export function failedAuthLimit(area: 'api' | 'signin') {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!c.get('config').RATE_LIMIT_ENABLED || c.req.method === 'OPTIONS') return next();
+    if (area === 'api' && c.req.header('Authorization') === undefined) return next();
+    failedAuthLimiter ??= createKvTokenBucket();
+    const key = `authfail:${area}:${clientIp(c)}`;
+    const onError = (error: unknown) =>
+      c.get('logger').warn('failed-auth limiter unavailable, failing open', { error: String(error) });
+    const state = await failedAuthLimiter.peek(c.env.KV, key, RATE_LIMITS.failedAuth, { onError });
+    if (!state.allowed) {
+      throw new AppError(
+        429,
+        'RATE_LIMITED',
+        `Too many failed ${area === 'api' ? 'API key' : 'sign-in'} attempts from this address; retry in ${state.retryAfterSeconds} s`,
+        undefined,
+        { 'Retry-After': String(state.retryAfterSeconds) },
+      );
+    }
+    await next();
+    if (!(c.res.status === 401 || (area === 'signin' && isFailedSignInRedirect(c.res)))) return;
+    await failedAuthLimiter.consume(c.env.KV, key, RATE_LIMITS.failedAuth, {
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      onError,
+    });
+  });
+}

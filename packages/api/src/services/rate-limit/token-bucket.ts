@@ -23,6 +23,16 @@ export interface RateLimiter {
     rule: RateLimitRule,
     options: ConsumeOptions,
   ): Promise<RateLimitDecision>;
+  /**
+   * Whether `consume` would allow a request now, without taking a token (a KV read only when this isolate has
+   * no copy of the bucket). KV errors answer allowed, as `consume` fails open.
+   */
+  peek(
+    kv: KVNamespace,
+    key: string,
+    rule: RateLimitRule,
+    options: Pick<ConsumeOptions, 'onError' | 'now'>,
+  ): Promise<Pick<RateLimitDecision, 'allowed' | 'retryAfterSeconds'>>;
   /** KV writes performed so far (for the benchmark and tests). */
   readonly writes: number;
 }
@@ -52,6 +62,24 @@ export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_
   return {
     get writes() {
       return writes;
+    },
+    async peek(kv, key, rule, { onError, now = Date.now() }) {
+      const ratePerMs = rule.capacity / (rule.windowSeconds * 1000);
+      const storageKey = `rl:${key}`;
+      let bucket: Bucket | null | undefined = memory.get(storageKey);
+      if (!bucket) {
+        try {
+          bucket = await kv.get<Bucket>(storageKey, 'json');
+        } catch (error) {
+          onError(error);
+          return { allowed: true, retryAfterSeconds: 0 };
+        }
+      }
+      if (!bucket) return { allowed: true, retryAfterSeconds: 0 };
+      const tokens = Math.min(rule.capacity, bucket.tokens + (now - bucket.updatedAt) * ratePerMs);
+      return tokens >= 1
+        ? { allowed: true, retryAfterSeconds: 0 }
+        : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerMs / 1000)) };
     },
     async consume(kv, key, rule, { waitUntil, onError, now = Date.now() }) {
       const ratePerMs = rule.capacity / (rule.windowSeconds * 1000);
