@@ -46,10 +46,18 @@ export const images = sqliteTable(
     exif: json<ExifSummary>('exif'),
     /** Wrapped per-image content key when encrypted at rest. */
     wrappedKey: text('wrapped_key'),
+    /** `none` while the owner has no backup destination; then `pending`, `done` or `failed` (see backupError). */
     backupStatus: text('backup_status')
-      .$type<'none' | 'pending' | 'synced' | 'failed'>()
+      .$type<'none' | 'pending' | 'done' | 'failed'>()
       .notNull()
       .default('none'),
+    backupError: text('backup_error'),
+    /** When the last backup attempt ended (success or failure). */
+    backupAt: timestamp('backup_at'),
+    /** Failed attempts in a row; the 03:00 catch-up backs off by it. */
+    backupAttempts: integer('backup_attempts').notNull().default(0),
+    /** The backup object's ETag and size after the last success: a redelivery that finds them unchanged uploads nothing. */
+    backupEtag: text('backup_etag'),
     deletedAt: timestamp('deleted_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -68,6 +76,7 @@ export const images = sqliteTable(
     index('images_owner_album_idx').on(t.ownerId, t.albumId, t.createdAt),
     index('images_owner_hash_idx').on(t.ownerId, t.contentHash),
     index('images_deleted_idx').on(t.deletedAt),
+    index('images_owner_backup_idx').on(t.ownerId, t.backupStatus, t.backupAt),
   ],
 );
 
