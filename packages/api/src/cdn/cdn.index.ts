@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../lib/types';
+import { recordCdnAnswers } from './analytics';
 import { serveCdn } from './serve';
 
 /**
@@ -8,4 +9,5 @@ import { serveCdn } from './serve';
  * loaded on its first render (`loadEngine`).
  */
 export const cdnRouter = new Hono<AppEnv>();
+cdnRouter.use('/*', recordCdnAnswers);
 cdnRouter.get('/*', serveCdn);

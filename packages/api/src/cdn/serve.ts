@@ -20,6 +20,7 @@ import { getStoredVariant, renderVariant, type VariantSpec } from '../services/v
 import { resolveVariant, type VariantRequest } from '../services/variants/resolve';
 import { verifyCdnSignature } from '../services/variants/signing';
 import { parseCdnPath, rawCdnPath, type CdnRoute } from './cdn-path';
+import { attributeCdnAnswer, stampCachedAnswer, unstampCachedAnswer } from './analytics';
 import { serveEncrypted } from './encrypted';
 import { serveOriginal } from './original';
 import { cdnNotFound, imageHeaders, matchesEtag, notModified, type ImageHeaders } from './responses';
@@ -49,12 +50,13 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   const request = readRequest(c);
   if (request.cacheEntry) {
     const hit = await matchCdnCache(caches.default, request.cacheEntry);
-    if (hit) return respond(c, hit.body, withCacheStatus(hit.headers, 'hit'));
+    if (hit) return respond(c, hit.body, withCacheStatus(unstampCachedAnswer(c, hit.headers), 'hit'));
   }
   // Validated only on a miss: an invalid request is never cached, so a hit needs no parsing.
   const variant = variantRequestOf(c, request);
   const image = await findCdnImage(c.get('db'), request.route.ref);
   if (!image) throw cdnNotFound();
+  attributeCdnAnswer(c, image);
   if (image.isEncrypted)
     return serveEncrypted(c, image, request.route.variant, request.params, request.token);
   await authorise(c, request, image);
@@ -62,7 +64,9 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
     ? await serveVariant(c, request, image, variant)
     : await serveOriginal(c, image, originalCacheControl(image));
   if (request.cacheEntry && !image.isPrivate && response.status === 200 && c.req.method === 'GET')
-    c.executionCtx.waitUntil(putCdnCache(caches.default, request.cacheEntry, response.clone()));
+    c.executionCtx.waitUntil(
+      putCdnCache(caches.default, request.cacheEntry, stampCachedAnswer(response.clone(), image)),
+    );
   return response;
 }
 

@@ -1,4 +1,10 @@
-import { REQUIRED_VARIANTS, TURNSTILE_SITEVERIFY_URL, isVariantName } from '@pixelflare/config';
+import {
+  ANALYTICS_SINKS,
+  CLOUDFLARE_API_BASE,
+  REQUIRED_VARIANTS,
+  TURNSTILE_SITEVERIFY_URL,
+  isVariantName,
+} from '@pixelflare/config';
 import { parseRootKey } from '@pixelflare/shared';
 import { z } from 'zod';
 import type { VariantsQueueMessage, WebhookJob } from '../jobs/messages';
@@ -69,6 +75,13 @@ export const EnvVarsSchema = z
     REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
     MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),
     ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+    /** Where each CDN answer is counted: `d1` (a row in analytics_events, the default) or `engine` (Analytics Engine). */
+    ANALYTICS_SINK: z.enum(ANALYTICS_SINKS).default('d1'),
+    /** With ANALYTICS_SINK=engine the 02:00 rollup reads the Analytics Engine SQL API with these (Account Analytics: Read). */
+    CLOUDFLARE_ACCOUNT_ID: z.string().min(1).optional(),
+    CLOUDFLARE_ANALYTICS_TOKEN: z.string().min(1).optional(),
+    /** Cloudflare's API base; tests point it at the SQL API stand-in on loopback. */
+    CLOUDFLARE_API_BASE_URL: z.url().default(CLOUDFLARE_API_BASE),
     /** The release and commit deployed, set by the deploy (`--var`); GET /v1/status reports them. */
     APP_VERSION: z.string().min(1).default('dev'),
     APP_COMMIT: z.string().min(1).default('unknown'),
@@ -124,6 +137,16 @@ export const EnvVarsSchema = z
           path: ['ALLOWED_VARIANTS'],
           message: `must keep ${missing.join(', ')} (the dashboard and album covers show them)`,
         });
+      }
+    }
+    if (vars.ANALYTICS_SINK === 'engine') {
+      for (const name of ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_ANALYTICS_TOKEN'] as const) {
+        if (!vars[name])
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'is required by ANALYTICS_SINK=engine (the rollup reads the SQL API)',
+          });
       }
     }
     if (vars.AUTH_MODE === 'cloudflare') {
