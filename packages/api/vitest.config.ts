@@ -46,6 +46,7 @@ export default defineConfig({
       './test/global-setup-webhooks.ts',
       './test/global-setup-auth.ts',
       './test/global-setup-turnstile.ts',
+      './test/global-setup-analytics-sql.ts',
       './test/global-setup-offline-decrypt.ts',
     ],
     // Request logs are JSON lines; show them only for failing tests.

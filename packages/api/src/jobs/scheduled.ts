@@ -1,5 +1,6 @@
 import type { Bindings } from '../lib/env';
 import { createLogger, describeError } from '../lib/logger';
+import { runAnalyticsRollupJob } from './analytics-rollup';
 import { runCleanup, runOutboxSweep } from './cleanup';
 import { createJobContext, type CronJob } from './context';
 
@@ -7,10 +8,7 @@ import { createJobContext, type CronJob } from './context';
 export const CRON_JOBS: Record<string, { name: string; run: CronJob }> = {
   '0 1 * * *': { name: 'cleanup', run: (ctx, now) => runCleanup(ctx, now) },
   '*/5 * * * *': { name: 'outbox-sweep', run: (ctx, now) => runOutboxSweep(ctx, now) },
-  '0 2 * * *': {
-    name: 'analytics-rollup',
-    run: async () => ({ note: 'analytics rollup is a seam for now' }),
-  },
+  '0 2 * * *': { name: 'analytics-rollup', run: runAnalyticsRollupJob },
   '0 3 * * *': { name: 'backup-sync', run: async () => ({ note: 'backup sync is a seam for now' }) },
 };
 
