@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalCdnPath, canonicalCdnQuery, cdnPathUrl, cdnShortUrl, cdnUrl } from './urls';
+import { canonicalCdnPath, canonicalCdnQuery, cdnPathUrl, cdnShortUrl, cdnUrl, cdnUrlBaseOf } from './urls';
 
 describe('CDN URLs', () => {
   const base = { origin: 'http://localhost:8787/' };
@@ -25,6 +25,19 @@ describe('CDN URLs', () => {
     expect(cdnShortUrl({ origin: 'https://img.example.com', dedicatedHost: true }, 'abc234')).toBe(
       'https://img.example.com/i/abc234',
     );
+  });
+
+  it('recovers the base of a URL it built, so a client builds the same presets on the same host', () => {
+    const short = { kind: 'short', shortId: 'abc234' } as const;
+    for (const origin of [
+      { origin: 'http://localhost:8787' },
+      { origin: 'https://img.example.com', dedicatedHost: true },
+    ]) {
+      const found = cdnUrlBaseOf(cdnShortUrl(origin, 'abc234'), short);
+      expect(found).toEqual(origin);
+      expect(cdnUrl(found!, canonicalCdnPath(short, 'w256'))).toBe(cdnShortUrl(origin, 'abc234', 'w256'));
+    }
+    expect(cdnUrlBaseOf('http://localhost:8787/cdn/i/other', short)).toBeUndefined();
   });
 
   it('builds public URLs from the canonical path, so the URL served is the path signed and cached', () => {

@@ -44,6 +44,19 @@ export function cdnUrl(base: CdnUrlBase, canonicalPath: string, search?: URLSear
   return `${origin}${path}${query ? `?${query}` : ''}`;
 }
 
+/**
+ * The base an image's CDN URL was built on (`cdnUrl` undone), so a client given only that URL builds its presets
+ * the same way the API does, on whichever host served it. Undefined when `url` is not that image's URL.
+ */
+export function cdnUrlBaseOf(url: string, image: CdnImageAddress): CdnUrlBase | undefined {
+  const bare = url.split(/[?#]/, 1)[0]!;
+  const path = canonicalCdnPath(image);
+  if (bare.endsWith(path)) return { origin: bare.slice(0, -path.length) };
+  const dedicated = path.slice('/cdn'.length);
+  if (bare.endsWith(dedicated)) return { origin: bare.slice(0, -dedicated.length), dedicatedHost: true };
+  return undefined;
+}
+
 /** `/cdn/{owner}/{album}/{filename}[/{variant}]` */
 export function cdnPathUrl(
   base: CdnUrlBase,

@@ -13,6 +13,7 @@ const image = {
     cdn: 'http://localhost:8787/cdn/alice/default/cat.jpg',
     short: 'http://localhost:8787/cdn/i/k7d2qx',
   },
+  short_id: 'k7d2qx',
   alt: 'A "cat" <sleeping>',
   title: null,
   filename: 'cat.jpg',
@@ -24,6 +25,8 @@ describe('snippets', () => {
   it('builds preset URLs on the short URL', () => {
     expect(variantUrl(image, 'w256')).toBe('http://localhost:8787/cdn/i/k7d2qx/w256');
     expect(variantUrl(image, 'original')).toBe(image.urls.short);
+    const dedicated = { ...image, urls: { ...image.urls, short: 'https://img.example.com/i/k7d2qx' } };
+    expect(variantUrl(dedicated, 'w256')).toBe('https://img.example.com/i/k7d2qx/w256');
   });
 
   it('escapes alt text in HTML and Markdown', () => {

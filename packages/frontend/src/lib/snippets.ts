@@ -1,16 +1,25 @@
 import { VARIANT_PRESETS, WIDTH_VARIANTS } from '@pixelflare/config';
-import type { ImageResource } from '@pixelflare/shared';
+import { canonicalCdnPath, cdnUrl, cdnUrlBaseOf, type ImageResource } from '@pixelflare/shared';
 
-/** URL of one preset of an image, e.g. `…/cdn/i/k7d2qx/w256`; `original` is the bare short URL. */
-export function variantUrl(image: Pick<ImageResource, 'urls'>, variant: string): string {
-  return variant === 'original' ? image.urls.short : `${image.urls.short}/${encodeURIComponent(variant)}`;
+/**
+ * URL of one preset of an image, e.g. `…/cdn/i/k7d2qx/w256` (`original` is the bare short URL), built by the
+ * API's own builder on the host its short URL names.
+ */
+export function variantUrl(image: Pick<ImageResource, 'urls' | 'short_id'>, variant: string): string {
+  const address = { kind: 'short', shortId: image.short_id } as const;
+  const base = cdnUrlBaseOf(image.urls.short, address);
+  // A short URL the API built always has its base; were it not, the URL itself is still the original.
+  return base ? cdnUrl(base, canonicalCdnPath(address, variant)) : image.urls.short;
 }
 
 const escapeHtml = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeMarkdown = (value: string) => value.replace(/[[\]\\]/g, '\\$&');
 
-type SnippetImage = Pick<ImageResource, 'urls' | 'alt' | 'title' | 'filename' | 'width' | 'height'>;
+type SnippetImage = Pick<
+  ImageResource,
+  'urls' | 'short_id' | 'alt' | 'title' | 'filename' | 'width' | 'height'
+>;
 const altOf = (image: SnippetImage) => image.alt ?? image.title ?? image.filename;
 
 export function markdownSnippet(image: SnippetImage): string {
