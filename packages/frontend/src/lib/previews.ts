@@ -1,15 +1,24 @@
-import type { ImageResource } from '@pixelflare/shared';
+import type { AlbumResource, ImageResource } from '@pixelflare/shared';
+
+/** Whether a signed URL that stops working at `expiresAt` (null: unsigned, never expires) has stopped. */
+function expired(expiresAt: string | null, now: number): boolean {
+  return expiresAt !== null && new Date(expiresAt).getTime() <= now;
+}
 
 /**
  * Whether a preview that failed to load is worth asking the API for again: its signed URLs have expired (a page
  * left open past `previews.expires_at`). A plain URL that fails, or a signed one still valid, would fail again.
  */
 export function previewsExpired(image: Pick<ImageResource, 'previews'>, now = Date.now()): boolean {
-  const { expires_at } = image.previews;
-  return expires_at !== null && new Date(expires_at).getTime() <= now;
+  return expired(image.previews.expires_at, now);
 }
 
-/** `images` with one image replaced by a fresher copy of itself (same position; the rest untouched). */
-export function withImage(images: ImageResource[], fresh: ImageResource): ImageResource[] {
-  return images.map((image) => (image.id === fresh.id ? fresh : image));
+/** The same question for an album's cover thumbnail (`cover.expires_at`). */
+export function coverExpired(album: Pick<AlbumResource, 'cover'>, now = Date.now()): boolean {
+  return album.cover !== null && expired(album.cover.expires_at, now);
+}
+
+/** `items` with one replaced by a fresher copy of itself (same position, matched by id; the rest untouched). */
+export function withFresh<T extends { id: string }>(items: T[], fresh: T): T[] {
+  return items.map((item) => (item.id === fresh.id ? fresh : item));
 }
