@@ -84,6 +84,8 @@ export interface StackOptions {
   seed: boolean;
   /** Picked by the caller when something else must know the API's port first (an OAuth redirect URI). */
   apiPort?: number;
+  /** Start the dashboard's vite dev server too (default); the CLI's tests need the API only. */
+  dashboard?: boolean;
 }
 
 export interface RunningStack {
@@ -122,20 +124,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     '--inspector-port', String(inspectorPort), '--persist-to', stateDir, '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ], root, env);
-  const web = start(
-    'vite',
-    ['dev', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'],
-    frontend,
-    { ...env, PIXELFLARE_API_URL: `http://127.0.0.1:${apiPort}` },
-  );
+  const web =
+    options.dashboard === false
+      ? null
+      : start('vite', ['dev', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'], frontend, {
+          ...env,
+          PIXELFLARE_API_URL: `http://127.0.0.1:${apiPort}`,
+        });
   const stopAll = () => {
     stop(api.child);
-    stop(web.child);
+    if (web) stop(web.child);
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
     await waitFor(`http://127.0.0.1:${apiPort}/v1/status`, 'wrangler dev', api.child, api.log);
-    await waitFor(`http://127.0.0.1:${webPort}/`, 'vite dev', web.child, web.log);
+    if (web) await waitFor(`http://127.0.0.1:${webPort}/`, 'vite dev', web.child, web.log);
   } catch (error) {
     stopAll();
     throw error;

@@ -1,0 +1,66 @@
+import type { ApiClient } from '@pixelflare/client';
+import { canonicalCdnPath, canonicalCdnQuery, cdnUrl, type ImageResource } from '@pixelflare/shared';
+
+/**
+ * A CDN URL for an image with a variant or transform. Public images: built here with the shared URL builder (the
+ * one the API and dashboard use), on the origin the image's own URL names. Images served signed only: the API
+ * signs it (the signing secret never leaves the instance).
+ */
+export async function transformUrl(
+  api: ApiClient,
+  image: ImageResource,
+  options: { variant?: string; transform?: URLSearchParams; ttl?: number; sign?: boolean } = {},
+): Promise<string> {
+  const query = options.transform ? canonicalCdnQuery(options.transform.entries()) : '';
+  // `sign`: an instance with REQUIRE_SIGNED_TRANSFORMS wants a signature on a public image's transforms too.
+  if (image.access === 'signed' || options.sign) {
+    const signed = await api.signedUrl(image.id, {
+      ...(options.variant ? { variant: options.variant } : {}),
+      ...(query ? { transform: query } : {}),
+      ...(options.ttl ? { ttl: options.ttl } : {}),
+    });
+    return signed.url;
+  }
+  const short = new URL(image.urls.short);
+  // A dedicated CDN hostname serves without the /cdn prefix.
+  const base = { origin: short.origin, dedicatedHost: !short.pathname.startsWith('/cdn/') };
+  const path = canonicalCdnPath({ kind: 'short', shortId: image.short_id }, options.variant);
+  return cdnUrl(base, path, query ? new URLSearchParams(query) : undefined);
+}
+
+/** The widths a srcset offers: common breakpoints below the image's width, then the image's own width. */
+export function srcsetWidths(width: number): number[] {
+  return [...[320, 640, 960, 1280, 1920].filter((candidate) => candidate < width), width];
+}
+
+const escapeHtml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+export type SnippetFormat = 'url' | 'markdown' | 'html' | 'srcset';
+export const SNIPPET_FORMATS: readonly SnippetFormat[] = ['url', 'markdown', 'html', 'srcset'];
+
+/** What `upload` and `get --format` print for an image. */
+export async function snippet(api: ApiClient, image: ImageResource, format: SnippetFormat): Promise<string> {
+  const url = await transformUrl(api, image);
+  const alt = image.alt ?? image.title ?? image.filename;
+  switch (format) {
+    case 'url':
+      return url;
+    case 'markdown':
+      return `![${alt.replaceAll(/[[\]]/g, '')}](${url})`;
+    case 'html':
+      return `<img src="${escapeHtml(url)}" alt="${escapeHtml(alt)}" width="${image.width}" height="${image.height}" loading="lazy">`;
+    case 'srcset': {
+      const widths = srcsetWidths(image.width);
+      const sources = await Promise.all(
+        widths.map(async (width) => {
+          const sized = await transformUrl(api, image, {
+            transform: new URLSearchParams({ w: String(width) }),
+          });
+          return `${escapeHtml(sized)} ${width}w`;
+        }),
+      );
+      return `<img src="${escapeHtml(url)}" srcset="${sources.join(', ')}" sizes="100vw" alt="${escapeHtml(alt)}" width="${image.width}" height="${image.height}" loading="lazy">`;
+    }
+  }
+}
