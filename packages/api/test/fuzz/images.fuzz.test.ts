@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { jpegOrientation } from '../../src/engines/image-size';
+import { fuzzRun } from '../../../shared/src/fuzz/fuzz-run';
 import { imageProperties, uploadVerdict } from './images.properties';
 
-/** Fixed in CI so a failure reproduces; bench/fuzz runs the same properties with FUZZ_SEED and FUZZ_RUNS. */
-const CI_SEED = 20;
-
 describe('image sniffers and header readers, fuzzed', () => {
-  for (const { name, ciRuns, check } of imageProperties)
-    it(name, () => check({ seed: CI_SEED, numRuns: ciRuns }));
+  for (const { name, ciRuns, check } of imageProperties) it(name, () => check(fuzzRun(ciRuns)));
 });
 
 /** Counterexamples the fuzzers found (shrunk), kept as plain tests. */

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { stripPrivateMetadata } from '../../src/services/ingest/metadata';
+import { fuzzRun } from '../../../shared/src/fuzz/fuzz-run';
 import { buildJpeg, buildPng, leakedSecrets, metadataProperties } from './metadata.properties';
 
-/** Fixed in CI so a failure reproduces; bench/fuzz runs the same properties with FUZZ_SEED and FUZZ_RUNS. */
-const CI_SEED = 20;
-
 describe('metadata stripper, fuzzed', () => {
-  for (const { name, ciRuns, check } of metadataProperties)
-    it(name, () => check({ seed: CI_SEED, numRuns: ciRuns }));
+  for (const { name, ciRuns, check } of metadataProperties) it(name, () => check(fuzzRun(ciRuns)));
 });
 
 /** Leaks found by reading and fuzzing the stripper, kept as plain tests. */

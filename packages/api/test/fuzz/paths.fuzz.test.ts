@@ -2,14 +2,11 @@ import { UPLOAD_LIMITS } from '@pixelflare/config';
 import { describe, expect, it } from 'vitest';
 import { parseCdnPath } from '../../src/cdn/cdn-path';
 import { sanitizeFilename } from '../../src/services/ingest/filename';
+import { fuzzRun } from '../../../shared/src/fuzz/fuzz-run';
 import { pathProperties } from './paths.properties';
 
-/** Fixed in CI so a failure reproduces; bench/fuzz runs the same properties with FUZZ_SEED and FUZZ_RUNS. */
-const CI_SEED = 20;
-
 describe('CDN paths, filenames and Content-Disposition, fuzzed', () => {
-  for (const { name, ciRuns, check } of pathProperties)
-    it(name, () => check({ seed: CI_SEED, numRuns: ciRuns }));
+  for (const { name, ciRuns, check } of pathProperties) it(name, () => check(fuzzRun(ciRuns)));
 });
 
 /** Counterexamples the fuzzers found (shrunk), kept as plain tests. */

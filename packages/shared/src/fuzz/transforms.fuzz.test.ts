@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalTransform, parseTransformQuery, resolveTransform } from '../transforms';
+import { fuzzRun } from './fuzz-run';
 import { transformProperties } from './transforms.properties';
-
-/** Fixed in CI so a failure reproduces; bench/fuzz runs the same properties with FUZZ_SEED and FUZZ_RUNS. */
-const CI_SEED = 20;
 
 describe('transform and CDN query parsers, fuzzed', () => {
   for (const { name, ciRuns, check } of transformProperties) {
-    it(name, () => check({ seed: CI_SEED, numRuns: ciRuns }));
+    it(name, () => check(fuzzRun(ciRuns)));
   }
 });
 

@@ -1,0 +1,466 @@
+// Soak: bounded mixed traffic against the local dev server (wrangler dev, loopback only, its own temporary
+// state), for `--minutes N` (default 30; SOAK_MINUTES too) at `--concurrency C` (default 6):
+//   uploads of every kind (one-shot, two-step, tus), CDN hits and misses, listings, and webhooks delivered to a
+//   local receiver. Every 10 s it samples each workerd process's resident memory (VmRSS) and the Worker's own
+//   JS heap through the inspector (Runtime.getHeapUsage after HeapProfiler.collectGarbage: the product's live
+//   objects, apart from the simulator's memory), then prints the curve beside the baseline (the first sample),
+//   the error count by operation, and the final consistency check of D1 against R2 (every ready row's original
+//   is stored, every original has a row). Run from the repository root: `pnpm --filter @pixelflare/bench soak
+//   -- --minutes 5`. See packages/docs/guide/reliability.md for a run's numbers.
+import { createHmac, randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { parseArgs } from 'node:util';
+import { deflateSync } from 'node:zlib';
+
+const { values: flags } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '30' },
+    concurrency: { type: 'string', default: process.env.SOAK_CONCURRENCY ?? '6' },
+  },
+});
+const MINUTES = Number(flags.minutes);
+const CONCURRENCY = Number(flags.concurrency);
+const SAMPLE_MS = 10_000;
+if (!(MINUTES > 0 && MINUTES <= 24 * 60)) throw new Error('--minutes must be between 0 and 1440');
+
+const root = path.resolve(import.meta.dirname, '../..');
+const state = mkdtempSync(path.join(tmpdir(), 'pf-bench-soak-'));
+const PORT = 8794;
+const INSPECTOR_PORT = 9344;
+const base = `http://127.0.0.1:${PORT}`;
+const devVars = Object.fromEntries(
+  readFileSync(path.join(root, '.dev.vars'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => {
+      const at = line.indexOf('=');
+      return [line.slice(0, at), line.slice(at + 1).replaceAll('"', '')];
+    }),
+);
+
+// The local webhook receiver (loopback): counts what arrives.
+let webhooksReceived = 0;
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    webhooksReceived += 1;
+    res.writeHead(200).end('ok');
+  });
+});
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+
+const overrides = {
+  RATE_LIMIT_ENABLED: 'false',
+  PUBLIC_API_URL: base,
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+};
+const vars = Object.entries({ ...devVars, ...overrides })
+  .map(([k, v]) => `${k}:${v}`)
+  .flatMap((v) => ['--var', v]);
+const wrangler = (...args) =>
+  execFileSync('wrangler', args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1e8,
+  });
+const sql = (command) =>
+  wrangler('d1', 'execute', 'DB', '--local', '--persist-to', state, '--json', '--command', command);
+const logPath = path.join(tmpdir(), 'pf-bench-soak-wrangler.log');
+const logFile = openSync(logPath, 'w');
+
+async function startWorker() {
+  const child = spawn(
+    'wrangler',
+    [
+      'dev',
+      '--local',
+      '--port',
+      String(PORT),
+      '--ip',
+      '127.0.0.1',
+      '--inspector-port',
+      String(INSPECTOR_PORT),
+      '--persist-to',
+      state,
+      '--show-interactive-dev-session=false',
+      '--config',
+      'wrangler.toml',
+      ...vars,
+    ],
+    { cwd: root, stdio: ['ignore', logFile, logFile], detached: true },
+  );
+  for (let i = 0; i < 240; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      if ((await fetch(`${base}/v1/status`)).ok && child.exitCode === null) return child;
+    } catch {
+      // not up yet
+    }
+  }
+  throw new Error(`wrangler dev did not start (see ${logPath})`);
+}
+
+function stopWorker(child) {
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  return new Promise((resolve) => setTimeout(resolve, 2000));
+}
+
+/** Resident memory of each workerd process of this dev server, in MB, by pid. */
+function workerdRss(child) {
+  const pids = execFileSync('pgrep', ['-g', String(child.pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  const out = {};
+  for (const pid of pids.filter(Boolean)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (!/^Name:\s+workerd/m.test(status)) continue;
+      out[pid] = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
+/**
+ * The Worker's JS heap after a full GC, through wrangler's inspector proxy (the Chrome DevTools protocol the
+ * dashboard's debugger uses): what the product itself keeps alive, whatever the simulator's processes hold.
+ */
+async function workerHeapMb() {
+  try {
+    const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
+    const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
+    const socket = new WebSocket(target.webSocketDebuggerUrl);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    let id = 0;
+    const pending = new Map();
+    socket.onmessage = (event) => {
+      const message = JSON.parse(String(event.data));
+      pending.get(message.id)?.(message);
+      pending.delete(message.id);
+    };
+    const send = (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const n = ++id;
+        const timer = setTimeout(() => reject(new Error(`${method} timed out`)), 15_000);
+        pending.set(n, (message) => {
+          clearTimeout(timer);
+          resolve(message.result);
+        });
+        socket.send(JSON.stringify({ id: n, method, params }));
+      });
+    await send('HeapProfiler.collectGarbage');
+    const usage = await send('Runtime.getHeapUsage');
+    socket.close();
+    return usage ? usage.usedSize / 1024 / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (bytes) => {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+};
+/** A unique small PNG (random pixels, so no two uploads deduplicate), `side` pixels square. */
+function uniquePng(side) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const rows = [];
+  for (let y = 0; y < side; y++) rows.push(Buffer.concat([Buffer.from([0]), randomBytes(side * 3)]));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+console.log(`Soak: ${MINUTES} min at concurrency ${CONCURRENCY}; state in ${state}; wrangler log ${logPath}`);
+wrangler('d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state);
+let key = '';
+while (!/^pf_[A-Za-z0-9]{43}$/.test(key)) key = `pf_${randomBytes(32).toString('base64url')}`;
+const keyHash = createHmac('sha256', devVars.API_HASH_SECRET).update(key).digest('hex');
+const scopes = JSON.stringify([
+  'images:read',
+  'images:write',
+  'images:delete',
+  'albums:read',
+  'albums:write',
+  'webhooks:manage',
+]);
+sql(
+  "INSERT INTO users (id, slug, is_admin, plan, image_count, storage_bytes, encryption_key_version, created_at, updated_at) VALUES ('usr_soak', 'soak', 0, 'pro', 0, 0, 0, 0, 0)",
+);
+sql(
+  `INSERT INTO api_keys (id, owner_id, name, prefix, key_hash, scopes, created_at) VALUES ('key_soak', 'usr_soak', 'soak', '${key.slice(0, 10)}', '${keyHash}', '${scopes}', 0)`,
+);
+const auth = { Authorization: `Bearer ${key}` };
+
+const worker = await startWorker();
+const hook = await fetch(`${base}/v1/webhooks`, {
+  method: 'POST',
+  headers: { ...auth, 'Content-Type': 'application/json' },
+  body: JSON.stringify({ url: receiverUrl }),
+});
+if (!hook.ok) throw new Error(`webhook creation answered ${hook.status}: ${await hook.text()}`);
+
+/** Ready images' CDN paths, for hits and misses. */
+const uploaded = [];
+const counts = {};
+const errors = {};
+const failures = [];
+const note = (op, ok, detail) => {
+  counts[op] = (counts[op] ?? 0) + 1;
+  if (ok) return;
+  errors[op] = (errors[op] ?? 0) + 1;
+  if (failures.length < 20) failures.push(`${op}: ${detail}`);
+};
+const filename = () => `soak-${randomBytes(6).toString('hex')}.png`;
+const remember = (image) => image?.filename && uploaded.push(`/cdn/soak/default/${image.filename}`);
+
+const operations = [
+  // [weight, name, run]
+  [
+    3,
+    'upload one-shot',
+    async () => {
+      const form = new FormData();
+      form.set('file', new Blob([uniquePng(48)], { type: 'image/png' }), filename());
+      const response = await fetch(`${base}/v1/upload`, { method: 'POST', headers: auth, body: form });
+      const body = await response.json();
+      if (response.status === 201) remember(body);
+      return [response.status === 201, response.status];
+    },
+  ],
+  [
+    2,
+    'upload two-step',
+    async () => {
+      const start = await fetch(`${base}/v1/images`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ filename: filename() }),
+      });
+      if (start.status !== 201) return [false, `start ${start.status}`];
+      const { upload_url } = await start.json();
+      const put = await fetch(upload_url, {
+        method: 'PUT',
+        body: uniquePng(40),
+        headers: { 'Content-Type': 'image/png' },
+      });
+      const body = await put.json();
+      if (put.ok) remember(body);
+      return [put.ok, put.status];
+    },
+  ],
+  [
+    2,
+    'upload tus',
+    async () => {
+      const file = uniquePng(56);
+      const create = await fetch(`${base}/v1/uploads/tus`, {
+        method: 'POST',
+        headers: {
+          ...auth,
+          'Tus-Resumable': '1.0.0',
+          'Upload-Length': String(file.length),
+          'Upload-Metadata': `filename ${Buffer.from(filename()).toString('base64')}`,
+        },
+      });
+      await create.arrayBuffer();
+      if (create.status !== 201) return [false, `create ${create.status}`];
+      const patch = await fetch(create.headers.get('Location'), {
+        method: 'PATCH',
+        headers: {
+          ...auth,
+          'Tus-Resumable': '1.0.0',
+          'Upload-Offset': '0',
+          'Content-Type': 'application/offset+octet-stream',
+        },
+        body: file,
+      });
+      await patch.arrayBuffer();
+      return [patch.status === 204, patch.status];
+    },
+  ],
+  [
+    6,
+    'cdn hit',
+    async () => {
+      if (uploaded.length === 0) return [true, 'skip'];
+      const path = uploaded[Math.floor(Math.random() * Math.min(uploaded.length, 20))];
+      const response = await fetch(`${base}${path}/w128`, { headers: { Accept: 'image/webp' } });
+      await response.arrayBuffer();
+      return [response.ok, response.status];
+    },
+  ],
+  [
+    3,
+    'cdn miss',
+    async () => {
+      if (uploaded.length === 0) return [true, 'skip'];
+      const path = uploaded[Math.floor(Math.random() * uploaded.length)];
+      const width = 16 + Math.floor(Math.random() * 200);
+      const response = await fetch(`${base}${path}?w=${width}&f=png`);
+      await response.arrayBuffer();
+      return [response.ok, response.status];
+    },
+  ],
+  [
+    3,
+    'listing',
+    async () => {
+      const response = await fetch(`${base}/v1/images?limit=50`, { headers: auth });
+      await response.arrayBuffer();
+      return [response.ok, response.status];
+    },
+  ],
+];
+const totalWeight = operations.reduce((sum, [weight]) => sum + weight, 0);
+const pick = () => {
+  let r = Math.random() * totalWeight;
+  for (const op of operations) if ((r -= op[0]) < 0) return op;
+  return operations[0];
+};
+
+const started = Date.now();
+const deadline = started + MINUTES * 60_000;
+const samples = [];
+async function sample() {
+  const rss = workerdRss(worker);
+  const heap = await workerHeapMb();
+  const requests = Object.values(counts).reduce((a, b) => a + b, 0);
+  samples.push({ t: Math.round((Date.now() - started) / 1000), rss, heap, requests });
+}
+await sample();
+const sampler = setInterval(() => void sample(), SAMPLE_MS);
+
+async function lane() {
+  while (Date.now() < deadline) {
+    const [, name, run] = pick();
+    try {
+      const [ok, detail] = await run();
+      note(name, ok, detail);
+    } catch (error) {
+      note(name, false, String(error));
+    }
+  }
+}
+await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+clearInterval(sampler);
+await sample();
+
+// Let queued webhooks and variants drain before checking.
+await new Promise((resolve) => setTimeout(resolve, 5000));
+const status = await fetch(`${base}/v1/status`);
+await status.arrayBuffer();
+await stopWorker(worker);
+receiver.close();
+
+// D1 against R2, read from the local state after the server stopped.
+const rows = JSON.parse(
+  sql(
+    "SELECT storage_key FROM images WHERE owner_id = 'usr_soak' AND status = 'ready' AND deleted_at IS NULL",
+  ),
+)[0].results.map((row) => row.storage_key);
+const pendingRows = JSON.parse(
+  sql("SELECT count(*) AS n FROM images WHERE owner_id = 'usr_soak' AND status != 'ready'"),
+)[0].results[0].n;
+const r2Dir = path.join(state, 'v3', 'r2', 'miniflare-R2BucketObject');
+const objectKeys = new Set();
+for (const file of readdirSync(r2Dir).filter((name) => name.endsWith('.sqlite'))) {
+  const db = new DatabaseSync(path.join(r2Dir, file), { readOnly: true });
+  // One database per bucket holds the objects; others (Durable Object metadata) have no such table.
+  const hasObjects = db.prepare("SELECT 1 FROM sqlite_master WHERE name = '_mf_objects'").get();
+  if (hasObjects)
+    for (const { key: objectKey } of db.prepare('SELECT key FROM _mf_objects').all())
+      objectKeys.add(objectKey);
+  db.close();
+}
+const originals = [...objectKeys].filter((k) => k.startsWith('usr_soak/') && /\/original\.[a-z]+$/.test(k));
+const rowSet = new Set(rows);
+const rowsWithoutObject = rows.filter((k) => !objectKeys.has(k));
+const objectsWithoutRow = originals.filter((k) => !rowSet.has(k));
+
+// Report.
+const pids = [...new Set(samples.flatMap((s) => Object.keys(s.rss)))];
+const total = (s) => Object.values(s.rss).reduce((a, b) => a + b, 0);
+console.log(
+  `\nMemory every ${SAMPLE_MS / 1000} s (MB): workerd RSS per process, and the Worker's live JS heap after GC`,
+);
+console.log(
+  ['t (s)', 'requests', ...pids.map((p) => `rss ${p}`), 'rss total', 'worker heap']
+    .map((c) => c.padEnd(12))
+    .join(''),
+);
+for (const s of samples) {
+  console.log(
+    [
+      s.t,
+      s.requests,
+      ...pids.map((p) => (s.rss[p] ?? NaN).toFixed(0)),
+      total(s).toFixed(0),
+      s.heap.toFixed(1),
+    ]
+      .map((c) => String(c).padEnd(12))
+      .join(''),
+  );
+}
+const first = samples[1] ?? samples[0];
+const last = samples.at(-1);
+const requests = last.requests;
+const perTenK = (delta) => ((delta / Math.max(1, requests - first.requests)) * 10_000).toFixed(1);
+const errorTotal = Object.values(errors).reduce((a, b) => a + b, 0);
+console.log(`\nSummary (baseline: the first sample after warm-up)`);
+console.log(
+  `requests            ${requests} in ${MINUTES} min (${(requests / (MINUTES * 60)).toFixed(1)}/s)`,
+);
+for (const [name] of operations.map(([, n]) => [n]))
+  console.log(`  ${name.padEnd(18)}${counts[name] ?? 0} (errors ${errors[name] ?? 0})`);
+console.log(`errors              ${errorTotal}${failures.length ? `: ${failures.join('; ')}` : ''}`);
+console.log(
+  `workerd RSS         ${total(first).toFixed(0)} -> ${total(last).toFixed(0)} MB (${perTenK(total(last) - total(first))} MB per 10,000 requests)`,
+);
+console.log(
+  `Worker JS heap      ${first.heap.toFixed(1)} -> ${last.heap.toFixed(1)} MB (${perTenK(last.heap - first.heap)} MB per 10,000 requests)`,
+);
+console.log(`webhooks received   ${webhooksReceived}`);
+console.log(`status at the end   ${status.status}`);
+console.log(
+  `consistency         ${rows.length} ready rows, ${originals.length} originals in R2, ${pendingRows} rows not ready; rows without object: ${rowsWithoutObject.length}, objects without row: ${objectsWithoutRow.length}`,
+);
+rmSync(state, { recursive: true, force: true });
+process.exit(errorTotal === 0 && rowsWithoutObject.length === 0 && objectsWithoutRow.length === 0 ? 0 : 1);
