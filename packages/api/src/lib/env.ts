@@ -1,13 +1,16 @@
 import {
+  ACCESS_SETTINGS,
+  ALL_OR_NOTHING_SETTINGS,
   ANALYTICS_SINKS,
   CLOUDFLARE_API_BASE,
   REQUIRED_VARIANTS,
+  TURNSTILE_SCRIPT_URL,
   TURNSTILE_SITEVERIFY_URL,
   isVariantName,
 } from '@pixelflare/config';
 import { parseRootKey } from '@pixelflare/shared';
 import { z } from 'zod';
-import type { VariantsQueueMessage, WebhookJob } from '../jobs/messages';
+import type { DomainsQueueMessage, VariantsQueueMessage, WebhookJob } from '../jobs/messages';
 
 /** Bindings declared in wrangler.toml. Vectorize and Workers AI are optional: they exist only when deployed. */
 export interface Bindings {
@@ -19,7 +22,7 @@ export interface Bindings {
   VARIANTS_QUEUE: Queue<VariantsQueueMessage>;
   WEBHOOKS_QUEUE: Queue<WebhookJob>;
   BACKUPS_QUEUE: Queue;
-  DOMAINS_QUEUE: Queue;
+  DOMAINS_QUEUE: Queue<DomainsQueueMessage>;
   UPLOAD_SESSIONS: DurableObjectNamespace;
   VECTORIZE?: VectorizeIndex;
   AI?: Ai;
@@ -50,6 +53,11 @@ export const EnvVarsSchema = z
       .string()
       .refine((value) => parseRootKey(value) !== null, 'must be 32 bytes, base64 (openssl rand -base64 32)')
       .optional(),
+    /** The root key being replaced, only while its master keys are re-wrapped (POST /v1/encryption/root-key/rewrap). */
+    ENCRYPTION_ROOT_KEY_PREVIOUS: z
+      .string()
+      .refine((value) => parseRootKey(value) !== null, 'must be 32 bytes, base64')
+      .optional(),
     PUBLIC_API_URL: z.url(),
     PUBLIC_DASHBOARD_URL: z.url().optional(),
     CDN_HOSTNAME: z.string().optional(),
@@ -70,6 +78,10 @@ export const EnvVarsSchema = z
     USAGE_LIMITS_ENABLED: flag.default(false),
     RATE_LIMIT_ENABLED: flag.default(true),
     ALLOW_PRIVATE_WEBHOOK_TARGETS: flag.default(false),
+    /** Seals S3 backup credentials (AES-GCM, key derived by HKDF): 32+ random characters. Backups need it. */
+    BACKUP_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Lets backup endpoints be private addresses (a local S3 server); ALLOW_PRIVATE_WEBHOOK_TARGETS when unset. */
+    ALLOW_PRIVATE_BACKUP_TARGETS: flag.optional(),
     IMAGE_ENGINE: z.enum(['auto', 'images-binding', 'wasm', 'passthrough']).default('auto'),
     /** Refuse CDN query-string transforms without a valid signature (presets and `?t=` stay open). */
     REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
@@ -82,6 +94,17 @@ export const EnvVarsSchema = z
     CLOUDFLARE_ANALYTICS_TOKEN: z.string().min(1).optional(),
     /** Cloudflare's API base; tests point it at the SQL API stand-in on loopback. */
     CLOUDFLARE_API_BASE_URL: z.url().default(CLOUDFLARE_API_BASE),
+    /**
+     * Custom domains through Cloudflare for SaaS: the zone holding the custom hostnames, a token with
+     * "SSL and Certificates: Edit" on it, and the fallback origin's name that users point their CNAME at.
+     */
+    ENABLE_CUSTOM_DOMAINS: flag.default(false),
+    CLOUDFLARE_ZONE_ID: z.string().min(1).optional(),
+    CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
+    CUSTOM_DOMAIN_FALLBACK_CNAME: z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z0-9-]+$/, 'must be a bare host name, e.g. fallback.pixelflare.example')
+      .optional(),
     /** The release and commit deployed, set by the deploy (`--var`); GET /v1/status reports them. */
     APP_VERSION: z.string().min(1).default('dev'),
     APP_COMMIT: z.string().min(1).default('unknown'),
@@ -104,16 +127,15 @@ export const EnvVarsSchema = z
     TURNSTILE_SECRET_KEY: z.string().min(1).optional(),
     /** Where tokens are verified; tests point it at a stand-in on loopback. */
     TURNSTILE_VERIFY_URL: z.url().default(TURNSTILE_SITEVERIFY_URL),
+    /**
+     * The widget's script the dashboard loads (told by /auth/providers). Tests and local development only: the e2e
+     * tests point it at the Turnstile stand-in's widget, as Cloudflare's cannot load offline. Refused in production.
+     */
+    TURNSTILE_SCRIPT_URL: z.url().default(TURNSTILE_SCRIPT_URL),
   })
   .superRefine((vars, ctx) => {
     // A provider is all or nothing: half a configuration is a typo, not a choice.
-    const groups = [
-      ['GITHUB_OAUTH_CLIENT_ID', 'GITHUB_OAUTH_CLIENT_SECRET'],
-      ['GOOGLE_OAUTH_CLIENT_ID', 'GOOGLE_OAUTH_CLIENT_SECRET'],
-      ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'],
-      ['TURNSTILE_SITE_KEY', 'TURNSTILE_SECRET_KEY'],
-    ] as const;
-    for (const group of groups) {
+    for (const group of ALL_OR_NOTHING_SETTINGS) {
       const set = group.filter((name) => vars[name] !== undefined);
       if (set.length === 0 || set.length === group.length) continue;
       for (const name of group.filter((name) => vars[name] === undefined)) {
@@ -149,8 +171,29 @@ export const EnvVarsSchema = z
           });
       }
     }
+    if (vars.ENVIRONMENT === 'production' && vars.TURNSTILE_SCRIPT_URL !== TURNSTILE_SCRIPT_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TURNSTILE_SCRIPT_URL'],
+        message: `is for tests and local development only (a stand-in widget); production loads ${TURNSTILE_SCRIPT_URL}`,
+      });
+    }
+    if (vars.ENABLE_CUSTOM_DOMAINS) {
+      for (const name of [
+        'CLOUDFLARE_ZONE_ID',
+        'CLOUDFLARE_API_TOKEN',
+        'CUSTOM_DOMAIN_FALLBACK_CNAME',
+      ] as const) {
+        if (!vars[name])
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'is required by ENABLE_CUSTOM_DOMAINS=true',
+          });
+      }
+    }
     if (vars.AUTH_MODE === 'cloudflare') {
-      for (const name of ['ACCESS_TEAM_DOMAIN', 'ACCESS_AUD'] as const) {
+      for (const name of ACCESS_SETTINGS) {
         if (!vars[name])
           ctx.addIssue({ code: 'custom', path: [name], message: 'is required by AUTH_MODE=cloudflare' });
       }

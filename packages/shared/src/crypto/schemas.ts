@@ -128,3 +128,23 @@ export const EncryptedImageKeySchema = z
     description: 'What the offline decrypt needs besides the bundle: save it beside the R2 object',
   });
 export type EncryptedImageKey = z.infer<typeof EncryptedImageKeySchema>;
+
+export const RootKeyRewrapRequestSchema = z
+  .object({
+    dry_run: z.boolean().default(true).meta({ description: 'Check only (the default); false re-wraps' }),
+  })
+  .meta({ id: 'RootKeyRewrapRequest' });
+
+export const RootKeyRewrapSchema = z
+  .object({
+    dry_run: z.boolean(),
+    root_key_id: z.string().meta({ description: 'Fingerprint of the configured root key' }),
+    rewrapped: z.number().int().meta({ description: 'Master keys moved (or, in a dry run, to move) to it' }),
+    current: z.number().int().meta({ description: 'Master keys already under it' }),
+    unreadable: z
+      .array(z.object({ owner_id: z.string(), version: z.number().int() }))
+      .meta({
+        description: 'Master keys under neither key: configure the right ENCRYPTION_ROOT_KEY_PREVIOUS',
+      }),
+  })
+  .meta({ id: 'RootKeyRewrap' });

@@ -7,6 +7,7 @@ import { sendVariantsMessage } from '../../jobs/messages';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import { cdnBaseOf } from '../../services/images/resource';
+import { rewrapTenantKeysUnderRoot } from '../../services/encryption/root-rotation';
 import {
   createAccessToken,
   encryptedImageKey,
@@ -28,6 +29,7 @@ import type {
   getEncryptionRoute,
   imageKeyRoute,
   previewTokensRoute,
+  rootKeyRewrapRoute,
   rotateEncryptionRoute,
   updateEncryptionRoute,
 } from './encryption.routes';
@@ -139,4 +141,20 @@ export const createAccessTokenHandler: RouteHandler<typeof createAccessTokenRout
 export const imageKeyHandler: RouteHandler<typeof imageKeyRoute, AppEnv> = async (c) => {
   const ownerId = principalOf(c).userId;
   return c.json(await encryptedImageKey(depsOf(c), ownerId, c.req.valid('param').id), 200);
+};
+
+export const rootKeyRewrapHandler: RouteHandler<typeof rootKeyRewrapRoute, AppEnv> = async (c) => {
+  const { dry_run } = c.req.valid('json');
+  c.set('audit', { action: 'encryption.root_rewrap', resourceType: 'deployment', metadata: { dry_run } });
+  const report = await rewrapTenantKeysUnderRoot(depsOf(c), { dryRun: dry_run });
+  return c.json(
+    {
+      dry_run: report.dryRun,
+      root_key_id: report.rootKeyId,
+      rewrapped: report.rewrapped,
+      current: report.current,
+      unreadable: report.unreadable.map((key) => ({ owner_id: key.ownerId, version: key.version })),
+    },
+    200,
+  );
 };

@@ -9,6 +9,7 @@ import {
   getEncryptionHandler,
   imageKeyHandler,
   previewTokensHandler,
+  rootKeyRewrapHandler,
   rotateEncryptionHandler,
   updateEncryptionHandler,
 } from './encryption.handlers';
@@ -19,6 +20,7 @@ import {
   getEncryptionRoute,
   imageKeyRoute,
   previewTokensRoute,
+  rootKeyRewrapRoute,
   rotateEncryptionRoute,
   updateEncryptionRoute,
 } from './encryption.routes';
@@ -32,7 +34,8 @@ export const encryptionRouter = createRouter()
   .openapi(exportKeysRoute, exportKeysHandler)
   .openapi(previewTokensRoute, previewTokensHandler)
   .openapi(createAccessTokenRoute, createAccessTokenHandler)
-  .openapi(imageKeyRoute, imageKeyHandler);
+  .openapi(imageKeyRoute, imageKeyHandler)
+  .openapi(rootKeyRewrapRoute, rootKeyRewrapHandler);
 
 /**
  * The root key's startup check, for every request: once any account has encryption on, a missing or malformed

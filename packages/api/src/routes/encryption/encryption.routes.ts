@@ -11,8 +11,10 @@ import {
   KeyExportRequestSchema,
   PreviewTokensRequestSchema,
   PreviewTokensSchema,
+  RootKeyRewrapRequestSchema,
+  RootKeyRewrapSchema,
 } from '@pixelflare/shared';
-import { requireScope } from '../../middleware/auth';
+import { requireAdmin, requireScope } from '../../middleware/auth';
 
 const errors = (codes: number[]) =>
   Object.fromEntries(
@@ -163,5 +165,26 @@ export const imageKeyRoute = createRoute({
       content: { 'application/json': { schema: EncryptedImageKeySchema } },
     },
     ...errors([401, 403, 404, 409]),
+  },
+});
+
+export const rootKeyRewrapRoute = createRoute({
+  method: 'post',
+  path: '/encryption/root-key/rewrap',
+  operationId: 'rewrapRootKey',
+  tags: ['Encryption'],
+  summary: 'Re-wrap every master key under a new root key (admin)',
+  description:
+    'With the new root key as ENCRYPTION_ROOT_KEY and the old one as ENCRYPTION_ROOT_KEY_PREVIOUS, re-wraps every ' +
+    'account’s master keys under the new one. `dry_run` checks that every key opens and changes nothing.',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAdmin] as const,
+  request: { body: json(RootKeyRewrapRequestSchema) },
+  responses: {
+    200: {
+      description: 'What was (or would be) re-wrapped',
+      content: { 'application/json': { schema: RootKeyRewrapSchema } },
+    },
+    ...errors([400, 401, 403, 503]),
   },
 });

@@ -1,6 +1,6 @@
 import { INGEST_MEMORY_LIMIT_BYTES, MB } from '@pixelflare/config';
 import { createDb, cryptoEvents, images, tenantEncryption, tenantKeys } from '@pixelflare/database';
-import { PFSE_MAGIC } from '@pixelflare/shared';
+import { PFSE_MAGIC, toBase64 } from '@pixelflare/shared';
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ import { runQueueBatch } from '../../../test/queue';
 import { loadEnv } from '../../lib/env';
 import { rewrapStep } from '../../services/encryption/rewrap';
 import { rotateTenantKey } from '../../services/encryption/tenant-keys';
+import { rewrapTenantKeysUnderRoot } from '../../services/encryption/root-rotation';
+import { createApp } from '../../app';
 
 const db = createDb(env.DB);
 const versionsOf = async (ownerId: string) =>
@@ -155,7 +157,6 @@ describe('the root key', () => {
   it('is a startup error naming ENCRYPTION_ROOT_KEY once an account has encryption on', async () => {
     const user = await createUser('enc-root');
     await enableEncryption(user);
-    const { createApp } = await import('../../app');
     const app = createApp();
     const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} };
     const request = () => new Request('http://localhost:8787/v1/status');
@@ -169,5 +170,69 @@ describe('the root key', () => {
     );
     expect(malformed.status).toBe(503);
     expect((await errorOf(malformed)).message).toContain('ENCRYPTION_ROOT_KEY');
+  });
+});
+
+describe('rotating the root key', () => {
+  it('re-wraps every master key under the new root key after a dry run; images stay readable', async () => {
+    const user = await createUser('enc-root-rotate');
+    await enableEncryption(user);
+    const image = await uploadEncrypted(user, uniqueJpeg(80_000, 4242, largeJpeg), 'root.jpg');
+    const before = await downloaded(user, image.id);
+    const oldRoot = env.ENCRYPTION_ROOT_KEY;
+    const newRoot = toBase64(crypto.getRandomValues(new Uint8Array(32)));
+    const config = { ENCRYPTION_ROOT_KEY: newRoot, ENCRYPTION_ROOT_KEY_PREVIOUS: oldRoot };
+    const keysOf = () => db.select().from(tenantKeys).where(eq(tenantKeys.ownerId, user.id));
+    const rowsBefore = await keysOf();
+
+    const dry = await rewrapTenantKeysUnderRoot({ db, config }, { dryRun: true });
+    expect(dry.rewrapped).toBeGreaterThanOrEqual(1);
+    expect(dry.unreadable).toEqual([]);
+    expect(await keysOf()).toEqual(rowsBefore);
+
+    const done = await rewrapTenantKeysUnderRoot({ db, config }, { dryRun: false });
+    expect(done.rewrapped).toBe(dry.rewrapped);
+    const [after] = await keysOf();
+    expect(after!.rootKeyId).toBe(done.rootKeyId);
+    expect(after!.wrappedKey).not.toBe(rowsBefore[0]!.wrappedKey);
+    expect((await rewrapTenantKeysUnderRoot({ db, config }, { dryRun: false })).rewrapped).toBe(0);
+
+    // Served by a Worker holding only the new root key: the same bytes.
+    const app = createApp();
+    const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} };
+    const download = await app.fetch(
+      new Request(`http://localhost:8787/v1/images/${image.id}/download`, {
+        headers: { Authorization: `Bearer ${user.key}` },
+      }),
+      { ...env, ENCRYPTION_ROOT_KEY: newRoot },
+      ctx as never,
+    );
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(before);
+    // The old root key alone no longer opens this account (other accounts are still under it).
+    const stale = await rewrapTenantKeysUnderRoot(
+      { db, config: { ENCRYPTION_ROOT_KEY: oldRoot } },
+      { dryRun: true },
+    );
+    expect(stale.unreadable).toContainEqual({ ownerId: user.id, version: 1 });
+    // Put back for the other tests in this file.
+    await rewrapTenantKeysUnderRoot(
+      { db, config: { ENCRYPTION_ROOT_KEY: oldRoot, ENCRYPTION_ROOT_KEY_PREVIOUS: newRoot } },
+      { dryRun: false },
+    );
+  });
+
+  it('is for administrators only', async () => {
+    const user = await createUser('enc-root-user');
+    const admin = await createUser('enc-root-admin', { isAdmin: true });
+    const body = {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"dry_run":true}',
+    };
+    expect((await call('/v1/encryption/root-key/rewrap', authed(user.key, body))).status).toBe(403);
+    const dry = await call('/v1/encryption/root-key/rewrap', authed(admin.key, body));
+    expect(dry.status).toBe(200);
+    expect(await dry.json()).toMatchObject({ dry_run: true, rewrapped: 0, unreadable: [] });
   });
 });
