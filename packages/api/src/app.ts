@@ -32,6 +32,7 @@ import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
 import { variantsRouter } from './routes/variants/variants.index';
 import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/encryption.index';
+import { backupRouter } from './routes/backup/backup.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -52,6 +53,7 @@ export function createApiRouter() {
     auditLogRouter,
     webhooksRouter,
     encryptionRouter,
+    backupRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

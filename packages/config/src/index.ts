@@ -1,5 +1,6 @@
 export * from './analytics';
 export * from './auth';
+export * from './backups';
 export * from './cache';
 export * from './encryption';
 export * from './headers';

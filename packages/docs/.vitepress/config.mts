@@ -23,6 +23,7 @@ export default defineConfig({
           { text: 'CDN URLs', link: '/guide/cdn' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },
+          { text: 'Encryption at rest', link: '/guide/encryption' },
           { text: 'Command line (pixelflare)', link: '/guide/cli' },
           { text: 'Webhooks and background jobs', link: '/guide/webhooks' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },

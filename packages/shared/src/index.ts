@@ -1,5 +1,6 @@
 export * from './albums';
 export * from './auth';
+export * from './backups';
 export * from './audit';
 export * from './common';
 export * from './crypto';

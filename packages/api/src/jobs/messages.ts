@@ -52,6 +52,25 @@ export function isWebhookJob(body: unknown): body is WebhookJob {
   return WebhookJob.safeParse(body).success;
 }
 
+/** Backups queue: copy an image's original and sidecar to its owner's bucket (upload, rename, move, restore). */
+export const BackupImageMessage = z.object({
+  type: z.literal('backup'),
+  ownerId: z.string().min(1),
+  imageId: z.string().min(1),
+});
+
+/** Backups queue: an image was purged; its backup goes too when the owner's policy says `delete`. */
+export const DeleteBackupMessage = z.object({
+  type: z.literal('delete'),
+  ownerId: z.string().min(1),
+  imageId: z.string().min(1),
+  /** The original's extension: the row is gone by the time this is consumed. */
+  extension: z.string().min(1),
+});
+
+export const BackupsQueueMessage = z.discriminatedUnion('type', [BackupImageMessage, DeleteBackupMessage]);
+export type BackupsQueueMessage = z.infer<typeof BackupsQueueMessage>;
+
 /** Queue `sendBatch` accepts at most this many messages. */
 const SEND_BATCH_LIMIT = 100;
 
@@ -64,6 +83,17 @@ export async function sendVariantsMessage(
   message: VariantsQueueMessage,
 ): Promise<void> {
   await queue.send(VariantsQueueMessage.parse(message));
+}
+
+/** Queues backup messages, checked first, in batches the queue accepts. */
+export async function sendBackupMessages(
+  queue: Queue<BackupsQueueMessage>,
+  messages: readonly BackupsQueueMessage[],
+): Promise<void> {
+  const checked = messages.map((message) => BackupsQueueMessage.parse(message));
+  for (let i = 0; i < checked.length; i += SEND_BATCH_LIMIT) {
+    await queue.sendBatch(checked.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
+  }
 }
 
 /** Queues webhook jobs in batches the queue accepts. They are built from typed rows, so not parsed again. */

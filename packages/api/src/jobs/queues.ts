@@ -1,6 +1,7 @@
 import type { Bindings } from '../lib/env';
 import { createLogger, describeError } from '../lib/logger';
 import { createJobContext, RetryLater, type MessageConsumer } from './context';
+import { consumeBackupMessage } from './backups';
 import { consumeVariantsMessage } from './variants';
 import { consumeWebhookJob } from './webhooks';
 
@@ -25,8 +26,7 @@ function backoffSeconds(attempt: number, baseSeconds = 10, maxSeconds = 3600): n
 const consumers: Readonly<Record<QueueKind, MessageConsumer>> = {
   variants: (body, ctx) => consumeVariantsMessage(body, ctx),
   webhooks: (body, ctx, message) => consumeWebhookJob(body, ctx, message),
-  backups: async (body, { logger }) =>
-    logger.info('backup job received (backups arrive in a later release)', { body }),
+  backups: (body, ctx) => consumeBackupMessage(body, ctx),
   'custom-domains': async (body, { logger }) =>
     logger.info('custom-domain job received (custom domains arrive in a later release)', { body }),
 };
