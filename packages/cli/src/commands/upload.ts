@@ -220,7 +220,11 @@ export async function runUpload(context: Context, args: string[]): Promise<ExitC
   const progress = new Progress(context.json ? ({ write: () => true } as never) : context.stderr);
   const seen = new Map<string, string>();
   const planned: { file: string; size: number; bar: ReturnType<Progress['add']> }[] = [];
-  const label = (file: string) => relative(process.cwd(), file) || file;
+  // Files under the working directory by their relative path, others by their absolute one.
+  const label = (file: string) => {
+    const inside = relative(process.cwd(), file);
+    return inside && !inside.startsWith('..') ? inside : file;
+  };
   for (const file of files) {
     const { size } = await stat(file);
     const hash = await sha256File(file);
