@@ -9,6 +9,7 @@ export * from './image-variants';
 export * from './limits';
 export * from './rate-limits';
 export * from './scopes';
+export * from './settings';
 export * from './transform-params';
 export * from './turnstile';
 export * from './vectorize';

@@ -1,21 +1,26 @@
 /**
- * What the API Worker needs set before it can serve, mirroring packages/api/src/lib/env.ts (EnvVarsSchema): the
- * values with no default, and the sign-in rules of its AUTH_MODE. Secrets are checked by name only; values are never
- * read or printed.
+ * What the API Worker needs set before it can serve. The names come from packages/config/src/settings.ts, the lists
+ * the API's environment schema (packages/api/src/lib/env.ts) validates with; packages/api/src/lib/settings.test.ts
+ * fails when the two differ. Secrets are checked by name only; values are never read or printed.
  */
+import {
+  ACCESS_SETTINGS,
+  REQUIRED_SECRETS,
+  SECRET_SETTINGS,
+  SIGN_IN_PROVIDER_SETTINGS,
+  TURNSTILE_SETTINGS,
+} from '@pixelflare/config';
 
-/** env.ts: `z.string().min(32)` with no default; they are secrets (`wrangler secret put`). */
-export const REQUIRED_SECRETS = ['AUTH_SECRET', 'API_HASH_SECRET'] as const;
+export { REQUIRED_SECRETS, SECRET_SETTINGS };
 
-/** AUTH_MODE=authjs: a provider is offered when all of its values are set, and at least one must be. */
-export const SIGN_IN_PROVIDERS = [
-  ['GITHUB_OAUTH_CLIENT_ID', 'GITHUB_OAUTH_CLIENT_SECRET'],
-  ['GOOGLE_OAUTH_CLIENT_ID', 'GOOGLE_OAUTH_CLIENT_SECRET'],
-  ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'],
-] as const;
-
-/** AUTH_MODE=cloudflare (Cloudflare Access). */
-export const ACCESS_SETTINGS = ['ACCESS_TEAM_DOMAIN', 'ACCESS_AUD'] as const;
+/** A group set in part: each missing name, with what is set beside it. */
+function halfSet(group: readonly string[], set: ReadonlySet<string>): string[] {
+  const present = group.filter((name) => set.has(name));
+  if (present.length === 0 || present.length === group.length) return [];
+  return group
+    .filter((name) => !set.has(name))
+    .map((name) => `${name} is not set (${present.join(', ')} is)`);
+}
 
 /**
  * Each problem names what is missing. `set` holds every name that has a value on the Worker: its secrets, the
@@ -25,18 +30,12 @@ export function missingSettings(set: ReadonlySet<string>, authMode: string): str
   const problems: string[] = [];
   for (const name of REQUIRED_SECRETS) if (!set.has(name)) problems.push(`${name} is not set`);
   if (authMode === 'authjs') {
-    const complete = SIGN_IN_PROVIDERS.filter((group) => group.every((name) => set.has(name)));
-    for (const group of SIGN_IN_PROVIDERS) {
-      const present = group.filter((name) => set.has(name));
-      if (present.length > 0 && present.length < group.length) {
-        for (const name of group.filter((candidate) => !set.has(candidate))) {
-          problems.push(`${name} is not set (${present.join(', ')} is)`);
-        }
-      }
-    }
-    if (complete.length === 0 && !problems.some((problem) => /OAUTH|OIDC/.test(problem))) {
+    const complete = SIGN_IN_PROVIDER_SETTINGS.filter((group) => group.every((name) => set.has(name)));
+    const partial = SIGN_IN_PROVIDER_SETTINGS.flatMap((group) => halfSet(group, set));
+    problems.push(...partial);
+    if (complete.length === 0 && partial.length === 0) {
       problems.push(
-        `no sign-in provider: set ${SIGN_IN_PROVIDERS.map((group) => group.join(' + ')).join(', or ')} ` +
+        `no sign-in provider: set ${SIGN_IN_PROVIDER_SETTINGS.map((group) => group.join(' + ')).join(', or ')} ` +
           '(or deploy with AUTH_MODE=cloudflare)',
       );
     }
@@ -45,5 +44,7 @@ export function missingSettings(set: ReadonlySet<string>, authMode: string): str
     for (const name of ACCESS_SETTINGS)
       if (!set.has(name)) problems.push(`${name} is not set (AUTH_MODE=cloudflare)`);
   }
+  // Bot protection is optional, but half of it would make every dashboard upload and sign-in fail.
+  problems.push(...halfSet(TURNSTILE_SETTINGS, set).map((problem) => `${problem}: Turnstile needs both`));
   return problems;
 }
