@@ -30,6 +30,80 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 /**
+ * The widget stand-in (`GET /widget.js`), for the dashboard's end-to-end tests: Cloudflare's api.js cannot load
+ * offline, so TURNSTILE_SCRIPT_URL (tests and local development only) points the dashboard here. It implements the
+ * part of `window.turnstile` the dashboard uses (render with sitekey/action/callback/expired-callback/error-callback/
+ * response-field, reset, remove, getResponse): "solving" mints a real token from this stand-in for the page's
+ * hostname and the widget's action, so the API's siteverify call sees what Cloudflare would answer.
+ */
+function widgetScript(origin: string): string {
+  return `(() => {
+  const origin = ${JSON.stringify(origin)};
+  const widgets = new Map();
+  let next = 0;
+  async function solve(id) {
+    const widget = widgets.get(id);
+    if (!widget) return;
+    widget.token = undefined;
+    widget.box.dataset.state = 'solving';
+    try {
+      const answer = await fetch(origin + '/issue', {
+        method: 'POST',
+        body: JSON.stringify({ action: widget.options.action || '', hostname: location.hostname }),
+      });
+      const { token } = await answer.json();
+      if (!widgets.has(id)) return;
+      widget.token = token;
+      if (widget.field) widget.field.value = token;
+      widget.box.dataset.state = 'solved';
+      widget.options.callback?.(token);
+    } catch (error) {
+      widget.box.dataset.state = 'error';
+      widget.options['error-callback']?.(String(error));
+    }
+  }
+  window.turnstile = {
+    render(container, options) {
+      const element = typeof container === 'string' ? document.querySelector(container) : container;
+      const id = 'standin-' + next++;
+      const box = document.createElement('div');
+      box.dataset.testid = 'turnstile-stand-in';
+      box.dataset.sitekey = options.sitekey;
+      box.dataset.action = options.action || '';
+      box.textContent = 'Turnstile stand-in (tests only)';
+      element.appendChild(box);
+      let field;
+      if (options['response-field'] !== false) {
+        field = document.createElement('input');
+        field.type = 'hidden';
+        field.name = options['response-field-name'] || 'cf-turnstile-response';
+        element.appendChild(field);
+      }
+      widgets.set(id, { options, box, field, token: undefined });
+      void solve(id);
+      return id;
+    },
+    reset(id) { void solve(id); },
+    remove(id) {
+      const widget = widgets.get(id);
+      widget?.box.remove();
+      widget?.field?.remove();
+      widgets.delete(id);
+    },
+    getResponse(id) { return widgets.get(id)?.token; },
+    isExpired() { return false; },
+  };
+})();
+`;
+}
+
+export interface TurnstileStandIn {
+  /** `POST /issue` mints a token, `/turnstile/v0/siteverify` verifies it, `/widget.js` is the widget stand-in. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/**
  * A stand-in for Cloudflare Turnstile's siteverify on loopback, faithful to its documented contract: a form-encoded
  * POST of `secret`, `response`, `remoteip`, `idempotency_key`; answers `{ success, challenge_ts, hostname,
  * 'error-codes', action, cdata }`; a token verifies once (`timeout-or-duplicate` after, or after 300 s), except that
@@ -37,13 +111,20 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
  * (`{ action, hostname, ageSeconds }`; `ageSeconds` back-dates one to make it expired) and read what siteverify
  * was sent with `GET /requests`.
  */
-export default async function setup(project: { provide: (key: 'turnstileStandIn', value: string) => void }) {
+export async function startTurnstileStandIn(): Promise<TurnstileStandIn> {
   const tokens = new Map<string, IssuedToken>();
   const requests: Record<string, string>[] = [];
+  let origin = '';
   const server = createServer((req, res) => {
+    // The widget stand-in calls /issue from the dashboard's page, another origin.
+    res.setHeader('Access-Control-Allow-Origin', '*');
     const answer = (status: number, body: object) =>
       void res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     void (async () => {
+      if (req.method === 'GET' && req.url?.startsWith('/widget.js')) {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(widgetScript(origin));
+        return;
+      }
       if (req.method === 'POST' && req.url === '/issue') {
         const {
           action = '',
@@ -96,6 +177,13 @@ export default async function setup(project: { provide: (key: 'turnstileStandIn'
     })().catch((error: unknown) => answer(500, { error: String(error) }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  project.provide('turnstileStandIn', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Vitest global setup for the API's tests: the stand-in for the whole run, its origin given as turnstileStandIn. */
+export default async function setup(project: { provide: (key: 'turnstileStandIn', value: string) => void }) {
+  const standIn = await startTurnstileStandIn();
+  project.provide('turnstileStandIn', standIn.origin);
+  return standIn.close;
 }

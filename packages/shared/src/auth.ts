@@ -10,6 +10,11 @@ export const SignInProvidersSchema = z.object({
   providers: z.array(z.object({ id: z.string(), name: z.string() })),
   /** Cloudflare Turnstile's site key when bot protection is on: the dashboard then shows the widget. */
   turnstile_site_key: z.string().nullable().default(null),
+  /**
+   * The widget's script to load with it (Cloudflare's; a stand-in only where TURNSTILE_SCRIPT_URL says so, in tests
+   * and local development). Null when bot protection is off: then no script is loaded.
+   */
+  turnstile_script_url: z.string().nullable().default(null),
 });
 export type SignInProviders = z.infer<typeof SignInProvidersSchema>;
 

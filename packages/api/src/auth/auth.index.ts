@@ -11,7 +11,7 @@ import type { Session, SignInProviders } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import type { AppEnv } from '../lib/types';
 import { auditAuthEvent } from '../middleware/auth';
-import { requireTurnstile } from '../middleware/turnstile';
+import { checkTurnstile } from '../middleware/turnstile';
 import { configuredProviders, createAuthConfig, SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { principalForSlug } from '../services/auth/principals';
 import { sealSession } from '../services/auth/session';
@@ -39,7 +39,33 @@ function signInFailure(type: string): string {
     return 'Sign-in was refused: this account is disabled or the provider denied access';
   if (type === 'Configuration')
     return 'Sign-in failed: the identity provider is unreachable or misconfigured';
+  if (type === TURNSTILE_SIGN_IN_ERRORS.refused)
+    return 'Sign-in was refused: the bot check (Turnstile) failed or expired, solve it again';
   return `Sign-in failed (${type.slice(0, 40)}): try again`;
+}
+
+/**
+ * The `error` a refused Turnstile check sends the browser back to the sign-in page with (the dashboard words it):
+ * the sign-in post is a plain form post, so a JSON error would be the page the person sees.
+ */
+export const TURNSTILE_SIGN_IN_ERRORS = {
+  refused: 'TurnstileFailed',
+  unavailable: 'TurnstileUnavailable',
+} as const;
+
+/** Sign-in's Turnstile check: a refusal goes back to the dashboard's sign-in page with a reason, not a JSON page. */
+async function signInTurnstile(c: Context<AppEnv>, next: () => Promise<void>) {
+  try {
+    await checkTurnstile(c, TURNSTILE_ACTIONS.signIn);
+  } catch (error) {
+    const dashboard = c.get('config').PUBLIC_DASHBOARD_URL?.replace(/\/+$/, '');
+    if (!(error instanceof AppError) || !dashboard) throw error;
+    const reason =
+      error.status === 403 ? TURNSTILE_SIGN_IN_ERRORS.refused : TURNSTILE_SIGN_IN_ERRORS.unavailable;
+    c.get('logger').warn('sign-in refused by Turnstile', { code: error.code, message: error.message });
+    return c.redirect(`${dashboard}/sign-in?${new URLSearchParams({ error: reason })}`, 303);
+  }
+  await next();
 }
 
 /** Auth.js answers its own routes (`/signin/{provider}`, `/callback/{provider}`, `/csrf`, `/signout`, ...). */
@@ -81,6 +107,7 @@ export const authRouter = new Hono<AppEnv>()
       mode: config.AUTH_MODE,
       providers,
       turnstile_site_key: config.TURNSTILE_SITE_KEY ?? null,
+      turnstile_script_url: config.TURNSTILE_SITE_KEY ? config.TURNSTILE_SCRIPT_URL : null,
     } satisfies SignInProviders);
   })
   .get('/session', async (c) => {
@@ -137,5 +164,5 @@ export const authRouter = new Hono<AppEnv>()
     return c.json({ authenticated: true, via: 'dev', user: await getProfile(c.get('db'), principal.userId) });
   })
   // A sign-in post (the dashboard's form) is the one Auth.js request a bot could script; callbacks carry no token.
-  .post('/signin/*', requireTurnstile(TURNSTILE_ACTIONS.signIn))
+  .post('/signin/*', signInTurnstile)
   .all('/*', authjs);

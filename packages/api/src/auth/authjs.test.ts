@@ -165,6 +165,7 @@ describe('AUTH_MODE=authjs: OpenID Connect sign-in against a real provider', () 
       mode: 'authjs',
       providers: [{ id: 'oidc', name: 'Test OP' }],
       turnstile_site_key: null,
+      turnstile_script_url: null,
     });
   });
 

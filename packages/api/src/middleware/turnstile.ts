@@ -36,19 +36,37 @@ async function presentedToken(c: Context<AppEnv>): Promise<string | undefined> {
   return undefined;
 }
 
+/** The hostnames a token may have been solved on: this request's, and the dashboard's (PUBLIC_DASHBOARD_URL). */
+function expectedHostnames(c: Context<AppEnv>): string[] {
+  const hostnames = [new URL(c.req.url).hostname];
+  const dashboard = c.get('config').PUBLIC_DASHBOARD_URL;
+  if (dashboard) hostnames.push(new URL(dashboard).hostname);
+  return hostnames;
+}
+
 /**
- * Bot protection for one step, when TURNSTILE_SECRET_KEY is set. Only requests the browser authenticates on its own
- * (a session, Access, the local dev user) or anonymous ones (sign-in) are asked for a token: an API key is never.
+ * Bot protection for one step, when TURNSTILE_SECRET_KEY is set: throws 403 TURNSTILE_FAILED (or 503) when the
+ * request's token does not verify. Only requests the browser authenticates on its own (a session, Access, the local
+ * dev user) or anonymous ones (sign-in) are asked for a token: an API key is never.
  */
+export async function checkTurnstile(c: Context<AppEnv>, action: TurnstileAction): Promise<void> {
+  const { TURNSTILE_SECRET_KEY, TURNSTILE_VERIFY_URL } = c.get('config');
+  if (!TURNSTILE_SECRET_KEY || c.get('principal')?.via === 'api_key') return;
+  await verifyTurnstile(
+    { secretKey: TURNSTILE_SECRET_KEY, verifyUrl: TURNSTILE_VERIFY_URL },
+    {
+      token: await presentedToken(c),
+      remoteIp: c.req.header('CF-Connecting-IP'),
+      action,
+      hostnames: expectedHostnames(c),
+    },
+  );
+}
+
+/** {@link checkTurnstile} as a route's middleware (a refusal is the JSON error). */
 export function requireTurnstile(action: TurnstileAction) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const { TURNSTILE_SECRET_KEY, TURNSTILE_VERIFY_URL } = c.get('config');
-    if (TURNSTILE_SECRET_KEY && c.get('principal')?.via !== 'api_key') {
-      await verifyTurnstile(
-        { secretKey: TURNSTILE_SECRET_KEY, verifyUrl: TURNSTILE_VERIFY_URL },
-        { token: await presentedToken(c), remoteIp: c.req.header('CF-Connecting-IP'), action },
-      );
-    }
+    await checkTurnstile(c, action);
     await next();
   });
 }

@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { TURNSTILE_SCRIPT_URL } from '@pixelflare/config';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../app';
 import type { Bindings } from '../../lib/env';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   await createUser('alice');
 });
 
-async function callWith(overrides: Record<string, string>, path: string, init: RequestInit = {}) {
+async function callWith(overrides: Record<string, string | undefined>, path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext();
   const bindings = { ...env, ...overrides } as Bindings;
   const response = await createApp().fetch(new Request(BASE + path, init), bindings, ctx);
@@ -29,7 +30,9 @@ async function callWith(overrides: Record<string, string>, path: string, init: R
   return response;
 }
 
-async function issue(options: { action?: string; ageSeconds?: number } = {}): Promise<string> {
+async function issue(
+  options: { action?: string; ageSeconds?: number; hostname?: string } = {},
+): Promise<string> {
   const response = await fetch(`${standIn}/issue`, { method: 'POST', body: JSON.stringify(options) });
   return ((await response.json()) as { token: string }).token;
 }
@@ -92,6 +95,23 @@ describe('Turnstile on (TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY set)', () =>
     );
   });
 
+  it("refuses a token solved on another hostname than the request's or the dashboard's", async () => {
+    const withBoth = { ...on, ...devUser, PUBLIC_DASHBOARD_URL: 'https://dash.example.com' };
+    await expectRefused(
+      await callWith(
+        withBoth,
+        '/v1/keys',
+        newKey({ turnstile_token: await issue({ action: 'api-key', hostname: 'tokens.attacker.example' }) }),
+      ),
+      'hostname-mismatch:tokens.attacker.example',
+    );
+    // The request's own hostname (BASE is localhost) and the dashboard's both pass.
+    for (const hostname of ['localhost', 'dash.example.com']) {
+      const token = await issue({ action: 'api-key', hostname });
+      expect((await callWith(withBoth, '/v1/keys', newKey({ turnstile_token: token }))).status).toBe(201);
+    }
+  });
+
   it('never asks an API key for a token', async () => {
     const owner = await createUser('keyed');
     const created = await callWith(on, '/v1/keys', authed(owner.key, newKey()));
@@ -132,7 +152,11 @@ describe('Turnstile on (TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY set)', () =>
       body: new URLSearchParams({ callbackUrl: '/', ...fields }),
       redirect: 'manual',
     });
-    await expectRefused(await callWith(on, '/auth/signin/oidc', form({})), 'missing-input-response');
+    // Without a dashboard to go back to (no PUBLIC_DASHBOARD_URL), the refusal is the JSON error.
+    await expectRefused(
+      await callWith({ ...on, PUBLIC_DASHBOARD_URL: undefined }, '/auth/signin/oidc', form({})),
+      'missing-input-response',
+    );
     const passed = await callWith(
       on,
       '/auth/signin/oidc',
@@ -142,11 +166,54 @@ describe('Turnstile on (TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY set)', () =>
     expect(passed.status).toBe(302);
   });
 
-  it('gives the dashboard the site key on /auth/providers', async () => {
+  it("sends a refused sign-in post back to the dashboard's sign-in page with a reason, not a JSON page", async () => {
+    const dashboard = { ...on, PUBLIC_DASHBOARD_URL: 'http://localhost:5173/' };
+    const post = (token?: string) =>
+      callWith(dashboard, '/auth/signin/oidc', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ callbackUrl: '/', ...(token ? { 'cf-turnstile-response': token } : {}) }),
+        redirect: 'manual',
+      });
+    for (const refused of [await post(), await post('standin.forged')]) {
+      expect(refused.status).toBe(303);
+      expect(refused.headers.get('Location')).toBe('http://localhost:5173/sign-in?error=TurnstileFailed');
+    }
+    const unreachable = await callWith(
+      { ...dashboard, TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/siteverify' },
+      '/auth/signin/oidc',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ 'cf-turnstile-response': await issue({ action: 'sign-in' }) }),
+        redirect: 'manual',
+      },
+    );
+    expect(unreachable.status).toBe(303);
+    expect(unreachable.headers.get('Location')).toBe(
+      'http://localhost:5173/sign-in?error=TurnstileUnavailable',
+    );
+  });
+
+  it("gives the dashboard the site key and the widget's script on /auth/providers", async () => {
     const providers = (await (await callWith(on, '/auth/providers')).json()) as {
       turnstile_site_key: unknown;
+      turnstile_script_url: unknown;
     };
     expect(providers.turnstile_site_key).toBe(TURNSTILE_TEST_SITE_KEY);
+    expect(providers.turnstile_script_url).toBe(TURNSTILE_SCRIPT_URL);
+
+    // The widget stand-in, for the dashboard's e2e tests: allowed in development and tests, refused in production.
+    const standInWidget = { ...on, TURNSTILE_SCRIPT_URL: `${standIn}/widget.js` };
+    const local = (await (
+      await callWith({ ...standInWidget, ENVIRONMENT: 'development' }, '/auth/providers')
+    ).json()) as { turnstile_script_url: unknown };
+    expect(local.turnstile_script_url).toBe(`${standIn}/widget.js`);
+    const production = await callWith({ ...standInWidget, ENVIRONMENT: 'production' }, '/v1/status');
+    expect(production.status).toBe(503);
+    expect((await errorOf(production)).message).toContain(
+      'TURNSTILE_SCRIPT_URL is for tests and local development only',
+    );
   });
 
   it('answers 503, not 403, when siteverify cannot be reached', async () => {
@@ -170,7 +237,9 @@ describe('Turnstile off (the default)', () => {
     expect((await callWith(devUser, '/v1/keys', newKey())).status).toBe(201);
     const providers = (await (await callWith({}, '/auth/providers')).json()) as {
       turnstile_site_key: unknown;
+      turnstile_script_url: unknown;
     };
     expect(providers.turnstile_site_key).toBeNull();
+    expect(providers.turnstile_script_url).toBeNull();
   });
 });

@@ -15,6 +15,11 @@ export interface TurnstileChallenge {
   remoteIp: string | undefined;
   /** The step the token must have been solved for (the widget's `action`). */
   action: TurnstileAction;
+  /**
+   * The hostnames the widget may have been solved on: the request's, and the dashboard's when it is served from
+   * another host. A token solved on a page elsewhere (a farm replaying tokens from its own site) is refused.
+   */
+  hostnames: string[];
 }
 
 /** Cloudflare's siteverify answer; only what is checked here. */
@@ -87,4 +92,6 @@ export async function verifyTurnstile(
   // A widget with no action set answers without one; one solved for another step is refused.
   if (answer.action && answer.action !== challenge.action)
     throw refused([`action-mismatch:${answer.action}`]);
+  if (answer.hostname && !challenge.hostnames.includes(answer.hostname.toLowerCase()))
+    throw refused([`hostname-mismatch:${answer.hostname}`]);
 }
