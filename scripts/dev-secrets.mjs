@@ -11,6 +11,8 @@ const LOCAL_VALUES = {
   AUTH_SECRET: secret,
   API_HASH_SECRET: secret,
   ENCRYPTION_KEY: secret,
+  // Seals S3 backup credentials (AES-GCM).
+  BACKUP_ENCRYPTION_KEY: secret,
   // Encryption at rest's root key: exactly 32 random bytes, base64.
   ENCRYPTION_ROOT_KEY: () => randomBytes(32).toString('base64'),
   ENVIRONMENT: () => 'development',

@@ -16,6 +16,14 @@ if [ "$have_node" != "v$want_node" ] || [ "$have_pnpm" != "$want_pnpm" ]; then
 fi
 echo "node $(node -v), pnpm $(pnpm -v)"
 
+# The S3-compatible server the backup tests start on loopback (@20minutes/s3rver checks SigV4; it needs Node 24).
+want_s3_node=$(sed -n 's/.*"node": "\([0-9.]*\)".*/\1/p' tools/s3/package.json)
+if [ "$(tools/s3/node_modules/.bin/node -v 2>/dev/null || true)" != "v$want_s3_node" ] ||
+  [ ! -f tools/s3/node_modules/@20minutes/s3rver/package.json ]; then
+  step "Installing the S3 test server into tools/s3 (Node $want_s3_node, used by the backup tests only)"
+  npm ci --prefix tools/s3 --no-audit --no-fund --loglevel=error
+fi
+
 step "Installing workspace dependencies"
 pnpm install --frozen-lockfile --prefer-offline --reporter=append-only | tail -n 5
 

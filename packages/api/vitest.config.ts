@@ -36,6 +36,14 @@ export default defineConfig({
           OIDC_PROVIDER_NAME: 'Test OP',
           ACCESS_TEAM_DOMAIN: inject('accessTeamDomain'),
           ACCESS_AUD: ACCESS_TEST_AUDIENCE,
+          // Seals S3 backup credentials; the real S3 server is started by test/global-setup-s3.ts on loopback.
+          BACKUP_ENCRYPTION_KEY: 'test-backup-key-0123456789abcdef0123456789',
+          // The backups queue is consumed in the background against the loopback S3 server; the SSRF refusal of
+          // private endpoints is tested with this switched off (routes/backup/backup.test.ts).
+          ALLOW_PRIVATE_BACKUP_TARGETS: 'true',
+          S3_TEST_ENDPOINT: inject('s3Endpoint'),
+          S3_TEST_ACCESS_KEY_ID: inject('s3AccessKeyId'),
+          S3_TEST_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
         },
       },
     })),
@@ -46,8 +54,11 @@ export default defineConfig({
       './test/global-setup-webhooks.ts',
       './test/global-setup-auth.ts',
       './test/global-setup-turnstile.ts',
+      './test/cloudflare-stand-in.ts',
+      './test/global-setup-s3.ts',
       './test/global-setup-analytics-sql.ts',
       './test/global-setup-offline-decrypt.ts',
+      './test/global-setup-remote-images.ts',
     ],
     // Request logs are JSON lines; show them only for failing tests.
     silent: 'passed-only',

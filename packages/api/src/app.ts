@@ -32,6 +32,8 @@ import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
 import { variantsRouter } from './routes/variants/variants.index';
 import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/encryption.index';
+import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
+import { hotlinkRouter } from './routes/hotlink/hotlink.index';
 import { backupRouter } from './routes/backup/backup.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
@@ -54,6 +56,8 @@ export function createApiRouter() {
     webhooksRouter,
     encryptionRouter,
     backupRouter,
+    customDomainRouter,
+    hotlinkRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

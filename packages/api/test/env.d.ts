@@ -12,6 +12,10 @@ declare global {
       PUBLIC_DASHBOARD_URL: string;
       ACCESS_TEAM_DOMAIN: string;
       ACCESS_AUD: string;
+      BACKUP_ENCRYPTION_KEY: string;
+      S3_TEST_ENDPOINT: string;
+      S3_TEST_ACCESS_KEY_ID: string;
+      S3_TEST_SECRET_ACCESS_KEY: string;
     }
   }
 }

@@ -7,6 +7,7 @@ export const API_SCOPES = [
   'albums:write',
   'keys:manage',
   'webhooks:manage',
+  'backups:manage',
   'analytics:read',
   'admin',
 ] as const;

@@ -4,6 +4,7 @@ export * from './backups';
 export * from './audit';
 export * from './common';
 export * from './crypto';
+export * from './domains';
 export * from './errors';
 export * from './images';
 export * from './keys';

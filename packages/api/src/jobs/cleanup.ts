@@ -21,9 +21,13 @@ const OUTBOX_RETENTION_DAYS = 7;
  */
 export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
-  const trashPurged = await purgeExpiredTrash({ db, bucket: env.IMAGES_BUCKET, cache: caches.default }, now, {
-    signing: signingDepsOf(env, config),
-  });
+  const trashPurged = await purgeExpiredTrash(
+    { db, bucket: env.IMAGES_BUCKET, cache: caches.default, backupsQueue: env.BACKUPS_QUEUE },
+    now,
+    {
+      signing: signingDepsOf(env, config),
+    },
+  );
   const stagedBodies = await purgeStaleStaging(env.IMAGES_BUCKET, now);
   const reconciled = await reconcileStorage({ db, bucket: env.IMAGES_BUCKET, kv: env.KV, logger }, now);
   // Variants jobs whose message was lost; a passthrough deployment renders nothing ahead.

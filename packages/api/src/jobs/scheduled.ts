@@ -1,5 +1,6 @@
 import type { Bindings } from '../lib/env';
 import { createLogger, describeError } from '../lib/logger';
+import { runBackupSync } from './backups';
 import { runAnalyticsRollupJob } from './analytics-rollup';
 import { runCleanup, runOutboxSweep } from './cleanup';
 import { createJobContext, type CronJob } from './context';
@@ -9,7 +10,7 @@ export const CRON_JOBS: Record<string, { name: string; run: CronJob }> = {
   '0 1 * * *': { name: 'cleanup', run: (ctx, now) => runCleanup(ctx, now) },
   '*/5 * * * *': { name: 'outbox-sweep', run: (ctx, now) => runOutboxSweep(ctx, now) },
   '0 2 * * *': { name: 'analytics-rollup', run: runAnalyticsRollupJob },
-  '0 3 * * *': { name: 'backup-sync', run: async () => ({ note: 'backup sync is a seam for now' }) },
+  '0 3 * * *': { name: 'backup-sync', run: (ctx, now) => runBackupSync(ctx, now) },
 };
 
 export function registerCronJob(cron: string, name: string, run: CronJob) {

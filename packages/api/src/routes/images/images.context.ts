@@ -17,5 +17,10 @@ export function imageViewOf(c: Context<AppEnv>): ImageView {
 
 /** Where the caller's image changes are written, the Cache API included (see `ImageStore`). */
 export function imageStoreOf(c: Context<AppEnv>): ImageStore {
-  return { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, cache: caches.default };
+  return {
+    db: c.get('db'),
+    bucket: c.env.IMAGES_BUCKET,
+    cache: caches.default,
+    backupsQueue: c.env.BACKUPS_QUEUE,
+  };
 }

@@ -109,7 +109,7 @@ export const restoreImageHandler: RouteHandler<typeof restoreImageRoute, AppEnv>
   const view = imageViewOf(c);
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id, { trashed: 'only' });
-  await restoreImage(db, image, view);
+  await restoreImage(db, image, view, new Date(), c.env.BACKUPS_QUEUE);
   c.set('audit', { action: 'image.restore', resourceType: 'image', resourceId: image.id });
   return c.json(await toOneImageResource(db, await findImage(db, view.ownerId, image.id), view), 200);
 };

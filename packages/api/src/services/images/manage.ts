@@ -37,6 +37,8 @@ import { deleteUnderPrefix, folderOf } from '../../lib/r2';
 import { jsonEach, jsonValue } from '../../lib/sql';
 import { toBase64Url } from '../../lib/crypto';
 import { albumBySlug } from '../albums/lookup';
+import type { BackupsQueueMessage } from '../../jobs/messages';
+import { queueBackup } from '../backups/enqueue';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
@@ -195,6 +197,8 @@ export interface ImageStore {
   db: Database;
   bucket: R2Bucket;
   cache: Cache;
+  /** Where a change's backup is asked for (absent: none is; the 03:00 catch-up finds what needs one). */
+  backupsQueue?: Queue<BackupsQueueMessage>;
 }
 
 /**
@@ -216,7 +220,7 @@ const forgetCachedAnswers = (cache: Cache, view: ImageView, image: Image) =>
  * its cached CDN answers. `view` shapes the event's resource.
  */
 export async function updateImage(
-  store: Pick<ImageStore, 'db' | 'cache'>,
+  store: Pick<ImageStore, 'db' | 'cache' | 'backupsQueue'>,
   image: Image,
   changes: ImageUpdate,
   view: ImageView,
@@ -269,6 +273,8 @@ export async function updateImage(
   ]);
   const moved = filename !== image.filename || albumSlug !== image.albumSlug;
   if (moved || (set.isPrivate && !image.isPrivate)) await forgetCachedAnswers(store.cache, view, image);
+  // The backup's sidecar carries the name, album and text: it is rewritten (the original is not copied again).
+  await queueBackup(store.backupsQueue, { type: 'backup', ownerId: image.ownerId, imageId: image.id });
 }
 
 /**
@@ -304,6 +310,7 @@ export async function restoreImage(
   image: Image,
   view: ImageView,
   now = new Date(),
+  backupsQueue?: Queue<BackupsQueueMessage>,
 ): Promise<void> {
   if (!image.deletedAt) return;
   if (now.getTime() - image.deletedAt.getTime() > TRASH_RETENTION_DAYS * DAY_MS) {
@@ -328,6 +335,7 @@ export async function restoreImage(
       .set(change)
       .where(and(eq(images.id, image.id), isNotNull(images.deletedAt))),
   ]);
+  await queueBackup(backupsQueue, { type: 'backup', ownerId: image.ownerId, imageId: image.id });
 }
 
 /**
@@ -364,6 +372,15 @@ export async function purgeImage(store: ImageStore, image: Image, view: ImageVie
     db.delete(images).where(eq(images.id, image.id)).returning({ id: images.id }),
   ]);
   await forgetCachedAnswers(store.cache, view, image);
+  if (deleted.length > 0) {
+    const extension = image.storageKey.slice(image.storageKey.lastIndexOf('.') + 1);
+    await queueBackup(store.backupsQueue, {
+      type: 'delete',
+      ownerId: image.ownerId,
+      imageId: image.id,
+      extension,
+    });
+  }
   return deleted.length > 0;
 }
 

@@ -2,12 +2,17 @@ import { IMAGE_EXTENSIONS, UPLOAD_LIMITS, type ImageContentType } from '@pixelfl
 import { albums, images, users, type Database, type ExifSummary, type Image } from '@pixelflare/database';
 import { originalStorageKey, type UploadMetadata } from '@pixelflare/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { sendVariantsMessage, type VariantsQueueMessage } from '../../jobs/messages';
+import {
+  sendVariantsMessage,
+  type BackupsQueueMessage,
+  type VariantsQueueMessage,
+} from '../../jobs/messages';
 import type { Bindings, EnvVars } from '../../lib/env';
 import { AppError, notFound } from '../../lib/errors';
 import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
 import { albumBySlug } from '../albums/lookup';
+import { queueBackup } from '../backups/enqueue';
 import { outboxInsert } from '../events/outbox';
 import { removeUnreferencedObject } from '../reconcile/orphans';
 import { accessOf, imagePreviews, signingDepsOf, tagListOf, toImageResource } from '../images/resource';
@@ -26,6 +31,8 @@ export interface IngestDeps {
   /** Where an object that could not be removed after a failed D1 batch is recorded for reconciliation. */
   kv: KVNamespace;
   variantsQueue: Queue<VariantsQueueMessage>;
+  /** Where a stored original's backup is asked for (absent: none is; the 03:00 catch-up finds it). */
+  backupsQueue?: Queue<BackupsQueueMessage>;
   /** Where the `image.uploaded` event's URLs point, and how its previews are signed. */
   signing: SigningDeps;
   limits: IngestLimits;
@@ -48,7 +55,8 @@ export interface IngestLimits {
 /** Ingest dependencies from the Worker's bindings and config, alike for requests and tests. */
 export function ingestDepsFrom(
   db: Database,
-  bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE' | 'KV'>,
+  bindings: Pick<Bindings, 'IMAGES_BUCKET' | 'VARIANTS_QUEUE' | 'KV'> &
+    Partial<Pick<Bindings, 'BACKUPS_QUEUE'>>,
   config: Pick<
     EnvVars,
     | 'PUBLIC_API_URL'
@@ -64,6 +72,7 @@ export function ingestDepsFrom(
     bucket: bindings.IMAGES_BUCKET,
     kv: bindings.KV,
     variantsQueue: bindings.VARIANTS_QUEUE,
+    backupsQueue: bindings.BACKUPS_QUEUE,
     signing: signingDepsOf(bindings, config),
     encryption: { db, config },
     limits: {
@@ -335,6 +344,10 @@ export async function storeOriginal(
     nsfw: false,
     license: null,
     backupStatus: 'none',
+    backupError: null,
+    backupAt: null,
+    backupAttempts: 0,
+    backupEtag: null,
     deletedAt: null,
   };
   const view = { ownerId, ownerSlug: owner.slug, cdn: deps.signing.base, signing: deps.signing };
@@ -393,6 +406,7 @@ export async function storeOriginal(
     // The original is stored and served; variants are also generated on demand by the CDN path.
     variantsQueued = false;
   }
+  await queueBackup(deps.backupsQueue, { type: 'backup', ownerId, imageId });
   const [image] = await db.select().from(images).where(eq(images.id, imageId)).limit(1);
   return { image: image!, duplicate: false, variantsQueued };
 }

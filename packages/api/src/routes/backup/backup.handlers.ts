@@ -1,0 +1,92 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { BACKUPS } from '@pixelflare/config';
+import { conflict } from '../../lib/errors';
+import type { AppEnv } from '../../lib/types';
+import { principalOf } from '../../middleware/auth';
+import { backupStatusOf, queueOwnerBackups } from '../../services/backups/catch-up';
+import {
+  deleteBackupConfig,
+  requireBackupConfig,
+  saveBackupConfig,
+  toBackupConfig,
+} from '../../services/backups/config';
+import { testBackupConnection } from '../../services/backups/probe';
+import { restoreFromBackup } from '../../services/backups/restore';
+import { backupSettingsOf } from '../../services/backups/settings';
+import type {
+  deleteBackupConfigRoute,
+  getBackupConfigRoute,
+  getBackupStatusRoute,
+  putBackupConfigRoute,
+  restoreBackupRoute,
+  syncBackupRoute,
+  testBackupConfigRoute,
+} from './backup.routes';
+
+const settingsOf = (c: Context<AppEnv>) => backupSettingsOf(c.get('config'));
+
+export const getBackupConfigHandler: RouteHandler<typeof getBackupConfigRoute, AppEnv> = async (c) => {
+  return c.json(toBackupConfig(await requireBackupConfig(c.get('db'), principalOf(c).userId)), 200);
+};
+
+export const putBackupConfigHandler: RouteHandler<typeof putBackupConfigRoute, AppEnv> = async (c) => {
+  const input = c.req.valid('json');
+  const row = await saveBackupConfig(c.get('db'), settingsOf(c), principalOf(c).userId, input);
+  c.set('audit', {
+    action: 'backup.configure',
+    resourceType: 'backup_config',
+    resourceId: row.ownerId,
+    metadata: { endpoint: row.endpoint, bucket: row.bucket, enabled: row.isEnabled, byos: row.byos },
+  });
+  return c.json(toBackupConfig(row), 200);
+};
+
+export const deleteBackupConfigHandler: RouteHandler<typeof deleteBackupConfigRoute, AppEnv> = async (c) => {
+  const ownerId = principalOf(c).userId;
+  await deleteBackupConfig(c.get('db'), ownerId);
+  c.set('audit', { action: 'backup.remove', resourceType: 'backup_config', resourceId: ownerId });
+  return c.body(null, 204);
+};
+
+export const testBackupConfigHandler: RouteHandler<typeof testBackupConfigRoute, AppEnv> = async (c) => {
+  const row = await requireBackupConfig(c.get('db'), principalOf(c).userId);
+  return c.json(await testBackupConnection(settingsOf(c), row), 200);
+};
+
+export const getBackupStatusHandler: RouteHandler<typeof getBackupStatusRoute, AppEnv> = async (c) => {
+  return c.json(await backupStatusOf(c.get('db'), principalOf(c).userId), 200);
+};
+
+/** "Back up now" queues more than one catch-up run would, in the queue's batches. */
+const SYNC_NOW_LIMIT = BACKUPS.catchUpPerOwner * 10;
+
+export const syncBackupHandler: RouteHandler<typeof syncBackupRoute, AppEnv> = async (c) => {
+  const ownerId = principalOf(c).userId;
+  const row = await requireBackupConfig(c.get('db'), ownerId);
+  if (!row.isEnabled) throw conflict('Backups are disabled for this destination; enable them first');
+  const queued = await queueOwnerBackups(
+    c.get('db'),
+    c.env.BACKUPS_QUEUE,
+    ownerId,
+    new Date(),
+    SYNC_NOW_LIMIT,
+  );
+  return c.json({ queued }, 202);
+};
+
+export const restoreBackupHandler: RouteHandler<typeof restoreBackupRoute, AppEnv> = async (c) => {
+  const ownerId = principalOf(c).userId;
+  const result = await restoreFromBackup(
+    { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, settings: settingsOf(c) },
+    ownerId,
+    c.req.valid('json'),
+  );
+  c.set('audit', {
+    action: 'backup.restore',
+    resourceType: 'backup_config',
+    resourceId: ownerId,
+    metadata: { restored: result.restored.length, failed: result.failed.length },
+  });
+  return c.json(result, 200);
+};

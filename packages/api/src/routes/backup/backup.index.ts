@@ -1,0 +1,28 @@
+import { createRouter } from '../../lib/create-router';
+import {
+  deleteBackupConfigHandler,
+  getBackupConfigHandler,
+  getBackupStatusHandler,
+  putBackupConfigHandler,
+  restoreBackupHandler,
+  syncBackupHandler,
+  testBackupConfigHandler,
+} from './backup.handlers';
+import {
+  deleteBackupConfigRoute,
+  getBackupConfigRoute,
+  getBackupStatusRoute,
+  putBackupConfigRoute,
+  restoreBackupRoute,
+  syncBackupRoute,
+  testBackupConfigRoute,
+} from './backup.routes';
+
+export const backupRouter = createRouter()
+  .openapi(getBackupConfigRoute, getBackupConfigHandler)
+  .openapi(putBackupConfigRoute, putBackupConfigHandler)
+  .openapi(deleteBackupConfigRoute, deleteBackupConfigHandler)
+  .openapi(testBackupConfigRoute, testBackupConfigHandler)
+  .openapi(getBackupStatusRoute, getBackupStatusHandler)
+  .openapi(syncBackupRoute, syncBackupHandler)
+  .openapi(restoreBackupRoute, restoreBackupHandler);
