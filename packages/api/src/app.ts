@@ -32,8 +32,7 @@ import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
 import { variantsRouter } from './routes/variants/variants.index';
 import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/encryption.index';
-import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
-import { hotlinkRouter } from './routes/hotlink/hotlink.index';
+import { backupRouter } from './routes/backup/backup.index';
 import { backupRouter } from './routes/backup/backup.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
@@ -56,8 +55,7 @@ export function createApiRouter() {
     webhooksRouter,
     encryptionRouter,
     backupRouter,
-    customDomainRouter,
-    hotlinkRouter,
+    backupRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
