@@ -9,7 +9,16 @@
 //   -- --minutes 5`. See packages/docs/guide/reliability.md for a run's numbers.
 import { createHmac, randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,13 +37,25 @@ const CONCURRENCY = Number(flags.concurrency);
 const SAMPLE_MS = 10_000;
 if (!(MINUTES > 0 && MINUTES <= 24 * 60)) throw new Error('--minutes must be between 0 and 1440');
 
-const root = path.resolve(import.meta.dirname, '../..');
+const repo = path.resolve(import.meta.dirname, '../..');
 const state = mkdtempSync(path.join(tmpdir(), 'pf-bench-soak-'));
+/**
+ * The server runs from a snapshot of the committed tree (git archive HEAD), its node_modules linked to the
+ * repository's: wrangler dev rebuilds and restarts on every source change, and a working tree others edit would
+ * restart it mid-run and cut the memory curve.
+ */
+const root = path.join(state, 'src');
+mkdirSync(root);
+execFileSync('sh', ['-c', `git -C "${repo}" archive HEAD | tar -x -C "${root}"`]);
+for (const dir of ['.', ...readdirSync(path.join(repo, 'packages')).map((name) => `packages/${name}`)]) {
+  if (existsSync(path.join(repo, dir, 'node_modules')) && existsSync(path.join(root, dir)))
+    symlinkSync(path.join(repo, dir, 'node_modules'), path.join(root, dir, 'node_modules'));
+}
 const PORT = 8794;
 const INSPECTOR_PORT = 9344;
 const base = `http://127.0.0.1:${PORT}`;
 const devVars = Object.fromEntries(
-  readFileSync(path.join(root, '.dev.vars'), 'utf8')
+  readFileSync(path.join(repo, '.dev.vars'), 'utf8')
     .split('\n')
     .filter((line) => /^[A-Z_]+=/.test(line))
     .map((line) => {
@@ -52,6 +73,9 @@ const receiver = createServer((req, res) => {
     res.writeHead(200).end('ok');
   });
 });
+// Longer than workerd keeps an idle connection for reuse: Node's 5 s default closes sockets workerd is about to
+// reuse, and the delivery fails with "Network connection lost" (then retried): the receiver's fault, not ours.
+receiver.keepAliveTimeout = 120_000;
 await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
 
@@ -138,14 +162,29 @@ function workerdRss(child) {
  * The Worker's JS heap after a full GC, through wrangler's inspector proxy (the Chrome DevTools protocol the
  * dashboard's debugger uses): what the product itself keeps alive, whatever the simulator's processes hold.
  */
+let heapError = false;
 async function workerHeapMb() {
+  if (heapError) return NaN;
   try {
     const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
     const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
-    const socket = new WebSocket(target.webSocketDebuggerUrl);
+    // The proxy refuses a connection without an Origin (undici's WebSocket takes headers).
+    const socket = new WebSocket(target.webSocketDebuggerUrl, {
+      headers: { Origin: `http://127.0.0.1:${INSPECTOR_PORT}` },
+    });
     await new Promise((resolve, reject) => {
-      socket.onopen = resolve;
-      socket.onerror = reject;
+      const timer = setTimeout(() => {
+        socket.close();
+        reject(new Error('no connection within 5 s'));
+      }, 5000);
+      socket.onopen = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.onerror = (event) => {
+        clearTimeout(timer);
+        reject(new Error(event.message ?? 'connection refused'));
+      };
     });
     let id = 0;
     const pending = new Map();
@@ -168,7 +207,9 @@ async function workerHeapMb() {
     const usage = await send('Runtime.getHeapUsage');
     socket.close();
     return usage ? usage.usedSize / 1024 / 1024 : NaN;
-  } catch {
+  } catch (error) {
+    if (!heapError) console.log(`(the Worker's heap could not be read through the inspector: ${error})`);
+    heapError = true;
     return NaN;
   }
 }
@@ -387,6 +428,12 @@ await sample();
 await new Promise((resolve) => setTimeout(resolve, 5000));
 const status = await fetch(`${base}/v1/status`);
 await status.arrayBuffer();
+// What the local asset server sends for the API reference's bundle (served before the Worker runs).
+const asset = await fetch(`${base}/v1/docs/assets/standalone.esm.js`);
+await asset.arrayBuffer();
+const assetHeaders = ['Content-Type', 'X-Content-Type-Options', 'Content-Security-Policy']
+  .map((name) => `${name}: ${asset.headers.get(name) ?? '(none)'}`)
+  .join(', ');
 await stopWorker(worker);
 receiver.close();
 
@@ -459,6 +506,7 @@ console.log(
 );
 console.log(`webhooks received   ${webhooksReceived}`);
 console.log(`status at the end   ${status.status}`);
+console.log(`/v1/docs/assets     ${asset.status}; ${assetHeaders}`);
 console.log(
   `consistency         ${rows.length} ready rows, ${originals.length} originals in R2, ${pendingRows} rows not ready; rows without object: ${rowsWithoutObject.length}, objects without row: ${objectsWithoutRow.length}`,
 );
