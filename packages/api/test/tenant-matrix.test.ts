@@ -70,6 +70,7 @@ async function aliceState(): Promise<string> {
     'favourites',
     'tenant_keys',
     'tenant_encryption',
+    'backup_configs',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -127,6 +128,21 @@ beforeAll(async () => {
     201,
   );
   ids.webhooks = webhook.id;
+  // A backup destination (never contacted here), so bob's /backup calls have something of alice's to miss.
+  const backup = await call(
+    '/v1/backup/config',
+    authed(alice.key, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        endpoint: 'https://s3.example.com',
+        bucket: 'alice-backups',
+        access_key_id: 'ALICEKEY',
+        secret_access_key: 'alice-secret-0123456789',
+      }),
+    }),
+  );
+  expect(backup.status).toBe(200);
   ids.delivery = 'dlv_0000000000000000000000';
   const pending = await json<{ id: string }>(await post(alice, '/v1/images', { filename: 'later.png' }), 201);
   ids.uploads = pending.id;

@@ -8,6 +8,8 @@ export const WEBHOOK_EVENTS = [
   'album.created',
   'album.updated',
   'album.deleted',
+  'domain.active',
+  'domain.failed',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'DECRYPTION_FAILED',
   'SERVICE_UNAVAILABLE',
   'MISCONFIGURED',
+  'FEATURE_DISABLED',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,6 +2,7 @@ import { WEBHOOK_DELIVERY, WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare
 import { z } from 'zod';
 import { AlbumSchema } from './albums';
 import { IsoDateTime } from './common';
+import { CustomDomainSchema } from './domains';
 import { ImageSchema } from './images';
 
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS).meta({ id: 'WebhookEvent' });
@@ -127,6 +128,8 @@ export const WEBHOOK_EVENT_DATA = {
   'album.created': AlbumSchema,
   'album.updated': AlbumSchema,
   'album.deleted': AlbumSchema,
+  'domain.active': CustomDomainSchema,
+  'domain.failed': CustomDomainSchema,
 } as const satisfies Record<WebhookEvent, z.ZodType>;
 
 export type WebhookEventData<T extends WebhookEvent> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;

@@ -45,9 +45,52 @@ export function parseCdnPath(path: string): CdnRoute | null {
  */
 export function cdnAwarePath(request: Request, options?: { env?: unknown }): string {
   const path = getPath(request);
-  const cdnHost = (options?.env as { CDN_HOSTNAME?: string } | undefined)?.CDN_HOSTNAME;
-  if (cdnHost && !path.startsWith('/cdn/') && new URL(request.url).hostname === cdnHost) return `/cdn${path}`;
+  const env = options?.env as HostVars | undefined;
+  const hostname = new URL(request.url).hostname;
+  // On a custom domain every path is an image path, `/cdn/...` included (an album may be called `cdn`).
+  if (env && isCustomHost(hostname, env)) return `/cdn${path}`;
+  const cdnHost = env?.CDN_HOSTNAME;
+  if (cdnHost && !path.startsWith('/cdn/') && hostname === cdnHost) return `/cdn${path}`;
   return path;
+}
+
+/** The raw variables the host checks read (Hono's getPath runs before the validated config exists). */
+export interface HostVars {
+  ENABLE_CUSTOM_DOMAINS?: string;
+  PUBLIC_API_URL?: string;
+  PUBLIC_DASHBOARD_URL?: string;
+  CDN_HOSTNAME?: string;
+}
+
+const hostOf = (url: string | undefined) => {
+  try {
+    return url ? new URL(url).hostname : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * With custom domains on, any host that is not one of the product's own (the API's, the dashboard's, the CDN's),
+ * nor an IP, localhost or a `*.workers.dev` preview, is a candidate custom domain: only its images are served there, by
+ * `customHostSite`, and a host that is no active domain is a 404.
+ */
+export function isCustomHost(hostname: string, env: HostVars): boolean {
+  if (env.ENABLE_CUSTOM_DOMAINS !== 'true') return false;
+  // No custom domain is an IP, localhost or a workers.dev name (POST /v1/custom-domain refuses them).
+  if (hostname.endsWith('.workers.dev') || hostname === 'localhost' || hostname.startsWith('[')) return false;
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(hostname)) return false;
+  const own = [hostOf(env.PUBLIC_API_URL), hostOf(env.PUBLIC_DASHBOARD_URL), env.CDN_HOSTNAME];
+  return !own.includes(hostname);
+}
+
+/**
+ * A custom-domain request's path as the `/cdn/...` path it stands for: `/i/{shortId}[/{variant}]` is the short
+ * form; anything else is `/{album}/{filename}[/{variant}]` of the domain's owner. Still encoded, like rawCdnPath.
+ */
+export function customHostCdnPath(url: URL, ownerSlug: string): string {
+  if (url.pathname.startsWith('/i/')) return `/cdn${url.pathname}`;
+  return `/cdn/${encodeURIComponent(ownerSlug)}${url.pathname}`;
 }
 
 /** The still-encoded `/cdn/...` path of a request URL (Hono's path is already decoded once). */

@@ -19,7 +19,10 @@ import { acceptClass, type AcceptClass } from '../services/variants/negotiate';
 import { getStoredVariant, renderVariant, type VariantSpec } from '../services/variants/render';
 import { resolveVariant, type VariantRequest } from '../services/variants/resolve';
 import { verifyCdnSignature } from '../services/variants/signing';
-import { parseCdnPath, rawCdnPath, type CdnRoute } from './cdn-path';
+import { customHostCdnPath, parseCdnPath, rawCdnPath, type CdnRoute } from './cdn-path';
+import { customHostSite } from './custom-host';
+import { CDN_OWNER_HEADER, enforceHotlink, varyOnReferer } from './hotlink';
+import type { CustomHostOwner } from '../services/domains/host-cache';
 import { attributeCdnAnswer, stampCachedAnswer, unstampCachedAnswer } from './analytics';
 import { serveEncrypted } from './encrypted';
 import { serveOriginal } from './original';
@@ -47,15 +50,24 @@ interface CdnRequest {
  * copy stored in R2 and only then the engine.
  */
 export async function serveCdn(c: CdnContext): Promise<Response> {
-  const request = readRequest(c);
+  // On a custom domain, only its owner's images (a cached answer says whose it is; one cached before says nothing).
+  const site = await customHostSite(c);
+  const request = readRequest(c, site);
   if (request.cacheEntry) {
-    const hit = await matchCdnCache(caches.default, request.cacheEntry);
-    if (hit) return respond(c, hit.body, withCacheStatus(unstampCachedAnswer(c, hit.headers), 'hit'));
+    const found = await matchCdnCache(caches.default, request.cacheEntry);
+    const owner = found?.headers.get(CDN_OWNER_HEADER);
+    const hit = owner && (!site || owner === site.ownerSlug) ? found : undefined;
+    if (hit) {
+      const headers = withCacheStatus(unstampCachedAnswer(c, hit.headers), 'hit');
+      if (await enforceHotlink(c, owner!)) varyOnReferer(headers);
+      return respond(c, hit.body, headers);
+    }
   }
   // Validated only on a miss: an invalid request is never cached, so a hit needs no parsing.
   const variant = variantRequestOf(c, request);
   const image = await findCdnImage(c.get('db'), request.route.ref);
-  if (!image) throw cdnNotFound();
+  if (!image || (site && image.ownerId !== site.ownerId)) throw cdnNotFound();
+  const hotlinkProtected = await enforceHotlink(c, image.ownerSlug);
   attributeCdnAnswer(c, image);
   if (image.isEncrypted)
     return serveEncrypted(c, image, request.route.variant, request.params, request.token);
@@ -63,19 +75,22 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   const response = variant
     ? await serveVariant(c, request, image, variant)
     : await serveOriginal(c, image, originalCacheControl(image));
+  if (response.status < 300) response.headers.set(CDN_OWNER_HEADER, image.ownerSlug);
   if (request.cacheEntry && !image.isPrivate && response.status === 200 && c.req.method === 'GET')
     c.executionCtx.waitUntil(
       putCdnCache(caches.default, request.cacheEntry, stampCachedAnswer(response.clone(), image)),
     );
+  // After the copy is filed: the Cache API entry is shared by every referrer (the check above runs on hits too).
+  if (hotlinkProtected) varyOnReferer(response.headers);
   return response;
 }
 
 const originalCacheControl = (image: CdnImage) =>
   image.isPrivate ? CDN_CACHE_CONTROL.private : CDN_CACHE_CONTROL.immutable;
 
-function readRequest(c: CdnContext): CdnRequest {
+function readRequest(c: CdnContext, site: CustomHostOwner | null): CdnRequest {
   const url = new URL(c.req.url);
-  const route = parseCdnPath(rawCdnPath(url));
+  const route = parseCdnPath(site ? customHostCdnPath(url, site.ownerSlug) : rawCdnPath(url));
   if (!route) throw cdnNotFound();
   const signatureParams: readonly string[] = SIGNED_URL_PARAMS;
   const params = [...url.searchParams].filter(

@@ -102,3 +102,24 @@ export async function sendWebhookJobs(queue: Queue<WebhookJob>, jobs: readonly W
     await queue.sendBatch(jobs.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
   }
 }
+
+/**
+ * Domains queue: poll Cloudflare once for a custom domain's verification. `poll` numbers the polls of one run
+ * (1 to CUSTOM_DOMAIN_VERIFICATION.maxPolls); a poll runs only when the row has done `poll - 1`, so a redelivered
+ * or duplicated message changes nothing.
+ */
+export const DomainsQueueMessage = z.object({
+  type: z.literal('verify-domain'),
+  domainId: z.string().min(1),
+  ownerId: z.string().min(1),
+  poll: z.number().int().positive(),
+});
+export type DomainsQueueMessage = z.infer<typeof DomainsQueueMessage>;
+
+export async function sendDomainsMessage(
+  queue: Queue<DomainsQueueMessage>,
+  message: DomainsQueueMessage,
+  delaySeconds: number,
+): Promise<void> {
+  await queue.send(DomainsQueueMessage.parse(message), { delaySeconds });
+}

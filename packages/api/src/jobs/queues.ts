@@ -2,6 +2,7 @@ import type { Bindings } from '../lib/env';
 import { createLogger, describeError } from '../lib/logger';
 import { createJobContext, RetryLater, type MessageConsumer } from './context';
 import { consumeBackupMessage } from './backups';
+import { consumeDomainsMessage } from './domains';
 import { consumeVariantsMessage } from './variants';
 import { consumeWebhookJob } from './webhooks';
 
@@ -27,8 +28,7 @@ const consumers: Readonly<Record<QueueKind, MessageConsumer>> = {
   variants: (body, ctx) => consumeVariantsMessage(body, ctx),
   webhooks: (body, ctx, message) => consumeWebhookJob(body, ctx, message),
   backups: (body, ctx) => consumeBackupMessage(body, ctx),
-  'custom-domains': async (body, { logger }) =>
-    logger.info('custom-domain job received (custom domains arrive in a later release)', { body }),
+  'custom-domains': (body, ctx) => consumeDomainsMessage(body, ctx),
 };
 
 /** The Worker's `queue` entry point: routes a batch to its consumer, acking or retrying each message alone. */
