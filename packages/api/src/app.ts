@@ -33,7 +33,8 @@ import { webhooksRouter } from './routes/webhooks/webhooks.index';
 import { variantsRouter } from './routes/variants/variants.index';
 import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/encryption.index';
 import { backupRouter } from './routes/backup/backup.index';
-import { backupRouter } from './routes/backup/backup.index';
+import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
+import { hotlinkRouter } from './routes/hotlink/hotlink.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -55,7 +56,8 @@ export function createApiRouter() {
     webhooksRouter,
     encryptionRouter,
     backupRouter,
-    backupRouter,
+    customDomainRouter,
+    hotlinkRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
