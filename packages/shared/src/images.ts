@@ -113,6 +113,10 @@ export const ImageSchema = z
         'The image’s own flag. Whether the CDN needs a signature also depends on its album: see access',
     }),
     access: ImageAccess,
+    is_encrypted: z.boolean().meta({
+      description:
+        'Encrypted at rest: never served on its public URLs (404); shown through access tokens only (POST /v1/images/{id}/access-token)',
+    }),
     title: z.string().nullable(),
     alt: z.string().nullable(),
     description: z.string().nullable(),

@@ -111,6 +111,7 @@ export function toImageResource(
     is_animated: image.isAnimated,
     is_private: image.isPrivate,
     access: accessOf(image, extra.albumPrivate),
+    is_encrypted: image.isEncrypted,
     title: image.title,
     alt: image.alt,
     description: image.description,
