@@ -31,6 +31,7 @@ import { adminRouter } from './routes/admin/admin.index';
 import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
 import { variantsRouter } from './routes/variants/variants.index';
+import { analyticsRouter } from './routes/analytics/analytics.index';
 import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/encryption.index';
 import { backupRouter } from './routes/backup/backup.index';
 import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
@@ -54,6 +55,7 @@ export function createApiRouter() {
     adminRouter,
     auditLogRouter,
     webhooksRouter,
+    analyticsRouter,
     encryptionRouter,
     backupRouter,
     customDomainRouter,

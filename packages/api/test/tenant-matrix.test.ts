@@ -116,6 +116,13 @@ beforeAll(async () => {
     201,
   );
   ids.images = image.id;
+  // CDN answers counted for alice's image, so bob's /analytics calls have her numbers to miss.
+  ids.analytics = image.id;
+  await env.DB.prepare(
+    "INSERT INTO analytics_events (ts, owner_id, image_id, variant, status, bytes, cache, country, referrer) VALUES (?, ?, ?, 'original', 200, 10, 'miss', 'DE', 'matrix-alice.example')",
+  )
+    .bind(Date.now(), alice.id, image.id)
+    .run();
   ids.tags = 'private-tag';
   ids.keys = alice.keyId;
   const transform = await json<{ name: string }>(

@@ -1,4 +1,5 @@
 export * from './albums';
+export * from './analytics';
 export * from './auth';
 export * from './backups';
 export * from './audit';
