@@ -71,6 +71,8 @@ async function aliceState(): Promise<string> {
     'tenant_keys',
     'tenant_encryption',
     'backup_configs',
+    'custom_domains',
+    'hotlink_policies',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -125,6 +127,15 @@ beforeAll(async () => {
     .run();
   ids.tags = 'private-tag';
   ids.keys = alice.keyId;
+  // An active custom domain and a hotlink allowlist of alice's: bob's /custom-domain and /hotlink must miss them.
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO custom_domains (id, owner_id, hostname, status, verification_attempts, created_at, updated_at) VALUES ('dom_matrix', ?, 'img.matrix-alice.example.com', 'active', 1, ?, ?)",
+    ).bind(alice.id, Date.now(), Date.now()),
+    env.DB.prepare(
+      'INSERT INTO hotlink_policies (owner_id, enabled, allowed_referrers, allow_empty_referrer, updated_at) VALUES (?, 1, \'["blog.matrix-alice.example.com"]\', 0, ?)',
+    ).bind(alice.id, Date.now()),
+  ]);
   const transform = await json<{ name: string }>(
     await post(alice, '/v1/transforms', { name: 'card', params: { w: '100' } }),
     201,

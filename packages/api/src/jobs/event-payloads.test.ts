@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { makePng, storeImage } from '../../test/fixtures/cdn/images';
 import { fixture } from '../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../test/fixtures/upload-helpers';
-import { authed, call, type TestUser } from '../../test/helpers';
+import { setStandInHostname } from '../../test/cloudflare-stand-in-control';
+import { domainBindings, fetchWith, runPoll, uniqueHostname } from '../../test/fixtures/domain-helpers';
+import { authed, BASE, call, type TestUser } from '../../test/helpers';
 import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../test/webhook-receiver';
 import { waitFor } from '../../test/wait-for';
 import { dispatchOutbox } from '../services/events/dispatch';
@@ -112,6 +114,29 @@ describe('event payloads, end to end', () => {
     await api(owner, `/v1/images/${uploaded.id}?permanent=true`, 'DELETE');
     expected.set('album.deleted', await get(owner, '/v1/albums/trip'));
     await api(owner, '/v1/albums/trip', 'DELETE');
+
+    // Custom domains: verified by the domains queue against the Cloudflare API stand-in (custom-domain.test.ts).
+    for (const [event, change] of [
+      ['domain.active', { status: 'active', ssl_status: 'active' }],
+      ['domain.failed', { status: 'blocked', verification_errors: ['Blocked by Cloudflare'] }],
+    ] as const) {
+      const { bindings, sent } = domainBindings();
+      const hostname = uniqueHostname('events');
+      const domainApi = (method: string, body?: unknown) =>
+        fetchWith(
+          bindings,
+          `${BASE}/v1/custom-domain`,
+          authed(owner.key, {
+            method,
+            ...(body ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
+          }),
+        );
+      expect((await domainApi('POST', { hostname })).status).toBe(201);
+      await setStandInHostname(hostname, change);
+      await runPoll(bindings, sent.at(-1)!.body);
+      expected.set(event, (await (await domainApi('GET')).json()) as Resource);
+      expect((await domainApi('DELETE')).status).toBe(200);
+    }
 
     expect([...expected.keys()].sort()).toEqual([...WEBHOOK_EVENTS].sort());
 
