@@ -71,6 +71,12 @@ export async function saveBackupConfig(
 ): Promise<BackupConfigRow> {
   const key = backupKeyOrThrow(settings.encryptionKey);
   assertEndpointAllowed(input.endpoint, settings.allowPrivateTargets);
+  // Refused rather than stored and ignored: an owner must not believe originals live only in their bucket.
+  if (input.byos) {
+    throw badRequest('Bring your own storage (byos) is not available yet; save with byos: false', [
+      { path: 'byos', message: 'not available yet' },
+    ]);
+  }
   const credentialsEncrypted = await sealCredentials(key, ownerId, {
     accessKeyId: input.access_key_id,
     secretAccessKey: input.secret_access_key,
