@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Encryption at rest', link: '/guide/encryption' },
           { text: 'Command line (pixelflare)', link: '/guide/cli' },
           { text: 'Webhooks and background jobs', link: '/guide/webhooks' },
+          { text: 'Backups to your own S3 bucket', link: '/guide/backups' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
           { text: 'Capacity and limits', link: '/guide/capacity' },
           { text: 'Reliability', link: '/guide/reliability' },
