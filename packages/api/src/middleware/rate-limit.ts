@@ -7,7 +7,7 @@ import { createKvTokenBucket, type RateLimiter } from '../services/rate-limit/to
 import { SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { clientIp } from './client-ip';
 
-const UPLOAD_PATHS = [/^\/v1\/upload$/, /^\/v1\/images$/, /^\/v1\/uploads\/tus/];
+const UPLOAD_PATHS = [/^\/v1\/upload(\/from-url)?$/, /^\/v1\/images$/, /^\/v1\/uploads\/tus/];
 
 /** Which bucket a request draws from, and its size: anonymous per IP, authenticated per key or user. */
 function rateLimitBucket(

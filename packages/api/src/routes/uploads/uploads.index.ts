@@ -7,6 +7,8 @@ import {
   tusPatchHandler,
 } from './tus.handlers';
 import { tusCreate, tusDelete, tusPatch } from './tus.routes';
+import { uploadFromUrlHandler } from './from-url.handlers';
+import { uploadFromUrl } from './from-url.routes';
 import { uploadImageHandler } from './one-shot.handlers';
 import { uploadImage } from './one-shot.routes';
 import { putTwoStepUploadHandler } from './two-step.handlers';
@@ -14,8 +16,10 @@ import { putTwoStepUpload } from './two-step.routes';
 import { TUS_EXTENSIONS, TUS_VERSION } from '../../services/uploads/tus';
 import { UPLOAD_LIMITS } from '@pixelflare/config';
 
-/** `POST /v1/upload`, mounted on its own so the API reference keeps it first, as before. */
-export const oneShotUploadRouter = createRouter().openapi(uploadImage, uploadImageHandler);
+/** `POST /v1/upload` (and from a URL), mounted on its own so the API reference keeps it first, as before. */
+export const oneShotUploadRouter = createRouter()
+  .openapi(uploadImage, uploadImageHandler)
+  .openapi(uploadFromUrl, uploadFromUrlHandler);
 
 /** Step two of a two-step upload and tus. (Step one, `POST /v1/images`, is mounted with the images.) */
 export const uploadsRouter = createRouter()
