@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AlbumResource, ImageVariant } from '@pixelflare/shared';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { labelsNotAbove, openBrowser, type Browser } from './browser';
 
 const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
@@ -72,15 +72,18 @@ describe('albums and variants', () => {
     expect(served.headers.get('content-type')).toBe('image/jpeg');
     await served.arrayBuffer();
 
-    const jpeg = w256.locator('[data-testid="rendition"][data-format="jpeg"]');
-    // Stored as the answer goes out; Refresh asks again until the list shows it.
-    const ready = async () =>
-      (await jpeg.count()) === 1 && (await jpeg.getAttribute('data-status')) === 'ready';
-    for (const deadline = Date.now() + 20_000; !(await ready()) && Date.now() < deadline;) {
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      await page.waitForTimeout(500);
-    }
-    expect(await jpeg.getAttribute('data-status')).toBe('ready');
+    // Its row is written after the answer goes out: once the API lists it, Refresh shows it.
+    await vi.waitFor(
+      async () => {
+        const { data } = (await (await api(`/v1/images/${id}/variants`)).json()) as { data: ImageVariant[] };
+        const formats = data.find((variant) => variant.preset === 'w256')?.formats ?? [];
+        expect(formats.find((rendition) => rendition.format === 'jpeg')?.status).toBe('ready');
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const jpeg = w256.locator('[data-testid="rendition"][data-format="jpeg"][data-status="ready"]');
+    await jpeg.waitFor();
     expect(await jpeg.textContent()).toMatch(/Ready\s*[\d.]+ (B|kB),\s*\d+ × \d+/);
   });
 

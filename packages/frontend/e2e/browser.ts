@@ -114,14 +114,18 @@ export async function brokenImages(page: Page): Promise<string[]> {
   await page.evaluate(async () => {
     for (const image of document.images) image.loading = 'eager';
   });
-  await page.waitForFunction(() => [...document.images].every((image) => image.complete), undefined, {
-    timeout: 30_000,
-  });
-  return page.evaluate(() =>
-    [...document.images]
-      .filter((image) => image.naturalWidth === 0)
-      .map((image) => image.currentSrc || image.src),
+  // One check of the same images, in one task: read in a second call, an image added in between (a grid
+  // rendering the rows it scrolled to) would count as broken while still loading.
+  const broken = await page.waitForFunction(
+    () => {
+      const images = [...document.images];
+      if (!images.every((image) => image.complete)) return false;
+      return images.filter((image) => image.naturalWidth === 0).map((image) => image.currentSrc || image.src);
+    },
+    undefined,
+    { timeout: 30_000 },
   );
+  return (await broken.jsonValue()) as string[];
 }
 
 /** Signs the browser in as one of the seeded local users (AUTH_MODE=none's dev sign-in). */
