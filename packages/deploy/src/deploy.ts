@@ -6,17 +6,19 @@
  * In order, stopping at the first failure: checks that the API Worker's secrets and this deploy's settings are set,
  * naming each missing one, before anything changes; applies D1 migrations remotely; deploys the API Worker; builds
  * and deploys the dashboard; deploys the gateway (last: its service bindings name the other two).
- * Settings come from the environment: PUBLIC_HOSTNAME (required, e.g. images.example.com), CDN_HOSTNAME and
- * AUTH_MODE (optional). --dry-run builds all three Workers with `wrangler deploy --dry-run` and prints the plan;
+ * Settings come from the environment: PUBLIC_HOSTNAME (required, e.g. images.example.com), CDN_HOSTNAME, AUTH_MODE
+ * and TURNSTILE_SITE_KEY (optional); APP_VERSION and APP_COMMIT (what GET /v1/status reports) default to
+ * `git describe --tags --always` and the checked-out commit (GITHUB_SHA in a workflow). --dry-run builds all three Workers with `wrangler deploy --dry-run` and prints the plan;
  * it needs no account.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deployConfigPath } from './provision.ts';
 import { readWranglerConfig } from './resources.ts';
-import { missingSettings, REQUIRED_SECRETS } from './secrets.ts';
+import { missingSettings, REQUIRED_SECRETS, SECRET_SETTINGS } from './secrets.ts';
 import { REPO_ROOT, runCommand, runWrangler, wranglerError, type CommandResult } from './wrangler.ts';
 
 export class DeployError extends Error {}
@@ -26,29 +28,51 @@ const GATEWAY_DIR = join(REPO_ROOT, 'packages/gateway');
 /** Stands in for PUBLIC_HOSTNAME in a dry run, where nothing is reachable anyway. */
 const DRY_RUN_HOSTNAME = 'pixelflare.example';
 
-interface Settings {
+export interface Settings {
   publicHostname: string | undefined;
   cdnHostname: string | undefined;
   authMode: string | undefined;
+  turnstileSiteKey: string | undefined;
+  /** The release and commit deployed: GET /v1/status reports them. */
+  appVersion: string;
+  appCommit: string;
 }
 
-function settingsFromEnv(): Settings {
-  const value = (name: string) => process.env[name]?.trim() || undefined;
+/** `git` in the repository, or undefined where there is none (a tarball of the source). */
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const value = (name: string) => env[name]?.trim() || undefined;
   return {
     publicHostname: value('PUBLIC_HOSTNAME'),
     cdnHostname: value('CDN_HOSTNAME'),
     authMode: value('AUTH_MODE'),
+    turnstileSiteKey: value('TURNSTILE_SITE_KEY'),
+    appVersion: value('APP_VERSION') ?? git(['describe', '--tags', '--always', '--dirty']) ?? 'dev',
+    appCommit: value('APP_COMMIT') ?? value('GITHUB_SHA') ?? git(['rev-parse', 'HEAD']) ?? 'unknown',
   };
 }
 
-/** The --var flags each Worker is deployed with. */
-function apiVars({ publicHostname, cdnHostname, authMode }: Settings, hostname: string): string[] {
+/** The --var flags each Worker is deployed with (plain values: no secret is ever one). */
+export function apiVars(settings: Settings, hostname = DRY_RUN_HOSTNAME): string[] {
+  const { publicHostname, cdnHostname, authMode, turnstileSiteKey } = settings;
   const origin = `https://${publicHostname ?? hostname}`;
   return [
     `PUBLIC_API_URL:${origin}`,
     `PUBLIC_DASHBOARD_URL:${origin}`,
+    `APP_VERSION:${settings.appVersion}`,
+    `APP_COMMIT:${settings.appCommit}`,
     ...(cdnHostname ? [`CDN_HOSTNAME:${cdnHostname}`] : []),
     ...(authMode ? [`AUTH_MODE:${authMode}`] : []),
+    ...(turnstileSiteKey ? [`TURNSTILE_SITE_KEY:${turnstileSiteKey}`] : []),
   ];
 }
 
@@ -102,6 +126,9 @@ async function checkSettings(configPath: string, settings: Settings): Promise<vo
   const set = new Set([...(await secretNames(configPath)), ...Object.keys(vars)]);
   for (const value of apiVars(settings, DRY_RUN_HOSTNAME)) set.add(value.slice(0, value.indexOf(':')));
   problems.push(...missingSettings(set, settings.authMode ?? vars.AUTH_MODE ?? 'authjs'));
+  for (const name of SECRET_SETTINGS.filter((secret) => secret in vars)) {
+    problems.push(`${name} is a secret: remove it from [vars] and set it with wrangler secret put`);
+  }
   if (problems.length > 0) {
     throw new DeployError(
       `nothing was deployed; the API Worker ${config.name} needs:\n` +
@@ -193,7 +220,8 @@ async function main(): Promise<void> {
     // Without `pnpm provision` the dry run uses the local config: its placeholder ids are fine for a bundle check.
     const configPath = existsSync(generated) ? generated : join(REPO_ROOT, 'wrangler.toml');
     console.log(
-      `Dry run of the ${values.env} deploy with ${relative(process.cwd(), configPath)}. A deploy would:`,
+      `Dry run of the ${values.env} deploy with ${relative(process.cwd(), configPath)} ` +
+        `(APP_VERSION ${settings.appVersion}, APP_COMMIT ${settings.appCommit}). A deploy would:`,
     );
     const plan = [
       `check the API Worker's secrets (${REQUIRED_SECRETS.join(', ')}, a sign-in provider) and PUBLIC_HOSTNAME`,

@@ -6,6 +6,7 @@
  * this account's ids. Idempotent: a second run finds everything, creates nothing and leaves the file as it was.
  * Credentials are wrangler's: `wrangler login`, or CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID.
  */
+import { ensureHealthCheck, HEALTH_CHECK_NAME } from './health-check.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -200,6 +201,25 @@ export function deployConfigPath(configPath: string, env: string): string {
   return join(dirname(configPath), `wrangler.${env}.toml`);
 }
 
+/** ENABLE_HEALTH_CHECKS=true (a paid zone plan): the zone's health check on https://PUBLIC_HOSTNAME/v1/status. */
+async function provisionHealthCheck(): Promise<void> {
+  const needed = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ZONE_ID', 'PUBLIC_HOSTNAME'] as const;
+  const missing = needed.filter((name) => !process.env[name]?.trim());
+  if (missing.length > 0)
+    throw new ProvisionError(`ENABLE_HEALTH_CHECKS=true needs ${missing.join(', ')} in the environment`);
+  const outcome = await ensureHealthCheck({
+    apiBase: process.env.CLOUDFLARE_API_BASE_URL?.trim() || 'https://api.cloudflare.com/client/v4',
+    apiToken: process.env.CLOUDFLARE_API_TOKEN!.trim(),
+    zoneId: process.env.CLOUDFLARE_ZONE_ID!.trim(),
+    hostname: process.env.PUBLIC_HOSTNAME!.trim(),
+  }).catch((error: unknown) => {
+    throw new ProvisionError(`health check ${HEALTH_CHECK_NAME}: ${(error as Error).message}`);
+  });
+  console.log(
+    `  ${outcome === 'found' ? 'found  ' : 'created'} health check ${HEALTH_CHECK_NAME} on /v1/status`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -217,6 +237,7 @@ async function main(): Promise<void> {
   try {
     console.log(`Provisioning ${env} from ${relative(process.cwd(), configPath) || configPath}`);
     await provision({ env, configPath, outPath });
+    if (process.env.ENABLE_HEALTH_CHECKS === 'true') await provisionHealthCheck();
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

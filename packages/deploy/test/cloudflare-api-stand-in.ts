@@ -87,6 +87,8 @@ export interface StandInState {
   secrets: Map<string, string[]>;
   /** The zone's custom hostnames by id. */
   customHostnames: Map<string, CustomHostnameRecord>;
+  /** The zone's health checks (Health Checks API), as created. */
+  healthChecks: ({ id: string } & Record<string, unknown>)[];
 }
 
 export interface CloudflareApiStandIn {
@@ -160,6 +162,7 @@ export async function startCloudflareApiStandIn(
     vectorize: [],
     secrets: new Map(),
     customHostnames: new Map(),
+    healthChecks: [],
   };
   const requests: RecordedRequest[] = [];
   const failures: InjectedFailure[] = [];
@@ -193,6 +196,19 @@ export async function startCloudflareApiStandIn(
     }
     if (options.apiToken !== undefined && req.headers.authorization !== `Bearer ${options.apiToken}`) {
       return fail(res, 403, 10000, 'Authentication error');
+    }
+    if (url.pathname === `${zonePrefix}/healthchecks`) {
+      const injected = injectedFor(method, '/healthchecks');
+      if (injected) return answerInjected(res, injected);
+      if (method === 'GET') return paged(res, state.healthChecks, url.searchParams, 25);
+      if (method === 'POST') {
+        const body = (await readJson(req)) as Record<string, unknown>;
+        if (typeof body.name !== 'string' || typeof body.address !== 'string')
+          return fail(res, 400, 1002, 'name and address are required');
+        const check = { id: randomUUID().replaceAll('-', ''), ...body, status: 'unknown' };
+        state.healthChecks.push(check);
+        return ok(res, check);
+      }
     }
     if (url.pathname.startsWith(`${zonePrefix}/custom_hostnames`)) {
       const zonePath = url.pathname.slice('/client/v4'.length);

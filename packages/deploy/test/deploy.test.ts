@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiVars, settingsFromEnv } from '../src/deploy.ts';
 import { deployConfigText } from '../src/resources.ts';
 import { REPO_ROOT } from '../src/wrangler.ts';
 import { startCloudflareApiStandIn, type CloudflareApiStandIn } from './cloudflare-api-stand-in.ts';
@@ -87,6 +89,36 @@ describe('pnpm run deploy: the check before anything is deployed', () => {
     ).toEqual([]);
   });
 
+  it('defaults APP_VERSION and APP_COMMIT to git describe and the checked-out commit', () => {
+    const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT }).toString().trim();
+    const settings = settingsFromEnv({ PUBLIC_HOSTNAME: 'images.example.com' });
+    expect(settings.appCommit).toBe(git(['rev-parse', 'HEAD']));
+    expect(settings.appVersion).toBe(git(['describe', '--tags', '--always', '--dirty']));
+    // In a workflow, GITHUB_SHA names the commit; APP_VERSION/APP_COMMIT override both.
+    expect(settingsFromEnv({ GITHUB_SHA: 'f'.repeat(40) }).appCommit).toBe('f'.repeat(40));
+    expect(apiVars(settingsFromEnv({ APP_VERSION: 'v1.2.3', APP_COMMIT: 'abc' }))).toEqual(
+      expect.arrayContaining(['APP_VERSION:v1.2.3', 'APP_COMMIT:abc']),
+    );
+  });
+
+  it('refuses a secret written into [vars], naming it', async () => {
+    writeFileSync(
+      config,
+      `${readFileSync(config, 'utf8')}`.replace('[vars]', '[vars]\nTURNSTILE_SECRET_KEY = "oops"'),
+    );
+    standIn.state.secrets.set('pixelflare', [
+      'AUTH_SECRET',
+      'API_HASH_SECRET',
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_CLIENT_SECRET',
+    ]);
+    const result = await runCli('deploy', ['--config', config], standIn, HOST);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('TURNSTILE_SECRET_KEY is a secret: remove it from [vars]');
+    expect(changes()).toEqual([]);
+  });
+
   it('refuses to deploy without the generated configuration', async () => {
     const result = await runCli('deploy', ['--config', join(dir, 'wrangler.staging.toml')], standIn, HOST);
     expect(result.code).toBe(1);
@@ -102,6 +134,9 @@ describe('pnpm run deploy --dry-run', () => {
     const result = await runCli('deploy', ['--dry-run', '--outdir', outdir], undefined, {
       CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4',
       PUBLIC_HOSTNAME: '',
+      APP_VERSION: 'v9.8.7-test',
+      APP_COMMIT: '0123456789abcdef0123456789abcdef01234567',
+      TURNSTILE_SITE_KEY: '0x4AAAAAAAsite-key-test',
     });
     expect(result.stderr).not.toContain('[ERROR]');
     expect(result.code).toBe(0);
@@ -122,8 +157,17 @@ describe('pnpm run deploy --dry-run', () => {
     expect(existsSync(join(outdir, 'api/index.js'))).toBe(true);
     expect(existsSync(join(outdir, 'dashboard/_worker.js'))).toBe(true);
     expect(existsSync(join(outdir, 'gateway/index.js'))).toBe(true);
+    // The API Worker is deployed with the release and commit GET /v1/status reports, and the Turnstile site key.
+    const apiStep =
+      result.stdout.split('\n').find((line) => line.includes('API Worker: wrangler deploy')) ?? '';
+    expect(apiStep).toContain('--var APP_VERSION:v9.8.7-test');
+    expect(apiStep).toContain('--var APP_COMMIT:0123456789abcdef0123456789abcdef01234567');
+    expect(apiStep).toContain('--var TURNSTILE_SITE_KEY:0x4AAAAAAAsite-key-test');
+    // wrangler's own dry run lists them among the bundle's bindings (values hidden, as for every --var): they reached it.
+    expect(result.stdout).toMatch(/env\.APP_VERSION \("\(hidden\)"\)\s+Environment Variable/);
+    expect(result.stdout).toMatch(/env\.APP_COMMIT \("\(hidden\)"\)\s+Environment Variable/);
     // The gateway is bundled with the service bindings it will have when deployed.
     expect(result.stdout).toMatch(/env\.API \(pixelflare\)/);
     expect(result.stdout).toMatch(/env\.DASHBOARD \(pixelflare-dashboard\)/);
-  }, 300_000);
+  }, 600_000);
 });
