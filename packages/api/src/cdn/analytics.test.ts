@@ -198,6 +198,16 @@ describe('CDN answers counted in Analytics Engine (ANALYTICS_SINK=engine)', () =
   });
 });
 
+describe('ANALYTICS_ENABLED=false', () => {
+  it('counts nothing', async () => {
+    const { response } = await cdn(`/cdn/i/${logo.shortId}`, {}, {
+      ANALYTICS_ENABLED: 'false',
+    } as Partial<Bindings>);
+    expect(response.status).toBe(200);
+    expect(await events()).toHaveLength(0);
+  });
+});
+
 describe('a failing sink never fails or delays the answer', () => {
   const eventInsert = (args: unknown[]) => String(args[0]).includes('analytics_events');
 

@@ -66,6 +66,7 @@ function sinkFor(c: Context<AppEnv>): AnalyticsSink {
  * logged and never delays or changes the answer.
  */
 export const recordCdnAnswers = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('config').ANALYTICS_ENABLED) return next();
   const started = Date.now();
   await next();
   try {

@@ -89,6 +89,8 @@ export const EnvVarsSchema = z
     ANALYTICS_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
     /** Where each CDN answer is counted: `d1` (a row in analytics_events, the default) or `engine` (Analytics Engine). */
     ANALYTICS_SINK: z.enum(ANALYTICS_SINKS).default('d1'),
+    /** `false` counts nothing (no point per CDN answer): for instances that want no analytics, and the benchmark's baseline. */
+    ANALYTICS_ENABLED: flag.default(true),
     /** With ANALYTICS_SINK=engine the 02:00 rollup reads the Analytics Engine SQL API with these (Account Analytics: Read). */
     CLOUDFLARE_ACCOUNT_ID: z.string().min(1).optional(),
     CLOUDFLARE_ANALYTICS_TOKEN: z.string().min(1).optional(),
