@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import {
+  countryName,
+  formatByteCount,
+  formatCount,
+  formatRatio,
+  hasTraffic,
+  seriesColumns,
+} from './analytics';
+
+describe('analytics formatting', () => {
+  it('formats counts and bytes for the reader’s locale', () => {
+    expect(formatCount(1234567, 'en-US')).toBe('1,234,567');
+    expect(formatCount(1234567, 'de-DE')).toBe('1.234.567');
+    expect(formatByteCount(999, 'en-US')).toBe('999 B');
+    expect(formatByteCount(1_500_000, 'de-DE')).toBe('1,5 MB');
+    expect(formatByteCount(25_000_000_000, 'en-US')).toBe('25 GB');
+  });
+
+  it('formats hit ratios as percentages, a dash without requests', () => {
+    expect(formatRatio(0.7059, 'en-US')).toBe('70.6%');
+    expect(formatRatio(null, 'en-US')).toBe('–');
+  });
+
+  it('names countries, and leaves unknown ones blank', () => {
+    expect(countryName('DE', 'en')).toBe('Germany');
+    expect(countryName('XX', 'en')).toBe('');
+  });
+
+  it('turns points into uPlot columns', () => {
+    const points = [
+      { t: '2026-12-01T00:00:00.000Z', requests: 4, bandwidth: 100, hits: 1 },
+      { t: '2026-12-02T00:00:00.000Z', requests: 0, bandwidth: 0, hits: 0 },
+    ];
+    expect(seriesColumns(points)).toEqual({
+      x: [Date.parse('2026-12-01T00:00:00Z') / 1000, Date.parse('2026-12-02T00:00:00Z') / 1000],
+      requests: [4, 0],
+      bandwidth: [100, 0],
+      hitRatio: [0.25, null],
+    });
+    expect(hasTraffic(points)).toBe(true);
+    expect(hasTraffic([points[1]!])).toBe(false);
+  });
+});
