@@ -141,10 +141,8 @@ export const RootKeyRewrapSchema = z
     root_key_id: z.string().meta({ description: 'Fingerprint of the configured root key' }),
     rewrapped: z.number().int().meta({ description: 'Master keys moved (or, in a dry run, to move) to it' }),
     current: z.number().int().meta({ description: 'Master keys already under it' }),
-    unreadable: z
-      .array(z.object({ owner_id: z.string(), version: z.number().int() }))
-      .meta({
-        description: 'Master keys under neither key: configure the right ENCRYPTION_ROOT_KEY_PREVIOUS',
-      }),
+    unreadable: z.array(z.object({ owner_id: z.string(), version: z.number().int() })).meta({
+      description: 'Master keys under neither key: configure the right ENCRYPTION_ROOT_KEY_PREVIOUS',
+    }),
   })
   .meta({ id: 'RootKeyRewrap' });
