@@ -90,10 +90,10 @@ export async function md5(bytes: Uint8Array): Promise<{ base64: string; hex: str
 const unquote = (etag: string | null) => (etag ?? '').replaceAll('"', '');
 
 /**
- * A small S3 client over aws4fetch (SigV4), covering what backups use: object PUT/GET/HEAD/DELETE, copy onto
- * itself (to change metadata), ListObjectsV2 and multipart uploads. Path-style (`endpoint/bucket/key`) or
- * virtual-hosted (`bucket.endpoint/key`) addressing. aws4fetch's own retries are off: a failed backup is retried by
- * its queue, and an unreachable host must fail within one request's timeout.
+ * A small S3 client over aws4fetch (SigV4), covering what backups use: object PUT/GET/HEAD/DELETE, ListObjectsV2
+ * and multipart uploads. Path-style (`endpoint/bucket/key`) or virtual-hosted (`bucket.endpoint/key`) addressing.
+ * aws4fetch's own retries are off: a failed backup is retried by its queue, and an unreachable host must fail
+ * within one request's timeout.
  */
 export class S3Client {
   private readonly aws: AwsClient;
@@ -211,21 +211,6 @@ export class S3Client {
     return [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? ''));
   }
 
-  /** Rewrites an object's metadata in place (CopyObject onto itself, REPLACE): no bytes move through us. */
-  async replaceMetadata(key: string, contentType: string, metadata: Record<string, string>): Promise<void> {
-    const source = `/${this.target.bucket}/${encodeKey(key)}`;
-    const response = await this.send(this.urlOf(key), {
-      method: 'PUT',
-      headers: {
-        'X-Amz-Copy-Source': source,
-        'X-Amz-Metadata-Directive': 'REPLACE',
-        'Content-Type': contentType,
-        ...metadataHeaders(metadata),
-      },
-    });
-    await response.text();
-  }
-
   async createMultipartUpload(
     key: string,
     options: { contentType: string; metadata: Record<string, string> },
@@ -294,13 +279,4 @@ function metadataHeaders(metadata: Record<string, string> | undefined): Record<s
     headers[`${METADATA_PREFIX}${name}`] = encodeURIComponent(value);
   }
   return headers;
-}
-
-/** The ETag a multipart upload of these part MD5s gets: MD5 of the concatenated digests, `-` and the count. */
-export async function multipartEtag(partMd5Hex: readonly string[]): Promise<string> {
-  const joined = new Uint8Array(partMd5Hex.length * 16);
-  partMd5Hex.forEach((hex, i) => {
-    for (let j = 0; j < 16; j++) joined[i * 16 + j] = parseInt(hex.slice(j * 2, j * 2 + 2), 16);
-  });
-  return `${(await md5(joined)).hex}-${partMd5Hex.length}`;
 }
