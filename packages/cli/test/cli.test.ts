@@ -210,6 +210,30 @@ describe('upload', () => {
     expect(partly.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('has the instance fetch an http(s) URL (POST /v1/upload/from-url), beside local files', async () => {
+    const bobs = { ...fresh(), PIXELFLARE_URL: stack.apiUrl, PIXELFLARE_API_KEY: stack.apiKeys.bob };
+    const dir = tempDir('from-url');
+    const published = json<UploadResults>(
+      await pixelflare(['upload', writePng(dir, 'published.png'), '--json'], bobs),
+    ).results[0]!.image! as unknown as { urls: { cdn: string } };
+    const run = await pixelflare(
+      ['upload', published.urls.cdn, writePng(dir, 'local.png'), '--tags', 'fetched', '--json'],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const results = json<UploadResults>(run).results;
+    expect(results.map((result) => [result.file.split('/').at(-1), result.status])).toEqual([
+      ['published.png', 'uploaded'],
+      ['local.png', 'uploaded'],
+    ]);
+    expect(results[0]!.image).toMatchObject({ tags: ['fetched'], is_private: false });
+    expect((results[0]!.image as unknown as { filename: string }).filename).toBe('published.png');
+
+    const refused = await pixelflare(['upload', 'http://127.0.0.1:9/nothing.png', '--json'], env);
+    expect(refused.code).toBe(5);
+    expect(json<UploadResults>(refused).results[0]!.error!.code).toBe('BAD_REQUEST');
+  });
+
   it('--private images get signed URLs; url builds transform URLs and signs them when needed', async () => {
     const dir = tempDir('private');
     const run = await pixelflare(

@@ -20,7 +20,13 @@ declare module 'vitest' {
 /** The stack the dashboard's end-to-end tests use, without the dashboard; and a fresh bundle of the CLI. */
 export default async function setup(project: TestProject) {
   execFileSync(process.execPath, [resolve(import.meta.dirname, '../build.mjs')], { stdio: 'inherit' });
-  const stack = await startStack({ host: '127.0.0.1', seed: true, vars: {}, dashboard: false });
+  const stack = await startStack({
+    host: '127.0.0.1',
+    seed: true,
+    // `upload <url>` is tested by fetching the stack's own CDN URLs, on loopback, which the SSRF guard refuses.
+    vars: { ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' },
+    dashboard: false,
+  });
   const keys = JSON.parse(readFileSync(join(root, '.dev/credentials.json'), 'utf8')) as Record<
     'alice' | 'bob',
     { apiKey: string }

@@ -29,6 +29,7 @@ import {
   type ErrorCode,
   type FieldIssue,
   type ImageUpdate,
+  type UploadMetadata,
   type ProfileUpdate,
   type WebhookCreateSchema,
   type WebhookUpdate,
@@ -204,6 +205,13 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
         method: 'POST',
         body: form,
       }),
+    /** The instance fetches the image at `url` (public http/https only) and ingests it like an upload. */
+    uploadFromUrl: (body: UploadMetadata & { url: string }, options: { allowDuplicate?: boolean } = {}) =>
+      request(
+        UploadedImageSchema,
+        `/v1/upload/from-url${options.allowDuplicate ? '?allow_duplicate=true' : ''}`,
+        json('POST', body),
+      ),
     getAlbum: (slug: string) => request(AlbumSchema, `/v1/albums/${segment(slug)}`),
     /** The original's bytes as a streaming response (its Content-Type and Content-Disposition included). */
     downloadImage: (id: string) => send(`/v1/images/${segment(id)}/download`),

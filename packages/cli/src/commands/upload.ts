@@ -168,7 +168,9 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<
   return results;
 }
 
-export const uploadHelp = `pixelflare upload <files, folders or globs...> [options]
+export const uploadHelp = `pixelflare upload <files, folders, globs or http(s) URLs...> [options]
+
+  A URL is fetched by the instance (public addresses only), not by this machine.
 
   --album <slug>        put the images in this album (it must exist)
   --tags <a,b>          tag every image
@@ -207,7 +209,10 @@ export async function runUpload(context: Context, args: string[]): Promise<ExitC
   const connection = context.connect();
   const { api } = connection;
 
-  const { files, missing } = await expandInputs(inputs);
+  // http(s) arguments are fetched by the instance itself (POST /v1/upload/from-url); the rest are local paths.
+  const isUrl = (input: string) => /^https?:\/\//i.test(input);
+  const urls = [...new Set(inputs.filter(isUrl))];
+  const { files, missing } = await expandInputs(inputs.filter((input) => !isUrl(input)));
   const results: UploadResult[] = missing.map((input) => ({
     file: input,
     status: 'failed',
@@ -240,6 +245,36 @@ export async function runUpload(context: Context, args: string[]): Promise<ExitC
   }
 
   const failures: unknown[] = [];
+  const fetched = await pool(urls, concurrency, async (url): Promise<UploadResult> => {
+    const bar = progress.add(url, 0);
+    progress.update(bar, { state: 'sending' });
+    try {
+      const { duplicate, ...image } = await api.uploadFromUrl(
+        {
+          url,
+          ...(options.album ? { album: options.album } : {}),
+          ...(options.tags ? { tags: options.tags.split(',').map((tag) => tag.trim()) } : {}),
+          ...(options.isPrivate ? { is_private: true } : {}),
+          ...(options.encrypt ? { encrypt: true } : {}),
+        },
+        { allowDuplicate: options.allowDuplicate },
+      );
+      progress.update(bar, { state: 'done' });
+      return {
+        file: url,
+        status: duplicate ? 'duplicate' : 'uploaded',
+        ...(duplicate ? { reason: `already uploaded as ${image.id}` } : {}),
+        image,
+        output: await snippet(api, image, format),
+      };
+    } catch (error) {
+      progress.update(bar, { state: 'failed' });
+      failures.push(error);
+      return { file: url, status: 'failed', error: describeError(error) };
+    }
+  });
+  results.push(...fetched);
+
   const sent = await pool(planned, concurrency, async ({ file, size, bar }): Promise<UploadResult> => {
     progress.update(bar, { state: 'sending' });
     try {
