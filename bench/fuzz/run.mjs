@@ -17,7 +17,7 @@ const out = mkdtempSync(path.join(tmpdir(), 'pf-bench-fuzz-'));
 function run(pkg, config, label, env) {
   const report = path.join(out, `${pkg}-${label}.json`);
   const args = ['exec', 'vitest', 'run', '--reporter=json', `--outputFile=${report}`];
-  if (config) args.push('--config', path.join(root, 'bench/fuzz', config));
+  if (config) args.push('--config', config);
   else args.push(pkg === 'api' ? 'test/fuzz' : 'src/fuzz');
   const started = performance.now();
   const result = spawnSync('pnpm', args, {
@@ -48,8 +48,8 @@ console.log(`Fuzzing with seed ${seed} at ${scale}x the CI runs (baseline: the C
 const rows = [];
 let failed = 0;
 for (const [pkg, config] of [
-  ['shared', 'vitest.shared.config.ts'],
-  ['api', 'vitest.api.config.ts'],
+  ['shared', 'src/fuzz/vitest.bench.config.ts'],
+  ['api', 'test/fuzz/vitest.bench.config.ts'],
 ]) {
   const ci = run(pkg, undefined, 'ci', {});
   const big = run(pkg, config, 'bench', { FUZZ_SEED: String(seed), FUZZ_SCALE: String(scale) });

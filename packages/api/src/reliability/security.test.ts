@@ -89,6 +89,28 @@ describe('user bytes are served with a no-script CSP and nosniff', () => {
   });
 });
 
+describe('downloads of hostile stored names', () => {
+  it('answer one safe Content-Disposition line (quotes, backslashes, CR/LF and RTL overrides never reach it raw)', async () => {
+    // A name as an older row (or a direct write) could hold it; uploads are sanitised before storing.
+    const name = 'inv"oice\\\r\nSet-Cookie: x=1\u202egpj.jpg';
+    const stored = await storeImage(owner.id, {
+      filename: name,
+      bytes: makeJpeg(8, 8),
+      contentType: 'image/jpeg',
+      width: 8,
+      height: 8,
+    });
+    const response = await call(`/v1/images/${stored.id}/download`, authed(owner.key));
+    expect(response.status).toBe(200);
+    const header = response.headers.get('Content-Disposition')!;
+    expect(header).toBe(
+      `attachment; filename="inv_oice___Set-Cookie: x=1_gpj.jpg"; filename*=UTF-8''${encodeURIComponent(name).replace(/'/g, '%27')}`,
+    );
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+    await response.arrayBuffer();
+  });
+});
+
 describe('brute force on credentials: the failed-auth bucket', () => {
   it('refuses an address with 429 after RATE_LIMITS.failedAuth bad API keys, before checking any key', async () => {
     const attacker = { 'CF-Connecting-IP': '203.0.113.66' };

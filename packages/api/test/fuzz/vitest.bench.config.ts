@@ -1,6 +1,6 @@
-// bench/fuzz's run of the API fuzzers: the API's own vitest config (workerd, real bindings), only the fuzz files,
+// bench/fuzz's run of the API fuzzers (kept beside them so its imports resolve from the API package): the API's own vitest config (workerd, real bindings), only the fuzz files,
 // with the seed and scale bench/fuzz/run.mjs passes in FUZZ_SEED and FUZZ_SCALE, and no per-test timeout.
-import apiConfig from '../../packages/api/vitest.config.ts';
+import apiConfig from '../../vitest.config.ts';
 
 const config = apiConfig as { test?: Record<string, unknown> };
 export default {

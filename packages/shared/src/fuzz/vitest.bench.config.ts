@@ -1,4 +1,4 @@
-// bench/fuzz's run of the shared fuzzers (transform and CDN query parsers), as vitest.api.config.ts.
+// bench/fuzz's run of the shared fuzzers (transform and CDN query parsers), as packages/api/test/fuzz/vitest.bench.config.ts.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -32,6 +32,7 @@ import type {
   updateImageRoute,
 } from './images.routes';
 import { decryptedOriginal } from '../../services/encryption/content';
+import { contentDisposition } from '../../services/ingest/filename';
 
 export const listImagesHandler: RouteHandler<typeof listImagesRoute, AppEnv> = async (c) => {
   const view = imageViewOf(c);
@@ -62,12 +63,11 @@ export const downloadImageHandler: RouteHandler<typeof downloadImageRoute, AppEn
       )
     : await c.env.IMAGES_BUCKET.get(image.storageKey);
   if (!object) throw notFound('Original');
-  const encoded = encodeURIComponent(image.filename);
   return new Response(object.body, {
     headers: {
       'Content-Type': image.contentType,
       'Content-Length': String(object.size),
-      'Content-Disposition': `attachment; filename="${image.filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encoded}`,
+      'Content-Disposition': contentDisposition(image.filename),
       'X-Content-Type-Options': 'nosniff',
     },
   }) as never;
