@@ -28,10 +28,18 @@ export function canonicalCdnPath(address: CdnImageAddress, variant?: string): st
  * The one spelling of a CDN query: every parameter but the signature's (`sig`, `exp`), sorted, percent-encoded,
  * so the order a client writes them in never matters to a signature or a cache entry.
  */
+/**
+ * Code-unit order: total and the same everywhere. `localeCompare` is neither: it depends on the runtime's locale
+ * data and ties strings that differ (U+3027 HANGZHOU NUMERAL SEVEN and "7"), which left the order of such
+ * parameters, and so signatures and cache keys, to the order the client wrote them in (found by bench/fuzz).
+ * For the lowercase ASCII names of real transform parameters both orders agree, so no issued URL changes.
+ */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export function canonicalCdnQuery(entries: Iterable<[string, string]>): string {
   return [...entries]
     .filter(([name]) => !(SIGNED_URL_PARAMS as readonly string[]).includes(name))
-    .sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)))
+    .sort(([a, av], [b, bv]) => (a === b ? byCodeUnits(av, bv) : byCodeUnits(a, b)))
     .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
     .join('&');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalTransform, parseTransformQuery, resolveTransform } from '../transforms';
+import { canonicalCdnQuery } from '../urls';
 import { fuzzRun } from './fuzz-run';
 import { transformProperties } from './transforms.properties';
 
@@ -25,5 +26,19 @@ describe('transform parser regressions found by fuzzing', () => {
     const key = canonicalTransform(resolveTransform(parsed.input));
     expect(key).toContain('g=0x0&');
     expect(parseTransformQuery(new URLSearchParams(key)).ok).toBe(true);
+  });
+
+  it('orders parameters whose names localeCompare ties (U+3027 and "7") the same whatever their order', () => {
+    expect(
+      canonicalCdnQuery([
+        ['\u3027', '0'],
+        ['7', '0x0'],
+      ]),
+    ).toBe(
+      canonicalCdnQuery([
+        ['7', '0x0'],
+        ['\u3027', '0'],
+      ]),
+    );
   });
 });
