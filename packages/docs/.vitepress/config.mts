@@ -21,6 +21,7 @@ export default defineConfig({
           { text: 'REST API', link: '/guide/api' },
           { text: 'Uploads and images', link: '/guide/uploads' },
           { text: 'CDN URLs', link: '/guide/cdn' },
+          { text: 'Custom domains', link: '/guide/custom-domains' },
           { text: 'Analytics', link: '/guide/analytics' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },
