@@ -7,6 +7,7 @@ export interface GatewayBindings {
   DASHBOARD: Fetcher;
   PUBLIC_HOSTNAME?: string;
   CDN_HOSTNAME?: string;
+  ENABLE_CUSTOM_DOMAINS?: string;
 }
 
 /** A bare lowercase hostname: no scheme, port or path (the gateway compares it with `URL.hostname`). */
@@ -22,6 +23,8 @@ const hostname = z
 export const GatewayVarsSchema = z.object({
   PUBLIC_HOSTNAME: hostname,
   CDN_HOSTNAME: z.optional(hostname),
+  /** `true` sends every other host to the API as a candidate custom domain (the API's ENABLE_CUSTOM_DOMAINS). */
+  ENABLE_CUSTOM_DOMAINS: z.optional(z.enum(['true', 'false'])),
 });
 export type GatewayConfig = z.infer<typeof GatewayVarsSchema>;
 
@@ -47,6 +50,7 @@ export function loadGatewayConfig(env: GatewayBindings): GatewayConfig {
   const parsed = GatewayVarsSchema.safeParse({
     PUBLIC_HOSTNAME: raw.PUBLIC_HOSTNAME,
     CDN_HOSTNAME: raw.CDN_HOSTNAME === '' ? undefined : raw.CDN_HOSTNAME,
+    ENABLE_CUSTOM_DOMAINS: raw.ENABLE_CUSTOM_DOMAINS === '' ? undefined : raw.ENABLE_CUSTOM_DOMAINS,
   });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -4,15 +4,17 @@ import type { GatewayConfig } from './env';
 export type Upstream = 'api' | 'dashboard' | 'unknown-host';
 
 /**
- * What a hostname is to this deployment. Active custom domains will be one more kind, routed like `cdn` (every
- * path is an image path): resolve them here, before `upstreamFor`, from a lookup that does not wait on the hot path
- * (an isolate-memory cache of the API's active domains, for example). Nothing else in the gateway changes.
+ * What a hostname is to this deployment. With ENABLE_CUSTOM_DOMAINS any other host is a candidate `custom` domain,
+ * routed like `cdn` (every path is an image path): the API knows which custom hosts are active (its host cache) and
+ * answers 404 for the rest, so the gateway needs no lookup on the hot path. Cloudflare for SaaS only sends the zone's
+ * registered custom hostnames here anyway.
  */
-export type HostKind = 'public' | 'cdn';
+export type HostKind = 'public' | 'cdn' | 'custom';
 
 export function hostKindOf(hostname: string, config: GatewayConfig): HostKind | null {
   if (hostname === config.PUBLIC_HOSTNAME) return 'public';
   if (config.CDN_HOSTNAME !== undefined && hostname === config.CDN_HOSTNAME) return 'cdn';
+  if (config.ENABLE_CUSTOM_DOMAINS === 'true') return 'custom';
   return null;
 }
 
@@ -23,10 +25,13 @@ function isApiPath(pathname: string): boolean {
   return API_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
 
-/** API or dashboard for a host and path. The CDN host is all API: it serves `/{owner}/...` as `/cdn/{owner}/...`. */
+/**
+ * API or dashboard for a host and path. The CDN host is all API: it serves `/{owner}/...` as `/cdn/{owner}/...`; so
+ * is a custom domain (`/{album}/...` of its owner).
+ */
 export function upstreamFor(kind: HostKind | null, pathname: string): Upstream {
   if (kind === null) return 'unknown-host';
-  if (kind === 'cdn') return 'api';
+  if (kind === 'cdn' || kind === 'custom') return 'api';
   return isApiPath(pathname) ? 'api' : 'dashboard';
 }
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { hostKindOf, routeRequest, upstreamFor } from '../src/routing';
+
+const config = { PUBLIC_HOSTNAME: 'pixelflare.example', CDN_HOSTNAME: 'img.pixelflare.example' };
+const withDomains = { ...config, ENABLE_CUSTOM_DOMAINS: 'true' as const };
+
+describe('custom domains at the gateway (the HostKind seam)', () => {
+  it('is an unknown host without ENABLE_CUSTOM_DOMAINS, whatever the path', () => {
+    for (const flags of [config, { ...config, ENABLE_CUSTOM_DOMAINS: 'false' as const }]) {
+      expect(hostKindOf('img.alice.example', flags)).toBeNull();
+      expect(routeRequest(new URL('https://img.alice.example/holiday/beach.jpg'), flags)).toBe(
+        'unknown-host',
+      );
+    }
+  });
+
+  it('sends every path of any other host to the API with it on, and keeps the own hosts as they were', () => {
+    expect(hostKindOf('img.alice.example', withDomains)).toBe('custom');
+    for (const path of ['/', '/holiday/beach.jpg/w1024', '/i/abc123', '/v1/me', '/settings']) {
+      expect(routeRequest(new URL(`https://img.alice.example${path}`), withDomains), path).toBe('api');
+    }
+    expect(hostKindOf('pixelflare.example', withDomains)).toBe('public');
+    expect(routeRequest(new URL('https://pixelflare.example/settings'), withDomains)).toBe('dashboard');
+    expect(hostKindOf('img.pixelflare.example', withDomains)).toBe('cdn');
+    expect(upstreamFor('custom', '/anything')).toBe('api');
+  });
+});
