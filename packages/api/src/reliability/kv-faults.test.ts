@@ -79,7 +79,11 @@ describe('KV unreachable', () => {
 
   it('a signed URL of a private image is a 503 naming the signing store, not a 500 (its key version is in KV)', async () => {
     const url = await signedImageUrl(
-      { kv: env.KV, serverSecret: env.API_HASH_SECRET, base: { origin: 'http://localhost:8787' } },
+      {
+        kv: env.KV,
+        serverSecret: env.API_HASH_SECRET,
+        base: { origin: 'http://localhost:8787', dedicatedHost: false },
+      },
       { ownerId: owner.id, ownerSlug: owner.slug, albumSlug: secret.albumSlug, filename: secret.filename },
       { expires: Math.floor(Date.now() / 1000) + 600 },
     );
