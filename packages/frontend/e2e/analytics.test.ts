@@ -61,7 +61,20 @@ describe('analytics page', () => {
       )
       .toBeGreaterThanOrEqual(5);
     await browser.visit('/analytics');
-    await page.getByTestId('chart-requests').locator('canvas').first().waitFor({ timeout: 15_000 });
+    // Five API calls on a loaded machine: wait for the totals, then for the chart's canvas.
+    await page
+      .getByTestId('analytics-totals')
+      .waitFor({ timeout: 30_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`no totals; the page says: ${await page.locator('main').innerText()}`, {
+          cause: error,
+        });
+      });
+    await page
+      .getByTestId('chart-requests')
+      .locator('canvas')
+      .first()
+      .waitFor({ state: 'attached', timeout: 30_000 });
     expect(await page.getByTestId('analytics-empty').count()).toBe(0);
     for (const chart of ['chart-requests', 'chart-bandwidth', 'chart-hit-ratio', 'chart-hourly'])
       expect(await paintedPixels(chart), chart).toBeGreaterThan(100);
@@ -77,7 +90,10 @@ describe('analytics page', () => {
     await page.getByRole('link', { name: 'Analytics', exact: true }).first().click();
     await page.waitForURL((url) => url.pathname === '/analytics');
     await browser.visit(`/images/${image.id}`);
-    await page.getByTestId('image-analytics').getByText(/requests,/).waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId('image-analytics')
+      .getByText(/requests,/)
+      .waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('image-analytics').locator('canvas').count()).toBeGreaterThan(0);
   });
 });
