@@ -16,6 +16,10 @@ export const ApiKeyCreateSchema = z
       .min(1)
       .meta({ description: 'Scopes for the key; `read` and `write` expand. Cannot exceed your own.' }),
     expires_at: IsoDateTime.optional().meta({ description: 'When the key stops working; never if omitted' }),
+    turnstile_token: z.string().max(2048).optional().meta({
+      description:
+        "The Turnstile widget's token, when bot protection is on (TURNSTILE_SECRET_KEY) and the request is signed in by a session; never asked of an API key",
+    }),
   })
   .meta({ id: 'ApiKeyCreate' });
 

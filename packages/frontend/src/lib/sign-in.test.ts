@@ -9,6 +9,11 @@ describe('sign-in failures in words', () => {
     expect(signInErrorMessage('Configuration')).toMatch(/could not be reached/);
   });
 
+  it("words the API's Turnstile refusals (a failed or expired check, siteverify unreachable)", () => {
+    expect(signInErrorMessage('TurnstileFailed')).toMatch(/bot check did not pass/);
+    expect(signInErrorMessage('TurnstileUnavailable')).toMatch(/could not be verified/);
+  });
+
   it('never shows an unknown error type as such', () => {
     expect(signInErrorMessage('<script>')).toBe(t('sign_in.error.other'));
   });

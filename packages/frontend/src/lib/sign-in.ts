@@ -10,6 +10,11 @@ export function signInErrorMessage(type: string): string {
       return t('sign_in.error.access_denied');
     case 'Configuration':
       return t('sign_in.error.configuration');
+    // Sent by the API's sign-in check (TURNSTILE_SIGN_IN_ERRORS in packages/api/src/auth/auth.index.ts).
+    case 'TurnstileFailed':
+      return t('sign_in.error.turnstile');
+    case 'TurnstileUnavailable':
+      return t('sign_in.error.turnstile_unavailable');
     case 'MissingCSRF':
     case 'Verification':
       return t('sign_in.error.expired');
