@@ -19,7 +19,7 @@ describe("the deploy's settings lists (packages/config/src/settings.ts) match th
   });
 
   it('lists every secret the schema reads, Turnstile’s secret key among them, and nothing it does not', () => {
-    const secretLooking = names.filter((name) => /SECRET|_TOKEN$|ROOT_KEY$|ENCRYPTION_KEY$/.test(name));
+    const secretLooking = names.filter((name) => /SECRET|_TOKEN$|ROOT_KEY|ENCRYPTION_KEY$/.test(name));
     expect([...SECRET_SETTINGS].sort()).toEqual(secretLooking.sort());
     expect(SECRET_SETTINGS).toContain(TURNSTILE_SETTINGS[1]);
   });
