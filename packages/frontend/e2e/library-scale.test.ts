@@ -59,29 +59,22 @@ async function uploadOne(i: number) {
   const form = new FormData();
   form.set('file', new Blob([png(i)], { type: 'image/png' }), `scale-${i}.png`);
   form.set('title', `scale-${i}`);
-  for (;;) {
-    const response = await api('/v1/upload', { method: 'POST', body: form });
-    // Uploads draw from a per-key bucket: a refusal says when to come back.
-    if (response.status === 429) {
-      await new Promise((wait) =>
-        setTimeout(wait, Number(response.headers.get('Retry-After') ?? '1') * 1000),
-      );
-      continue;
-    }
-    expect(response.status).toBe(201);
-    ids.push(((await response.json()) as { id: string }).id);
-    return;
-  }
+  const response = await api('/v1/upload', { method: 'POST', body: form });
+  expect(response.status).toBe(201);
+  ids.push(((await response.json()) as { id: string }).id);
 }
 
 beforeAll(async () => {
-  stack = await startStack({ host: '127.0.0.1', seed: true, vars: {} });
+  // Rate limits off: the uploads bucket (60 a minute) would spread 250 uploads over four minutes of Retry-After
+  // waits, by the end of which the variants queue has caught up; here the library opens while it still renders.
+  stack = await startStack({ host: '127.0.0.1', seed: true, vars: { RATE_LIMIT_ENABLED: 'false' } });
   const credentials = resolve(import.meta.dirname, '../../../.dev/credentials.json');
   bobKey = (JSON.parse(readFileSync(credentials, 'utf8')) as { bob: { apiKey: string } }).bob.apiKey;
   browser = await openBrowser(stack.dashboardUrl);
   await signInAs(browser, 'bob');
   await inPool(COUNT, 6, uploadOne);
-}, 300_000);
+  // A stack of its own and 250 uploads: minutes on a loaded 2-core machine.
+}, 600_000);
 afterAll(async () => {
   await browser?.close();
   stack?.stop();
@@ -116,9 +109,14 @@ describe('the library past 200 images', () => {
     expect(seen.size).toBe(COUNT);
   }, 300_000);
 
-  // Open defect (#11, defect 2): right after 250 uploads, about 30 thumbnails at the top of the library sometimes
-  // report naturalWidth 0 although every /cdn answer logged was a 200; it passed alone and beside a CPU hog, and
-  // failed in the fresh-clone run. Skipped, not weakened, until the cause is found: see the stop notes.
+  // Open defect (#11, defect 2), cause still unknown: right after 250 uploads, about 20-30 thumbnails sometimes
+  // report naturalWidth 0. Reproduced once on this stack (18 broken, rate limits off, idle machine), not again in
+  // four runs on a loaded one. What that run showed: each broken thumbnail was requested once and answered 200,
+  // image/avif, X-Cache miss, the declared 292-293 bytes starting with an AVIF ftyp box; fetched again it was a
+  // cache hit with the same ETag and length; no request failed and nothing was logged in the console. So the
+  // server's answers were whole (concurrent-rendition.test.ts holds the race with the variants job), and Chromium
+  // reports a deferred lazy image as not complete, so the eager switch is not it either. brokenImages now checks
+  // in one task, which rules out images rendered between two calls. Skipped, not weakened, until it is found.
   it.skip('shows every card it scrolls past loaded, while the variants queue is still rendering', async () => {
     await scrollLibrary(true);
   }, 300_000);
