@@ -2,6 +2,7 @@ export * from './analytics';
 export * from './auth';
 export * from './backups';
 export * from './cache';
+export * from './domains';
 export * from './encryption';
 export * from './headers';
 export * from './image-types';
