@@ -7,8 +7,8 @@ import { inject } from 'vitest';
 export interface HostnameChange {
   status?: string;
   ssl_status?: string;
-  verification_errors?: string[];
-  validation_errors?: { message: string }[];
+  verification_errors?: readonly string[];
+  validation_errors?: readonly { message: string }[];
 }
 
 const origin = () => inject('cloudflareStandInOrigin');
