@@ -10,6 +10,38 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
+export function fromBase64Url(text: string): Uint8Array {
+  const padded = text.replaceAll('-', '+').replaceAll('_', '/');
+  const binary = atob(padded + '='.repeat((4 - (padded.length % 4)) % 4));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
+const derivedKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * An AES-256-GCM key derived (HKDF-SHA-256, empty salt) from a secret setting for one purpose, named by `info`, so
+ * one setting never yields the same key for two uses. Cached per isolate: derivation is the slow part.
+ */
+export function derivedAesKey(material: string, info: string): Promise<CryptoKey> {
+  const cacheKey = `${info}\u0000${material}`;
+  let key = derivedKeys.get(cacheKey);
+  if (!key) {
+    key = crypto.subtle
+      .importKey('raw', encoder.encode(material), 'HKDF', false, ['deriveKey'])
+      .then((base) =>
+        crypto.subtle.deriveKey(
+          { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(info) },
+          base,
+          { name: 'AES-GCM', length: 256 },
+          false,
+          ['encrypt', 'decrypt'],
+        ),
+      );
+    derivedKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
 export async function sha256Hex(data: ArrayBuffer | Uint8Array | string): Promise<string> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data;
   return toHex(await crypto.subtle.digest('SHA-256', bytes));

@@ -1,3 +1,4 @@
+import { derivedAesKey } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 
 const encoder = new TextEncoder();
@@ -9,32 +10,8 @@ export interface BackupCredentials {
 }
 
 const VERSION = 'v1';
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** AES-256-GCM key derived (HKDF-SHA-256) from BACKUP_ENCRYPTION_KEY, for backup credentials only. */
-function keyFrom(material: string): Promise<CryptoKey> {
-  let key = keys.get(material);
-  if (!key) {
-    key = crypto.subtle
-      .importKey('raw', encoder.encode(material), 'HKDF', false, ['deriveKey'])
-      .then((base) =>
-        crypto.subtle.deriveKey(
-          {
-            name: 'HKDF',
-            hash: 'SHA-256',
-            salt: new Uint8Array(0),
-            info: encoder.encode('pixelflare backup credentials v1'),
-          },
-          base,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
-    keys.set(material, key);
-  }
-  return key;
-}
+/** AES-256-GCM key derived from BACKUP_ENCRYPTION_KEY, for backup credentials only. */
+const keyFrom = (material: string) => derivedAesKey(material, 'pixelflare backup credentials v1');
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';

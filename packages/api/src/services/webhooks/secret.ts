@@ -1,4 +1,4 @@
-import { toBase64Url } from '../../lib/crypto';
+import { derivedAesKey, fromBase64Url, toBase64Url } from '../../lib/crypto';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -9,38 +9,8 @@ export function generateWebhookSecret(): string {
   return `whsec_${btoa(String.fromCharCode(...bytes))}`;
 }
 
-function fromBase64Url(text: string): Uint8Array {
-  const padded = text.replaceAll('-', '+').replaceAll('_', '/');
-  const binary = atob(padded + '='.repeat((4 - (padded.length % 4)) % 4));
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-}
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** AES-256-GCM key derived (HKDF-SHA-256) from ENCRYPTION_KEY, or AUTH_SECRET when that is unset. */
-function encryptionKey(material: string): Promise<CryptoKey> {
-  let key = keys.get(material);
-  if (!key) {
-    key = crypto.subtle
-      .importKey('raw', encoder.encode(material), 'HKDF', false, ['deriveKey'])
-      .then((base) =>
-        crypto.subtle.deriveKey(
-          {
-            name: 'HKDF',
-            hash: 'SHA-256',
-            salt: new Uint8Array(0),
-            info: encoder.encode('pixelflare webhook secret v1'),
-          },
-          base,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
-    keys.set(material, key);
-  }
-  return key;
-}
+/** AES-256-GCM key derived from ENCRYPTION_KEY, or AUTH_SECRET when that is unset. */
+const encryptionKey = (material: string) => derivedAesKey(material, 'pixelflare webhook secret v1');
 
 /** `<iv>.<ciphertext>`, both base64url. */
 export async function encryptSecret(material: string, plaintext: string): Promise<string> {
