@@ -1,11 +1,12 @@
 // Bundles the CLI into one file for plain Node 20+ (dist/pixelflare.js, the npm bin): the workspace packages it
 // imports are TypeScript sources, which Node 20 cannot run itself.
 import { chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const outfile = new URL('./dist/pixelflare.js', import.meta.url).pathname;
+const outfile = fileURLToPath(new URL('./dist/pixelflare.js', import.meta.url));
 await build({
-  entryPoints: [new URL('./src/bin.ts', import.meta.url).pathname],
+  entryPoints: [fileURLToPath(new URL('./src/bin.ts', import.meta.url))],
   outfile,
   bundle: true,
   platform: 'node',
