@@ -16,13 +16,15 @@ export function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
 
-const derivedKeys = new Map<string, Promise<CryptoKey>>();
+// Inferred rather than named: the root typecheck compiles this file without the Web Crypto globals' type names.
+type AesKey = Awaited<ReturnType<typeof crypto.subtle.deriveKey>>;
+const derivedKeys = new Map<string, Promise<AesKey>>();
 
 /**
  * An AES-256-GCM key derived (HKDF-SHA-256, empty salt) from a secret setting for one purpose, named by `info`, so
  * one setting never yields the same key for two uses. Cached per isolate: derivation is the slow part.
  */
-export function derivedAesKey(material: string, info: string): Promise<CryptoKey> {
+export function derivedAesKey(material: string, info: string): Promise<AesKey> {
   const cacheKey = `${info}\u0000${material}`;
   let key = derivedKeys.get(cacheKey);
   if (!key) {
