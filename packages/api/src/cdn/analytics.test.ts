@@ -84,7 +84,7 @@ describe('CDN answers counted in the D1 sink (ANALYTICS_SINK=d1, the default)', 
     const hit = await cdn(url, { headers: { Accept: 'image/webp' } });
     expect(hit.response.headers.get('X-Cache')).toBe('hit');
     // The stamp that attributes a hit never leaves the Worker.
-    expect(hit.response.headers.get('X-Pixelflare-Analytics')).toBeNull();
+    for (const { response } of [miss, hit]) expect(response.headers.get('X-Pixelflare-Image')).toBeNull();
 
     const rows = await events();
     expect(rows).toHaveLength(2);

@@ -11,44 +11,22 @@ import {
   type CdnAnswerPoint,
 } from '../services/analytics/point';
 import { createSink, type AnalyticsSink } from '../services/analytics/sink';
-import { findCdnImage } from '../services/variants/lookup';
 import { parseCdnPath, rawCdnPath } from './cdn-path';
 
-/** Whose image an answer served: set by serveCdn once it knows (the row on a miss, the stamp on a hit). */
-interface Attribution {
+/** Whose image an answer served, and as which variant: set by serveCdn once it knows. */
+export interface CdnAttribution {
   ownerId: string;
   imageId: string;
+  /** `variantKey` of the request as serveCdn read it (a custom host's path differs from `/cdn/...`). */
+  variant: string;
 }
 
-const attributions = new WeakMap<Request, Attribution>();
+const attributions = new WeakMap<Request, CdnAttribution>();
 const sinks = new WeakMap<object, AnalyticsSink>();
 
-/**
- * A cached answer carries whose image it is in this header, so a Cache API hit is counted without reading D1.
- * It is removed before the answer leaves (unstampCachedAnswer).
- */
-const STAMP_HEADER = 'X-Pixelflare-Analytics';
-
-export function attributeCdnAnswer(c: Context<AppEnv>, image: { ownerId: string; id: string }): void {
-  attributions.set(c.req.raw, { ownerId: image.ownerId, imageId: image.id });
-}
-
-/** The copy filed in the Cache API, stamped with its owner and image. */
-export function stampCachedAnswer(response: Response, image: { ownerId: string; id: string }): Response {
-  const headers = new Headers(response.headers);
-  headers.set(STAMP_HEADER, `${image.ownerId} ${image.id}`);
-  return new Response(response.body, { status: response.status, headers });
-}
-
-/** A cached answer's headers without the stamp, which attributes this request. */
-export function unstampCachedAnswer(c: Context<AppEnv>, cached: Headers): Headers {
-  const stamp = cached.get(STAMP_HEADER);
-  if (!stamp) return cached;
-  const [ownerId, imageId] = stamp.split(' ');
-  if (ownerId && imageId) attributions.set(c.req.raw, { ownerId, imageId });
-  const headers = new Headers(cached);
-  headers.delete(STAMP_HEADER);
-  return headers;
+/** Attributes this request's answer to an image (its row on a miss, the cached copy's stamp on a hit). */
+export function attributeCdnAnswer(c: Context<AppEnv>, attribution: CdnAttribution): void {
+  attributions.set(c.req.raw, attribution);
 }
 
 function sinkFor(c: Context<AppEnv>): AnalyticsSink {
@@ -82,19 +60,8 @@ export const recordCdnAnswers = createMiddleware<AppEnv>(async (c, next) => {
   }
 });
 
-async function record(c: Context<AppEnv>, point: CdnAnswerPoint, attribution: Attribution | undefined) {
-  if (attribution) {
-    point.ownerId = attribution.ownerId;
-    point.imageId = attribution.imageId;
-  } else if (point.cache === 'hit') {
-    // A hit on an answer cached before stamps existed: find its image here, off the response path.
-    const route = parseCdnPath(rawCdnPath(new URL(c.req.url)));
-    const image = route ? await findCdnImage(c.get('db'), route.ref) : null;
-    if (image) {
-      point.ownerId = image.ownerId;
-      point.imageId = image.id;
-    }
-  }
+async function record(c: Context<AppEnv>, point: CdnAnswerPoint, attribution: CdnAttribution | undefined) {
+  if (attribution) Object.assign(point, attribution);
   await sinkFor(c).record(point);
 }
 

@@ -120,6 +120,26 @@ describe('routing by Host on an active custom domain', () => {
     expect((await on(bobHost, '/alice/holiday/beach.png')).status).toBeGreaterThanOrEqual(400);
   });
 
+  it('counts a custom-host answer for its image and variant, miss and hit, with no stamp leaving the Worker', async () => {
+    await env.DB.prepare('DELETE FROM analytics_events WHERE image_id = ?').bind(beach.id).run();
+    const path = '/holiday/beach.png/w128';
+    const miss = await on(aliceHost, path, { headers: { Accept: 'image/webp' } });
+    const hit = await on(aliceHost, path, { headers: { Accept: 'image/webp' } });
+    expect([miss.headers.get('X-Cache'), hit.headers.get('X-Cache')]).toEqual(['miss', 'hit']);
+    for (const response of [miss, hit]) {
+      expect([...response.headers.keys()].filter((name) => name.startsWith('x-pixelflare'))).toEqual([]);
+    }
+    const rows = await env.DB.prepare(
+      'SELECT owner_id, variant, cache FROM analytics_events WHERE image_id = ? ORDER BY id',
+    )
+      .bind(beach.id)
+      .all<{ owner_id: string; variant: string; cache: string }>();
+    expect(rows.results).toEqual([
+      { owner_id: alice.id, variant: 'w128', cache: 'miss' },
+      { owner_id: alice.id, variant: 'w128', cache: 'hit' },
+    ]);
+  });
+
   it('is 404 for a host that is no active domain, and the API is not served on custom hosts', async () => {
     for (const host of [pendingHost, 'unknown-host.photos-of-nobody.com']) {
       const response = await on(host, '/holiday/beach.png');

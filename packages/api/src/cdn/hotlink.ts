@@ -5,12 +5,6 @@ import { ownHostsOf } from '../services/domains/deps';
 import { hotlinkPolicyOf, referrerAllowed } from '../services/domains/hotlink';
 
 /**
- * The slug of the owner whose image an answer is. Set on every CDN image answer (slugs are public: they are in
- * the URLs), so a cached answer tells the hotlink check and the custom-host check whose it is without D1.
- */
-export const CDN_OWNER_HEADER = 'X-Pixelflare-Owner';
-
-/**
  * Hotlink protection for one answer of `ownerSlug`'s. Returns whether the owner has a policy (the answer then
  * carries `Vary: Referer`, see `varyOnReferer`); throws a 403 when the `Referer` is not allowed. The Cache API
  * entry is shared by every referrer because this check runs before a hit is served; the 403 itself is never

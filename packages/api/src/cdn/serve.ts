@@ -21,9 +21,11 @@ import { resolveVariant, type VariantRequest } from '../services/variants/resolv
 import { verifyCdnSignature } from '../services/variants/signing';
 import { customHostCdnPath, parseCdnPath, rawCdnPath, type CdnRoute } from './cdn-path';
 import { customHostSite } from './custom-host';
-import { CDN_OWNER_HEADER, enforceHotlink, varyOnReferer } from './hotlink';
+import { enforceHotlink, varyOnReferer } from './hotlink';
 import type { CustomHostOwner } from '../services/domains/host-cache';
-import { attributeCdnAnswer, stampCachedAnswer, unstampCachedAnswer } from './analytics';
+import { attributeCdnAnswer } from './analytics';
+import { readCachedStamp, stampCachedAnswer } from './stamp';
+import { variantKey } from '../services/analytics/point';
 import { serveEncrypted } from './encrypted';
 import { serveOriginal } from './original';
 import { cdnNotFound, imageHeaders, matchesEtag, notModified, type ImageHeaders } from './responses';
@@ -50,17 +52,19 @@ interface CdnRequest {
  * copy stored in R2 and only then the engine.
  */
 export async function serveCdn(c: CdnContext): Promise<Response> {
-  // On a custom domain, only its owner's images (a cached answer says whose it is; one cached before says nothing).
+  // On a custom domain, only its owner's images (a cached copy's stamp says whose it is).
   const site = await customHostSite(c);
   const request = readRequest(c, site);
+  const variantName = variantKey(request.route.variant, request.params);
   if (request.cacheEntry) {
     const found = await matchCdnCache(caches.default, request.cacheEntry);
-    const owner = found?.headers.get(CDN_OWNER_HEADER);
-    const hit = owner && (!site || owner === site.ownerSlug) ? found : undefined;
-    if (hit) {
-      const headers = withCacheStatus(unstampCachedAnswer(c, hit.headers), 'hit');
-      if (await enforceHotlink(c, owner!)) varyOnReferer(headers);
-      return respond(c, hit.body, headers);
+    const cached = found ? readCachedStamp(found.headers) : null;
+    if (found && cached && (!site || cached.stamp.ownerSlug === site.ownerSlug)) {
+      const { ownerSlug, ownerId, imageId } = cached.stamp;
+      attributeCdnAnswer(c, { ownerId, imageId, variant: variantName });
+      const headers = withCacheStatus(cached.headers, 'hit');
+      if (await enforceHotlink(c, ownerSlug)) varyOnReferer(headers);
+      return respond(c, found.body, headers);
     }
   }
   // Validated only on a miss: an invalid request is never cached, so a hit needs no parsing.
@@ -68,14 +72,13 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   const image = await findCdnImage(c.get('db'), request.route.ref);
   if (!image || (site && image.ownerId !== site.ownerId)) throw cdnNotFound();
   const hotlinkProtected = await enforceHotlink(c, image.ownerSlug);
-  attributeCdnAnswer(c, image);
+  attributeCdnAnswer(c, { ownerId: image.ownerId, imageId: image.id, variant: variantName });
   if (image.isEncrypted)
     return serveEncrypted(c, image, request.route.variant, request.params, request.token);
   await authorise(c, request, image);
   const response = variant
     ? await serveVariant(c, request, image, variant)
     : await serveOriginal(c, image, originalCacheControl(image));
-  if (response.status < 300) response.headers.set(CDN_OWNER_HEADER, image.ownerSlug);
   if (request.cacheEntry && !image.isPrivate && response.status === 200 && c.req.method === 'GET')
     c.executionCtx.waitUntil(
       putCdnCache(caches.default, request.cacheEntry, stampCachedAnswer(response.clone(), image)),
