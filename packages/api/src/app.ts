@@ -12,10 +12,11 @@ import {
   apiDocsPolicy,
   apiSecurityHeaders,
   cdnSecurityHeaders,
+  publicPageSecurityHeaders,
   signInSecurityHeaders,
 } from './middleware/security-headers';
 import { authRouter } from './auth/auth.index';
-import { cdnAwarePath } from './cdn/cdn-path';
+import { CUSTOM_SITE_PREFIX, cdnAwarePath } from './cdn/cdn-path';
 import { cdnRouter } from './cdn/cdn.index';
 import { mountApiDocs } from './routes/docs/docs.index';
 import { signedUrlsRouter } from './routes/signed-urls/signed-urls.index';
@@ -36,6 +37,7 @@ import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/en
 import { backupRouter } from './routes/backup/backup.index';
 import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
 import { hotlinkRouter } from './routes/hotlink/hotlink.index';
+import { customSiteRouter, publicPagesRouter } from './routes/public/public.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -74,6 +76,8 @@ export function createApiRouter() {
  *   failed-auth limit → authentication → rate limiting → audit → outbox flush.
  * - `/auth` (sign-in): request id → logging → CORS (allowlist) → security headers → error handler →
  *   failed-auth limit → authentication → rate limiting (sign-in routes write their own audit events).
+ * - `/u` (public profiles and albums; on a custom domain `/` and `/{album}`, routed as `/site/...`): request id →
+ *   logging (failures only) → security headers (no script) → error handler. Nothing per caller runs.
  * Anything else gets the request id and a JSON 404. The error handler is Hono's `onError`: it answers where the
  * error is thrown, so every layer above it still decorates error responses. On the dedicated CDN hostname every
  * path is a CDN path (see cdnAwarePath), so only the CDN's layers run there.
@@ -86,6 +90,8 @@ export function createApp() {
   app.use('/v1/*', requestLog({ successes: true }), allowlistCors, apiSecurityHeaders);
   app.use('/v1/docs', apiDocsPolicy);
   app.use('/auth/*', requestLog({ successes: true }), allowlistCors, signInSecurityHeaders);
+  for (const pages of ['/u/*', `${CUSTOM_SITE_PREFIX}/*`, CUSTOM_SITE_PREFIX])
+    app.use(pages, requestLog({ successes: false }), publicPageSecurityHeaders);
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.use('/v1/*', failedAuthLimit('api'), authenticate, rateLimit, auditLog, outboxFlush);
@@ -94,6 +100,8 @@ export function createApp() {
   app.route('/v1', createApiRouter());
   app.route('/auth', authRouter);
   app.route('/cdn', cdnRouter);
+  app.route('/u', publicPagesRouter);
+  app.route(CUSTOM_SITE_PREFIX, customSiteRouter);
   return app;
 }
 

@@ -6,6 +6,9 @@ export const CSP_API = "default-src 'none'; frame-ancestors 'none'; base-uri 'no
  */
 export const CSP_API_DOCS =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** Public profile and album pages: no script at all, inline styles, images from anywhere (the CDN's host, avatars). */
+export const CSP_PUBLIC_PAGE =
+  "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 export const CSP_CDN = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
 /** SVG opened directly runs no script and reaches nothing: the CDN CSP plus `sandbox`. */
 export const CSP_CDN_SVG = `${CSP_CDN}; sandbox`;

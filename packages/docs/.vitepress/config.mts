@@ -22,6 +22,7 @@ export default defineConfig({
           { text: 'Uploads and images', link: '/guide/uploads' },
           { text: 'CDN URLs', link: '/guide/cdn' },
           { text: 'Custom domains', link: '/guide/custom-domains' },
+          { text: 'Public profiles', link: '/guide/public-pages' },
           { text: 'Analytics', link: '/guide/analytics' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },

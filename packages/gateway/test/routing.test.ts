@@ -25,3 +25,12 @@ describe('custom domains at the gateway (the HostKind seam)', () => {
     expect(upstreamFor('custom', '/anything')).toBe('api');
   });
 });
+
+describe('public profiles', () => {
+  it('sends /u/{owner} on the public host to the API (server-rendered), and /upload stays the dashboard’s', () => {
+    for (const path of ['/u/alice', '/u/alice/holiday', '/u/alice/sitemap.xml'])
+      expect(routeRequest(new URL(`https://pixelflare.example${path}`), config), path).toBe('api');
+    for (const path of ['/upload', '/users'])
+      expect(routeRequest(new URL(`https://pixelflare.example${path}`), config), path).toBe('dashboard');
+  });
+});

@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { CursorPaginationQuery, IsoDateTime, QueryBoolean } from './common';
 import { AlbumSlug } from './images';
 
-export const AlbumVisibility = z
-  .enum(['public', 'private'])
-  .meta({ description: 'public: images served to anyone with the URL; private: signed URLs only' });
+export const AlbumVisibility = z.enum(['public', 'unlisted', 'private']).meta({
+  description:
+    'public: images served to anyone with the URL, and the album listed on the public profile; unlisted: served ' +
+    'to anyone with the URL, never listed; private: signed URLs only',
+});
+
+export type AlbumVisibility = z.infer<typeof AlbumVisibility>;
 
 export const AlbumCoverSchema = z
   .object({

@@ -27,6 +27,22 @@ describe('CDN URLs', () => {
     );
   });
 
+  it('drops /cdn/{owner} on that owner’s custom domain, and recovers that base from a URL it built', () => {
+    const custom = { origin: 'https://img.alice.example', customHostOwner: 'alice' };
+    expect(cdnPathUrl(custom, 'alice', 'holiday', 'beach.jpg', 'w1024')).toBe(
+      'https://img.alice.example/holiday/beach.jpg/w1024',
+    );
+    expect(cdnShortUrl(custom, 'abc234', 'thumb')).toBe('https://img.alice.example/i/abc234/thumb');
+    const beach = { kind: 'path', owner: 'alice', album: 'my album', filename: 'beach.jpg' } as const;
+    const url = cdnUrl(custom, canonicalCdnPath(beach));
+    expect(url).toBe('https://img.alice.example/my%20album/beach.jpg');
+    expect(cdnUrlBaseOf(url, beach)).toEqual(custom);
+    // The product's own hosts are still recognised first.
+    expect(cdnUrlBaseOf('http://localhost:8787/cdn/alice/my%20album/beach.jpg', beach)).toEqual({
+      origin: 'http://localhost:8787',
+    });
+  });
+
   it('recovers the base of a URL it built, so a client builds the same presets on the same host', () => {
     const short = { kind: 'short', shortId: 'abc234' } as const;
     for (const origin of [

@@ -6,6 +6,11 @@ export interface CdnUrlBase {
   origin: string;
   /** True when `origin` is a dedicated CDN hostname that serves without the `/cdn` prefix. */
   dedicatedHost?: boolean;
+  /**
+   * The owner whose custom domain `origin` is: it serves that owner's images without `/cdn/{owner}`
+   * (`/{album}/{filename}`) and short ids without `/cdn` (`/i/{shortId}`).
+   */
+  customHostOwner?: string;
 }
 
 /** An image as a CDN URL names it: by its public path, or by its short id. */
@@ -47,7 +52,13 @@ export function canonicalCdnQuery(entries: Iterable<[string, string]>): string {
 /** The URL `base` serves a canonical path at (a dedicated CDN hostname drops the `/cdn` prefix). */
 export function cdnUrl(base: CdnUrlBase, canonicalPath: string, search?: URLSearchParams): string {
   const origin = base.origin.replace(/\/$/, '');
-  const path = base.dedicatedHost ? canonicalPath.slice('/cdn'.length) : canonicalPath;
+  const ownerPrefix = base.customHostOwner && `/cdn/${encodeURIComponent(base.customHostOwner)}/`;
+  const path =
+    ownerPrefix && canonicalPath.startsWith(ownerPrefix)
+      ? canonicalPath.slice(ownerPrefix.length - 1)
+      : base.dedicatedHost || base.customHostOwner
+        ? canonicalPath.slice('/cdn'.length)
+        : canonicalPath;
   const query = search?.toString();
   return `${origin}${path}${query ? `?${query}` : ''}`;
 }
@@ -62,6 +73,11 @@ export function cdnUrlBaseOf(url: string, image: CdnImageAddress): CdnUrlBase | 
   if (bare.endsWith(path)) return { origin: bare.slice(0, -path.length) };
   const dedicated = path.slice('/cdn'.length);
   if (bare.endsWith(dedicated)) return { origin: bare.slice(0, -dedicated.length), dedicatedHost: true };
+  if (image.kind === 'path') {
+    const onCustomHost = cdnUrl({ origin: '', customHostOwner: image.owner }, path);
+    if (bare.endsWith(onCustomHost))
+      return { origin: bare.slice(0, -onCustomHost.length), customHostOwner: image.owner };
+  }
   return undefined;
 }
 

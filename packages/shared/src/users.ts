@@ -13,6 +13,7 @@ export const ProfileSchema = z
     bio: z.string().nullable(),
     website: z.string().nullable(),
     avatar_url: z.string().nullable(),
+    github: z.string().nullable().meta({ description: 'GitHub user name, linked from the public profile' }),
     is_admin: z.boolean(),
     plan: PlanTierSchema,
     image_count: z.number().int(),
@@ -35,6 +36,11 @@ export const ProfileUpdateSchema = z
     avatar_url: z
       .url({ protocol: /^https$/ })
       .max(500)
+      .nullable()
+      .optional(),
+    github: z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'a GitHub user name')
       .nullable()
       .optional(),
   })

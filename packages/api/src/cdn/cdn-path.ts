@@ -1,6 +1,9 @@
 import { canonicalCdnPath, type CdnImageAddress } from '@pixelflare/shared';
 import { getPath } from 'hono/utils/url';
 
+/** The prefix a custom domain's page paths are routed under (see cdnAwarePath and routes/public). */
+export const CUSTOM_SITE_PREFIX = '/site';
+
 /** In a `u` regex a surrogate range matches only a surrogate without its pair. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
@@ -47,8 +50,13 @@ export function cdnAwarePath(request: Request, options?: { env?: unknown }): str
   const path = getPath(request);
   const env = options?.env as HostVars | undefined;
   const hostname = new URL(request.url).hostname;
-  // On a custom domain every path is an image path, `/cdn/...` included (an album may be called `cdn`).
-  if (env && isCustomHost(hostname, env)) return `/cdn${path}`;
+  // On a custom domain every path of two or more segments is an image path, `/cdn/...` included (an album may be
+  // called `cdn`); `/` and one segment are the owner's pages (profile, `/{album}`, robots.txt, sitemap.xml).
+  if (env && isCustomHost(hostname, env)) {
+    const segments = path.split('/').filter(Boolean).length;
+    if (segments === 0) return CUSTOM_SITE_PREFIX;
+    return segments === 1 ? `${CUSTOM_SITE_PREFIX}${path}` : `/cdn${path}`;
+  }
   const cdnHost = env?.CDN_HOSTNAME;
   if (cdnHost && !path.startsWith('/cdn/') && hostname === cdnHost) return `/cdn${path}`;
   return path;

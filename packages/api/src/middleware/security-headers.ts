@@ -4,6 +4,7 @@ import {
   CSP_API_DOCS,
   CSP_CDN,
   CSP_CDN_SVG,
+  CSP_PUBLIC_PAGE,
   SECURITY_HEADERS,
 } from '@pixelflare/config';
 import { createMiddleware } from 'hono/factory';
@@ -38,6 +39,9 @@ export const cdnSecurityHeaders = securityHeaders({
   csp: (response) =>
     response.headers.get('Content-Type')?.startsWith('image/svg+xml') === true ? CSP_CDN_SVG : CSP_CDN,
 });
+
+/** `/u` and a custom domain's pages: server-rendered HTML that runs no script. */
+export const publicPageSecurityHeaders = securityHeaders({ csp: () => CSP_PUBLIC_PAGE });
 
 /** The API reference page (`/v1/docs`) runs Scalar's scripts: the one API answer whose CSP allows them. */
 export const apiDocsPolicy = createMiddleware<AppEnv>(async (c, next) => {

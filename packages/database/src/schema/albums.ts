@@ -14,6 +14,8 @@ export const albums = sqliteTable(
     title: text('title').notNull(),
     description: text('description'),
     isPrivate: bool('is_private').notNull().default(false),
+    /** Public by URL, but not listed on the owner's public profile (ignored when private). */
+    isUnlisted: bool('is_unlisted').notNull().default(false),
     coverImageId: text('cover_image_id'),
     imageCount: integer('image_count').notNull().default(0),
     deletedAt: timestamp('deleted_at'),

@@ -13,6 +13,8 @@ export const users = sqliteTable(
     bio: text('bio'),
     website: text('website'),
     avatarUrl: text('avatar_url'),
+    /** GitHub user name, shown on the public profile. */
+    github: text('github'),
     isAdmin: bool('is_admin').notNull().default(false),
     plan: text('plan').$type<PlanTier>().notNull().default('free'),
     /** Per-user overrides of the plan's quotas; null means the plan's value. */

@@ -1,7 +1,7 @@
 import { t } from '@pixelflare/i18n';
 import { ProfileUpdateSchema, type FieldIssue, type Profile, type ProfileUpdate } from '@pixelflare/shared';
 
-export const PROFILE_FIELDS = ['display_name', 'bio', 'website', 'avatar_url'] as const;
+export const PROFILE_FIELDS = ['display_name', 'bio', 'website', 'github', 'avatar_url'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export type ProfileForm = Record<ProfileField, string>;
 export type ProfileProblems = Partial<Record<ProfileField, string>>;
@@ -10,6 +10,7 @@ export const profileForm = (profile: Profile): ProfileForm => ({
   display_name: profile.display_name ?? '',
   bio: profile.bio ?? '',
   website: profile.website ?? '',
+  github: profile.github ?? '',
   avatar_url: profile.avatar_url ?? '',
 });
 
@@ -18,6 +19,7 @@ const problemText = (): Record<ProfileField, string> => ({
   display_name: t('profile.invalid.display_name'),
   bio: t('profile.invalid.bio'),
   website: t('profile.invalid.website'),
+  github: t('profile.invalid.github'),
   avatar_url: t('profile.invalid.avatar_url'),
 });
 

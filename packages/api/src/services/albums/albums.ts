@@ -5,6 +5,7 @@ import {
   type AlbumCreate,
   type AlbumResource,
   type AlbumUpdate,
+  type AlbumVisibility,
   type Page,
 } from '@pixelflare/shared';
 import { aliasedTable, and, asc, eq, gt, isNull } from 'drizzle-orm';
@@ -83,13 +84,24 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
   return covers;
 }
 
+/** The stored flags as the API's one word (private wins over unlisted). */
+export function visibilityOf(album: Pick<Album, 'isPrivate' | 'isUnlisted'>): AlbumVisibility {
+  return album.isPrivate ? 'private' : album.isUnlisted ? 'unlisted' : 'public';
+}
+
+/** One visibility word as the stored flags. */
+const visibilityFlags = (visibility: AlbumVisibility) => ({
+  isPrivate: visibility === 'private',
+  isUnlisted: visibility === 'unlisted',
+});
+
 function albumResourceOf(album: Album, covers: Map<string, AlbumCover>): AlbumResource {
   return {
     id: album.id,
     slug: album.slug,
     title: album.title,
     description: album.description,
-    visibility: album.isPrivate ? 'private' : 'public',
+    visibility: visibilityOf(album),
     cover_image_id: album.coverImageId,
     cover: (album.coverImageId && covers.get(album.coverImageId)) || null,
     image_count: album.imageCount,
@@ -176,7 +188,7 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
     slug: input.slug,
     title: input.title,
     description: input.description ?? null,
-    isPrivate: input.visibility === 'private',
+    ...visibilityFlags(input.visibility),
     coverImageId: input.cover_image_id ?? null,
     imageCount: 0,
     deletedAt: null,
@@ -206,7 +218,7 @@ export async function updateAlbum(
   const set = {
     ...(changes.title !== undefined ? { title: changes.title } : {}),
     ...(changes.description !== undefined ? { description: changes.description } : {}),
-    ...(changes.visibility !== undefined ? { isPrivate: changes.visibility === 'private' } : {}),
+    ...(changes.visibility !== undefined ? visibilityFlags(changes.visibility) : {}),
     ...(changes.cover_image_id !== undefined ? { coverImageId: changes.cover_image_id } : {}),
     updatedAt: now,
   };

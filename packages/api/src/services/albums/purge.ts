@@ -1,5 +1,6 @@
 import { ALBUM_PURGE_PAGE_SIZE } from '@pixelflare/config';
 import { images, users, type Database } from '@pixelflare/database';
+import type { AlbumVisibility } from '@pixelflare/shared';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { sendVariantsMessage, type VariantsQueueMessage } from '../../jobs/messages';
 import { AppError } from '../../lib/errors';
@@ -56,7 +57,7 @@ export async function purgeAlbumPageFromCdnCache(
 export async function purgeAlbumWhenHidden(
   queue: Queue<VariantsQueueMessage>,
   album: { id: string; ownerId: string },
-  changes: { visibility?: 'public' | 'private' },
+  changes: { visibility?: AlbumVisibility },
 ): Promise<void> {
   if (changes.visibility !== 'private') return;
   try {

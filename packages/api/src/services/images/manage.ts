@@ -32,10 +32,10 @@ import {
   sql,
   type SQL,
 } from 'drizzle-orm';
-import { AppError, badRequest } from '../../lib/errors';
+import { AppError } from '../../lib/errors';
 import { deleteUnderPrefix, folderOf } from '../../lib/r2';
 import { jsonEach, jsonValue } from '../../lib/sql';
-import { toBase64Url } from '../../lib/crypto';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../lib/cursor';
 import { albumBySlug } from '../albums/lookup';
 import type { BackupsQueueMessage } from '../../jobs/messages';
 import { queueBackup } from '../backups/enqueue';
@@ -54,30 +54,6 @@ import {
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
-
-/** Keyset cursor: the last row's sort value and id, so pages stay stable while images are added. */
-interface Cursor {
-  v: number | string;
-  id: string;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return toBase64Url(new TextEncoder().encode(JSON.stringify(cursor)));
-}
-
-const invalidCursor = () => badRequest('Invalid cursor: pass next_cursor from the previous page unchanged');
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const json = atob(raw.replaceAll('-', '+').replaceAll('_', '/'));
-    const cursor = JSON.parse(json) as Cursor;
-    if ((typeof cursor.v === 'number' || typeof cursor.v === 'string') && typeof cursor.id === 'string')
-      return cursor;
-  } catch {
-    // fall through
-  }
-  throw invalidCursor();
-}
 
 /** FTS5 query from user text: each word quoted (no operators injected) and prefix-matched. */
 function ftsQuery(text: string): string | null {

@@ -12,7 +12,7 @@ import { notFound } from '../../lib/errors';
 import { inList } from '../../lib/sql';
 import { tagsByImage } from '../tags/tags';
 import { servedSignedOnly } from '../variants/lookup';
-import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
+import { signedImageUrl, type SignedUrlBase, type SigningDeps } from '../variants/signed-url';
 
 /** Who owns the images being shown, where their CDN URLs point, and how their signed previews are signed. */
 export interface ImageView {
@@ -180,7 +180,7 @@ export async function toOneImageResource(db: Database, row: Image, view: ImageVi
  * Where CDN URLs point, plain and signed alike (the same for requests, queue jobs and cron): the dedicated CDN
  * host without the `/cdn` prefix when `CDN_HOSTNAME` is set, else the Worker's public origin.
  */
-export function cdnBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string }): Required<CdnUrlBase> {
+export function cdnBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string }): SignedUrlBase {
   return config.CDN_HOSTNAME
     ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
     : { origin: config.PUBLIC_API_URL, dedicatedHost: false };

@@ -15,6 +15,7 @@ export function toProfile(row: UserRow): Profile {
     bio: row.bio,
     website: row.website,
     avatar_url: row.avatarUrl,
+    github: row.github,
     is_admin: row.isAdmin,
     plan: row.plan,
     image_count: row.imageCount,
@@ -36,6 +37,7 @@ export async function updateProfile(db: Database, userId: string, update: Profil
   if (update.bio !== undefined) changes.bio = update.bio || null;
   if (update.website !== undefined) changes.website = update.website;
   if (update.avatar_url !== undefined) changes.avatarUrl = update.avatar_url;
+  if (update.github !== undefined) changes.github = update.github;
   if (Object.keys(changes).length > 0) {
     await db
       .update(users)

@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../../lib/errors';
 import { signCdnPath } from './signing';
 
 /** Where signed `/cdn` paths are served (`cdnBaseOf`): `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
-export type SignedUrlBase = Required<CdnUrlBase>;
+export type SignedUrlBase = Required<Pick<CdnUrlBase, 'origin' | 'dedicatedHost'>>;
 
 /** What signing needs besides the image: the owner's key material and where the URL points. */
 export interface SigningDeps {

@@ -1,0 +1,2 @@
+ALTER TABLE `albums` ADD `is_unlisted` integer DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE `users` ADD `github` text;
