@@ -106,26 +106,31 @@ export function labelsNotAbove(page: Page): Promise<{ checked: number; misplaced
 }
 
 /**
- * Waits until every `<img>` on the page has finished (loaded or failed), then names those that show no picture
- * (`naturalWidth` 0: an error answer such as the CDN's 403 for a plain URL of a private image). Lazy images are
- * scrolled into view first, since a browser never loads one that stays below the fold.
+ * The images on the page that did not load (each by its URL), once every image has settled: all complete and
+ * none broken, or 30 s gone by. A thumbnail that failed is asked for again by the dashboard (`retryOnError`), so
+ * one that is broken for a moment is not counted; one still broken after 30 s is. Lazy images are made eager
+ * first, so every image on the page is checked, not only those in view.
  */
 export async function brokenImages(page: Page): Promise<string[]> {
   await page.evaluate(async () => {
     for (const image of document.images) image.loading = 'eager';
   });
-  // One check of the same images, in one task: read in a second call, an image added in between (a grid
-  // rendering the rows it scrolled to) would count as broken while still loading.
-  const broken = await page.waitForFunction(
-    () => {
-      const images = [...document.images];
-      if (!images.every((image) => image.complete)) return false;
-      return images.filter((image) => image.naturalWidth === 0).map((image) => image.currentSrc || image.src);
-    },
-    undefined,
-    { timeout: 30_000 },
+  // Every image finished (loaded or failed), read in one task: read in a second call, an image added in between
+  // (a grid rendering the rows it scrolled to) would count as broken while still loading.
+  await page.waitForFunction(() => [...document.images].every((image) => image.complete), undefined, {
+    timeout: 30_000,
+  });
+  // Then the failed ones have their retries to load.
+  await page
+    .waitForFunction(() => [...document.images].every((image) => image.naturalWidth > 0), undefined, {
+      timeout: 30_000,
+    })
+    .catch(() => undefined);
+  return page.evaluate(() =>
+    [...document.images]
+      .filter((image) => image.complete && image.naturalWidth === 0)
+      .map((image) => image.currentSrc || image.src),
   );
-  return (await broken.jsonValue()) as string[];
 }
 
 /** Signs the browser in as one of the seeded local users (AUTH_MODE=none's dev sign-in). */

@@ -7,7 +7,8 @@ function expired(expiresAt: string | null, now: number): boolean {
 
 /**
  * Whether a preview that failed to load is worth asking the API for again: its signed URLs have expired (a page
- * left open past `previews.expires_at`). A plain URL that fails, or a signed one still valid, would fail again.
+ * left open past `previews.expires_at`). A URL that failed for another reason is asked for again as it is
+ * (`retryOnError`): the API would hand out the same one.
  */
 export function previewsExpired(image: Pick<ImageResource, 'previews'>, now = Date.now()): boolean {
   return expired(image.previews.expires_at, now);
