@@ -89,3 +89,8 @@ export type PlanTier = keyof typeof PLANS;
 export const PLAN_TIERS = Object.keys(PLANS) as PlanTier[];
 /** Quotas allow a 1% grace before refusing. */
 export const QUOTA_GRACE_RATIO = 0.01;
+
+/** `DELETE /v1/me`: an account's images are deleted this many per queue message (R2, cache and rows). */
+export const ACCOUNT_DELETION = {
+  imagesPerStep: 25,
+} as const;

@@ -47,6 +47,20 @@ export const ProfileUpdateSchema = z
   .strict()
   .meta({ id: 'ProfileUpdate' });
 
+export const AccountDeletionSchema = z
+  .object({
+    confirm: z.string().max(64).meta({ description: 'Your owner name (slug), typed to confirm' }),
+  })
+  .strict()
+  .meta({ id: 'AccountDeletion' });
+
+export const AccountDeletionStatusSchema = z
+  .object({
+    status: z.literal('deleting'),
+    message: z.string(),
+  })
+  .meta({ id: 'AccountDeletionStatus' });
+
 export const AdminUserListQuery = CursorPaginationQuery;
 export const AdminUserListSchema = paginated(ProfileSchema, 'AdminUserList');
 export const AdminUserIdParam = z.object({ id: z.string().min(1).max(64) });

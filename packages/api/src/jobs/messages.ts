@@ -35,11 +35,21 @@ export const RewrapKeysMessage = z.object({
 });
 export type RewrapKeysMessage = z.infer<typeof RewrapKeysMessage>;
 
+/** Variants queue: delete one page of an account's things, then queue the next, until the account is gone. */
+export const DeleteAccountMessage = z.object({
+  type: z.literal('delete-account'),
+  ownerId: z.string().min(1),
+  /** The account's API keys when deletion was asked for (deleted then), whose rate-limit buckets go at the end. */
+  keyIds: z.array(z.string().min(1)).max(10_000),
+});
+export type DeleteAccountMessage = z.infer<typeof DeleteAccountMessage>;
+
 /** Everything the variants queue carries. */
 export const VariantsQueueMessage = z.discriminatedUnion('type', [
   GenerateVariantsMessage,
   PurgeAlbumMessage,
   RewrapKeysMessage,
+  DeleteAccountMessage,
 ]);
 export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
 

@@ -16,6 +16,7 @@ import { resolveVariant } from '../services/variants/resolve';
 import type { JobContext } from './context';
 import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
 import { purgeAlbumJob } from './purge-album';
+import { deleteAccountJob } from './delete-account';
 import { rewrapKeysJob } from './encryption-rotate';
 import { renderEncryptedRenditions } from '../services/encryption/renditions';
 
@@ -29,6 +30,7 @@ export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Pr
   }
   if (parsed.data.type === 'purge-album') return purgeAlbumJob(parsed.data, ctx);
   if (parsed.data.type === 'rewrap-keys') return rewrapKeysJob(parsed.data, ctx);
+  if (parsed.data.type === 'delete-account') return deleteAccountJob(parsed.data, ctx);
   return generateVariants(parsed.data, ctx);
 }
 

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { AppError } from '../lib/errors';
 import type { AppEnv, Principal } from '../lib/types';
-import { createKvTokenBucket, type RateLimiter } from '../services/rate-limit/token-bucket';
+import { createKvTokenBucket, principalBucket, type RateLimiter } from '../services/rate-limit/token-bucket';
 import { SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { clientIp } from './client-ip';
 
@@ -16,13 +16,12 @@ function rateLimitBucket(
 ): { key: string; rule: RateLimitRule } {
   const isUpload = c.req.method !== 'GET' && UPLOAD_PATHS.some((pattern) => pattern.test(c.req.path));
   if (!principal) return { key: `ip:${clientIp(c)}`, rule: RATE_LIMITS.anonymous };
-  const who = principal.keyId ? `key:${principal.keyId}` : `user:${principal.userId}`;
   const base = isUpload ? RATE_LIMITS.uploads : RATE_LIMITS.authenticated;
   const multiplier = principal.scopes.has('admin')
     ? SCOPE_RATE_MULTIPLIERS.admin
     : SCOPE_RATE_MULTIPLIERS.read;
   return {
-    key: `${isUpload ? 'upload' : 'api'}:${who}`,
+    key: principalBucket(isUpload ? 'upload' : 'api', principal),
     rule: { capacity: base.capacity * multiplier, windowSeconds: base.windowSeconds },
   };
 }

@@ -1,7 +1,8 @@
 import { createRouter } from '../../lib/create-router';
-import { getMeHandler, updateMeHandler } from './me.handlers';
-import { getMeRoute, updateMeRoute } from './me.routes';
+import { deleteMeHandler, getMeHandler, updateMeHandler } from './me.handlers';
+import { deleteMeRoute, getMeRoute, updateMeRoute } from './me.routes';
 
 export const meRouter = createRouter()
   .openapi(getMeRoute, getMeHandler)
-  .openapi(updateMeRoute, updateMeHandler);
+  .openapi(updateMeRoute, updateMeHandler)
+  .openapi(deleteMeRoute, deleteMeHandler);

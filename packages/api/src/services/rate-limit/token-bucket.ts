@@ -50,6 +50,22 @@ interface CachedBucket extends Bucket {
   refusalFlushed: boolean;
 }
 
+/** Where a bucket is kept in KV. */
+const bucketStorageKey = (key: string) => `rl:${key}`;
+
+/** The bucket a caller draws from: per API key, or per user for a session; uploads have a bucket of their own. */
+export const principalBucket = (kind: 'api' | 'upload', who: { keyId?: string | null; userId: string }) =>
+  `${kind}:${who.keyId ? `key:${who.keyId}` : `user:${who.userId}`}`;
+
+/** Deletes an account's buckets (its sessions' and each of its keys'), in every kind. */
+export async function forgetPrincipalBuckets(kv: KVNamespace, userId: string, keyIds: readonly string[]) {
+  const who = [{ userId }, ...keyIds.map((keyId) => ({ userId, keyId }))];
+  const kinds = ['api', 'upload'] as const;
+  await Promise.all(
+    kinds.flatMap((kind) => who.map((one) => kv.delete(bucketStorageKey(principalBucket(kind, one))))),
+  );
+}
+
 /**
  * A token bucket per key, persisted in KV with an in-memory copy in front. The isolate decides from memory and
  * writes back to KV at most every `RATE_LIMIT_FLUSH_INTERVAL_MS` per key (and on the first refusal of a run), which removes most
@@ -65,7 +81,7 @@ export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_
     },
     async peek(kv, key, rule, { onError, now = Date.now() }) {
       const ratePerMs = rule.capacity / (rule.windowSeconds * 1000);
-      const storageKey = `rl:${key}`;
+      const storageKey = bucketStorageKey(key);
       let bucket: Bucket | null | undefined = memory.get(storageKey);
       if (!bucket) {
         try {
@@ -83,7 +99,7 @@ export function createKvTokenBucket(flushIntervalMs = RATE_LIMIT_FLUSH_INTERVAL_
     },
     async consume(kv, key, rule, { waitUntil, onError, now = Date.now() }) {
       const ratePerMs = rule.capacity / (rule.windowSeconds * 1000);
-      const storageKey = `rl:${key}`;
+      const storageKey = bucketStorageKey(key);
       let bucket = memory.get(storageKey);
       if (!bucket) {
         let stored: Bucket | null;

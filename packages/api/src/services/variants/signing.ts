@@ -4,6 +4,11 @@ import { AppError } from '../../lib/errors';
 
 const versionKey = (ownerId: string) => `cdn-signing-version:${ownerId}`;
 
+/** When an account is deleted: its signing-key version goes with it. */
+export async function forgetSigningVersion(kv: KVNamespace, ownerId: string): Promise<void> {
+  await kv.delete(versionKey(ownerId));
+}
+
 /**
  * Each owner signs with a secret derived from the server secret, their id and a version kept in KV:
  * rotating bumps the version, which invalidates every URL signed before.
