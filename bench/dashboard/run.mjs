@@ -2,45 +2,26 @@
 // library without long tasks over 50 ms. Runs the production build (`vite build` + `vite preview`) in Debian's
 // Chromium. The image list is answered by the page's own request interception with 10,000 schema-shaped images
 // whose thumbnails are a 1x1 GIF, so the figure is the dashboard's own cost, not the API's or the network's.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { freePort, printHeader, spawnGroup, stopGroup, waitUntil } from '../lib/runner.mjs';
 
 const frontend = resolve(import.meta.dirname, '../../packages/frontend');
 const TOTAL = 10_000;
 const PAGE = 100;
 
-const port = await new Promise((done) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address();
-    server.close(() => done(port));
-  });
-});
-
+const port = await freePort();
 execFileSync('pnpm', ['exec', 'vite', 'build'], { cwd: frontend, stdio: 'ignore' });
-const preview = spawn(
+const preview = spawnGroup(
   'pnpm',
   ['exec', 'vite', 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-  {
-    cwd: frontend,
-    detached: true,
-    stdio: 'ignore',
-  },
+  { cwd: frontend, stdio: 'ignore' },
 );
 const origin = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 200; i++) {
-  if (
-    await fetch(origin).then(
-      () => true,
-      () => false,
-    )
-  )
-    break;
-  await new Promise((wait) => setTimeout(wait, 100));
-}
+await waitUntil('vite preview', () => fetch(origin).then(() => true), 60_000, 100);
 
 const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const image = (n) => ({
@@ -132,7 +113,7 @@ try {
   const longTasks = await page.evaluate(() => window.__longTasks);
   const worst = longTasks.length ? Math.max(...longTasks) : 0;
 
-  console.log(`Dashboard budgets (production build, Chromium ${browser.version()})`);
+  printHeader(`Dashboard budgets (production build, Chromium ${browser.version()})`);
   console.log(
     `  /library first-load JS: ${firstLoadKb.toFixed(1)} KB gzipped in ${scripts.size} files (budget 150 KB) ${firstLoadKb <= 150 ? 'OK' : 'OVER'}`,
   );
@@ -141,5 +122,5 @@ try {
   );
 } finally {
   await browser.close();
-  process.kill(-preview.pid, 'SIGTERM');
+  stopGroup(preview);
 }
