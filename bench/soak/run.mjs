@@ -17,6 +17,8 @@ import { png } from '../lib/images.mjs';
 import { freePort, localState, printHeader, readDevVars, sleep, workerdMemory } from '../lib/runner.mjs';
 
 const { values: flags } = parseArgs({
+  // `pnpm --filter @pixelflare/bench soak -- --minutes 5` passes the `--` on.
+  args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
   options: {
     minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '30' },
     concurrency: { type: 'string', default: process.env.SOAK_CONCURRENCY ?? '6' },
