@@ -250,9 +250,14 @@ export async function localState(name, { snapshot = false } = {}) {
   return local;
 }
 
-/** autocannon against `url`: CONNECTIONS connections for SECONDS seconds unless told otherwise. */
-export const load = (url, { headers = {}, connections = CONNECTIONS, duration = SECONDS, ...rest } = {}) =>
-  autocannon({ url, connections, duration, headers, ...rest });
+/**
+ * autocannon against `url`: CONNECTIONS connections for SECONDS seconds unless told otherwise (`amount`: that
+ * many requests, however long they take).
+ */
+export const load = (
+  url,
+  { headers = {}, connections = CONNECTIONS, duration = SECONDS, amount, ...rest } = {},
+) => autocannon({ url, connections, headers, ...(amount ? { amount } : { duration }), ...rest });
 
 /** One request, its body read to the end; answers its wall time and what the CDN said about it. */
 export async function timed(url, headers = {}) {
