@@ -7,26 +7,18 @@
 //   the error count by operation, and the final consistency check of D1 against R2 (every ready row's original
 //   is stored, every original has a row). Run from the repository root: `pnpm --filter @pixelflare/bench soak
 //   -- --minutes 5`. See packages/docs/guide/reliability.md for a run's numbers.
-import { createHmac, randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { deflateSync } from 'node:zlib';
+import { png } from '../lib/images.mjs';
+import { freePort, localState, printHeader, readDevVars, sleep, workerdMemory } from '../lib/runner.mjs';
 
 const { values: flags } = parseArgs({
+  // `pnpm --filter @pixelflare/bench soak -- --minutes 5` passes the `--` on.
+  args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
   options: {
     minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '30' },
     concurrency: { type: 'string', default: process.env.SOAK_CONCURRENCY ?? '6' },
@@ -37,32 +29,14 @@ const CONCURRENCY = Number(flags.concurrency);
 const SAMPLE_MS = 10_000;
 if (!(MINUTES > 0 && MINUTES <= 24 * 60)) throw new Error('--minutes must be between 0 and 1440');
 
-const repo = path.resolve(import.meta.dirname, '../..');
-const state = mkdtempSync(path.join(tmpdir(), 'pf-bench-soak-'));
 /**
- * The server runs from a snapshot of the committed tree (git archive HEAD), its node_modules linked to the
- * repository's: wrangler dev rebuilds and restarts on every source change, and a working tree others edit would
- * restart it mid-run and cut the memory curve.
+ * The server runs from a snapshot of the committed tree (git archive HEAD): wrangler dev rebuilds and restarts on
+ * every source change, and a working tree others edit would restart it mid-run and cut the memory curve.
  */
-const root = path.join(state, 'src');
-mkdirSync(root);
-execFileSync('sh', ['-c', `git -C "${repo}" archive HEAD | tar -x -C "${root}"`]);
-for (const dir of ['.', ...readdirSync(path.join(repo, 'packages')).map((name) => `packages/${name}`)]) {
-  if (existsSync(path.join(repo, dir, 'node_modules')) && existsSync(path.join(root, dir)))
-    symlinkSync(path.join(repo, dir, 'node_modules'), path.join(root, dir, 'node_modules'));
-}
-const PORT = 8794;
-const INSPECTOR_PORT = 9344;
-const base = `http://127.0.0.1:${PORT}`;
-const devVars = Object.fromEntries(
-  readFileSync(path.join(repo, '.dev.vars'), 'utf8')
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => {
-      const at = line.indexOf('=');
-      return [line.slice(0, at), line.slice(at + 1).replaceAll('"', '')];
-    }),
-);
+const local = await localState('soak', { snapshot: true });
+const { base } = local;
+const INSPECTOR_PORT = await freePort();
+const devVars = readDevVars();
 
 // The local webhook receiver (loopback): counts what arrives.
 let webhooksReceived = 0;
@@ -79,84 +53,12 @@ receiver.keepAliveTimeout = 120_000;
 await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
 
-const overrides = {
+const vars = {
+  ...devVars,
   RATE_LIMIT_ENABLED: 'false',
   PUBLIC_API_URL: base,
   ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
 };
-const vars = Object.entries({ ...devVars, ...overrides })
-  .map(([k, v]) => `${k}:${v}`)
-  .flatMap((v) => ['--var', v]);
-const wrangler = (...args) =>
-  execFileSync('wrangler', args, {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 1e8,
-  });
-const sql = (command) =>
-  wrangler('d1', 'execute', 'DB', '--local', '--persist-to', state, '--json', '--command', command);
-const logPath = path.join(tmpdir(), 'pf-bench-soak-wrangler.log');
-const logFile = openSync(logPath, 'w');
-
-async function startWorker() {
-  const child = spawn(
-    'wrangler',
-    [
-      'dev',
-      '--local',
-      '--port',
-      String(PORT),
-      '--ip',
-      '127.0.0.1',
-      '--inspector-port',
-      String(INSPECTOR_PORT),
-      '--persist-to',
-      state,
-      '--show-interactive-dev-session=false',
-      '--config',
-      'wrangler.toml',
-      ...vars,
-    ],
-    { cwd: root, stdio: ['ignore', logFile, logFile], detached: true },
-  );
-  for (let i = 0; i < 240; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    try {
-      if ((await fetch(`${base}/v1/status`)).ok && child.exitCode === null) return child;
-    } catch {
-      // not up yet
-    }
-  }
-  throw new Error(`wrangler dev did not start (see ${logPath})`);
-}
-
-function stopWorker(child) {
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  return new Promise((resolve) => setTimeout(resolve, 2000));
-}
-
-/** Resident memory of each workerd process of this dev server, in MB, by pid. */
-function workerdRss(child) {
-  const pids = execFileSync('pgrep', ['-g', String(child.pid)], { encoding: 'utf8' })
-    .trim()
-    .split('\n');
-  const out = {};
-  for (const pid of pids.filter(Boolean)) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      if (!/^Name:\s+workerd/m.test(status)) continue;
-      out[pid] = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
 
 /**
  * The Worker's JS heap after a full GC, through wrangler's inspector proxy (the Chrome DevTools protocol the
@@ -214,63 +116,26 @@ async function workerHeapMb() {
   }
 }
 
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes) => {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-};
 /** A unique small PNG (random pixels, so no two uploads deduplicate), `side` pixels square. */
-function uniquePng(side) {
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = [];
-  for (let y = 0; y < side; y++) rows.push(Buffer.concat([Buffer.from([0]), randomBytes(side * 3)]));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const uniquePng = (side) =>
+  png(side, side, {
+    rows: Buffer.concat(
+      Array.from({ length: side }, () => Buffer.concat([Buffer.from([0]), randomBytes(side * 3)])),
+    ),
+  });
 
-console.log(`Soak: ${MINUTES} min at concurrency ${CONCURRENCY}; state in ${state}; wrangler log ${logPath}`);
-wrangler('d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state);
-let key = '';
-while (!/^pf_[A-Za-z0-9]{43}$/.test(key)) key = `pf_${randomBytes(32).toString('base64url')}`;
-const keyHash = createHmac('sha256', devVars.API_HASH_SECRET).update(key).digest('hex');
-const scopes = JSON.stringify([
-  'images:read',
-  'images:write',
-  'images:delete',
-  'albums:read',
-  'albums:write',
-  'webhooks:manage',
-]);
-sql(
-  "INSERT INTO users (id, slug, is_admin, plan, image_count, storage_bytes, encryption_key_version, created_at, updated_at) VALUES ('usr_soak', 'soak', 0, 'pro', 0, 0, 0, 0, 0)",
+console.log(
+  `Soak: ${MINUTES} min at concurrency ${CONCURRENCY}; state in ${local.dir}; wrangler log ${local.logPath}`,
 );
-sql(
-  `INSERT INTO api_keys (id, owner_id, name, prefix, key_hash, scopes, created_at) VALUES ('key_soak', 'usr_soak', 'soak', '${key.slice(0, 10)}', '${keyHash}', '${scopes}', 0)`,
-);
+local.migrate();
+local.addUser({ id: 'usr_soak', slug: 'soak', plan: 'pro' });
+const key = local.addApiKey({
+  ownerId: 'usr_soak',
+  scopes: ['images:read', 'images:write', 'images:delete', 'albums:read', 'albums:write', 'webhooks:manage'],
+});
 const auth = { Authorization: `Bearer ${key}` };
 
-const worker = await startWorker();
+const worker = await local.startWorker({ vars, inspectorPort: INSPECTOR_PORT, ready: '/v1/status' });
 const hook = await fetch(`${base}/v1/webhooks`, {
   method: 'POST',
   headers: { ...auth, 'Content-Type': 'application/json' },
@@ -401,7 +266,7 @@ const started = Date.now();
 const deadline = started + MINUTES * 60_000;
 const samples = [];
 async function sample() {
-  const rss = workerdRss(worker);
+  const rss = workerdMemory(worker).byPid;
   const heap = await workerHeapMb();
   const requests = Object.values(counts).reduce((a, b) => a + b, 0);
   samples.push({ t: Math.round((Date.now() - started) / 1000), rss, heap, requests });
@@ -425,7 +290,7 @@ clearInterval(sampler);
 await sample();
 
 // Let queued webhooks and variants drain before checking.
-await new Promise((resolve) => setTimeout(resolve, 5000));
+await sleep(5000);
 const status = await fetch(`${base}/v1/status`);
 await status.arrayBuffer();
 // What the local asset server sends for the API reference's bundle (served before the Worker runs).
@@ -434,19 +299,19 @@ await asset.arrayBuffer();
 const assetHeaders = ['Content-Type', 'X-Content-Type-Options', 'Content-Security-Policy']
   .map((name) => `${name}: ${asset.headers.get(name) ?? '(none)'}`)
   .join(', ');
-await stopWorker(worker);
+await local.stopWorker(worker);
 receiver.close();
 
 // D1 against R2, read from the local state after the server stopped.
-const rows = JSON.parse(
-  sql(
+const rows = local
+  .sql(
     "SELECT storage_key FROM images WHERE owner_id = 'usr_soak' AND status = 'ready' AND deleted_at IS NULL",
-  ),
-)[0].results.map((row) => row.storage_key);
-const pendingRows = JSON.parse(
-  sql("SELECT count(*) AS n FROM images WHERE owner_id = 'usr_soak' AND status != 'ready'"),
-)[0].results[0].n;
-const r2Dir = path.join(state, 'v3', 'r2', 'miniflare-R2BucketObject');
+  )
+  .map((row) => row.storage_key);
+const pendingRows = local.sql(
+  "SELECT count(*) AS n FROM images WHERE owner_id = 'usr_soak' AND status != 'ready'",
+)[0].n;
+const r2Dir = path.join(local.dir, 'v3', 'r2', 'miniflare-R2BucketObject');
 const objectKeys = new Set();
 for (const file of readdirSync(r2Dir).filter((name) => name.endsWith('.sqlite'))) {
   const db = new DatabaseSync(path.join(r2Dir, file), { readOnly: true });
@@ -465,8 +330,11 @@ const objectsWithoutRow = originals.filter((k) => !rowSet.has(k));
 // Report.
 const pids = [...new Set(samples.flatMap((s) => Object.keys(s.rss)))];
 const total = (s) => Object.values(s.rss).reduce((a, b) => a + b, 0);
+printHeader(
+  `Soak: ${MINUTES} min of mixed traffic at concurrency ${CONCURRENCY} (loopback, local wrangler dev)`,
+);
 console.log(
-  `\nMemory every ${SAMPLE_MS / 1000} s (MB): workerd RSS per process, and the Worker's live JS heap after GC`,
+  `Memory every ${SAMPLE_MS / 1000} s (MB): workerd RSS per process, and the Worker's live JS heap after GC`,
 );
 console.log(
   ['t (s)', 'requests', ...pids.map((p) => `rss ${p}`), 'rss total', 'worker heap']
@@ -510,5 +378,5 @@ console.log(`/v1/docs/assets     ${asset.status}; ${assetHeaders}`);
 console.log(
   `consistency         ${rows.length} ready rows, ${originals.length} originals in R2, ${pendingRows} rows not ready; rows without object: ${rowsWithoutObject.length}, objects without row: ${objectsWithoutRow.length}`,
 );
-rmSync(state, { recursive: true, force: true });
+local.cleanup();
 process.exit(errorTotal === 0 && rowsWithoutObject.length === 0 && objectsWithoutRow.length === 0 ? 0 : 1);

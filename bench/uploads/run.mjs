@@ -5,126 +5,34 @@
 //      ingest limit), so ingest strips it on the bounded path;
 //   2. GET /v1/images (50 per page) and an FTS search over 100,000 images: p50 latency (`BENCH_IMAGES=0` skips).
 // Run from the repository root: `pnpm --filter @pixelflare/bench uploads`. Uses its own temporary local state.
-import { createHmac, randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { png } from '../lib/images.mjs';
+import {
+  localState,
+  p50,
+  printHeader,
+  readDevVars,
+  repoRoot as root,
+  table,
+  workerdMemory,
+} from '../lib/runner.mjs';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const tus = createRequire(path.join(root, 'packages/api/package.json'))('tus-js-client');
-const state = mkdtempSync(path.join(tmpdir(), 'pf-bench-uploads-'));
-const PORT = 8792;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB ?? 100);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 100_000);
 const KIND = process.env.BENCH_UPLOAD_KIND ?? 'jpeg';
-const devVars = Object.fromEntries(
-  readFileSync(path.join(root, '.dev.vars'), 'utf8')
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => {
-      const at = line.indexOf('=');
-      return [line.slice(0, at), line.slice(at + 1).replaceAll('"', '')];
-    }),
-);
-const overrides = { RATE_LIMIT_ENABLED: 'false', PUBLIC_API_URL: `http://127.0.0.1:${PORT}` };
-const vars = Object.entries({ ...devVars, ...overrides })
-  .map(([k, v]) => `${k}:${v}`)
-  .flatMap((v) => ['--var', v]);
-
-const wrangler = (...args) =>
-  execFileSync('wrangler', args, {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 1e8,
-  });
-const sql = (command) =>
-  wrangler('d1', 'execute', 'DB', '--local', '--persist-to', state, '--command', command);
-const logFile = openSync(path.join(tmpdir(), 'pf-bench-uploads-wrangler.log'), 'w');
-
-async function startWorker(args) {
-  const child = spawn(
-    'wrangler',
-    [
-      'dev',
-      '--local',
-      '--port',
-      String(PORT),
-      '--ip',
-      '127.0.0.1',
-      '--persist-to',
-      state,
-      '--show-interactive-dev-session=false',
-      ...args,
-    ],
-    { cwd: root, stdio: ['ignore', logFile, logFile], detached: true },
-  );
-  for (let i = 0; i < 120; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    try {
-      await fetch(`http://127.0.0.1:${PORT}/`);
-      if (child.exitCode === null) return child;
-    } catch {
-      // not up yet
-    }
-  }
-  throw new Error('wrangler dev did not start');
-}
-
-function stopWorker(child) {
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  return new Promise((resolve) => setTimeout(resolve, 1500));
-}
-
-/** Resident memory now and at peak (VmRSS, VmHWM) of this dev server's workerd processes, in MB. */
-function workerdMemoryMb(child) {
-  const pids = execFileSync('pgrep', ['-g', String(child.pid)], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .filter(Boolean);
-  let rss = 0;
-  let peak = 0;
-  for (const pid of pids) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      if (!/^Name:\s+workerd/m.test(status)) continue;
-      rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    } catch {
-      // exited
-    }
-  }
-  return { rss, peak };
-}
+const local = await localState('uploads');
+const { base } = local;
+const vars = { ...readDevVars(), RATE_LIMIT_ENABLED: 'false', PUBLIC_API_URL: base };
 
 /** A valid PNG of `size` bytes: a 4×3 image plus a private ancillary chunk of filler that decoders skip. */
 function bigPng(size) {
-  const crc = () => Buffer.alloc(4);
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    return Buffer.concat([len, Buffer.from(type), data, crc()]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(4, 0);
-  ihdr.writeUInt32BE(3, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const head = Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(3 * 13))),
-  ]);
-  const end = chunk('IEND', Buffer.alloc(0));
-  const filler = randomBytes(size - head.length - end.length - 12);
-  return Buffer.concat([head, chunk('prVt', filler), end]);
+  const empty = png(4, 3);
+  // 12 bytes of chunk length, type and CRC around the filler.
+  return png(4, 3, { extra: [['prVt', randomBytes(size - empty.length - 12)]] });
 }
 
 /**
@@ -138,24 +46,9 @@ function bigJpeg(size) {
   return Buffer.concat([jpeg.subarray(0, jpeg.length - 2), filler, jpeg.subarray(jpeg.length - 2)]);
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const row = (cells) => console.log(cells.map((cell, i) => String(cell).padEnd(i === 0 ? 46 : 16)).join(''));
-
-async function p50(url, headers, runs = 30) {
-  const times = [];
-  for (let i = 0; i < runs + 3; i++) {
-    const start = performance.now();
-    const response = await fetch(url, { headers });
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-    if (i >= 3) times.push(performance.now() - start);
-  }
-  return median(times);
-}
-
 async function benchListing() {
   console.log(`Inserting ${IMAGES} images …`);
-  sql(
+  local.sql(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${IMAGES})
      INSERT INTO images (id, short_id, owner_id, album_slug, filename, content_type, bytes, width, height, storage_key, title, is_private, is_animated, is_encrypted, nsfw, status, backup_status, created_at, updated_at)
      SELECT printf('img_b%012d', i), printf('b%07d', i), 'usr_bench', 'default', printf('photo-%d.jpg', i), 'image/jpeg', 1000 + i, 800, 600,
@@ -163,7 +56,7 @@ async function benchListing() {
             (CASE i % 5 WHEN 0 THEN 'sunset over the sea' WHEN 1 THEN 'mountain lake' WHEN 2 THEN 'city lights' WHEN 3 THEN 'forest trail' ELSE 'desert dunes' END) || ' ' || (i % 1000),
             0, 0, 0, 0, 'ready', 'none', 1767225600000 + i * 1000, 1767225600000 + i * 1000 FROM n`,
   );
-  worker = await startWorker(['--config', 'wrangler.toml', ...vars]);
+  const worker = await local.startWorker({ vars });
   const floor = await p50(`${base}/v1/usage`, auth);
   const firstPage = await p50(`${base}/v1/images?limit=50`, auth);
   const page = await (await fetch(`${base}/v1/images?limit=50`, { headers: auth })).json();
@@ -173,33 +66,25 @@ async function benchListing() {
   const bySize = await p50(`${base}/v1/images?limit=50&sort=size`, auth);
   const search = await p50(`${base}/v1/images?limit=50&q=sunset%20sea`, auth);
   const rare = await p50(`${base}/v1/images?limit=50&q=lake%20417`, auth);
-  await stopWorker(worker);
+  await local.stopWorker(worker);
   return { floor, firstPage, nextPage, bySize, search, rare };
 }
 
-const base = `http://127.0.0.1:${PORT}`;
-console.log(`Preparing local state in ${state} …`);
-wrangler('d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state);
-// Alphanumeric only: keeps the key clear of any quoting in the SQL and headers below.
-let key = '';
-while (!/^pf_[A-Za-z0-9]{43}$/.test(key)) key = `pf_${randomBytes(32).toString('base64url')}`;
-const keyHash = createHmac('sha256', devVars.API_HASH_SECRET).update(key).digest('hex');
-sql(
-  "INSERT INTO users (id, slug, is_admin, plan, image_count, storage_bytes, encryption_key_version, created_at, updated_at) VALUES ('usr_bench', 'bench', 0, 'pro', 0, 0, 0, 0, 0)",
-);
-sql(
-  `INSERT INTO api_keys (id, owner_id, name, prefix, key_hash, scopes, created_at) VALUES ('key_bench', 'usr_bench', 'bench', '${key.slice(0, 10)}', '${keyHash}', '["images:read","images:write"]', 0)`,
-);
-const auth = { Authorization: `Bearer ${key}` };
-const file = KIND === 'png' ? bigPng(UPLOAD_MB * 1024 * 1024) : bigJpeg(UPLOAD_MB * 1024 * 1024);
-
-// 1. tus through the Worker.
-let worker = await startWorker(['--config', 'wrangler.toml', ...vars]);
-await fetch(`${base}/v1/status`);
-const before = workerdMemoryMb(worker);
-const tusStart = performance.now();
-let imageId;
+let auth;
 try {
+  console.log(`Preparing local state in ${local.dir} …`);
+  local.migrate();
+  local.addUser({ id: 'usr_bench', slug: 'bench', plan: 'pro' });
+  const key = local.addApiKey({ ownerId: 'usr_bench', scopes: ['images:read', 'images:write'] });
+  auth = { Authorization: `Bearer ${key}` };
+  const file = KIND === 'png' ? bigPng(UPLOAD_MB * 1024 * 1024) : bigJpeg(UPLOAD_MB * 1024 * 1024);
+
+  // 1. tus through the Worker.
+  let worker = await local.startWorker({ vars });
+  await fetch(`${base}/v1/status`);
+  const before = workerdMemory(worker);
+  const tusStart = performance.now();
+  let imageId;
   await new Promise((resolve, reject) => {
     new tus.Upload(file, {
       endpoint: `${base}/v1/uploads/tus`,
@@ -218,75 +103,75 @@ try {
       onSuccess: resolve,
     }).start();
   });
-} catch (error) {
-  await stopWorker(worker);
-  throw error;
-}
-const tusSeconds = (performance.now() - tusStart) / 1000;
-const after = workerdMemoryMb(worker);
-await stopWorker(worker);
-if (!imageId) throw new Error('the tus upload did not produce an image');
+  const tusSeconds = (performance.now() - tusStart) / 1000;
+  const after = workerdMemory(worker);
+  await local.stopWorker(worker);
+  if (!imageId) throw new Error('the tus upload did not produce an image');
 
-// 1b. The baseline: a bare Worker putting the same bytes into R2.
-writeFileSync(
-  path.join(state, 'baseline-put.js'),
-  `export default { async fetch(request, env) { await env.IMAGES_BUCKET.put('bench/raw', request.body); return new Response('ok'); } };`,
-);
-writeFileSync(
-  path.join(state, 'wrangler.baseline-put.toml'),
-  `name = "pixelflare-bench-put"\nmain = "baseline-put.js"\ncompatibility_date = "2026-11-01"\n[[r2_buckets]]\nbinding = "IMAGES_BUCKET"\nbucket_name = "pixelflare-images"\n`,
-);
-worker = await startWorker(['--config', path.join(state, 'wrangler.baseline-put.toml')]);
-const rawBefore = workerdMemoryMb(worker);
-const rawStart = performance.now();
-const raw = await fetch(`${base}/`, {
-  method: 'PUT',
-  body: file,
-  headers: { 'Content-Length': String(file.length) },
-});
-if (!raw.ok) throw new Error(`raw put answered ${raw.status}`);
-const rawSeconds = (performance.now() - rawStart) / 1000;
-const rawAfter = workerdMemoryMb(worker);
-await stopWorker(worker);
+  // 1b. The baseline: a bare Worker putting the same bytes into R2.
+  writeFileSync(
+    path.join(local.dir, 'baseline-put.js'),
+    `export default { async fetch(request, env) { await env.IMAGES_BUCKET.put('bench/raw', request.body); return new Response('ok'); } };`,
+  );
+  writeFileSync(
+    path.join(local.dir, 'wrangler.baseline-put.toml'),
+    `name = "pixelflare-bench-put"\nmain = "baseline-put.js"\ncompatibility_date = "2026-11-01"\n[[r2_buckets]]\nbinding = "IMAGES_BUCKET"\nbucket_name = "pixelflare-images"\n`,
+  );
+  worker = await local.startWorker({ config: path.join(local.dir, 'wrangler.baseline-put.toml') });
+  const rawBefore = workerdMemory(worker);
+  const rawStart = performance.now();
+  const raw = await fetch(`${base}/`, {
+    method: 'PUT',
+    body: file,
+    headers: { 'Content-Length': String(file.length) },
+  });
+  if (!raw.ok) throw new Error(`raw put answered ${raw.status}`);
+  const rawSeconds = (performance.now() - rawStart) / 1000;
+  const rawAfter = workerdMemory(worker);
+  await local.stopWorker(worker);
 
-// 2. Listing and search over many images (generated in SQL; the FTS triggers index each row).
-const listing = IMAGES > 0 ? await benchListing() : null;
+  // 2. Listing and search over many images (generated in SQL; the FTS triggers index each row).
+  const listing = IMAGES > 0 ? await benchListing() : null;
 
-const mbps = (seconds) => (UPLOAD_MB / seconds).toFixed(0);
-console.log(`\nUpload and listing benchmarks (loopback, local wrangler dev)\n`);
-row(['', 'Pixelflare', 'baseline', 'ratio', 'goal']);
-row([
-  `${UPLOAD_MB} MB tus upload (10 MB chunks), MB/s`,
-  mbps(tusSeconds),
-  mbps(rawSeconds) + ' (raw R2 put)',
-  (rawSeconds / tusSeconds).toFixed(2) + '×',
-  '≥ 0.5×',
-]);
-row([
-  `dev server workerd RSS MB, before → after (${KIND})`,
-  `${before.rss.toFixed(0)} → ${after.rss.toFixed(0)}`,
-  `${rawBefore.rss.toFixed(0)} → ${rawAfter.rss.toFixed(0)} (raw R2 put)`,
-  '',
-  'flat',
-]);
-row([
-  'dev server workerd peak RSS MB (VmHWM)',
-  after.peak.toFixed(0),
-  `${rawAfter.peak.toFixed(0)} (raw R2 put)`,
-  '',
-  '',
-]);
-if (listing) {
-  const { floor, firstPage, nextPage, bySize, search, rare } = listing;
+  printHeader('Upload and listing benchmarks (loopback, local wrangler dev)');
+  const row = table(['', 'Pixelflare', 'baseline', 'ratio', 'goal'], { first: 46 });
+  row.compare(
+    `${UPLOAD_MB} MB tus upload (10 MB chunks), MB/s`,
+    UPLOAD_MB / tusSeconds,
+    UPLOAD_MB / rawSeconds,
+    {
+      note: '(raw R2 put)',
+      goal: '≥ 0.6×',
+    },
+  );
   row([
-    `GET /v1/images first page of ${IMAGES}, p50 ms`,
-    firstPage.toFixed(1),
-    floor.toFixed(1) + ' (GET /v1/usage)',
+    `dev server workerd RSS MB, before → after (${KIND})`,
+    `${before.rss.toFixed(0)} → ${after.rss.toFixed(0)}`,
+    `${rawBefore.rss.toFixed(0)} → ${rawAfter.rss.toFixed(0)} (raw R2 put)`,
     '',
-    '≤ 20',
+    '',
   ]);
-  row(['GET /v1/images next page (cursor), p50 ms', nextPage.toFixed(1), '', '', '≤ 20']);
-  row(['GET /v1/images sort=size, p50 ms', bySize.toFixed(1), '', '', '']);
-  row(['FTS q=sunset sea (20% of rows), p50 ms', search.toFixed(1), '', '', '≤ 50']);
-  row(['FTS q=lake 417 (rare), p50 ms', rare.toFixed(1), '', '', '≤ 50']);
+  row.compare('dev server workerd RSS growth MB', after.rss - before.rss, rawAfter.rss - rawBefore.rss, {
+    note: '(raw R2 put)',
+    goal: '≤ 1.2×',
+  });
+  row([
+    'dev server workerd peak RSS MB (VmHWM)',
+    after.peak.toFixed(0),
+    `${rawAfter.peak.toFixed(0)} (raw R2 put)`,
+    '',
+    '',
+  ]);
+  if (listing) {
+    const { floor, firstPage, nextPage, bySize, search, rare } = listing;
+    const vsFloor = (label, value, goal = '') =>
+      row.compare(label, value, floor, { note: '(GET /v1/usage)', digits: 1, goal });
+    vsFloor(`GET /v1/images first page of ${IMAGES}, p50 ms`, firstPage, '≤ 1.2×');
+    vsFloor('GET /v1/images next page (cursor), p50 ms', nextPage, '≤ 1.2×');
+    vsFloor('GET /v1/images sort=size, p50 ms', bySize);
+    vsFloor('FTS q=sunset sea (20% of rows), p50 ms', search, '≤ 2×');
+    vsFloor('FTS q=lake 417 (rare), p50 ms', rare, '≤ 2×');
+  }
+} finally {
+  local.cleanup();
 }

@@ -33,6 +33,7 @@ export default defineConfig({
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },
           { text: 'Capacity and limits', link: '/guide/capacity' },
           { text: 'Reliability', link: '/guide/reliability' },
+          { text: 'Benchmarks', link: '/guide/benchmarks' },
         ],
       },
     ],
