@@ -1,4 +1,5 @@
 import {
+  AccountDeletionStatusSchema,
   AlbumSchema,
   CsrfTokenSchema,
   SessionSchema,
@@ -173,6 +174,9 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),
     getMe: () => request(ProfileSchema, '/v1/me'),
     updateMe: (changes: ProfileUpdate) => request(ProfileSchema, '/v1/me', json('PATCH', changes)),
+    /** Deletes the account and everything in it; `confirm` is its owner name (slug). */
+    deleteMe: (confirm: string) =>
+      request(AccountDeletionStatusSchema, '/v1/me', json('DELETE', { confirm })),
     listWebhooks: () => request(WebhookListSchema, '/v1/webhooks'),
     // The input type: `events` and `active` have defaults, so callers may leave them out.
     createWebhook: (webhook: z.input<typeof WebhookCreateSchema>) =>
