@@ -1,19 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AlbumResource, ImageVariant } from '@pixelflare/shared';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { labelsNotAbove, openBrowser, type Browser } from './browser';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiAs, labelsNotAbove, openBrowser, type Browser } from './browser';
 
 const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
 let browser: Browser;
 const uploaded: Record<string, string> = {}; // filename → image id
-const api = (path: string, init: RequestInit = {}) => {
-  const { apiUrl, apiKeys } = inject('stack');
-  return fetch(`${apiUrl}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${apiKeys.alice}`, ...init.headers },
-  });
-};
+const api = apiAs('alice');
 
 beforeAll(async () => {
   browser = await openBrowser();

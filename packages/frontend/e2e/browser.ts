@@ -133,6 +133,17 @@ export async function brokenImages(page: Page): Promise<string[]> {
   );
 }
 
+/** `fetch` on the shared stack's API as one of its seeded users (with that user's API key). */
+export function apiAs(user: 'alice' | 'bob') {
+  return (path: string, init: RequestInit = {}) => {
+    const { apiUrl, apiKeys } = inject('stack');
+    return fetch(`${apiUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${apiKeys[user]}`, ...init.headers },
+    });
+  };
+}
+
 /** Signs the browser in as one of the seeded local users (AUTH_MODE=none's dev sign-in). */
 export async function signInAs(browser: Browser, user: 'alice' | 'bob'): Promise<void> {
   await browser.visit('/sign-in');

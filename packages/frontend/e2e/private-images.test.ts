@@ -1,18 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { brokenImages, openBrowser, signInAs, type Browser } from './browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiAs, brokenImages, openBrowser, signInAs, type Browser } from './browser';
 
 const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
 let browser: Browser;
 // Bob's, so alice's library (which other files count) is left alone.
-const api = (path: string, init: RequestInit = {}) => {
-  const { apiUrl, apiKeys } = inject('stack');
-  return fetch(`${apiUrl}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${apiKeys.bob}`, ...init.headers },
-  });
-};
+const api = apiAs('bob');
 const uploaded: { id: string; name: string }[] = [];
 
 async function upload(name: string, fields: Record<string, string>) {

@@ -1,19 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SCREENSHOTS, brokenImages, openBrowser, signInAs, type Browser } from './browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiAs, SCREENSHOTS, brokenImages, openBrowser, signInAs, type Browser } from './browser';
 
 const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
 let browser: Browser;
 // Bob's, so alice's library (which other files count) is left alone.
-const api = (path: string, init: RequestInit = {}) => {
-  const { apiUrl, apiKeys } = inject('stack');
-  return fetch(`${apiUrl}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${apiKeys.bob}`, ...init.headers },
-  });
-};
+const api = apiAs('bob');
 const uploaded: string[] = [];
 const albumsMade: string[] = [];
 

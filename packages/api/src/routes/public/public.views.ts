@@ -212,7 +212,6 @@ export function albumPage(site: SiteUrls, page: PublicAlbumPage): Html {
   const body = html`<p><a href="${site.profile}">← ${nameOf(owner)}</a></p>
     <h1>${album.title}</h1>
     ${album.description ? html`<p>${album.description}</p>` : ''}
-    <p class="muted">${album.imageCount === 1 ? '1 image' : `${album.imageCount} images`}</p>
     ${imageGrid(site, owner, page.images, site.album(album.slug))}`;
   return layout({
     title: `${album.title} · ${nameOf(owner)}`,

@@ -32,7 +32,6 @@ export interface PublicAlbum {
   description: string | null;
   /** Listed on the profile (public); an unlisted album has a page of its own but is never listed. */
   listed: boolean;
-  imageCount: number;
   updatedAt: Date;
   cover: PublicImage | null;
 }
@@ -71,6 +70,15 @@ function visibleImage(ownerId: string, listedOnly: boolean): SQL {
     ),
   )!;
 }
+
+/** An album listed on its owner's profile and sitemap: live, public, not unlisted. */
+const listedAlbum = (ownerId: string) =>
+  and(
+    eq(albums.ownerId, ownerId),
+    isNull(albums.deletedAt),
+    eq(albums.isPrivate, false),
+    eq(albums.isUnlisted, false),
+  );
 
 /** The owner behind a public page; `null` for an unknown or disabled account. */
 async function ownerBySlug(db: Database, slug: string): Promise<(PublicOwner & { id: string }) | null> {
@@ -165,14 +173,7 @@ export async function publicProfile(
   const albumRows = await db
     .select()
     .from(albums)
-    .where(
-      and(
-        eq(albums.ownerId, owner.id),
-        isNull(albums.deletedAt),
-        eq(albums.isPrivate, false),
-        eq(albums.isUnlisted, false),
-      ),
-    )
+    .where(listedAlbum(owner.id))
     .orderBy(desc(albums.createdAt), desc(albums.id))
     .limit(PUBLIC_PAGE_LIMITS.albumsListed);
   const [covers, page] = await Promise.all([
@@ -197,7 +198,6 @@ function publicAlbumOf(album: typeof albums.$inferSelect, cover: PublicImage | n
     title: album.title,
     description: album.description,
     listed: !album.isUnlisted,
-    imageCount: album.imageCount,
     updatedAt: album.updatedAt,
     cover,
   };
@@ -249,14 +249,7 @@ export async function publicSitemap(
   const rows = await db
     .select({ slug: albums.slug, updatedAt: albums.updatedAt })
     .from(albums)
-    .where(
-      and(
-        eq(albums.ownerId, owner.id),
-        isNull(albums.deletedAt),
-        eq(albums.isPrivate, false),
-        eq(albums.isUnlisted, false),
-      ),
-    )
+    .where(listedAlbum(owner.id))
     .orderBy(desc(albums.updatedAt))
     .limit(PUBLIC_PAGE_LIMITS.sitemapAlbums);
   const [newest] = await db
