@@ -15,6 +15,8 @@ export const users = sqliteTable(
     avatarUrl: text('avatar_url'),
     /** GitHub user name, shown on the public profile. */
     github: text('github'),
+    /** The dashboard language the user chose (a BCP 47 tag from the i18n package's list); null = detect. */
+    locale: text('locale'),
     isAdmin: bool('is_admin').notNull().default(false),
     plan: text('plan').$type<PlanTier>().notNull().default('free'),
     /** Per-user overrides of the plan's quotas; null means the plan's value. */
