@@ -92,10 +92,12 @@ beforeAll(async () => {
   await createAlbum(alice, 'holiday', 'public');
   await createAlbum(alice, 'drafts', 'unlisted');
   await createAlbum(alice, 'secret', 'private');
+  await createAlbum(alice, 'nothing-shown', 'public');
   await uploadPng(alice, 'beach.png', { album: 'holiday' });
   await uploadPng(alice, 'own-private.png', { album: 'holiday', is_private: 'true' });
   await uploadPng(alice, 'draft.png', { album: 'drafts' });
   await uploadPng(alice, 'hidden.png', { album: 'secret' });
+  await uploadPng(alice, 'only-private.png', { album: 'nothing-shown', is_private: 'true' });
   await uploadPng(alice, 'loose.png');
   const flagged = await uploadPng(alice, 'flagged.png');
   await db.update(images).set({ nsfw: true }).where(eq(images.id, flagged.id));
@@ -254,7 +256,7 @@ describe('album pages, /u/{owner}/{album}', () => {
 });
 
 describe('sitemap and robots', () => {
-  it('lists the profile and its listed albums, never unlisted or private ones', async () => {
+  it('lists the profile and its listed albums, never unlisted, private or empty-to-visitors ones', async () => {
     const response = await call('/u/alice-pages/sitemap.xml');
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toBe('application/xml; charset=utf-8');

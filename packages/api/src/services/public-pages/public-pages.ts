@@ -1,7 +1,7 @@
 import { PUBLIC_PAGE_LIMITS } from '@pixelflare/config';
 import { albums, images, users, type Database } from '@pixelflare/database';
 import { pageOf, type Page } from '@pixelflare/shared';
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, exists, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../lib/cursor';
 import { inList } from '../../lib/sql';
 
@@ -249,7 +249,18 @@ export async function publicSitemap(
   const rows = await db
     .select({ slug: albums.slug, updatedAt: albums.updatedAt })
     .from(albums)
-    .where(listedAlbum(owner.id))
+    .where(
+      and(
+        listedAlbum(owner.id),
+        // As on the profile, an album with nothing a visitor may see is left out (its page would be empty).
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(images)
+            .where(and(visibleImage(owner.id, true), eq(images.albumId, albums.id))),
+        ),
+      ),
+    )
     .orderBy(desc(albums.updatedAt))
     .limit(PUBLIC_PAGE_LIMITS.sitemapAlbums);
   const [newest] = await db
