@@ -28,6 +28,7 @@ import { oneShotUploadRouter, uploadsRouter } from './routes/uploads/uploads.ind
 import { imagesRouter } from './routes/images/images.index';
 import { keysRouter } from './routes/keys/keys.index';
 import { meRouter } from './routes/me/me.index';
+import { exportsRouter } from './routes/exports/exports.index';
 import { adminRouter } from './routes/admin/admin.index';
 import { auditLogRouter } from './routes/audit-log/audit-log.index';
 import { webhooksRouter } from './routes/webhooks/webhooks.index';
@@ -54,6 +55,7 @@ export function createApiRouter() {
     tagsRouter,
     keysRouter,
     meRouter,
+    exportsRouter,
     adminRouter,
     auditLogRouter,
     webhooksRouter,

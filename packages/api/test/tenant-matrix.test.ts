@@ -25,6 +25,8 @@ const registeredRoutes = (): Route[] =>
 const CROSS_TENANT_BY_DESIGN: Record<string, string> = {
   'PATCH /admin/users/{id}/plan':
     'admins manage every tenant; non-admins get 403 (routes/admin/admin.test.ts)',
+  'GET /me/export/{id}/archives/{part}':
+    'the signed link is the credential, not a key: wrong, altered and expired links get 404 (routes/exports)',
 };
 
 /** A body each route accepts, so the request reaches the ownership check instead of stopping at validation. */
@@ -73,6 +75,7 @@ async function aliceState(): Promise<string> {
     'backup_configs',
     'custom_domains',
     'hotlink_policies',
+    'data_exports',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -162,6 +165,13 @@ beforeAll(async () => {
   );
   expect(backup.status).toBe(200);
   ids.delivery = 'dlv_0000000000000000000000';
+  // A ready data export of alice's, written directly (a queued one would change her state while bob calls).
+  await env.DB.prepare(
+    "INSERT INTO data_exports (id, owner_id, status, archives, created_at, expires_at) VALUES ('exp_matrix', ?, 'ready', '[]', ?, ?)",
+  )
+    .bind(alice.id, Date.now(), Date.now() + 86_400_000)
+    .run();
+  ids.me = 'exp_matrix';
   const pending = await json<{ id: string }>(await post(alice, '/v1/images', { filename: 'later.png' }), 201);
   ids.uploads = pending.id;
   const tus = await call(

@@ -94,3 +94,17 @@ export const QUOTA_GRACE_RATIO = 0.01;
 export const ACCOUNT_DELETION = {
   imagesPerStep: 25,
 } as const;
+
+/** `POST /v1/me/export`: the account as ZIP archives in R2, built by a queue job. */
+export const DATA_EXPORT = {
+  /** Each archive stays below ZIP's 4 GiB limit (no ZIP64): a larger account gets several archives. */
+  archiveMaxBytes: 3.5 * 1024 ** 3,
+  /** R2 multipart part size: every part but the last must have the same size, at least 5 MiB. */
+  partBytes: 8 * 1024 * 1024,
+  /** Images read from D1 per query while the archive is written. */
+  imagesPerPage: 100,
+  /** How long the archives (and their download links) are kept. */
+  keepDays: 7,
+  /** How many recent exports `GET /v1/me/export` lists. */
+  listed: 10,
+} as const;

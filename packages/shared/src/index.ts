@@ -14,5 +14,6 @@ export * from './tags';
 export * from './transforms';
 export * from './urls';
 export * from './users';
+export * from './exports';
 export * from './variants';
 export * from './webhooks';

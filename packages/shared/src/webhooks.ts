@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AlbumSchema } from './albums';
 import { IsoDateTime } from './common';
 import { CustomDomainSchema } from './domains';
+import { DataExportSchema } from './exports';
 import { ImageSchema } from './images';
 
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS).meta({ id: 'WebhookEvent' });
@@ -130,6 +131,8 @@ export const WEBHOOK_EVENT_DATA = {
   'album.deleted': AlbumSchema,
   'domain.active': CustomDomainSchema,
   'domain.failed': CustomDomainSchema,
+  'export.ready': DataExportSchema,
+  'export.failed': DataExportSchema,
 } as const satisfies Record<WebhookEvent, z.ZodType>;
 
 export type WebhookEventData<T extends WebhookEvent> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;

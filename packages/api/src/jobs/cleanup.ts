@@ -2,6 +2,7 @@ import { AUDIT_RETENTION_DAYS, VARIANT_NAMES, WEBHOOK_DELIVERY_RETENTION_DAYS } 
 import { auditLogs, outboxEvents, uploadTokens, webhookDeliveries } from '@pixelflare/database';
 import { and, isNotNull, lt } from 'drizzle-orm';
 import { dispatchOutbox } from '../services/events/dispatch';
+import { deleteExpiredExports } from '../services/exports/exports';
 import { purgeExpiredTrash } from '../services/images/manage';
 import { signingDepsOf } from '../services/images/resource';
 import { reconcileStorage } from '../services/reconcile/reconcile';
@@ -17,7 +18,7 @@ const OUTBOX_RETENTION_DAYS = 7;
 /**
  * 01:00 UTC: expired trash and abandoned uploads (and staged two-step bodies a stopped Worker left behind),
  * R2 reconciled with D1 (orphan objects, rows whose original is missing: `reconcileStorage`), lost variants
- * jobs redone (`requeueMissingRenditions`), expired upload tokens, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
+ * jobs redone (`requeueMissingRenditions`), expired upload tokens and data exports, and audit, delivery and dispatched outbox rows past retention. Every step deletes by a cutoff, so running twice or late leaves the same state.
  */
 export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -60,6 +61,7 @@ export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
       and(isNotNull(outboxEvents.dispatchedAt), lt(outboxEvents.dispatchedAt, before(OUTBOX_RETENTION_DAYS))),
     )
     .returning({ id: outboxEvents.id });
+  const exports = await deleteExpiredExports(db, env.IMAGES_BUCKET, now);
   return {
     trashPurged,
     stagedBodies,
@@ -69,6 +71,7 @@ export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
     auditRows: audit.length,
     deliveryRows: deliveries.length,
     outboxRows: outbox.length,
+    expiredExports: exports,
   };
 };
 

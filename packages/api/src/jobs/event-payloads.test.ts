@@ -1,5 +1,5 @@
 import { WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
-import { createDb, imageVariants, outboxEvents } from '@pixelflare/database';
+import { createDb, images, imageVariants, outboxEvents } from '@pixelflare/database';
 import { WEBHOOK_EVENT_DATA, WebhookEnvelopeSchema, type WebhookEnvelope } from '@pixelflare/shared';
 import { env } from 'cloudflare:workers';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -137,6 +137,30 @@ describe('event payloads, end to end', () => {
       expected.set(event, (await (await domainApi('GET')).json()) as Resource);
       expect((await domainApi('DELETE')).status).toBe(200);
     }
+
+    // Data exports, built by the variants queue: one ready, then one failed by an original missing from R2.
+    const exported = async (status: string) => {
+      const started = (await (await api(owner, '/v1/me/export', 'POST')).json()) as Resource;
+      return waitFor(
+        async () => {
+          const current = await get(owner, `/v1/me/export/${started.id}`);
+          expect(current.status).toBe(status);
+          return current;
+        },
+        { timeout: 60_000, interval: 250 },
+      );
+    };
+    expected.set('export.ready', await exported('ready'));
+    const lost = await storeImage(owner.id, {
+      filename: 'lost.png',
+      bytes: makePng(3, 3),
+      contentType: 'image/png',
+      width: 3,
+      height: 3,
+    });
+    const [lostRow] = await db.select().from(images).where(eq(images.id, lost.id));
+    await env.IMAGES_BUCKET.delete(lostRow!.storageKey);
+    expected.set('export.failed', await exported('failed'));
 
     expect([...expected.keys()].sort()).toEqual([...WEBHOOK_EVENTS].sort());
 

@@ -44,12 +44,21 @@ export const DeleteAccountMessage = z.object({
 });
 export type DeleteAccountMessage = z.infer<typeof DeleteAccountMessage>;
 
+/** Variants queue: build a data export's archives (`POST /v1/me/export`). */
+export const BuildExportMessage = z.object({
+  type: z.literal('build-export'),
+  ownerId: z.string().min(1),
+  exportId: z.string().min(1),
+});
+export type BuildExportMessage = z.infer<typeof BuildExportMessage>;
+
 /** Everything the variants queue carries. */
 export const VariantsQueueMessage = z.discriminatedUnion('type', [
   GenerateVariantsMessage,
   PurgeAlbumMessage,
   RewrapKeysMessage,
   DeleteAccountMessage,
+  BuildExportMessage,
 ]);
 export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
 

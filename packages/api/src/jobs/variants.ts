@@ -17,6 +17,7 @@ import type { JobContext } from './context';
 import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
 import { purgeAlbumJob } from './purge-album';
 import { deleteAccountJob } from './delete-account';
+import { buildExportJob } from './export';
 import { rewrapKeysJob } from './encryption-rotate';
 import { renderEncryptedRenditions } from '../services/encryption/renditions';
 
@@ -31,6 +32,7 @@ export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Pr
   if (parsed.data.type === 'purge-album') return purgeAlbumJob(parsed.data, ctx);
   if (parsed.data.type === 'rewrap-keys') return rewrapKeysJob(parsed.data, ctx);
   if (parsed.data.type === 'delete-account') return deleteAccountJob(parsed.data, ctx);
+  if (parsed.data.type === 'build-export') return buildExportJob(parsed.data, ctx);
   return generateVariants(parsed.data, ctx);
 }
 

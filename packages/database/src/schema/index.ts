@@ -7,6 +7,7 @@ export * from './authjs';
 export * from './backups';
 export * from './domains';
 export * from './encryption';
+export * from './exports';
 export * from './images';
 export * from './transforms';
 export * from './users';
