@@ -1,5 +1,7 @@
 import {
   AccountDeletionStatusSchema,
+  DataExportListSchema,
+  DataExportSchema,
   AlbumSchema,
   CsrfTokenSchema,
   SessionSchema,
@@ -177,6 +179,10 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     /** Deletes the account and everything in it; `confirm` is its owner name (slug). */
     deleteMe: (confirm: string) =>
       request(AccountDeletionStatusSchema, '/v1/me', json('DELETE', { confirm })),
+    /** Starts an export of the account (originals, metadata, albums, tags); poll getExport until it is ready. */
+    createExport: () => request(DataExportSchema, '/v1/me/export', { method: 'POST' }),
+    listExports: () => request(DataExportListSchema, '/v1/me/export'),
+    getExport: (id: string) => request(DataExportSchema, `/v1/me/export/${segment(id)}`),
     listWebhooks: () => request(WebhookListSchema, '/v1/webhooks'),
     // The input type: `events` and `active` have defaults, so callers may leave them out.
     createWebhook: (webhook: z.input<typeof WebhookCreateSchema>) =>

@@ -27,6 +27,7 @@ export default defineConfig({
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },
           { text: 'Encryption at rest', link: '/guide/encryption' },
+          { text: 'Your data: export and deletion', link: '/guide/your-data' },
           { text: 'Command line (pixelflare)', link: '/guide/cli' },
           { text: 'Webhooks and background jobs', link: '/guide/webhooks' },
           { text: 'Backups to your own S3 bucket', link: '/guide/backups' },

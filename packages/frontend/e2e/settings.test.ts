@@ -184,6 +184,31 @@ describe('settings: profile', () => {
   });
 });
 
+describe('settings: export your data', () => {
+  it('builds an export in the background and offers its archive, a ZIP that downloads without a key', async () => {
+    const { page } = browser;
+    await browser.visit('/settings');
+    const section = page.locator('#export');
+    await section.getByTestId('export-start').click();
+    // The job runs in the local queue; the section follows it until it is ready.
+    await section.locator('[data-testid="export-status"][data-state="ready"]').waitFor();
+    const link = section.getByTestId('export-archive').first();
+    const href = await link.getAttribute('href');
+    expect(href).toMatch(/\/v1\/me\/export\/exp_[^/]+\/archives\/1\?expires=\d+&sig=/);
+    await browser.screenshots('settings-export', section);
+    const response = await fetch(href!);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    const zip = Buffer.from(await response.arrayBuffer());
+    // A local file header first, the end of the central directory last, the manifest among the entries.
+    expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+    expect(zip.subarray(-22, -18).toString('latin1')).toBe('PK\u0005\u0006');
+    expect(zip.includes('manifest.json')).toBe(true);
+    // Another start while none is running is allowed again, and the button is back.
+    expect(await section.getByTestId('export-start').isEnabled()).toBe(true);
+  });
+});
+
 describe('settings: small screens', () => {
   it('fits 375 px without sideways scrolling, labels above their fields, wide tables scrolling inside their box', async () => {
     const { page } = browser;
