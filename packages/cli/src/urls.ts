@@ -1,16 +1,27 @@
 import type { ApiClient } from '@pixelflare/client';
-import { canonicalCdnPath, canonicalCdnQuery, cdnUrl, type ImageResource } from '@pixelflare/shared';
+import { ENCRYPTED_RENDITIONS, VARIANT_PRESETS, WIDTH_VARIANTS } from '@pixelflare/config';
+import {
+  canonicalCdnPath,
+  canonicalCdnQuery,
+  cdnUrl,
+  type AccessTokenRequest,
+  type ImageResource,
+} from '@pixelflare/shared';
+import { CliError } from './exit-codes';
 
 /**
  * A CDN URL for an image with a variant or transform. Public images: built here with the shared URL builder (the
  * one the API and dashboard use), on the origin the image's own URL names. Images served signed only: the API
- * signs it (the signing secret never leaves the instance).
+ * signs it (the signing secret never leaves the instance). Encrypted images have no plain or signed URLs (their
+ * `urls` are null: the CDN answers 404): an expiring token link from the API, for the original or a stored preset;
+ * they have no transforms.
  */
 export async function transformUrl(
   api: ApiClient,
   image: ImageResource,
   options: { variant?: string; transform?: URLSearchParams; ttl?: number; sign?: boolean } = {},
 ): Promise<string> {
+  if (image.is_encrypted || image.urls.short === null) return tokenUrl(api, image, options);
   const query = options.transform ? canonicalCdnQuery(options.transform.entries()) : '';
   // `sign`: an instance with REQUIRE_SIGNED_TRANSFORMS wants a signature on a public image's transforms too.
   if (image.access === 'signed' || options.sign) {
@@ -26,6 +37,25 @@ export async function transformUrl(
   const base = { origin: short.origin, dedicatedHost: !short.pathname.startsWith('/cdn/') };
   const path = canonicalCdnPath({ kind: 'short', shortId: image.short_id }, options.variant);
   return cdnUrl(base, path, query ? new URLSearchParams(query) : undefined);
+}
+
+async function tokenUrl(
+  api: ApiClient,
+  image: ImageResource,
+  options: { variant?: string; transform?: URLSearchParams; ttl?: number },
+): Promise<string> {
+  if (options.transform?.size)
+    throw new CliError('An encrypted image has no transforms: use --variant with one of its stored presets');
+  const rendition = options.variant ?? 'original';
+  if (rendition !== 'original' && !(ENCRYPTED_RENDITIONS as readonly string[]).includes(rendition))
+    throw new CliError(
+      `An encrypted image has only these presets: original, ${ENCRYPTED_RENDITIONS.join(', ')} (not ${rendition})`,
+    );
+  const minted = await api.accessToken(image.id, {
+    rendition: rendition as AccessTokenRequest['rendition'],
+    ...(options.ttl ? { ttl: options.ttl } : {}),
+  });
+  return minted.url;
 }
 
 /** The widths a srcset offers: common breakpoints below the image's width, then the image's own width. */
@@ -51,6 +81,20 @@ export async function snippet(api: ApiClient, image: ImageResource, format: Snip
     case 'html':
       return `<img src="${escapeHtml(url)}" alt="${escapeHtml(alt)}" width="${image.width}" height="${image.height}" loading="lazy">`;
     case 'srcset': {
+      if (image.is_encrypted) {
+        // No transforms: the stored width presets (token links, as long-lived as the original's), then the original.
+        const presets = WIDTH_VARIANTS.filter(
+          (name) => ENCRYPTED_RENDITIONS.includes(name) && VARIANT_PRESETS[name].width < image.width,
+        );
+        const sources = await Promise.all(
+          presets.map(
+            async (name) =>
+              `${escapeHtml(await transformUrl(api, image, { variant: name }))} ${VARIANT_PRESETS[name].width}w`,
+          ),
+        );
+        sources.push(`${escapeHtml(url)} ${image.width}w`);
+        return `<img src="${escapeHtml(url)}" srcset="${sources.join(', ')}" sizes="100vw" alt="${escapeHtml(alt)}" width="${image.width}" height="${image.height}" loading="lazy">`;
+      }
       const widths = srcsetWidths(image.width);
       const sources = await Promise.all(
         widths.map(async (width) => {

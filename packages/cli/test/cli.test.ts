@@ -269,6 +269,56 @@ describe('upload', () => {
   });
 });
 
+describe('encrypted images', () => {
+  it('have no plain URLs: upload --format and url print token links that serve them; get says why', async () => {
+    const bob = stack.apiKeys.bob;
+    const env = { ...fresh(), PIXELFLARE_URL: stack.apiUrl, PIXELFLARE_API_KEY: bob };
+    const auth = { Authorization: `Bearer ${bob}` };
+    const enabled = await fetch(`${stack.apiUrl}/v1/encryption/enable`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    // 409: already on (a re-run against the same stack).
+    expect([200, 409]).toContain(enabled.status);
+    const dir = tempDir('encrypted');
+    const run = await pixelflare(
+      ['upload', writePng(dir, 'vault.png', uniquePng(300, 200, true)), '--encrypt', '--json'],
+      env,
+    );
+    const [result] = json<UploadResults>(run).results;
+    const id = result!.image!.id;
+    expect(result!.output).toMatch(/\/cdn\/i\/\w+\?token=/);
+    const viaToken = await fetch(result!.output!);
+    expect(viaToken.status).toBe(200);
+    const download = await fetch(`${stack.apiUrl}/v1/images/${id}/download`, { headers: auth });
+    expect(new Uint8Array(await viaToken.arrayBuffer())).toEqual(
+      new Uint8Array(await download.arrayBuffer()),
+    );
+    // The same address without its token is the 404 every public URL of an encrypted image answers.
+    const bare = new URL(result!.output!);
+    bare.search = '';
+    expect((await fetch(bare)).status).toBe(404);
+
+    const preset = json<{ url: string }>(
+      await pixelflare(['url', id, '--variant', 'w256', '--ttl', '600', '--json'], env),
+    );
+    expect(preset.url).toMatch(/\/w256\?token=/);
+    expect((await fetch(preset.url)).status).toBe(200);
+    const transformed = await pixelflare(['url', id, '--width', '32'], env);
+    expect(transformed.code).toBe(2);
+    expect(transformed.stderr).toContain('no transforms');
+
+    const got = await pixelflare(['get', id], env);
+    expect(got.stdout).toContain('no public URLs');
+    expect(got.stdout).not.toContain('/cdn/');
+    const gotJson = json<{ urls: Record<string, string | null>; previews: unknown }>(
+      await pixelflare(['get', id, '--json'], env),
+    );
+    expect(gotJson).toMatchObject({ urls: { cdn: null, short: null }, previews: null });
+  });
+});
+
 describe('finding and managing images', () => {
   let env: Record<string, string>;
   let id: string;

@@ -1,4 +1,6 @@
 import {
+  AccessTokenSchema,
+  type AccessTokenRequest,
   AccountDeletionStatusSchema,
   DataExportListSchema,
   DataExportSchema,
@@ -171,6 +173,9 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       request(z.unknown(), `/v1/tags/${segment(name)}/merge`, json('POST', { into })),
     signedUrl: (id: string, options: Partial<SignedUrlRequest> = {}) =>
       request(SignedUrlSchema, `/v1/images/${segment(id)}/signed-url`, json('POST', options)),
+    /** A token link to an encrypted image (which has no plain or signed URLs), optionally for one rendition. */
+    accessToken: (id: string, options: AccessTokenRequest = {}) =>
+      request(AccessTokenSchema, `/v1/images/${segment(id)}/access-token`, json('POST', options)),
     listKeys: () => request(ApiKeyListSchema, '/v1/keys'),
     createKey: (key: ApiKeyCreate) => request(ApiKeyCreatedSchema, '/v1/keys', json('POST', key)),
     revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),

@@ -13,12 +13,16 @@ export type AlbumVisibility = z.infer<typeof AlbumVisibility>;
 export const AlbumCoverSchema = z
   .object({
     id: z.string(),
-    thumb_url: z.string().meta({
-      description:
-        'The cover’s thumb preset (128×128). When the CDN serves the cover only signed (it is private, or its ' +
-        'album is), a signed URL that stays the same for an hour and is valid for one to two hours: read the ' +
-        'album again for a fresh one',
-    }),
+    thumb_url: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'The cover’s thumb preset (128×128). When the CDN serves the cover only signed (it is private, or its ' +
+          'album is), a signed URL that stays the same for an hour and is valid for one to two hours: read the ' +
+          'album again for a fresh one. Null when the cover is encrypted: its token thumbnail comes from ' +
+          'POST /v1/encryption/preview-tokens',
+      }),
     expires_at: IsoDateTime.nullable().meta({
       description: 'When a signed thumb_url stops working; null if unsigned',
     }),

@@ -97,6 +97,11 @@ export const ImagePreviewsSchema = z
   });
 export type ImagePreviews = z.infer<typeof ImagePreviewsSchema>;
 
+/** Why an encrypted image has no plain CDN URLs (its resource's `urls`, its presets' `url`). */
+export const NO_PLAIN_URLS =
+  'Null when the image is encrypted: its public URLs answer 404 (as if it did not exist), so it is shared ' +
+  'through expiring token links only (POST /v1/images/{id}/access-token)';
+
 export const ImageSchema = z
   .object({
     id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
@@ -125,11 +130,25 @@ export const ImageSchema = z
     status: z.enum(['pending', 'ready', 'failed']),
     content_hash: z.string().nullable(),
     exif: ExifSummarySchema.nullable(),
-    urls: z.object({
-      cdn: z.string().meta({ description: 'Public path URL /cdn/{owner}/{album}/{filename}' }),
-      short: z.string().meta({ description: 'Short URL /cdn/i/{short_id}' }),
+    urls: z
+      .object({
+        cdn: z
+          .string()
+          .nullable()
+          .meta({
+            description: `Public path URL /cdn/{owner}/{album}/{filename}. ${NO_PLAIN_URLS}`,
+          }),
+        short: z
+          .string()
+          .nullable()
+          .meta({ description: `Short URL /cdn/i/{short_id}. ${NO_PLAIN_URLS}` }),
+      })
+      .meta({ description: 'The image’s CDN URLs; both null for an encrypted image' }),
+    previews: ImagePreviewsSchema.nullable().meta({
+      description:
+        'Null for an encrypted image: the CDN would answer 404; its token previews come from ' +
+        'POST /v1/encryption/preview-tokens',
     }),
-    previews: ImagePreviewsSchema,
     created_at: IsoDateTime,
     updated_at: IsoDateTime,
     deleted_at: IsoDateTime.nullable(),

@@ -1,5 +1,6 @@
 import { VARIANT_NAMES } from '@pixelflare/config';
 import { z } from 'zod';
+import { NO_PLAIN_URLS } from './images';
 
 export const VariantFormatStatusSchema = z
   .object({
@@ -19,7 +20,12 @@ export const ImageVariantSchema = z
     width: z.number().int().nullable().meta({ description: "The preset's box; the image is never enlarged" }),
     height: z.number().int().nullable(),
     fit: z.enum(['scale-down', 'cover']),
-    url: z.string().meta({ description: 'CDN URL of this preset (the format is negotiated per request)' }),
+    url: z
+      .string()
+      .nullable()
+      .meta({
+        description: `CDN URL of this preset (the format is negotiated per request). ${NO_PLAIN_URLS}`,
+      }),
     formats: z.array(VariantFormatStatusSchema).meta({
       description: 'Stored renditions. Empty: not rendered yet; the CDN renders it on the first request',
     }),

@@ -18,8 +18,9 @@ const imageLine = (image: ImageResource) =>
     image.filename,
     image.album ?? '-',
     formatBytes(image.bytes),
-    image.access,
-    image.urls.short,
+    image.is_encrypted ? 'encrypted' : image.access,
+    // An encrypted image has no short URL (its public URLs answer 404): `pixelflare url` mints a token link.
+    image.urls.short ?? '-',
   ].join('\t');
 
 /** `list` and `search <words>`: one page (`--limit`, `--cursor`), or every page with `--all`. */
@@ -79,10 +80,15 @@ export async function runGet(context: Context, args: string[]): Promise<ExitCode
     ...(image.alt ? [`alt          ${image.alt}`] : []),
     `created      ${image.created_at}`,
     ...(image.deleted_at ? [`in trash     since ${image.deleted_at}`] : []),
-    `cdn          ${image.urls.cdn}`,
-    `short        ${image.urls.short}`,
+    ...(image.is_encrypted
+      ? [
+          `encrypted    no public URLs (they answer 404): pixelflare url ${image.id} [--ttl seconds] for a link`,
+        ]
+      : [`cdn          ${image.urls.cdn}`, `short        ${image.urls.short}`]),
     `download     ${download} (with your API key)`,
-    ...Object.entries(image.previews).map(([preset, previewUrl]) => `${preset.padEnd(12)} ${previewUrl}`),
+    ...Object.entries(image.previews ?? {}).map(
+      ([preset, previewUrl]) => `${preset.padEnd(12)} ${previewUrl}`,
+    ),
   ]);
   return EXIT.ok;
 }
@@ -211,6 +217,10 @@ export async function runUrl(context: Context, args: string[]): Promise<ExitCode
     ...(values.ttl ? { ttl: positiveInteger(values.ttl, 'ttl') } : {}),
     sign: values.sign,
   });
-  output(context, { id: image.id, url, signed: image.access === 'signed' || values.sign }, () => [url]);
+  output(
+    context,
+    { id: image.id, url, signed: !image.is_encrypted && (image.access === 'signed' || values.sign) },
+    () => [url],
+  );
   return EXIT.ok;
 }

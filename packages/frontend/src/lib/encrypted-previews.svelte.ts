@@ -1,4 +1,4 @@
-import { PreviewTokensSchema, type PreviewTokens } from '@pixelflare/shared';
+import { PreviewTokensSchema, type ImageResource, type PreviewTokens } from '@pixelflare/shared';
 import { api } from '$lib/api';
 
 type Urls = PreviewTokens['previews'][string];
@@ -41,10 +41,19 @@ export function createEncryptedPreviews() {
     }
   }
 
+  /**
+   * Where a list shows an image's preset: its own preview URL, or for an encrypted image (which has none) the
+   * token URL once loaded (undefined until then).
+   */
+  function src(image: Pick<ImageResource, 'id' | 'previews'>, preset: 'thumb' | 'w256'): string | undefined {
+    return image.previews ? image.previews[preset] : urls[image.id]?.[preset];
+  }
+
   return {
     get urls() {
       return urls;
     },
     load,
+    src,
   };
 }

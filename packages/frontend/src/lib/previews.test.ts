@@ -11,6 +11,8 @@ describe('previews', () => {
     expect(previewsExpired(previews('2026-12-02T11:00:00Z'), now)).toBe(false);
     expect(previewsExpired(previews('2026-12-02T10:00:00Z'), now)).toBe(true);
     expect(previewsExpired(previews('2026-12-02T09:00:00Z'), now)).toBe(true);
+    // An encrypted image has none (its token URLs are asked for apart): never re-read for them.
+    expect(previewsExpired({ previews: null }, now)).toBe(false);
   });
 
   it('ask for an album again only once its signed cover has expired', () => {

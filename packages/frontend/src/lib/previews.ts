@@ -11,7 +11,8 @@ function expired(expiresAt: string | null, now: number): boolean {
  * (`retryOnError`): the API would hand out the same one.
  */
 export function previewsExpired(image: Pick<ImageResource, 'previews'>, now = Date.now()): boolean {
-  return expired(image.previews.expires_at, now);
+  // An encrypted image has no previews of its own: its token URLs are kept fresh apart (encrypted-previews).
+  return image.previews !== null && expired(image.previews.expires_at, now);
 }
 
 /** The same question for an album's cover thumbnail (`cover.expires_at`). */

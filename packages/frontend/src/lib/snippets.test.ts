@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  hasPlainUrls,
   htmlSnippet,
   markdownSnippet,
   srcsetEntries,
@@ -22,6 +23,11 @@ const image = {
 };
 
 describe('snippets', () => {
+  it('are built only for an image with plain URLs (an encrypted one has null: they answer 404)', () => {
+    expect(hasPlainUrls(image)).toBe(true);
+    expect(hasPlainUrls({ urls: { cdn: null, short: null } })).toBe(false);
+  });
+
   it('builds preset URLs on the short URL', () => {
     expect(variantUrl(image, 'w256')).toBe('http://localhost:8787/cdn/i/k7d2qx/w256');
     expect(variantUrl(image, 'original')).toBe(image.urls.short);

@@ -1,11 +1,21 @@
 import { VARIANT_PRESETS, WIDTH_VARIANTS } from '@pixelflare/config';
 import { canonicalCdnPath, cdnUrl, cdnUrlBaseOf, type ImageResource } from '@pixelflare/shared';
 
+/** An image with its plain CDN URLs: every image but an encrypted one, whose `urls` are null (they answer 404). */
+export type PlainImage<T extends Pick<ImageResource, 'urls'> = ImageResource> = T & {
+  urls: { cdn: string; short: string };
+};
+
+/** Whether the image has plain CDN URLs to show and build snippets from (an encrypted one has token links only). */
+export function hasPlainUrls<T extends Pick<ImageResource, 'urls'>>(image: T): image is PlainImage<T> {
+  return image.urls.cdn !== null && image.urls.short !== null;
+}
+
 /**
  * URL of one preset of an image, e.g. `…/cdn/i/k7d2qx/w256` (`original` is the bare short URL), built by the
  * API's own builder on the host its short URL names.
  */
-export function variantUrl(image: Pick<ImageResource, 'urls' | 'short_id'>, variant: string): string {
+export function variantUrl(image: Pick<PlainImage, 'urls' | 'short_id'>, variant: string): string {
   const address = { kind: 'short', shortId: image.short_id } as const;
   const base = cdnUrlBaseOf(image.urls.short, address);
   // A short URL the API built always has its base; were it not, the URL itself is still the original.
@@ -16,10 +26,7 @@ const escapeHtml = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeMarkdown = (value: string) => value.replace(/[[\]\\]/g, '\\$&');
 
-type SnippetImage = Pick<
-  ImageResource,
-  'urls' | 'short_id' | 'alt' | 'title' | 'filename' | 'width' | 'height'
->;
+type SnippetImage = Pick<PlainImage, 'urls' | 'short_id' | 'alt' | 'title' | 'filename' | 'width' | 'height'>;
 const altOf = (image: SnippetImage) => image.alt ?? image.title ?? image.filename;
 
 export function markdownSnippet(image: SnippetImage): string {
@@ -55,7 +62,7 @@ export interface PlaygroundParams {
   blur?: number;
 }
 
-export function transformUrl(image: Pick<ImageResource, 'urls'>, params: PlaygroundParams): string {
+export function transformUrl(image: Pick<PlainImage, 'urls'>, params: PlaygroundParams): string {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params))
     if (value !== undefined && value !== '' && value !== 0) query.set(name, String(value));

@@ -1,4 +1,4 @@
-import { buf, fromBase64, randomBytes, toBase64Url, utf8 } from './bytes';
+import { fromBase64, randomBytes, toBase64Url, utf8 } from './bytes';
 import { KeyError, openKey, sealKey } from './keys';
 import { pbkdf2Sha256 } from './pbkdf2';
 
@@ -27,20 +27,8 @@ export interface KeyBundle {
   keys: { version: number; fingerprint: string; wrapped: string }[];
 }
 
-async function passphraseKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const password = utf8(passphrase.normalize('NFC'));
-  const base = await crypto.subtle.importKey('raw', buf(password), 'PBKDF2', false, ['deriveBits']);
-  try {
-    const bits = await crypto.subtle.deriveBits(
-      { name: 'PBKDF2', hash: 'SHA-256', salt: buf(salt), iterations },
-      base,
-      256,
-    );
-    return new Uint8Array(bits);
-  } catch {
-    // Cloudflare Workers refuse more than 100,000 iterations: the same function, computed in JavaScript.
-    return pbkdf2Sha256(password, salt, iterations, 32);
-  }
+function passphraseKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  return pbkdf2Sha256(utf8(passphrase.normalize('NFC')), salt, iterations, 32);
 }
 
 const bundleAad = (ownerId: string, version: number) => `pixelflare/bundle/v1|${ownerId}|${version}`;

@@ -113,6 +113,61 @@ describe('an encrypted image', () => {
     expect((await call(path)).headers.get('X-Cache')).toBe('encrypted');
   });
 
+  it('hands out no plain URLs: resource, listing, presets and album cover say null; no signed URL is minted', async () => {
+    const plainUrls = { cdn: null, short: null };
+    expect((image as unknown as { urls: unknown }).urls).toEqual(plainUrls);
+    const got = (await (await call(`/v1/images/${image.id}`, authed(alice.key))).json()) as {
+      urls: unknown;
+      previews: unknown;
+      is_encrypted: boolean;
+    };
+    expect(got).toMatchObject({ is_encrypted: true, urls: plainUrls, previews: null });
+    const listed = (await (await call('/v1/images?limit=100', authed(alice.key))).json()) as {
+      data: { id: string; urls: unknown; previews: unknown }[];
+    };
+    expect(listed.data.find((entry) => entry.id === image.id)).toMatchObject({
+      urls: plainUrls,
+      previews: null,
+    });
+    const variants = (await (await call(`/v1/images/${image.id}/variants`, authed(alice.key))).json()) as {
+      data: { preset: string; url: string | null }[];
+    };
+    expect(variants.data.length).toBeGreaterThan(0);
+    expect(variants.data.every((variant) => variant.url === null)).toBe(true);
+    const signed = await call(
+      `/v1/images/${image.id}/signed-url`,
+      authed(alice.key, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ttl: 3600 }),
+      }),
+    );
+    expect(signed.status).toBe(409);
+    expect((await errorOf(signed)).message).toContain('access-token');
+    const album = await call(
+      '/v1/albums',
+      authed(alice.key, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'Vault', slug: 'vault', cover_image_id: image.id }),
+      }),
+    );
+    expect(album.status).toBe(201);
+    expect(((await album.json()) as { cover: unknown }).cover).toEqual({
+      id: image.id,
+      thumb_url: null,
+      expires_at: null,
+    });
+    // The same account's unencrypted images keep theirs.
+    const plain = (await (await upload(alice, uploadForm(fixture('tiny.png'), 'plain.png'))).json()) as {
+      urls: { cdn: string | null; short: string | null };
+      previews: { thumb: string } | null;
+    };
+    expect(plain.urls.short).toMatch(/\/cdn\/i\//);
+    expect(plain.urls.cdn).toContain('/cdn/enc-alice/');
+    expect(plain.previews?.thumb).toContain('/thumb');
+  });
+
   it('serves the decrypted original through a token, identical to the download', async () => {
     const { path, expires_at } = await tokenUrl(alice, image.id);
     // Default lifetime: one hour.

@@ -27,6 +27,6 @@ export const createSignedUrl = createRoute({
   },
   responses: {
     201: { description: 'The signed URL', content: { 'application/json': { schema: SignedUrlSchema } } },
-    ...errors([400, 401, 403, 404]),
+    ...errors([400, 401, 403, 404, 409]),
   },
 });

@@ -41,6 +41,7 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
       albumSlug: images.albumSlug,
       filename: images.filename,
       imagePrivate: images.isPrivate,
+      isEncrypted: images.isEncrypted,
       albumPrivate: home.isPrivate,
     })
     .from(images)
@@ -56,6 +57,11 @@ async function coversOf(db: Database, rows: Album[], view: AlbumView): Promise<M
   const covers = new Map<string, AlbumCover>();
   const signing = signingOncePerPage(view.signing);
   for (const image of found) {
+    // An encrypted cover's plain and signed URLs answer 404: the dashboard asks for its token thumbnail.
+    if (image.isEncrypted) {
+      covers.set(image.id, { id: image.id, thumb_url: null, expires_at: null });
+      continue;
+    }
     if (!servedSignedOnly(image.imagePrivate, image.albumPrivate)) {
       covers.set(image.id, {
         id: image.id,

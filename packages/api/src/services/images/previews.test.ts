@@ -121,7 +121,7 @@ describe('image previews', () => {
     const { view, reads } = recordingView(owner);
     const resources = await toImageResources(db, rows, view);
     expect(resources).toHaveLength(seeded.length);
-    expect(resources.every((resource) => resource.access === 'signed' && resource.previews.expires_at)).toBe(
+    expect(resources.every((resource) => resource.access === 'signed' && resource.previews?.expires_at)).toBe(
       true,
     );
     expect(reads).toEqual([`cdn-signing-version:${owner.id}`]);
@@ -145,7 +145,7 @@ describe('image previews', () => {
     const rows = await db.select().from(albums).where(eq(albums.ownerId, owner.id));
     const { view, reads } = recordingView(owner);
     const resources = await toAlbumResources(db, rows, { ...view, now: Date.now() });
-    expect(resources.map((album) => new URL(album.cover!.thumb_url).searchParams.has('sig'))).toEqual(
+    expect(resources.map((album) => new URL(album.cover!.thumb_url!).searchParams.has('sig'))).toEqual(
       rows.map(() => true),
     );
     expect(reads).toEqual([`cdn-signing-version:${owner.id}`]);

@@ -60,13 +60,17 @@ export function signingOncePerPage(deps: SigningDeps): SigningDeps {
 // Two presets, not more: each signed URL costs two HMACs (the owner's key, then the URL) on every listing.
 const PREVIEW_PRESETS = ['thumb', 'w256'] as const satisfies readonly (keyof ImagePreviews)[];
 
-/** The `previews` of an image: its preset URLs, signed when the CDN serves it only signed. */
+/**
+ * The `previews` of an image: its preset URLs, signed when the CDN serves it only signed; null when it is
+ * encrypted (the CDN answers 404 to any plain or signed URL of it: its previews are token URLs, asked for apart).
+ */
 export async function imagePreviews(
-  image: Pick<Image, 'shortId' | 'albumSlug' | 'filename'>,
+  image: Pick<Image, 'shortId' | 'albumSlug' | 'filename' | 'isEncrypted'>,
   view: ImageView,
   access: ImageResource['access'],
   now = Date.now(),
-): Promise<ImagePreviews> {
+): Promise<ImagePreviews | null> {
+  if (image.isEncrypted) return null;
   if (access === 'public')
     return {
       thumb: cdnShortUrl(view.cdn, image.shortId, 'thumb'),
@@ -97,7 +101,7 @@ export function accessOf(
 export function toImageResource(
   image: Image,
   view: ImageView,
-  extra: { tags: string[]; favourite: boolean; albumPrivate: boolean; previews: ImagePreviews },
+  extra: { tags: string[]; favourite: boolean; albumPrivate: boolean; previews: ImagePreviews | null },
 ): ImageResource {
   return {
     id: image.id,
@@ -120,10 +124,13 @@ export function toImageResource(
     status: image.status,
     content_hash: image.contentHash,
     exif: image.exif,
-    urls: {
-      cdn: cdnPathUrl(view.cdn, view.ownerSlug, image.albumSlug, image.filename),
-      short: cdnShortUrl(view.cdn, image.shortId),
-    },
+    // An encrypted image's public URLs answer 404: none are handed out (it is shared through token links).
+    urls: image.isEncrypted
+      ? { cdn: null, short: null }
+      : {
+          cdn: cdnPathUrl(view.cdn, view.ownerSlug, image.albumSlug, image.filename),
+          short: cdnShortUrl(view.cdn, image.shortId),
+        },
     previews: extra.previews,
     created_at: image.createdAt.toISOString(),
     updated_at: image.updatedAt.toISOString(),

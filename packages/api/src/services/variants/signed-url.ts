@@ -1,7 +1,7 @@
 import { images, users, type Database } from '@pixelflare/database';
 import { canonicalCdnPath, cdnUrl, parseTransformQuery, type CdnUrlBase } from '@pixelflare/shared';
 import { and, eq, isNull } from 'drizzle-orm';
-import { badRequest, notFound } from '../../lib/errors';
+import { badRequest, conflict, notFound } from '../../lib/errors';
 import { signCdnPath } from './signing';
 
 /** Where signed `/cdn` paths are served (`cdnBaseOf`): `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
@@ -57,12 +57,20 @@ export interface MintSignedUrlInput extends SigningDeps {
 /** A signed CDN URL for one of the caller's images; another tenant's id is a 404. */
 export async function mintSignedUrl(input: MintSignedUrlInput): Promise<{ url: string; expiresAt: Date }> {
   const image = await input.db
-    .select({ ownerSlug: users.slug, albumSlug: images.albumSlug, filename: images.filename })
+    .select({
+      ownerSlug: users.slug,
+      albumSlug: images.albumSlug,
+      filename: images.filename,
+      isEncrypted: images.isEncrypted,
+    })
     .from(images)
     .innerJoin(users, eq(users.id, images.ownerId))
     .where(and(eq(images.id, input.imageId), eq(images.ownerId, input.ownerId), isNull(images.deletedAt)))
     .get();
   if (!image) throw notFound('Image');
+  // The CDN never serves an encrypted image on a signed URL (404), so none is minted.
+  if (image.isEncrypted)
+    throw conflict('This image is encrypted: share it through POST /v1/images/{id}/access-token instead');
   if (input.variant && input.variant !== 'original' && !input.enabledVariants.includes(input.variant))
     throw badRequest(`Unknown variant "${input.variant}"`, [{ path: 'variant', message: 'unknown variant' }]);
   const query = [...new URLSearchParams(input.transform ?? '').entries()];

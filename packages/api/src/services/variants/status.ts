@@ -34,7 +34,10 @@ export async function listImageVariants(
       width: box.width ?? null,
       height: box.height ?? null,
       fit: box.fit,
-      url: cdnPathUrl(view.cdn, view.ownerSlug, image.albumSlug, image.filename, preset),
+      // No plain URL of an encrypted image works (404): its presets are reached through access tokens.
+      url: image.isEncrypted
+        ? null
+        : cdnPathUrl(view.cdn, view.ownerSlug, image.albumSlug, image.filename, preset),
       formats: rows
         .filter((row) => row.name === preset)
         .map((row) => ({
