@@ -73,6 +73,7 @@ async function aliceState(): Promise<string> {
     'backup_configs',
     'custom_domains',
     'hotlink_policies',
+    'share_links',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -146,6 +147,9 @@ beforeAll(async () => {
     201,
   );
   ids.webhooks = webhook.id;
+  // A share link to her image: bob may neither see, read nor revoke it.
+  const share = await json<{ id: string }>(await post(alice, '/v1/share-links', { image_id: image.id }), 201);
+  ids['share-links'] = share.id;
   // A backup destination (never contacted here), so bob's /backup calls have something of alice's to miss.
   const backup = await call(
     '/v1/backup/config',

@@ -10,6 +10,8 @@ export const WEBHOOK_EVENTS = [
   'album.deleted',
   'domain.active',
   'domain.failed',
+  'share.viewed',
+  'share.expired',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -4,6 +4,7 @@ import { AlbumSchema } from './albums';
 import { IsoDateTime } from './common';
 import { CustomDomainSchema } from './domains';
 import { ImageSchema } from './images';
+import { ShareLinkSchema } from './share-links';
 
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS).meta({ id: 'WebhookEvent' });
 
@@ -130,6 +131,8 @@ export const WEBHOOK_EVENT_DATA = {
   'album.deleted': AlbumSchema,
   'domain.active': CustomDomainSchema,
   'domain.failed': CustomDomainSchema,
+  'share.viewed': ShareLinkSchema,
+  'share.expired': ShareLinkSchema,
 } as const satisfies Record<WebhookEvent, z.ZodType>;
 
 export type WebhookEventData<T extends WebhookEvent> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;

@@ -8,6 +8,7 @@ export * from './backups';
 export * from './domains';
 export * from './encryption';
 export * from './images';
+export * from './share-links';
 export * from './transforms';
 export * from './users';
 export * from './webhooks';
