@@ -22,8 +22,8 @@ export const SHARE_LINK_LIMITS = {
 
 /**
  * The password KDF: Argon2id (RFC 9106) with OWASP's minimum (19 MiB, 2 passes, 1 lane), in pure JS
- * (@noble/hashes) because workerd compiles no WebAssembly at run time. It costs a few hundred ms of CPU per hash
- * (measured figures in the sharing guide): inside a paid Worker's CPU limit, and the per-link and per-IP limits on
+ * (@noble/hashes) because workerd compiles no WebAssembly at run time. It costs about 0.3 s of CPU per hash
+ * (measured in the sharing guide): inside a paid Worker's CPU limit, and the per-link and per-IP limits on
  * wrong passwords bound how often anyone can make the Worker hash. Stored hashes name their parameters, so these
  * can change without breaking existing links.
  */

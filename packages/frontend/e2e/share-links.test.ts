@@ -32,6 +32,7 @@ describe('share links', () => {
     await page.getByTestId('share-open').click();
     await page.getByTestId('share-password').fill('tide pool');
     await page.getByTestId('share-one-time').check();
+    await owner.screenshots('share-dialog', page.locator('dialog[open] .modal-box'));
     await page.getByTestId('share-create').click();
     const field = page.getByTestId('share-url');
     await field.waitFor();
@@ -66,6 +67,7 @@ describe('share links', () => {
     await row.waitFor();
     expect(await row.getByTestId('shared-link-state').textContent()).toContain('Used up');
     expect(await row.getByTestId('shared-link-views').textContent()).toContain('1 of 1 views');
+    await owner.screenshots('settings-shared-links', page.locator('#shared-links'));
   });
 
   it('revokes a link from Settings > Shared links', async () => {
