@@ -13,6 +13,7 @@ import {
   apiSecurityHeaders,
   cdnSecurityHeaders,
   publicPageSecurityHeaders,
+  sharePageSecurityHeaders,
   signInSecurityHeaders,
 } from './middleware/security-headers';
 import { authRouter } from './auth/auth.index';
@@ -39,6 +40,8 @@ import { backupRouter } from './routes/backup/backup.index';
 import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
 import { hotlinkRouter } from './routes/hotlink/hotlink.index';
 import { customSiteRouter, publicPagesRouter } from './routes/public/public.index';
+import { shareLinksRouter } from './routes/share-links/share-links.index';
+import { sharePagesRouter } from './routes/share-links/share-page';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -64,6 +67,7 @@ export function createApiRouter() {
     backupRouter,
     customDomainRouter,
     hotlinkRouter,
+    shareLinksRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
@@ -80,6 +84,8 @@ export function createApiRouter() {
  *   failed-auth limit → authentication → rate limiting (sign-in routes write their own audit events).
  * - `/u` (public profiles and albums; on a custom domain `/` and `/{album}`, routed as `/site/...`): request id →
  *   logging (failures only) → security headers (no script) → error handler. Nothing per caller runs.
+ * - `/s` (share-link pages for visitors): request id → logging (failures only) → security headers (no script,
+ *   never stored) → error handler. Wrong passwords are rate-limited by the page itself, per link and per IP.
  * Anything else gets the request id and a JSON 404. The error handler is Hono's `onError`: it answers where the
  * error is thrown, so every layer above it still decorates error responses. On the dedicated CDN hostname every
  * path is a CDN path (see cdnAwarePath), so only the CDN's layers run there.
@@ -94,6 +100,7 @@ export function createApp() {
   app.use('/auth/*', requestLog({ successes: true }), allowlistCors, signInSecurityHeaders);
   for (const pages of ['/u/*', `${CUSTOM_SITE_PREFIX}/*`, CUSTOM_SITE_PREFIX])
     app.use(pages, requestLog({ successes: false }), publicPageSecurityHeaders);
+  app.use('/s/*', requestLog({ successes: false }), sharePageSecurityHeaders);
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.use('/v1/*', failedAuthLimit('api'), authenticate, rateLimit, auditLog, outboxFlush);
@@ -104,6 +111,7 @@ export function createApp() {
   app.route('/cdn', cdnRouter);
   app.route('/u', publicPagesRouter);
   app.route(CUSTOM_SITE_PREFIX, customSiteRouter);
+  app.route('/s', sharePagesRouter);
   return app;
 }
 

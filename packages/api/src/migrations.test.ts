@@ -26,6 +26,7 @@ describe('migrations', () => {
       'audit_logs',
       'custom_domains',
       'hotlink_policies',
+      'share_links',
       'backup_configs',
       'analytics_daily',
       'analytics_events',

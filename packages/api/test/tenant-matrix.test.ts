@@ -76,6 +76,7 @@ async function aliceState(): Promise<string> {
     'custom_domains',
     'hotlink_policies',
     'data_exports',
+    'share_links',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -149,6 +150,9 @@ beforeAll(async () => {
     201,
   );
   ids.webhooks = webhook.id;
+  // A share link to her image: bob may neither see, read nor revoke it.
+  const share = await json<{ id: string }>(await post(alice, '/v1/share-links', { image_id: image.id }), 201);
+  ids['share-links'] = share.id;
   // A backup destination (never contacted here), so bob's /backup calls have something of alice's to miss.
   const backup = await call(
     '/v1/backup/config',

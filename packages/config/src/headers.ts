@@ -9,6 +9,12 @@ export const CSP_API_DOCS =
 /** Public profile and album pages: no script at all, inline styles, images from anywhere (the CDN's host, avatars). */
 export const CSP_PUBLIC_PAGE =
   "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * Share-link pages (`/s/{token}`): like public pages, but the password form posts back to the page itself, and
+ * images come only from this host or the CDN's (signed URLs; set per deployment by the API).
+ */
+export const CSP_SHARE_PAGE =
+  "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 export const CSP_CDN = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
 /** SVG opened directly runs no script and reaches nothing: the CDN CSP plus `sandbox`. */
 export const CSP_CDN_SVG = `${CSP_CDN}; sandbox`;

@@ -12,6 +12,7 @@ export * from './public-pages';
 export * from './rate-limits';
 export * from './scopes';
 export * from './settings';
+export * from './share-links';
 export * from './transform-params';
 export * from './turnstile';
 export * from './vectorize';

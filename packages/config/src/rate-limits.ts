@@ -11,6 +11,9 @@ export const RATE_LIMITS = {
   cdnTransforms: { capacity: 1000, windowSeconds: 60 },
   /** Failed authentications per client IP (bad API keys on /v1, failed sign-ins on /auth), each area apart. */
   failedAuth: { capacity: 20, windowSeconds: 600 },
+  /** Wrong share-link passwords, per link (any visitor) and per client IP (any link). */
+  sharePasswordPerLink: { capacity: 10, windowSeconds: 600 },
+  sharePasswordPerIp: { capacity: 20, windowSeconds: 600 },
 } as const satisfies Record<string, RateLimitRule>;
 
 /** Multiplier applied to the authenticated base by the caller's broadest scope. */

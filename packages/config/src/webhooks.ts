@@ -12,6 +12,8 @@ export const WEBHOOK_EVENTS = [
   'domain.failed',
   'export.ready',
   'export.failed',
+  'share.viewed',
+  'share.expired',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

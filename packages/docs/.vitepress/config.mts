@@ -23,6 +23,7 @@ export default defineConfig({
           { text: 'CDN URLs', link: '/guide/cdn' },
           { text: 'Custom domains', link: '/guide/custom-domains' },
           { text: 'Public profiles', link: '/guide/public-pages' },
+          { text: 'Sharing by link', link: '/guide/sharing' },
           { text: 'Analytics', link: '/guide/analytics' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },

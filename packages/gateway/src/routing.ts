@@ -18,8 +18,11 @@ export function hostKindOf(hostname: string, config: GatewayConfig): HostKind | 
   return null;
 }
 
-/** The API Worker's areas on the public hostname (`/u`: public profiles); a prefix matches whole segments (`/v1docs` is the dashboard's). */
-const API_PREFIXES = ['/v1', '/auth', '/cdn', '/u'] as const;
+/**
+ * The API Worker's areas on the public hostname (`/u`: public profiles, `/s`: share-link pages); a prefix matches
+ * whole segments (`/v1docs` is the dashboard's, and so are `/settings` and `/shared`).
+ */
+const API_PREFIXES = ['/v1', '/auth', '/cdn', '/u', '/s'] as const;
 
 function isApiPath(pathname: string): boolean {
   return API_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));

@@ -9,6 +9,7 @@ export * from './domains';
 export * from './errors';
 export * from './images';
 export * from './keys';
+export * from './share-links';
 export * from './status';
 export * from './tags';
 export * from './transforms';

@@ -106,3 +106,8 @@ export function originalStorageKey(
 ): string {
   return `${ownerId}/${album}/${imageId}/original.${extension}`;
 }
+
+/** A share link's page: `{origin}/s/{token}` on the host that serves the API (`PUBLIC_API_URL`). */
+export function shareLinkUrl(origin: string, token: string): string {
+  return `${origin.replace(/\/$/, '')}/s/${encodeURIComponent(token)}`;
+}

@@ -5,6 +5,7 @@ import { IsoDateTime } from './common';
 import { CustomDomainSchema } from './domains';
 import { DataExportSchema } from './exports';
 import { ImageSchema } from './images';
+import { ShareLinkSchema } from './share-links';
 
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS).meta({ id: 'WebhookEvent' });
 
@@ -133,6 +134,8 @@ export const WEBHOOK_EVENT_DATA = {
   'domain.failed': CustomDomainSchema,
   'export.ready': DataExportSchema,
   'export.failed': DataExportSchema,
+  'share.viewed': ShareLinkSchema,
+  'share.expired': ShareLinkSchema,
 } as const satisfies Record<WebhookEvent, z.ZodType>;
 
 export type WebhookEventData<T extends WebhookEvent> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;

@@ -8,6 +8,7 @@ import { signingDepsOf } from '../services/images/resource';
 import { reconcileStorage } from '../services/reconcile/reconcile';
 import { requeueMissingRenditions } from '../services/reconcile/renditions';
 import { engineNameFor } from '../engines/select';
+import { sweepExpiredShareLinks } from '../services/share-links/share-links';
 import { purgeStaleStaging } from '../services/uploads/two-step';
 import type { CronJob } from './context';
 
@@ -75,8 +76,12 @@ export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   };
 };
 
-/** Every 5 minutes: outbox events the per-request flush missed (a crash, a failed enqueue) go out now. */
+/**
+ * Every 5 minutes: share links whose expiry passed unvisited get their `share.expired` event, then outbox events
+ * the per-request flush missed (a crash, a failed enqueue) go out, those included.
+ */
 export const runOutboxSweep: CronJob = async ({ db, env }, now) => {
+  const expiredShareLinks = await sweepExpiredShareLinks(db, now.getTime());
   let events = 0;
   let messages = 0;
   // A few pages per run keeps one invocation short; the next run continues.
@@ -86,5 +91,5 @@ export const runOutboxSweep: CronJob = async ({ db, env }, now) => {
     messages += sent.messages;
     if (sent.events === 0) break;
   }
-  return { events, messages };
+  return { expiredShareLinks, events, messages };
 };

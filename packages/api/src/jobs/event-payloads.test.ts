@@ -97,6 +97,16 @@ describe('event payloads, end to end', () => {
     await api(owner, '/v1/albums/trip', 'PATCH', { title: 'Trip 2026', visibility: 'private' });
     expected.set('album.updated', await get(owner, '/v1/albums/trip'));
 
+    // A one-time share link: its only view writes share.viewed and, being the last, share.expired.
+    const share = (await (
+      await api(owner, '/v1/share-links', 'POST', { image_id: uploaded.id, max_views: 1 })
+    ).json()) as Resource & { url: string };
+    expect((await call(new URL(share.url).pathname)).status).toBe(200);
+    const shared = await get(owner, `/v1/share-links/${share.id}`);
+    expect(shared).toMatchObject({ views: 1, state: 'used_up' });
+    expected.set('share.viewed', shared);
+    expected.set('share.expired', shared);
+
     await api(owner, `/v1/images/${uploaded.id}`, 'DELETE');
     const trash = (await get(owner, '/v1/trash')) as unknown as { data: Resource[] };
     expected.set(

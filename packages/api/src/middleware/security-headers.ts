@@ -5,6 +5,7 @@ import {
   CSP_CDN,
   CSP_CDN_SVG,
   CSP_PUBLIC_PAGE,
+  CSP_SHARE_PAGE,
   SECURITY_HEADERS,
 } from '@pixelflare/config';
 import { createMiddleware } from 'hono/factory';
@@ -42,6 +43,12 @@ export const cdnSecurityHeaders = securityHeaders({
 
 /** `/u` and a custom domain's pages: server-rendered HTML that runs no script. */
 export const publicPageSecurityHeaders = securityHeaders({ csp: () => CSP_PUBLIC_PAGE });
+
+/** `/s`: share-link pages, whose password form posts back to them; answers are never stored anywhere. */
+export const sharePageSecurityHeaders = securityHeaders({
+  csp: () => CSP_SHARE_PAGE,
+  cacheControl: 'no-store',
+});
 
 /** The API reference page (`/v1/docs`) runs Scalar's scripts: the one API answer whose CSP allows them. */
 export const apiDocsPolicy = createMiddleware<AppEnv>(async (c, next) => {

@@ -15,6 +15,7 @@ let leaving: TestUser;
 let staying: TestUser;
 let cachedUrl = '';
 let stayingUrl = '';
+const sharedPaths: string[] = [];
 
 const json = (method: string, body: unknown) => ({
   method,
@@ -70,6 +71,14 @@ beforeAll(async () => {
   await call(`/v1/images/${second.id}`, authed(leaving.key, { method: 'DELETE' }));
   await call(`/v1/images/${uploaded.id}/favourite`, authed(leaving.key, { method: 'PUT' }));
   await call('/v1/webhooks', authed(leaving.key, json('POST', { url: 'https://hooks.example.com/in' })));
+  // Share links to an image and to an album (one-time, so a view leaves its events in the outbox too).
+  for (const target of [{ image_id: uploaded.id, max_views: 1 }, { album: 'trip' }]) {
+    const shared = await call('/v1/share-links', authed(leaving.key, json('POST', target)));
+    expect(shared.status).toBe(201);
+    const { url } = (await shared.json()) as { url: string };
+    sharedPaths.push(new URL(url).pathname);
+    expect((await call(sharedPaths.at(-1)!)).status).toBe(200);
+  }
   await call(
     '/v1/hotlink',
     authed(
@@ -108,6 +117,7 @@ describe('DELETE /v1/me', () => {
   it('disables the account at once, then leaves nothing of it in D1, R2 or KV, and nobody else loses anything', async () => {
     const before = await rowsOwnedBy(leaving.id);
     expect(before.images).toBeGreaterThan(ACCOUNT_DELETION.imagesPerStep * 3);
+    expect(before.share_links).toBe(2);
     expect((await env.IMAGES_BUCKET.list({ prefix: `${leaving.id}/` })).objects.length).toBeGreaterThan(0);
     expect(await kvKeysMentioning(leaving.id, 'leaving-owner')).not.toEqual([]);
 
@@ -129,6 +139,7 @@ describe('DELETE /v1/me', () => {
     expect(await kvKeysMentioning(leaving.id, 'leaving-owner')).toEqual([]);
     expect((await call(cachedUrl)).status).toBe(404);
     expect((await call('/u/leaving-owner')).status).toBe(404);
+    for (const path of sharedPaths) expect((await call(path)).status).toBe(404);
 
     // The other tenant is untouched.
     expect((await call(stayingUrl)).status).toBe(200);

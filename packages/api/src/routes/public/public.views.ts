@@ -57,8 +57,8 @@ const ogImageOf = (site: SiteUrls, owner: PublicOwner, image: PublicImage | null
 
 const nameOf = (owner: PublicOwner) => owner.displayName ?? owner.slug;
 
-/** Small, inline, no web fonts: the page is one request plus its images. */
-const STYLE = raw(`<style>
+/** Small, inline, no web fonts: the page is one request plus its images (share-link pages use it too). */
+export const STYLE = raw(`<style>
 :root{color-scheme:light dark;--fg:#1c1917;--muted:#57534e;--bg:#fafaf9;--card:#e7e5e4}
 @media (prefers-color-scheme:dark){:root{--fg:#f5f5f4;--muted:#a8a29e;--bg:#1c1917;--card:#292524}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,sans-serif;color:var(--fg);background:var(--bg)}
