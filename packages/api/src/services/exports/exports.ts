@@ -11,7 +11,7 @@ import {
 import type { DataExport } from '@pixelflare/shared';
 import { and, asc, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import { Zip, ZipPassThrough } from 'fflate';
-import { hmacSha256, toBase64Url } from '../../lib/crypto';
+import { hmacSha256, timingSafeEqual, toBase64Url } from '../../lib/crypto';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { toAlbumResources } from '../albums/albums';
@@ -139,13 +139,6 @@ export async function openArchive(
   const object = await bucket.get(archive.key);
   if (!object) throw notFound('Export');
   return { body: object.body, size: object.size };
-}
-
-function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 /** What building an export reads and writes. */
