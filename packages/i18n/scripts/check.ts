@@ -12,6 +12,7 @@ import {
   compileProblem,
   hardCodedText,
   hasWords,
+  physicalClasses,
   plainWords,
   parseMessage,
   pluralProblems,
@@ -139,11 +140,16 @@ for (const [key, message] of Object.entries(english)) {
 }
 checkLocale(PSEUDO_LOCALE, pseudo, `${PSEUDO_LOCALE} (pseudo)`, false);
 
-// 5. Text in Svelte components that people read but that is not from a message.
+// 5. Text in Svelte components (and 6., their classes) that people read but that is not from a message.
 for (const file of sources.filter((path) => path.endsWith('.svelte'))) {
-  for (const { line, text } of hardCodedText(readFileSync(file, 'utf8')))
+  const source = readFileSync(file, 'utf8');
+  const where = relative(join(here, '../..'), file);
+  for (const { line, text } of hardCodedText(source))
+    problems.push(`hard-coded: ${where}:${line} "${text.slice(0, 60)}" is not from t()`);
+  // 6. Right-to-left: layout by start and end, not left and right.
+  for (const { line, text } of physicalClasses(source))
     problems.push(
-      `hard-coded: ${relative(join(here, '../..'), file)}:${line} "${text.slice(0, 60)}" is not from t()`,
+      `rtl: ${where}:${line} "${text}" is left/right; use the logical class (ms-, me-, ps-, pe-, start-, end-, text-start)`,
     );
 }
 

@@ -7,6 +7,7 @@ import {
   compileProblem,
   hardCodedText,
   parseMessage,
+  physicalClasses,
   pluralProblems,
 } from './checks.ts';
 
@@ -83,6 +84,29 @@ describe('hard-coded text in Svelte', () => {
     assert.deepEqual(
       found.map((entry) => entry.text),
       ['Welcome back', 'Close', 'A cat'],
+    );
+  });
+});
+
+describe('physical CSS classes', () => {
+  it('finds left/right classes in markup, with variants, and also in expressions (class lists are built there), not in scripts', () => {
+    const found = physicalClasses(`<script>const pl = 'ml-2';</script>
+<div class="ms-2 ml-auto md:pr-4 text-end">
+  <span class="absolute left-0 text-right rounded-l-box">x</span>
+  <p class="start-0 -mr-1">{'left-0 pl-3'}</p>
+</div>`);
+    assert.deepEqual(
+      found.map((entry) => `${entry.line}:${entry.text}`),
+      [
+        '2:ml-auto',
+        '2:md:pr-4',
+        '3:left-0',
+        '3:text-right',
+        '3:rounded-l-box',
+        '4:-mr-1',
+        '4:left-0',
+        '4:pl-3',
+      ],
     );
   });
 });

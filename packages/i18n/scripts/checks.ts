@@ -293,3 +293,18 @@ export function hardCodedText(
   visit(ast.fragment, undefined);
   return found;
 }
+
+// Tailwind classes tied to left and right: in Arabic and Hebrew the page is mirrored, so spacing and position go
+// by start and end (ms-, me-, ps-, pe-, start-, end-, text-start, rounded-s, border-s).
+const PHYSICAL_CLASS =
+  /(?<=["'`\s{])(?:[\w-]+:)*(-?(?:m[lr]|p[lr]|scroll-m[lr]|scroll-p[lr])-[\w[\]./-]+|-?(?:left|right)-[\w[\]./-]+|text-(?:left|right)|float-(?:left|right)|clear-(?:left|right)|rounded-[lr](?:-[\w-]+)?|rounded-[tb][lr](?:-[\w-]+)?|border-[lr](?:-[\w-]+)?)(?=["'`\s}])/g;
+
+/** Physical (left/right) Tailwind classes in a component's markup, with their lines. */
+export function physicalClasses(source: string): { line: number; text: string }[] {
+  // Only the markup: a script's or style's words are not class lists.
+  const markup = source.replace(/<(script|style)[\s\S]*?<\/\1>/g, (block) => block.replace(/[^\n]/g, ' '));
+  return [...markup.matchAll(PHYSICAL_CLASS)].map((match) => ({
+    line: markup.slice(0, match.index).split('\n').length,
+    text: match[0],
+  }));
+}
