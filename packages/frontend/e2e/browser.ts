@@ -161,10 +161,6 @@ export function textOverflows(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const problems: string[] = [];
     const width = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth > width + 1)
-      problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px > ${width} px)`);
-    const describe = (element: Element) =>
-      `<${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}> "${(element.textContent ?? '').trim().slice(0, 50)}"`;
     const scrolls = (element: Element) => {
       for (let at = element.parentElement; at && at !== document.body; at = at.parentElement) {
         const { overflowX } = getComputedStyle(at);
@@ -172,6 +168,26 @@ export function textOverflows(page: Page): Promise<string[]> {
       }
       return false;
     };
+    if (document.documentElement.scrollWidth > width + 1) {
+      problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px > ${width} px)`);
+      // Name the outermost boxes that reach past the window (text or not), to say what to fix.
+      for (const element of document.querySelectorAll<HTMLElement>('body *')) {
+        const box = element.getBoundingClientRect();
+        const parent = element.parentElement?.getBoundingClientRect();
+        if (
+          box.right > width + 1 &&
+          parent &&
+          parent.right <= width + 1 &&
+          element.checkVisibility() &&
+          !scrolls(element)
+        )
+          problems.push(
+            `  <${element.tagName.toLowerCase()} class="${element.className}"> reaches ${Math.round(box.right)} px`,
+          );
+      }
+    }
+    const describe = (element: Element) =>
+      `<${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}> "${(element.textContent ?? '').trim().slice(0, 50)}"`;
     for (const element of document.querySelectorAll<HTMLElement>('body *')) {
       const ownText = [...element.childNodes].some(
         (node) => node.nodeType === Node.TEXT_NODE && (node.textContent ?? '').trim() !== '',
