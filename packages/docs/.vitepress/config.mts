@@ -25,6 +25,7 @@ export default defineConfig({
           { text: 'Public profiles', link: '/guide/public-pages' },
           { text: 'Analytics', link: '/guide/analytics' },
           { text: 'Dashboard', link: '/guide/dashboard' },
+          { text: 'Translations', link: '/guide/translations' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },
           { text: 'Encryption at rest', link: '/guide/encryption' },
           { text: 'Command line (pixelflare)', link: '/guide/cli' },

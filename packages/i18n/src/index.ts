@@ -10,7 +10,6 @@ import {
   localeDirection,
   type Locale,
 } from '@pixelflare/config';
-import { pseudoLocalizeMessages } from './pseudo';
 // Type only: English is loaded like any other language, not bundled with this module.
 import type English from '../messages/en.json';
 
@@ -23,7 +22,6 @@ export type MessageLoader = () => Promise<Messages>;
 
 export { DEFAULT_LOCALE, LOCALES, PSEUDO_LOCALE, isLocale, localeDirection, type Locale };
 export { negotiateLocale, pickLocale } from './negotiate';
-export { pseudoLocalize, pseudoLocalizeMessages } from './pseudo';
 
 const catalogues = new Map<Locale, Messages>();
 const compiled = new Map<Locale, Map<string, IntlMessageFormat>>();
@@ -63,6 +61,8 @@ export async function loadLocale(
     if (locale === PSEUDO_LOCALE) {
       const english = loaders[DEFAULT_LOCALE];
       if (!english) throw new Error('No loader for English');
+      // Loaded only for the pseudo-locale: the other languages do not ship its printer.
+      const { pseudoLocalizeMessages } = await import('./pseudo');
       addMessages(locale, pseudoLocalizeMessages(await english()));
     } else {
       const load = loaders[locale];
