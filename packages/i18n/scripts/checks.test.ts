@@ -25,7 +25,7 @@ describe('placeholders and ICU syntax against English', () => {
     assert.deepEqual(args('Hello {name}', 'Hallo'), ['lost the placeholder {name}']);
     assert.equal(args('Hello {name}', 'Hallo {Name}').length, 2);
     assert.deepEqual(args('{n, plural, one {# x} other {# xs}}', '{n} x'), [
-      '{n} is a argument here but a plural in English',
+      '{n} is a plain {placeholder} here but a plural in English',
     ]);
     assert.equal(args('{k, select, a {A} other {B}}', '{k, select, b {A} other {B}}').length, 1);
   });

@@ -45,6 +45,8 @@ export function argumentsOf(elements: MessageFormatElement[]): ArgumentKinds {
   return kinds;
 }
 
+const describeKind = (kind: string) => (kind === 'argument' ? 'a plain {placeholder}' : `a ${kind}`);
+
 /**
  * How a translation's arguments differ from English's, in words (empty when they agree). The names must be the
  * same. A plain English `{count}` may become a plural in a language that inflects for it; a plural or select in
@@ -61,7 +63,7 @@ export function argumentProblems(english: MessageFormatElement[], other: Message
     const theirs = have.get(name);
     if (!theirs || theirs === kind) continue;
     if (kind === 'argument' && (theirs === 'plural' || theirs === 'number')) continue;
-    problems.push(`{${name}} is a ${theirs} here but a ${kind} in English`);
+    problems.push(`{${name}} is ${describeKind(theirs)} here but ${describeKind(kind)} in English`);
   }
   const selectCases = (elements: MessageFormatElement[]) => {
     const cases = new Map<string, string>();
