@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test-setup.ts'],
     // Unit tests only (the browser suite is vitest.e2e.config.ts). Generous, because the suite runs on a loaded
     // 2-core machine as well as an idle one: vitest's 5 s default is not a speed target.
     testTimeout: 30_000,

@@ -8,6 +8,7 @@ export * from './headers';
 export * from './image-types';
 export * from './image-variants';
 export * from './limits';
+export * from './locales';
 export * from './public-pages';
 export * from './rate-limits';
 export * from './scopes';

@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Sharing by link', link: '/guide/sharing' },
           { text: 'Analytics', link: '/guide/analytics' },
           { text: 'Dashboard', link: '/guide/dashboard' },
+          { text: 'Translations', link: '/guide/translations' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },
           { text: 'Encryption at rest', link: '/guide/encryption' },
           { text: 'Your data: export and deletion', link: '/guide/your-data' },

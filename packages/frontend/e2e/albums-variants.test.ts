@@ -78,7 +78,7 @@ describe('albums and variants', () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     const jpeg = w256.locator('[data-testid="rendition"][data-format="jpeg"][data-status="ready"]');
     await jpeg.waitFor();
-    expect(await jpeg.textContent()).toMatch(/Ready\s*[\d.]+ (B|kB),\s*\d+ × \d+/);
+    expect(await jpeg.textContent()).toMatch(/Ready\s*[\d.]+ (byte|kB),\s*\d+ × \d+/);
   });
 
   it("edits an album's title and visibility and sets its cover, which a reload keeps", async () => {

@@ -92,7 +92,7 @@ describe('analytics page', () => {
     await browser.visit(`/images/${image.id}`);
     await page
       .getByTestId('image-analytics')
-      .getByText(/requests,/)
+      .getByText(/requests?,/)
       .waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('image-analytics').locator('canvas').count()).toBeGreaterThan(0);
   });

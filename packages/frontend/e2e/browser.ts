@@ -150,3 +150,62 @@ export async function signInAs(browser: Browser, user: 'alice' | 'bob'): Promise
   await browser.page.getByTestId(`dev-sign-in-${user}`).click();
   await browser.page.waitForURL((url) => url.pathname === '/');
 }
+
+/**
+ * Text that does not fit its box, for checking longer languages: the page scrolling sideways; an element whose
+ * own text is wider than the element (scrollWidth over clientWidth); an element sticking out of the window.
+ * Boxes that cut text on purpose (`truncate`, user data such as file names), scrolling containers (wide tables)
+ * and screen-reader-only text are left out. Each problem names the element and its text.
+ */
+export function textOverflows(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const width = document.documentElement.clientWidth;
+    const scrolls = (element: Element) => {
+      for (let at = element.parentElement; at && at !== document.body; at = at.parentElement) {
+        const { overflowX } = getComputedStyle(at);
+        if (overflowX === 'auto' || overflowX === 'scroll') return true;
+      }
+      return false;
+    };
+    if (document.documentElement.scrollWidth > width + 1) {
+      problems.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px > ${width} px)`);
+      // Name the outermost boxes that reach past the window (text or not), to say what to fix.
+      for (const element of document.querySelectorAll<HTMLElement>('body *')) {
+        const box = element.getBoundingClientRect();
+        const parent = element.parentElement?.getBoundingClientRect();
+        if (
+          box.right > width + 1 &&
+          parent &&
+          parent.right <= width + 1 &&
+          element.checkVisibility() &&
+          !scrolls(element)
+        )
+          problems.push(
+            `  <${element.tagName.toLowerCase()} class="${element.className}"> reaches ${Math.round(box.right)} px`,
+          );
+      }
+    }
+    const describe = (element: Element) =>
+      `<${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}> "${(element.textContent ?? '').trim().slice(0, 50)}"`;
+    for (const element of document.querySelectorAll<HTMLElement>('body *')) {
+      const ownText = [...element.childNodes].some(
+        (node) => node.nodeType === Node.TEXT_NODE && (node.textContent ?? '').trim() !== '',
+      );
+      if (!ownText || !element.checkVisibility()) continue;
+      if (element.closest('.truncate, .sr-only, script, style, [hidden], .uppy-Root, option')) continue;
+      const style = getComputedStyle(element);
+      if (style.display === 'inline' || style.display === 'contents') continue;
+      if (element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 0)
+        problems.push(
+          `${describe(element)} is cut: ${element.scrollWidth} px of text in ${element.clientWidth} px`,
+        );
+      const box = element.getBoundingClientRect();
+      if ((box.right > width + 1 || box.left < -1) && !scrolls(element))
+        problems.push(
+          `${describe(element)} sticks out of the window (${Math.round(box.left)}–${Math.round(box.right)} px)`,
+        );
+    }
+    return problems;
+  });
+}

@@ -1,8 +1,11 @@
-import { PLAN_TIERS, type PlanTier } from '@pixelflare/config';
+import { LOCALE_CODES, PLAN_TIERS, type PlanTier } from '@pixelflare/config';
 import { z } from 'zod';
 import { CursorPaginationQuery, IsoDateTime, paginated } from './common';
 
 export const PlanTierSchema = z.enum(PLAN_TIERS as [PlanTier, ...PlanTier[]]);
+
+/** One of the dashboard's languages (packages/config LOCALES). */
+export const LocaleSchema = z.enum(LOCALE_CODES).meta({ id: 'Locale' });
 
 export const ProfileSchema = z
   .object({
@@ -14,6 +17,9 @@ export const ProfileSchema = z
     website: z.string().nullable(),
     avatar_url: z.string().nullable(),
     github: z.string().nullable().meta({ description: 'GitHub user name, linked from the public profile' }),
+    locale: LocaleSchema.nullable().meta({
+      description: 'The dashboard language you chose (BCP 47); null = taken from your browser',
+    }),
     is_admin: z.boolean(),
     plan: PlanTierSchema,
     image_count: z.number().int(),
@@ -43,6 +49,7 @@ export const ProfileUpdateSchema = z
       .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'a GitHub user name')
       .nullable()
       .optional(),
+    locale: LocaleSchema.nullable().optional(),
   })
   .strict()
   .meta({ id: 'ProfileUpdate' });

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  countryName,
-  formatByteCount,
-  formatCount,
-  formatRatio,
-  hasTraffic,
-  seriesColumns,
-} from './analytics';
+import { countryName, formatRatio, hasTraffic, seriesColumns } from './analytics';
 
 describe('analytics formatting', () => {
-  it('formats counts and bytes for the reader’s locale', () => {
-    expect(formatCount(1234567, 'en-US')).toBe('1,234,567');
-    expect(formatCount(1234567, 'de-DE')).toBe('1.234.567');
-    expect(formatByteCount(999, 'en-US')).toBe('999 B');
-    expect(formatByteCount(1_500_000, 'de-DE')).toBe('1,5 MB');
-    expect(formatByteCount(25_000_000_000, 'en-US')).toBe('25 GB');
-  });
-
   it('formats hit ratios as percentages, a dash without requests', () => {
     expect(formatRatio(0.7059, 'en-US')).toBe('70.6%');
     expect(formatRatio(null, 'en-US')).toBe('–');

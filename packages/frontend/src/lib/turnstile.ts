@@ -16,6 +16,8 @@ export interface TurnstileApi {
       action: string;
       'response-field': boolean;
       theme: 'auto' | 'light' | 'dark';
+      /** The widget's language (a lower-case tag such as `de` or `pt-br`); `auto` follows the browser. */
+      language: string;
       callback: (token: string) => void;
       'expired-callback': () => void;
       'error-callback': (code: string) => void;

@@ -29,6 +29,32 @@ describe('/v1/me', () => {
     );
   });
 
+  it('keeps the dashboard language: one of the supported locales, or null to detect it again', async () => {
+    const user = await createUser('polyglot');
+    const read = async () =>
+      ((await (await call('/v1/me', authed(user.key))).json()) as { locale: unknown }).locale;
+    expect(await read()).toBeNull();
+
+    const arabic = await call('/v1/me', authed(user.key, json('PATCH', { locale: 'ar' })));
+    expect(arabic.status).toBe(200);
+    expect(await arabic.json()).toMatchObject({ locale: 'ar' });
+    expect(await read()).toBe('ar');
+
+    // Not a supported language (nor a case variant of one): refused on the field, the saved one is kept.
+    for (const locale of ['xx', 'AR', 'de-DE', 42]) {
+      const refused = await call('/v1/me', authed(user.key, json('PATCH', { locale })));
+      expect(refused.status).toBe(400);
+      expect((await errorOf(refused)).issues?.map((issue) => issue.path)).toEqual(['locale']);
+    }
+    expect(await read()).toBe('ar');
+
+    // Another field's update leaves it alone; null clears it.
+    await call('/v1/me', authed(user.key, json('PATCH', { bio: 'hello' })));
+    expect(await read()).toBe('ar');
+    expect((await call('/v1/me', authed(user.key, json('PATCH', { locale: null })))).status).toBe(200);
+    expect(await read()).toBeNull();
+  });
+
   it('any valid key reads the profile; editing needs keys:manage', async () => {
     const user = await createUser('readonly', { scopes: ['images:read'] });
     expect((await call('/v1/me', authed(user.key))).status).toBe(200);

@@ -1,4 +1,4 @@
-import type { PlanTier } from '@pixelflare/config';
+import { isLocale, type PlanTier } from '@pixelflare/config';
 import { users, type Database } from '@pixelflare/database';
 import { pageOf, type Page, type Profile, type ProfileUpdate } from '@pixelflare/shared';
 import { asc, eq, gt } from 'drizzle-orm';
@@ -16,6 +16,7 @@ export function toProfile(row: UserRow): Profile {
     website: row.website,
     avatar_url: row.avatarUrl,
     github: row.github,
+    locale: isLocale(row.locale) ? row.locale : null,
     is_admin: row.isAdmin,
     plan: row.plan,
     image_count: row.imageCount,
@@ -38,6 +39,7 @@ export async function updateProfile(db: Database, userId: string, update: Profil
   if (update.website !== undefined) changes.website = update.website;
   if (update.avatar_url !== undefined) changes.avatarUrl = update.avatar_url;
   if (update.github !== undefined) changes.github = update.github;
+  if (update.locale !== undefined) changes.locale = update.locale;
   if (Object.keys(changes).length > 0) {
     await db
       .update(users)
