@@ -37,7 +37,9 @@ describe('public profiles', () => {
 
 describe('share links', () => {
   it('sends /s/{token} on the public host to the API, and /settings and /shared stay the dashboard’s', () => {
-    expect(routeRequest(new URL('https://pixelflare.example/s/3q2-7wEjR0yM1xq8c5Vv7A0b'), config)).toBe('api');
+    expect(routeRequest(new URL('https://pixelflare.example/s/3q2-7wEjR0yM1xq8c5Vv7A0b'), config)).toBe(
+      'api',
+    );
     for (const path of ['/settings', '/shared', '/search'])
       expect(routeRequest(new URL(`https://pixelflare.example${path}`), config), path).toBe('dashboard');
   });
