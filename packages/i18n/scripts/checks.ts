@@ -231,7 +231,30 @@ export const SAME_AS_ENGLISH_VALUES = new Set([
   'Blur',
 ]);
 /** Per language, keys whose translation is rightly the English text (fill in when a translator says so). */
-export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {};
+export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {
+  // These are the native words in each language (French Actions, Italian Password, Dutch Website...), not English.
+  de: ['profile.field.website'],
+  fr: [
+    'albums.field.description',
+    'albums.public',
+    'analytics.host',
+    'image.dimensions',
+    'image.field.description',
+    'image.type',
+    'library.type',
+    'nav.menu',
+    'overview.usage.images',
+    'share.list.actions',
+    'share.list.image',
+    'webhooks.deliveries.actions',
+  ],
+  id: ['analytics.bandwidth', 'nav.menu', 'upload.progress'],
+  it: ['nav.menu', 'share.list.password'],
+  nl: ['analytics.host', 'image.type', 'library.type', 'nav.menu', 'profile.field.website'],
+  pl: ['nav.menu'],
+  'pt-BR': ['analytics.host', 'nav.menu', 'upload.progress'],
+  tr: ['analytics.host'],
+};
 
 /**
  * Text in a Svelte component that people read but that does not come from a message: text nodes and the
