@@ -14,6 +14,7 @@ import {
 } from '../../../test/fixtures/encryption-helpers';
 import { largeJpeg } from '../../../test/fixtures/large-files';
 import { b64, create, patch } from '../../../test/fixtures/tus-helpers';
+import { putTwoStep, startTwoStep } from '../../../test/fixtures/two-step-helpers';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { runQueueBatch } from '../../../test/queue';
 import { loadEnv } from '../../lib/env';
@@ -255,6 +256,29 @@ describe('the large streamed tus path', () => {
       expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(clear.subarray(clear.length - 70_000));
     },
   );
+});
+
+describe('the large streamed two-step path', () => {
+  it('encrypts a JPEG above the in-memory limit PUT as a stream, and decrypts it back', async () => {
+    const user = await createUser('enc-two-large');
+    await enableEncryption(user);
+    const file = largeJpeg(INGEST_MEMORY_LIMIT_BYTES + 2 * MB);
+    const step = await startTwoStep(user, { filename: 'huge.jpg', encrypt: true });
+    const put = await putTwoStep(step.path, file);
+    expect(put.status).toBe(201);
+    const [row] = await db.select().from(images).where(eq(images.id, step.id));
+    expect(row).toMatchObject({ isEncrypted: true });
+    // Only the encrypted original is left in the image's folder (no clear staging copy).
+    const keys = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map(
+      (object) => object.key,
+    );
+    expect(keys).toEqual([row!.storageKey]);
+    const head = await env.IMAGES_BUCKET.get(row!.storageKey, { range: { offset: 0, length: 4 } });
+    expect(new Uint8Array(await head!.arrayBuffer())).toEqual(PFSE_MAGIC);
+    const clear = await downloaded(user, step.id);
+    expect(clear.length).toBe(row!.bytes);
+    expect(clear.subarray(-1_000_000)).toEqual(file.subarray(-1_000_000));
+  });
 });
 
 describe('the root key', () => {
