@@ -5,13 +5,15 @@
 // before → after and its peak, VmHWM). Each phase runs on a freshly started dev server, so each peak is that
 // phase's own. Downloads, each read to the end: the owner's GET /v1/images/{id}/download (decrypted as it streams
 // when encrypted) and the CDN original (unencrypted: its public short URL; encrypted: a token URL, never cached).
-// BENCH_ROUNDS (default 1) repeats every phase, alternating which kind goes first; the median is printed.
+// The Worker's own live heap (after a GC, through the inspector) is read idle and halfway through the API
+// download, with reading paused. BENCH_ROUNDS (default 1) repeats every phase, alternating which kind goes first; the median is printed.
 // Run from the repository root: `pnpm --filter @pixelflare/bench encryption`. Uses its own temporary local state.
 // The PFSE format's own cost in Node (no Worker): `pnpm --filter @pixelflare/bench encryption:format`.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bigJpeg } from '../lib/images.mjs';
 import {
+  freePort,
   localState,
   median,
   printHeader,
@@ -19,6 +21,7 @@ import {
   repoRoot as root,
   table,
   workerdMemory,
+  workerHeap,
 } from '../lib/runner.mjs';
 
 const tus = createRequire(path.join(root, 'packages/api/package.json'))('tus-js-client');
@@ -35,14 +38,31 @@ const api = async (pathname, init = {}) => {
   return response.json();
 };
 
-/** Reads `url` to the end; answers seconds and bytes (throws on anything but 200). */
-async function download(url, headers = {}) {
+/**
+ * Reads `url` to the end; answers seconds and bytes (throws on anything but 200). `midway`: called once half the
+ * bytes are in, with reading paused (so the Worker holds what its streams buffer, no more); its time is not
+ * counted.
+ */
+async function download(url, headers = {}, midway = null, expectedBytes = NaN) {
   const start = performance.now();
   const response = await fetch(url, { headers });
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+  // A decrypted answer is streamed without a length: the image's size says where half is.
+  const size = Number(response.headers.get('Content-Length') ?? expectedBytes);
   let bytes = 0;
-  for await (const chunk of response.body) bytes += chunk.length;
-  return { seconds: (performance.now() - start) / 1000, bytes };
+  let paused = 0;
+  let sampled = NaN;
+  let asked = false;
+  for await (const chunk of response.body) {
+    bytes += chunk.length;
+    if (midway && !asked && bytes >= size / 2) {
+      asked = true;
+      const pauseStart = performance.now();
+      sampled = await midway();
+      paused += performance.now() - pauseStart;
+    }
+  }
+  return { seconds: (performance.now() - start - paused) / 1000, bytes, sampled };
 }
 
 /** One tus upload of `file` on a fresh dev server: seconds, memory, the image. */
@@ -82,9 +102,24 @@ async function uploadPhase(file, encrypt) {
   }
 }
 
-/** Both downloads of `image` on a fresh dev server: API and CDN seconds, memory. */
+/** The Worker's live heap (V8 heap + ArrayBuffer backing stores, MB) after a full GC; NaN if unreadable. */
+async function liveHeap(inspectorPort) {
+  try {
+    const { usedMb, backingMb } = await workerHeap(inspectorPort);
+    return usedMb + (Number.isNaN(backingMb) ? 0 : backingMb);
+  } catch (error) {
+    console.log(`(the Worker's heap could not be read through the inspector: ${error})`);
+    return NaN;
+  }
+}
+
+/**
+ * Both downloads of `image` on a fresh dev server: API and CDN seconds, workerd memory, and the Worker's live
+ * heap idle and halfway through the API download.
+ */
 async function downloadPhase(image) {
-  const worker = await local.startWorker({ vars, ready: '/v1/status' });
+  const inspectorPort = await freePort();
+  const worker = await local.startWorker({ vars, ready: '/v1/status', inspectorPort });
   try {
     // The CDN URL: plain for an unencrypted image; an encrypted one has none (urls null), only token links.
     const cdnUrl = image.is_encrypted
@@ -96,13 +131,20 @@ async function downloadPhase(image) {
           })
         ).url
       : image.urls.short;
+    // The inspector's first answer on a fresh dev server can take longer than its timeout: asked twice.
+    const heapIdle = (await liveHeap(inspectorPort)) || (await liveHeap(inspectorPort));
     const before = workerdMemory(worker);
-    const viaApi = await download(`${base}/v1/images/${image.id}/download`, auth);
+    const viaApi = await download(
+      `${base}/v1/images/${image.id}/download`,
+      auth,
+      () => liveHeap(inspectorPort),
+      image.bytes,
+    );
     const viaCdn = await download(cdnUrl);
     const after = workerdMemory(worker);
     if (viaApi.bytes !== viaCdn.bytes)
       throw new Error(`API ${viaApi.bytes} bytes, CDN ${viaCdn.bytes} bytes`);
-    return { api: viaApi, cdn: viaCdn, before, after };
+    return { api: viaApi, cdn: viaCdn, before, after, heapIdle, heapMidway: viaApi.sampled };
   } finally {
     await local.stopWorker(worker);
   }
@@ -185,6 +227,12 @@ try {
     mem(encrypted.down, (p) => p.after.rss - p.before.rss),
     mem(plain.down, (p) => p.after.rss - p.before.rss),
   );
+  row([
+    "download: the Worker's live heap MB, idle → halfway",
+    `${mem(encrypted.down, (p) => p.heapIdle).toFixed(1)} → ${mem(encrypted.down, (p) => p.heapMidway).toFixed(1)}`,
+    `${mem(plain.down, (p) => p.heapIdle).toFixed(1)} → ${mem(plain.down, (p) => p.heapMidway).toFixed(1)}`,
+    '',
+  ]);
   row([
     'idle workerd RSS MB before each upload / download',
     `${mem(encrypted.up, (p) => p.before.rss).toFixed(0)} / ${mem(encrypted.down, (p) => p.before.rss).toFixed(0)}`,
