@@ -3,8 +3,8 @@
 // each beside its baseline: the same bytes through an identity TransformStream (what streaming costs with no
 // crypto), and AES-256-GCM over the whole buffer in one call (the crypto with no segmenting, holding it all).
 // Peak RSS is sampled during each run: the streams should hold about a segment, the one-shot call the whole file.
-// Run from the repository root: `pnpm --filter @pixelflare/bench encryption`. What this does not measure: the
-// Worker's end-to-end encrypted tus upload/download in workerd (see the report in packages/docs/guide/encryption.md).
+// Run from the repository root: `pnpm --filter @pixelflare/bench encryption:format`. The Worker's end-to-end
+// encrypted tus upload and download in workerd, beside unencrypted: `encryption` (encryption/run.mjs).
 import {
   cipherRangeFor,
   decryptRangeStream,

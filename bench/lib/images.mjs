@@ -1,4 +1,7 @@
 // Source images the benches make for themselves.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
@@ -42,3 +45,15 @@ export const noiseJpeg = (width, height) =>
     .blur(3)
     .jpeg({ quality: 85 })
     .toBuffer();
+
+/**
+ * A JPEG of `size` bytes: the test fixture photo-gps.jpg (GPS, serial number, artist, XMP, ICC, orientation 6)
+ * with filler entropy-coded data before its end marker (no 0xFF bytes, so no marker inside the scan). Ingest
+ * strips its metadata on the bounded (streamed) path above the in-memory limit.
+ */
+export function bigJpeg(size) {
+  const jpeg = readFileSync(path.join(import.meta.dirname, '../../packages/api/test/fixtures/photo-gps.jpg'));
+  const filler = randomBytes(size - jpeg.length);
+  for (let i = 0; i < filler.length; i++) if (filler[i] === 0xff) filler[i] = 0xfe;
+  return Buffer.concat([jpeg.subarray(0, jpeg.length - 2), filler, jpeg.subarray(jpeg.length - 2)]);
+}

@@ -14,7 +14,15 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { png } from '../lib/images.mjs';
-import { freePort, localState, printHeader, readDevVars, sleep, workerdMemory } from '../lib/runner.mjs';
+import {
+  freePort,
+  localState,
+  printHeader,
+  readDevVars,
+  sleep,
+  workerdMemory,
+  workerHeap,
+} from '../lib/runner.mjs';
 
 const { values: flags } = parseArgs({
   // `pnpm --filter @pixelflare/bench soak -- --minutes 5` passes the `--` on.
@@ -60,57 +68,14 @@ const vars = {
   ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
 };
 
-/**
- * The Worker's JS heap after a full GC, through wrangler's inspector proxy (the Chrome DevTools protocol the
- * dashboard's debugger uses): what the product itself keeps alive, whatever the simulator's processes hold.
- */
 let heapError = false;
+/** The Worker's live JS heap in MB (NaN once it could not be read: said once). */
 async function workerHeapMb() {
   if (heapError) return NaN;
   try {
-    const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
-    const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
-    // The proxy refuses a connection without an Origin (undici's WebSocket takes headers).
-    const socket = new WebSocket(target.webSocketDebuggerUrl, {
-      headers: { Origin: `http://127.0.0.1:${INSPECTOR_PORT}` },
-    });
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.close();
-        reject(new Error('no connection within 5 s'));
-      }, 5000);
-      socket.onopen = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      socket.onerror = (event) => {
-        clearTimeout(timer);
-        reject(new Error(event.message ?? 'connection refused'));
-      };
-    });
-    let id = 0;
-    const pending = new Map();
-    socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data));
-      pending.get(message.id)?.(message);
-      pending.delete(message.id);
-    };
-    const send = (method, params = {}) =>
-      new Promise((resolve, reject) => {
-        const n = ++id;
-        const timer = setTimeout(() => reject(new Error(`${method} timed out`)), 15_000);
-        pending.set(n, (message) => {
-          clearTimeout(timer);
-          resolve(message.result);
-        });
-        socket.send(JSON.stringify({ id: n, method, params }));
-      });
-    await send('HeapProfiler.collectGarbage');
-    const usage = await send('Runtime.getHeapUsage');
-    socket.close();
-    return usage ? usage.usedSize / 1024 / 1024 : NaN;
+    return (await workerHeap(INSPECTOR_PORT)).usedMb;
   } catch (error) {
-    if (!heapError) console.log(`(the Worker's heap could not be read through the inspector: ${error})`);
+    console.log(`(the Worker's heap could not be read through the inspector: ${error})`);
     heapError = true;
     return NaN;
   }

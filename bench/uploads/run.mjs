@@ -6,10 +6,10 @@
 //   2. GET /v1/images (50 per page) and an FTS search over 100,000 images: p50 latency (`BENCH_IMAGES=0` skips).
 // Run from the repository root: `pnpm --filter @pixelflare/bench uploads`. Uses its own temporary local state.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { png } from '../lib/images.mjs';
+import { bigJpeg, png } from '../lib/images.mjs';
 import {
   localState,
   p50,
@@ -33,17 +33,6 @@ function bigPng(size) {
   const empty = png(4, 3);
   // 12 bytes of chunk length, type and CRC around the filler.
   return png(4, 3, { extra: [['prVt', randomBytes(size - empty.length - 12)]] });
-}
-
-/**
- * A JPEG of `size` bytes: the test fixture photo-gps.jpg (GPS, serial number, artist, XMP, ICC, orientation 6)
- * with filler entropy-coded data before its end marker (no 0xFF bytes, so no marker inside the scan).
- */
-function bigJpeg(size) {
-  const jpeg = readFileSync(path.join(root, 'packages/api/test/fixtures/photo-gps.jpg'));
-  const filler = randomBytes(size - jpeg.length);
-  for (let i = 0; i < filler.length; i++) if (filler[i] === 0xff) filler[i] = 0xfe;
-  return Buffer.concat([jpeg.subarray(0, jpeg.length - 2), filler, jpeg.subarray(jpeg.length - 2)]);
 }
 
 async function benchListing() {

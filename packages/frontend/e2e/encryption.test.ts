@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  await api('/v1/albums/sealed', { method: 'DELETE' });
   if (imageId) await api(`/v1/images/${imageId}?permanent=true`, { method: 'DELETE' });
 });
 
@@ -69,8 +70,27 @@ describe('encryption at rest in the dashboard', () => {
     expect(await thumb.evaluate((element: HTMLImageElement) => element.naturalWidth)).toBeGreaterThan(0);
   });
 
+  it('shows it on the overview and as an album cover through tokens too', async () => {
+    const { page } = browser;
+    const created = await api('/v1/albums', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'sealed', title: 'Sealed', cover_image_id: imageId }),
+    });
+    expect(created.status).toBe(201);
+    const tokenLoaded = (element: SVGElement | HTMLElement) =>
+      element instanceof HTMLImageElement && element.src.includes('token=') && element.naturalWidth > 0;
+    await browser.visit('/albums');
+    const cover = page.getByTestId('album-item').filter({ hasText: 'Sealed' }).getByTestId('album-cover');
+    await page.waitForFunction(tokenLoaded, await cover.elementHandle());
+    await browser.visit('/');
+    await page.waitForFunction(tokenLoaded, await page.getByAltText(NAME).first().elementHandle());
+    expect(await brokenImages(page)).toEqual([]);
+  });
+
   it('opens the image page, copies a link valid for 1 hour, and the link serves the image', async () => {
     const { page } = browser;
+    await browser.visit('/library');
     await page
       .getByTestId('grid-item')
       .filter({ has: page.getByAltText(NAME) })

@@ -14,6 +14,7 @@ import {
 } from '../../../test/fixtures/encryption-helpers';
 import { largeJpeg } from '../../../test/fixtures/large-files';
 import { b64, create, patch } from '../../../test/fixtures/tus-helpers';
+import { putTwoStep, startTwoStep } from '../../../test/fixtures/two-step-helpers';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { runQueueBatch } from '../../../test/queue';
 import { loadEnv } from '../../lib/env';
@@ -100,6 +101,7 @@ describe('the re-wrap job', () => {
     expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 })).toEqual({
       status: 'more',
       rewrapped: 2,
+      failed: 0,
     });
     const [midway] = await db.select().from(tenantEncryption).where(eq(tenantEncryption.ownerId, user.id));
     expect(midway!.rewrapCursor).toBeTruthy();
@@ -108,10 +110,113 @@ describe('the re-wrap job', () => {
     expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 })).toEqual({
       status: 'done',
       rewrapped: 3,
+      failed: 0,
     });
     expect(await versionsOf(user.id)).toEqual(['v2', 'v2', 'v2']);
     expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2 })).toEqual({ status: 'idle' });
     expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 1 })).toEqual({ status: 'idle' });
+  });
+});
+
+describe('the re-wrap job, interrupted and repeated', () => {
+  const keysOf = async (ownerId: string) =>
+    Object.fromEntries(
+      (
+        await db
+          .select({ id: images.id, key: images.wrappedKey })
+          .from(images)
+          .where(eq(images.ownerId, ownerId))
+      ).map((row) => [row.id, row.key]),
+    );
+  const settingsOf = async (ownerId: string) =>
+    (await db.select().from(tenantEncryption).where(eq(tenantEncryption.ownerId, ownerId)))[0]!;
+  const rewrapMessage = (ownerId: string) => ({ type: 'rewrap-keys', ownerId, targetVersion: 2 });
+
+  it('resumes a failed batch where it stopped, skips an unopenable key, and a second run changes nothing', async () => {
+    const user = await createUser('rot-retry');
+    await enableEncryption(user);
+    const uploaded = [];
+    for (let i = 0; i < 4; i++)
+      uploaded.push(await uploadEncrypted(user, uniqueJpeg(70_000, 200 + i, largeJpeg), `f-${i}.jpg`));
+    // The last image's stored key is tampered with: it can never be opened, and must not block the rotation.
+    const broken = uploaded.at(-1)!.id;
+    const [row] = await db.select().from(images).where(eq(images.id, broken));
+    const tampered = `${row!.wrappedKey!.slice(0, -2)}${row!.wrappedKey!.endsWith('A') ? 'B' : 'A'}A`;
+    await db.update(images).set({ wrappedKey: tampered }).where(eq(images.id, broken));
+    const deps = { db, config: loadEnv(env) };
+    await rotateTenantKey(deps, user.id);
+
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 })).toMatchObject({
+      status: 'more',
+      rewrapped: 2,
+    });
+    const midway = await settingsOf(user.id);
+    const keysMidway = await keysOf(user.id);
+    // A real D1 failure of the next batch's writes (as a crash or an outage mid-rotation would be).
+    await env.DB.prepare(
+      `CREATE TRIGGER fail_rewrap BEFORE UPDATE OF wrapped_key ON images WHEN OLD.owner_id = '${user.id}'
+       BEGIN SELECT RAISE(ABORT, 'D1 unavailable'); END`,
+    ).run();
+    try {
+      await expect(rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 })).rejects.toThrow();
+    } finally {
+      await env.DB.prepare('DROP TRIGGER fail_rewrap').run();
+    }
+    // Nothing of the failed batch was written: the same cursor, count and keys.
+    expect(await settingsOf(user.id)).toEqual(midway);
+    expect(await keysOf(user.id)).toEqual(keysMidway);
+
+    // The retry, through the real queue consumer, takes up from the cursor and finishes.
+    expect((await runQueueBatch('pixelflare-variants', [rewrapMessage(user.id)])).explicitAcks).toHaveLength(
+      1,
+    );
+    expect(await versionsOf(user.id)).toEqual(['v1', 'v2', 'v2', 'v2']);
+    expect((await keysOf(user.id))[broken]).toBe(tampered);
+    const settled = await settingsOf(user.id);
+    expect(settled).toMatchObject({ rewrapTarget: null, rewrapCursor: null, rewrapDone: 3 });
+    const failures = await db
+      .select()
+      .from(cryptoEvents)
+      .where(and(eq(cryptoEvents.ownerId, user.id), eq(cryptoEvents.event, 'decrypt.failed')));
+    expect(failures.map((event) => event.imageId)).toEqual([broken]);
+    // Old images still open (their CEKs moved, their bytes did not).
+    expect((await call((await tokenUrl(user, uploaded[0]!.id)).path)).status).toBe(200);
+
+    // Run twice: the same message again is a no-op...
+    const keysAfter = await keysOf(user.id);
+    expect((await runQueueBatch('pixelflare-variants', [rewrapMessage(user.id)])).explicitAcks).toHaveLength(
+      1,
+    );
+    expect(await keysOf(user.id)).toEqual(keysAfter);
+    expect(await settingsOf(user.id)).toEqual(settled);
+    // ...and so is a whole second pass from the start (a replay of the rotation): no key is re-wrapped again.
+    await db
+      .update(tenantEncryption)
+      .set({ rewrapTarget: 2, rewrapCursor: null, rewrapDone: 0 })
+      .where(eq(tenantEncryption.ownerId, user.id));
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2 })).toEqual({
+      status: 'done',
+      rewrapped: 0,
+      failed: 1,
+    });
+    expect(await keysOf(user.id)).toEqual(keysAfter);
+  });
+
+  it('goes on as one chain, counting each key once, when one step is delivered twice at the same time', async () => {
+    const user = await createUser('rot-dup');
+    await enableEncryption(user);
+    for (let i = 0; i < 3; i++)
+      await uploadEncrypted(user, uniqueJpeg(70_000, 300 + i, largeJpeg), `d-${i}.jpg`);
+    const deps = { db, config: loadEnv(env) };
+    await rotateTenantKey(deps, user.id);
+    const step = () => rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 2 });
+    // Two deliveries at once. Read at the same cursor, one wins the swap and the other is superseded (and queues
+    // nothing); read one after the other, the second takes the next batch. Either way one chain goes on, not two.
+    const outcomes = await Promise.all([step(), step()]);
+    expect(outcomes.filter((outcome) => outcome.status === 'more')).toHaveLength(1);
+    for (let i = 0; i < 3 && (await settingsOf(user.id)).rewrapTarget !== null; i++) await step();
+    expect(await versionsOf(user.id)).toEqual(['v2', 'v2', 'v2']);
+    expect(await settingsOf(user.id)).toMatchObject({ rewrapTarget: null, rewrapDone: 3 });
   });
 });
 
@@ -151,6 +256,29 @@ describe('the large streamed tus path', () => {
       expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(clear.subarray(clear.length - 70_000));
     },
   );
+});
+
+describe('the large streamed two-step path', () => {
+  it('encrypts a JPEG above the in-memory limit PUT as a stream, and decrypts it back', async () => {
+    const user = await createUser('enc-two-large');
+    await enableEncryption(user);
+    const file = largeJpeg(INGEST_MEMORY_LIMIT_BYTES + 2 * MB);
+    const step = await startTwoStep(user, { filename: 'huge.jpg', encrypt: true });
+    const put = await putTwoStep(step.path, file);
+    expect(put.status).toBe(201);
+    const [row] = await db.select().from(images).where(eq(images.id, step.id));
+    expect(row).toMatchObject({ isEncrypted: true });
+    // Only the encrypted original is left in the image's folder (no clear staging copy).
+    const keys = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map(
+      (object) => object.key,
+    );
+    expect(keys).toEqual([row!.storageKey]);
+    const head = await env.IMAGES_BUCKET.get(row!.storageKey, { range: { offset: 0, length: 4 } });
+    expect(new Uint8Array(await head!.arrayBuffer())).toEqual(PFSE_MAGIC);
+    const clear = await downloaded(user, step.id);
+    expect(clear.length).toBe(row!.bytes);
+    expect(clear.subarray(-1_000_000)).toEqual(file.subarray(-1_000_000));
+  });
 });
 
 describe('the root key', () => {
