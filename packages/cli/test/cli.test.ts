@@ -269,6 +269,16 @@ describe('upload', () => {
   });
 });
 
+/** `url`'s answer once it is not 404: an encrypted image's presets are rendered by the queue after its upload. */
+async function onceRendered(url: string): Promise<Response> {
+  for (;;) {
+    const response = await fetch(url);
+    if (response.status !== 404) return response;
+    await response.arrayBuffer();
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+}
+
 describe('encrypted images', () => {
   it('have no plain URLs: upload --format and url print token links that serve them; get says why', async () => {
     const bob = stack.apiKeys.bob;
@@ -304,7 +314,7 @@ describe('encrypted images', () => {
       await pixelflare(['url', id, '--variant', 'w256', '--ttl', '600', '--json'], env),
     );
     expect(preset.url).toMatch(/\/w256\?token=/);
-    expect((await fetch(preset.url)).status).toBe(200);
+    expect((await onceRendered(preset.url)).status).toBe(200);
     const transformed = await pixelflare(['url', id, '--width', '32'], env);
     expect(transformed.code).toBe(2);
     expect(transformed.stderr).toContain('no transforms');
