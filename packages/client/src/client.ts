@@ -55,6 +55,8 @@ export interface ImageFilters {
   tag?: string;
   favourite?: boolean;
   content_type?: string;
+  /** One of COLOR_NAMES. */
+  color?: string;
   sort?: 'newest' | 'oldest' | 'name' | 'size';
   cursor?: string;
   limit?: number;

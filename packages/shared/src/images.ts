@@ -1,5 +1,6 @@
 import {
   ALLOWED_IMAGE_TYPES,
+  COLOR_NAMES,
   INGEST_MEMORY_LIMIT_BYTES,
   MB,
   UPLOAD_LIMITS,
@@ -97,6 +98,30 @@ export const ImagePreviewsSchema = z
   });
 export type ImagePreviews = z.infer<typeof ImagePreviewsSchema>;
 
+export const ImagePlaceholderSchema = z
+  .object({
+    thumbhash: z.string().meta({
+      description:
+        'ThumbHash of the picture (base64, about 25 bytes): decode it to a blurred preview (thumbhash.js thumbHashToDataURL)',
+      example: '1QcSHQRnh493V4dIh4eXh1h4kJUI',
+    }),
+    dominant_color: z
+      .string()
+      .regex(/^#[0-9a-f]{6}$/)
+      .nullable()
+      .meta({
+        description: 'The colour most of the picture has, #rrggbb; null when it is all transparent',
+        example: '#3a6ea5',
+      }),
+  })
+  .meta({
+    id: 'ImagePlaceholder',
+    description: 'What to show while the image loads, worked out once after upload (no AI needed)',
+  });
+export type ImagePlaceholder = z.infer<typeof ImagePlaceholderSchema>;
+
+export const ColorNameSchema = z.enum(COLOR_NAMES);
+
 export const ImageSchema = z
   .object({
     id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
@@ -130,6 +155,10 @@ export const ImageSchema = z
       short: z.string().meta({ description: 'Short URL /cdn/i/{short_id}' }),
     }),
     previews: ImagePreviewsSchema,
+    placeholder: ImagePlaceholderSchema.nullable().meta({
+      description:
+        'null until analysis has run (seconds after upload), and for SVG and encrypted images, which get none',
+    }),
     created_at: IsoDateTime,
     updated_at: IsoDateTime,
     deleted_at: IsoDateTime.nullable(),
@@ -157,6 +186,10 @@ export const ImageListQuerySchema = CursorPaginationQuery.extend({
   content_type: z.enum(ALLOWED_IMAGE_TYPES).optional(),
   from: IsoDateTime.optional().meta({ description: 'Created at or after' }),
   to: IsoDateTime.optional().meta({ description: 'Created before' }),
+  color: ColorNameSchema.optional().meta({
+    description:
+      'Images that show enough of this colour (their dominant colour, or at least 15 % of the picture)',
+  }),
   sort: ImageSort.default('newest'),
 });
 export type ImageListQuery = z.infer<typeof ImageListQuerySchema>;

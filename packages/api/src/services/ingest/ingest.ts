@@ -386,6 +386,8 @@ export async function storeOriginal(
           favourite: false,
           albumPrivate,
           previews,
+          // Worked out by the variants job, after this answer.
+          placeholder: null,
         }),
       ),
     ]);
