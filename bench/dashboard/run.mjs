@@ -77,6 +77,7 @@ const session = SessionSchema.parse({
     website: null,
     avatar_url: null,
     is_admin: true,
+    ai_analysis: true,
     plan: 'pro',
     image_count: TOTAL,
     storage_bytes: TOTAL * 1000,

@@ -15,6 +15,10 @@ export const ProfileSchema = z
     avatar_url: z.string().nullable(),
     github: z.string().nullable().meta({ description: 'GitHub user name, linked from the public profile' }),
     is_admin: z.boolean(),
+    ai_analysis: z.boolean().meta({
+      description:
+        'Image understanding (labels, text in images, captions) runs on your uploads when the server has an AI engine',
+    }),
     plan: PlanTierSchema,
     image_count: z.number().int(),
     storage_bytes: z.number().int(),
@@ -43,6 +47,7 @@ export const ProfileUpdateSchema = z
       .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'a GitHub user name')
       .nullable()
       .optional(),
+    ai_analysis: z.boolean().optional(),
   })
   .strict()
   .meta({ id: 'ProfileUpdate' });

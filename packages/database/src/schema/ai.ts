@@ -1,3 +1,4 @@
+import type { ColorName } from '@pixelflare/config';
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { bool, createdAt, json, timestamp, updatedAt } from './columns';
 import { images } from './images';
@@ -29,7 +30,7 @@ export const imageAi = sqliteTable(
     /** Up to five colours with the share of the picture each covers, largest first. */
     palette: json<{ color: string; share: number }[]>('palette'),
     /** Named colours (COLOR_NAMES) the picture shows enough of: what `?color=` filters on. */
-    colorNames: json<string[]>('color_names'),
+    colorNames: json<ColorName[]>('color_names'),
     colorsAt: timestamp('colors_at'),
     /** AI analysis: pending (queued), done, failed, or off (the engine or the account has analysis off). */
     status: text('status').$type<'pending' | 'done' | 'failed' | 'off'>().notNull().default('pending'),

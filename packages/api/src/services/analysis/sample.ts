@@ -1,7 +1,7 @@
 import { COLOR_ANALYSIS } from '@pixelflare/config';
 import { resolveTransform } from '@pixelflare/shared';
 import { decode } from '../../engines/pixels';
-import type { ImageEngine, OutputFormat } from '../../engines/types';
+import type { EngineOutput, ImageEngine, OutputFormat } from '../../engines/types';
 import type { RenderableImage } from '../variants/render';
 import type { RgbaImage } from './colors';
 
@@ -15,7 +15,7 @@ export async function renderSample(
   source: Uint8Array,
   longestSide: number,
   output: OutputFormat,
-): Promise<Uint8Array> {
+): Promise<EngineOutput> {
   const transform = resolveTransform({
     width: longestSide,
     height: longestSide,
@@ -30,7 +30,7 @@ export async function renderSample(
     transform,
     output,
   });
-  return out.bytes;
+  return out;
 }
 
 /** RGBA pixels of a copy at most `COLOR_ANALYSIS.sampleSize` a side, for ThumbHash and colours. */
@@ -40,7 +40,7 @@ export async function rgbaSample(
   source: Uint8Array,
 ): Promise<RgbaImage> {
   const png = await renderSample(engine, image, source, COLOR_ANALYSIS.sampleSize, 'png');
-  const decoded = decode(png);
+  const decoded = decode(png.bytes);
   try {
     return { width: decoded.get_width(), height: decoded.get_height(), rgba: decoded.get_raw_pixels() };
   } finally {

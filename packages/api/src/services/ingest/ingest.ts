@@ -408,6 +408,11 @@ export async function storeOriginal(
     // The original is stored and served; variants are also generated on demand by the CDN path.
     variantsQueued = false;
   }
+  try {
+    await sendVariantsMessage(deps.variantsQueue, { type: 'analyze', imageId, ownerId });
+  } catch {
+    // Analysis only adds to a stored image: POST /v1/images/{id}/analyze can run it later.
+  }
   await queueBackup(deps.backupsQueue, { type: 'backup', ownerId, imageId });
   const [image] = await db.select().from(images).where(eq(images.id, imageId)).limit(1);
   return { image: image!, duplicate: false, variantsQueued };

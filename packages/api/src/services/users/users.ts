@@ -17,6 +17,7 @@ export function toProfile(row: UserRow): Profile {
     avatar_url: row.avatarUrl,
     github: row.github,
     is_admin: row.isAdmin,
+    ai_analysis: row.aiAnalysis,
     plan: row.plan,
     image_count: row.imageCount,
     storage_bytes: row.storageBytes,
@@ -38,6 +39,7 @@ export async function updateProfile(db: Database, userId: string, update: Profil
   if (update.website !== undefined) changes.website = update.website;
   if (update.avatar_url !== undefined) changes.avatarUrl = update.avatar_url;
   if (update.github !== undefined) changes.github = update.github;
+  if (update.ai_analysis !== undefined) changes.aiAnalysis = update.ai_analysis;
   if (Object.keys(changes).length > 0) {
     await db
       .update(users)
