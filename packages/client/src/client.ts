@@ -13,6 +13,7 @@ import {
   type AlbumCreate,
   type AlbumUpdate,
   type BulkImageAction,
+  ImageAnalysisSchema,
   ImageSchema,
   ImageVariantListSchema,
   UploadedImageSchema,
@@ -143,6 +144,12 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(changes),
       }),
+    /** What analysis found (colours, labels, faces, text, caption), each result with its model. */
+    getImageAnalysis: (id: string) =>
+      request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analysis`),
+    /** Queues the analysis again; the answer is what is stored until it has run. */
+    analyzeImage: (id: string) =>
+      request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analyze`, { method: 'POST' }),
     deleteImage: (id: string) =>
       request(z.unknown(), `/v1/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     purgeImage: (id: string) =>
