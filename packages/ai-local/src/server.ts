@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DETECT_MODEL, detect } from './detect';
 import { OCR_MODEL, recognize, stopOcr } from './ocr';
 
 /**
@@ -9,6 +10,8 @@ import { OCR_MODEL, recognize, stopOcr } from './ocr';
  */
 const MODELS: Record<string, { model: string; run: (input: { image?: unknown }) => Promise<unknown> }> = {
   'pixelflare/ocr': { model: OCR_MODEL, run: (input) => recognize(imageOf(input)) },
+  // Workers AI's object detector's shape, answered by human's face detector (label `face`) and COCO-80 centernet.
+  '@cf/facebook/detr-resnet-50': { model: DETECT_MODEL, run: (input) => detect(imageOf(input)) },
 };
 
 class BadInput extends Error {}
@@ -60,7 +63,13 @@ export function createAiServer(): Server {
     const id = decodeURIComponent(match[1]!);
     const entry = MODELS[id];
     if (!entry) {
-      send(404, { error: { code: 'MODEL_UNAVAILABLE', message: `The local engine has no model for ${id}` } });
+      // Read the body first: answering while the client still sends it breaks its request (workerd reports it).
+      request.resume();
+      request.once('end', () =>
+        send(404, {
+          error: { code: 'MODEL_UNAVAILABLE', message: `The local engine has no model for ${id}` },
+        }),
+      );
       return;
     }
     bodyOf(request)

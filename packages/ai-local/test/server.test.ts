@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAiLocal } from '../src/spawn';
 import { textImage } from './text-image';
@@ -19,6 +22,28 @@ describe('local AI engine (its own process, outbound fetch blocked)', () => {
     expect(body.result.text).toBe('Invoice 2026 total 42 EUR');
     expect(body.result.confidence).toBeGreaterThan(80);
     expect(body.model).toBe('local/tesseract.js@7.0.0/eng-4.0.0_best_int');
+  });
+
+  it('finds the faces in a photo (human ships one: its face-detection screenshot) and none in text', async () => {
+    const humanDir = path.dirname(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human')));
+    const photo = readFileSync(path.join(humanDir, 'assets', 'screenshot-facedetect.jpg'));
+    const response = await run('@cf/facebook/detr-resnet-50', { image: [...photo] });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      result: {
+        label: string;
+        score: number;
+        box: { xmin: number; ymin: number; xmax: number; ymax: number };
+      }[];
+      model: string;
+    };
+    expect(body.model).toBe('local/vladmandic-human@3.3.6/blazeface+centernet');
+    const faces = body.result.filter((found) => found.label === 'face' && found.score >= 0.5);
+    expect(faces.length).toBeGreaterThanOrEqual(3);
+    for (const face of faces) expect(face.box.xmax).toBeGreaterThan(face.box.xmin);
+    const text = await run('@cf/facebook/detr-resnet-50', { image: [...textImage('No faces in here')] });
+    const inText = ((await text.json()) as { result: { label: string; score: number }[] }).result;
+    expect(inText.filter((found) => found.label === 'face' && found.score >= 0.5)).toEqual([]);
   });
 
   it('lists its models; a model it lacks is 404 MODEL_UNAVAILABLE, a bad input 400', async () => {

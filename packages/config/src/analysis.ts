@@ -54,6 +54,12 @@ export const AI_ANALYSIS = {
   sampleSize: 1024,
   /** Labels below this score are dropped; at most `maxLabels` are kept. */
   minLabelScore: 0.3,
+  /**
+   * Detections below these are dropped. The local face detector gives 0.3 to shapes in rendered text and 0.8–0.9 to
+   * real faces; COCO objects in real photos score 0.35–0.65.
+   */
+  minFaceScore: 0.5,
+  minObjectScore: 0.35,
   maxLabels: 10,
   /** Text found is kept only this confident (Tesseract's 0–100) and with this many words: photos give junk. */
   minOcrConfidence: 60,

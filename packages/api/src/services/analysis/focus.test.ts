@@ -1,6 +1,10 @@
 import { createDb, imageAi } from '@pixelflare/database';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { runQueueBatch } from '../../../test/queue';
+import { readImageHeader } from '../../engines/image-size';
+import type { Bindings } from '../../lib/env';
 import { BLUE, RED, WHITE, colourAt, isClose, makeJpeg, storeImage } from '../../../test/fixtures/cdn/images';
 import { call, createUser } from '../../../test/helpers';
 
@@ -39,5 +43,42 @@ describe('g=face and g=auto use the stored focal point', () => {
     expect(isClose(colourAt(auto, 100, 64), RED)).toBe(true);
     // The stored point is part of the variant: g=auto and g=face of one image are the same rendition.
     expect(auto).toEqual(face);
+  });
+});
+
+describe('faces found by the local engine', () => {
+  it('become the focal point, and a square g=face crop of the photo still has faces in it', async () => {
+    const owner = await createUser('fiona-local');
+    const bytes = Uint8Array.from(atob(inject('facePhoto')), (c) => c.charCodeAt(0));
+    const size = readImageHeader(bytes)!;
+    const image = await storeImage(owner.id, {
+      filename: 'people.jpg',
+      bytes,
+      contentType: 'image/jpeg',
+      width: size.width,
+      height: size.height,
+    });
+    const result = await runQueueBatch(
+      'pixelflare-variants',
+      [{ type: 'analyze', imageId: image.id, ownerId: owner.id }],
+      { bindings: { ...env, AI_ENGINE: 'local' } as Bindings },
+    );
+    expect(result.retryMessages).toEqual([]);
+    const row = await createDb(env.DB).select().from(imageAi).where(eq(imageAi.imageId, image.id)).get();
+    expect(row?.faces?.length).toBeGreaterThanOrEqual(3);
+    expect(row?.facesModel).toBe('local/vladmandic-human@3.3.6/blazeface+centernet');
+    expect(row?.focal?.source).toBe('faces');
+    // Ask the same detector about the crop: it must still hold faces.
+    const crop = await call(`/cdn/i/${image.shortId}?w=400&h=400&fit=cover&g=face&format=jpeg`);
+    expect(crop.status).toBe(200);
+    const detected = await fetch(
+      `${inject('aiLocalUrl')}/run/${encodeURIComponent('@cf/facebook/detr-resnet-50')}`,
+      {
+        method: 'POST',
+        body: JSON.stringify({ image: [...new Uint8Array(await crop.arrayBuffer())] }),
+      },
+    );
+    const found = ((await detected.json()) as { result: { label: string; score: number }[] }).result;
+    expect(found.filter((f) => f.label === 'face' && f.score >= 0.5).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -85,11 +85,11 @@ export async function understand(
     width: round((Math.min(size.width, box.xmax) - Math.max(0, box.xmin)) / size.width),
     height: round((Math.min(size.height, box.ymax) - Math.max(0, box.ymin)) / size.height),
   });
-  const detections = (objects?.output ?? []).filter((o) => o.score >= AI_ANALYSIS.minLabelScore);
+  const detections = objects?.output ?? [];
   const faces = detections
-    .filter((o) => o.label === 'face')
+    .filter((o) => o.label === 'face' && o.score >= AI_ANALYSIS.minFaceScore)
     .map((o) => ({ ...boxOf(o.box), score: round(o.score) }));
-  const things = detections.filter((o) => o.label !== 'face');
+  const things = detections.filter((o) => o.label !== 'face' && o.score >= AI_ANALYSIS.minObjectScore);
   const labels = bestLabels([...(classified?.output ?? []), ...things]);
   const labelsModel = [classified?.model, things.length ? objects?.model : undefined]
     .filter(Boolean)
