@@ -23,6 +23,8 @@ const LOCAL_VALUES = {
   CORS_ORIGINS: () => 'http://localhost:5173,http://127.0.0.1:5173',
   // Lets webhooks reach receivers on this machine; never set this when deployed.
   ALLOW_PRIVATE_WEBHOOK_TARGETS: () => 'true',
+  // Image understanding by the local AI engine (packages/ai-local), which npm start runs beside the Worker.
+  AI_ENGINE: () => 'local',
 };
 
 const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';

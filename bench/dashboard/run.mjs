@@ -55,6 +55,8 @@ const image = (n) => {
     exif: null,
     urls: { cdn, short: `${origin}/cdn/i/s${n}` },
     previews: { thumb: `${cdn}/thumb`, w256: `${cdn}/w256`, expires_at: null },
+    // Every card decodes a ThumbHash while its thumbnail loads, as a real library's do.
+    placeholder: { thumbhash: '/PcFDoCoaGt4dXh0eViXp1dw+H+F/1c=', dominant_color: '#6c8ea8' },
     created_at: '2026-11-22T10:00:00.000Z',
     updated_at: '2026-11-22T10:00:00.000Z',
     deleted_at: null,
@@ -75,6 +77,7 @@ const session = SessionSchema.parse({
     website: null,
     avatar_url: null,
     is_admin: true,
+    ai_analysis: true,
     plan: 'pro',
     image_count: TOTAL,
     storage_bytes: TOTAL * 1000,

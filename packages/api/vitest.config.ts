@@ -13,7 +13,7 @@ export default defineConfig({
     cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: path.join(root, 'wrangler.toml') },
       // Every binding is local (Miniflare); nothing reaches a Cloudflare account. Vectorize and Workers AI have no
-      // local implementation and no test uses them.
+      // local implementation: the Workers AI adapter is tested against a stand-in of the binding's documented shapes.
       remoteBindings: false,
       miniflare: {
         bindings: {
@@ -44,6 +44,8 @@ export default defineConfig({
           S3_TEST_ENDPOINT: inject('s3Endpoint'),
           S3_TEST_ACCESS_KEY_ID: inject('s3AccessKeyId'),
           S3_TEST_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
+          // AI_ENGINE stays off (the default); the analysis tests turn the local engine on for their own calls.
+          AI_LOCAL_URL: inject('aiLocalUrl'),
         },
       },
     })),
@@ -59,6 +61,7 @@ export default defineConfig({
       './test/global-setup-analytics-sql.ts',
       './test/global-setup-offline-decrypt.ts',
       './test/global-setup-remote-images.ts',
+      './test/global-setup-ai-local.ts',
     ],
     // Request logs are JSON lines; show them only for failing tests.
     silent: 'passed-only',

@@ -27,6 +27,7 @@ import { tagsRouter } from './routes/tags/tags.index';
 import { albumsRouter } from './routes/albums/albums.index';
 import { oneShotUploadRouter, uploadsRouter } from './routes/uploads/uploads.index';
 import { imagesRouter } from './routes/images/images.index';
+import { analysisRouter } from './routes/analysis/analysis.index';
 import { keysRouter } from './routes/keys/keys.index';
 import { meRouter } from './routes/me/me.index';
 import { exportsRouter } from './routes/exports/exports.index';
@@ -52,6 +53,7 @@ export function createApiRouter() {
     signedUrlsRouter,
     transformsRouter,
     imagesRouter,
+    analysisRouter,
     variantsRouter,
     uploadsRouter,
     albumsRouter,

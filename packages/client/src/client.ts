@@ -17,6 +17,7 @@ import {
   type AlbumCreate,
   type AlbumUpdate,
   type BulkImageAction,
+  ImageAnalysisSchema,
   ImageSchema,
   ImageVariantListSchema,
   UploadedImageSchema,
@@ -59,6 +60,8 @@ export interface ImageFilters {
   tag?: string;
   favourite?: boolean;
   content_type?: string;
+  /** One of COLOR_NAMES. */
+  color?: string;
   sort?: 'newest' | 'oldest' | 'name' | 'size';
   cursor?: string;
   limit?: number;
@@ -145,6 +148,12 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(changes),
       }),
+    /** What analysis found (colours, labels, faces, text, caption), each result with its model. */
+    getImageAnalysis: (id: string) =>
+      request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analysis`),
+    /** Queues the analysis again; the answer is what is stored until it has run. */
+    analyzeImage: (id: string) =>
+      request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analyze`, { method: 'POST' }),
     deleteImage: (id: string) =>
       request(z.unknown(), `/v1/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     purgeImage: (id: string) =>

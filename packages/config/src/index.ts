@@ -1,3 +1,4 @@
+export * from './analysis';
 export * from './analytics';
 export * from './auth';
 export * from './backups';

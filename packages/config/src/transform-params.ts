@@ -1,7 +1,11 @@
 /** Ranges and allowed values of the `?w=&h=&fit=...` transform parameters. */
 export const TRANSFORM_FITS = ['scale-down', 'contain', 'cover', 'crop', 'pad', 'squeeze'] as const;
 export const TRANSFORM_FORMATS = ['auto', 'avif', 'webp', 'jpeg', 'png'] as const;
-export const TRANSFORM_GRAVITIES = ['center', 'top', 'bottom', 'left', 'right', 'auto'] as const;
+/**
+ * `auto` and `face` centre a crop on the focal point image analysis stored (the faces, else the most salient
+ * object), and fall back to the engine's own `auto` without one.
+ */
+export const TRANSFORM_GRAVITIES = ['center', 'top', 'bottom', 'left', 'right', 'auto', 'face'] as const;
 export const TRANSFORM_ROTATIONS = [90, 180, 270] as const;
 export const TRANSFORM_FLIPS = ['h', 'v', 'hv'] as const;
 

@@ -20,6 +20,7 @@ export default defineConfig({
           { text: 'Configuration', link: '/guide/configuration' },
           { text: 'REST API', link: '/guide/api' },
           { text: 'Uploads and images', link: '/guide/uploads' },
+          { text: 'Image understanding', link: '/guide/image-understanding' },
           { text: 'CDN URLs', link: '/guide/cdn' },
           { text: 'Custom domains', link: '/guide/custom-domains' },
           { text: 'Public profiles', link: '/guide/public-pages' },

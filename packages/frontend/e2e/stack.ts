@@ -1,6 +1,7 @@
 // Global setup for the end-to-end tests: the real stack, as `npm start` runs it, on free ports with throwaway state.
 // wrangler dev --local (migrations applied, alice and bob seeded) and the dashboard's vite dev server pointing at it.
 // `startStack` is exported for a test that needs a stack configured otherwise (sign-in through Auth.js).
+import { spawnAiLocal } from '@pixelflare/ai-local/spawn';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -116,6 +117,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     PUBLIC_API_URL: apiUrl,
     PUBLIC_DASHBOARD_URL: dashboardUrl,
     CORS_ORIGINS: dashboardUrl,
+    // .dev.vars says local (npm start runs the local AI engine); a stack turns it on only with an engine of its own.
+    AI_ENGINE: 'off',
     ...options.vars,
   };
   // prettier-ignore
@@ -147,11 +150,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 }
 
 export default async function setup(project: TestProject) {
+  // The real local AI engine, so the image page's analysis card shows what it found (e2e/analysis.test.ts).
+  const ai = await spawnAiLocal();
   const stack = await startStack({
     host: '127.0.0.1',
     seed: true,
     // The webhook test's receiver listens on loopback, which the SSRF guard refuses unless this is set.
-    vars: { ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' },
+    vars: { ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true', AI_ENGINE: 'local', AI_LOCAL_URL: ai.url },
+  }).catch(async (error: unknown) => {
+    await ai.stop();
+    throw error;
   });
   const apiKeys = JSON.parse(readFileSync(join(root, '.dev/credentials.json'), 'utf8')) as Record<
     'alice' | 'bob',
@@ -162,5 +170,8 @@ export default async function setup(project: TestProject) {
     dashboardUrl: stack.dashboardUrl,
     apiKeys: { alice: apiKeys.alice.apiKey, bob: apiKeys.bob.apiKey },
   });
-  return stack.stop;
+  return async () => {
+    stack.stop();
+    await ai.stop();
+  };
 }

@@ -233,9 +233,10 @@ export const SAME_AS_ENGLISH_VALUES = new Set([
 /** Per language, keys whose translation is rightly the English text (fill in when a translator says so). */
 export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {
   // These are the native words in each language (French Actions, Italian Password, Dutch Website...), not English.
-  de: ['profile.field.website'],
+  de: ['color.orange', 'profile.field.website'],
   fr: [
     'albums.field.description',
+    'color.orange',
     'albums.public',
     'analytics.host',
     'image.dimensions',
@@ -250,9 +251,17 @@ export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {
   ],
   id: ['analytics.bandwidth', 'nav.menu', 'upload.progress'],
   it: ['nav.menu', 'share.list.password'],
-  nl: ['analytics.host', 'image.type', 'library.type', 'nav.menu', 'profile.field.website'],
+  nl: [
+    'analysis.labels',
+    'analytics.host',
+    'image.type',
+    'library.type',
+    'nav.menu',
+    'profile.field.website',
+  ],
   pl: ['nav.menu'],
   'pt-BR': ['analytics.host', 'nav.menu', 'upload.progress'],
+  sv: ['color.orange'],
   tr: ['analytics.host'],
 };
 

@@ -1,5 +1,6 @@
 import {
   ALLOWED_IMAGE_TYPES,
+  COLOR_NAMES,
   INGEST_MEMORY_LIMIT_BYTES,
   MB,
   UPLOAD_LIMITS,
@@ -102,6 +103,30 @@ export const NO_PLAIN_URLS =
   'Null when the image is encrypted: its public URLs answer 404 (as if it did not exist), so it is shared ' +
   'through expiring token links only (POST /v1/images/{id}/access-token)';
 
+export const ImagePlaceholderSchema = z
+  .object({
+    thumbhash: z.string().meta({
+      description:
+        'ThumbHash of the picture (base64, about 25 bytes): decode it to a blurred preview (thumbhash.js thumbHashToDataURL)',
+      example: '1QcSHQRnh493V4dIh4eXh1h4kJUI',
+    }),
+    dominant_color: z
+      .string()
+      .regex(/^#[0-9a-f]{6}$/)
+      .nullable()
+      .meta({
+        description: 'The colour most of the picture has, #rrggbb; null when it is all transparent',
+        example: '#3a6ea5',
+      }),
+  })
+  .meta({
+    id: 'ImagePlaceholder',
+    description: 'What to show while the image loads, worked out once after upload (no AI needed)',
+  });
+export type ImagePlaceholder = z.infer<typeof ImagePlaceholderSchema>;
+
+export const ColorNameSchema = z.enum(COLOR_NAMES);
+
 export const ImageSchema = z
   .object({
     id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
@@ -149,6 +174,10 @@ export const ImageSchema = z
         'Null for an encrypted image: the CDN would answer 404; its token previews come from ' +
         'POST /v1/encryption/preview-tokens',
     }),
+    placeholder: ImagePlaceholderSchema.nullable().meta({
+      description:
+        'null until analysis has run (seconds after upload), and for SVG and encrypted images, which get none',
+    }),
     created_at: IsoDateTime,
     updated_at: IsoDateTime,
     deleted_at: IsoDateTime.nullable(),
@@ -176,6 +205,10 @@ export const ImageListQuerySchema = CursorPaginationQuery.extend({
   content_type: z.enum(ALLOWED_IMAGE_TYPES).optional(),
   from: IsoDateTime.optional().meta({ description: 'Created at or after' }),
   to: IsoDateTime.optional().meta({ description: 'Created before' }),
+  color: ColorNameSchema.optional().meta({
+    description:
+      'Images that show enough of this colour (their dominant colour, or at least 15 % of the picture)',
+  }),
   sort: ImageSort.default('newest'),
 });
 export type ImageListQuery = z.infer<typeof ImageListQuerySchema>;

@@ -7,6 +7,7 @@ export * from './common';
 export * from './crypto';
 export * from './domains';
 export * from './errors';
+export * from './analysis';
 export * from './images';
 export * from './keys';
 export * from './share-links';

@@ -21,6 +21,10 @@ export const ProfileSchema = z
       description: 'The dashboard language you chose (BCP 47); null = taken from your browser',
     }),
     is_admin: z.boolean(),
+    ai_analysis: z.boolean().meta({
+      description:
+        'Image understanding (labels, text in images, captions) runs on your uploads when the server has an AI engine',
+    }),
     plan: PlanTierSchema,
     image_count: z.number().int(),
     storage_bytes: z.number().int(),
@@ -50,6 +54,7 @@ export const ProfileUpdateSchema = z
       .nullable()
       .optional(),
     locale: LocaleSchema.nullable().optional(),
+    ai_analysis: z.boolean().optional(),
   })
   .strict()
   .meta({ id: 'ProfileUpdate' });

@@ -51,6 +51,17 @@ export const BuildExportMessage = z.object({
   exportId: z.string().min(1),
 });
 export type BuildExportMessage = z.infer<typeof BuildExportMessage>;
+/**
+ * Variants queue: work out an image's colours, placeholder and (with an AI engine) labels, text and caption.
+ * Sent after an upload is stored and by POST /v1/images/{id}/analyze (`force`: redo what is stored).
+ */
+export const AnalyzeImageMessage = z.object({
+  type: z.literal('analyze'),
+  imageId: z.string().min(1),
+  ownerId: z.string().min(1),
+  force: z.boolean().optional(),
+});
+export type AnalyzeImageMessage = z.infer<typeof AnalyzeImageMessage>;
 
 /** Everything the variants queue carries. */
 export const VariantsQueueMessage = z.discriminatedUnion('type', [
@@ -59,6 +70,7 @@ export const VariantsQueueMessage = z.discriminatedUnion('type', [
   RewrapKeysMessage,
   DeleteAccountMessage,
   BuildExportMessage,
+  AnalyzeImageMessage,
 ]);
 export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
 

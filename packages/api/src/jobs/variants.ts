@@ -13,15 +13,17 @@ import {
   type VariantSpec,
 } from '../services/variants/render';
 import { resolveVariant } from '../services/variants/resolve';
+import { ensureColors } from '../services/analysis/analyze';
 import type { JobContext } from './context';
 import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
 import { purgeAlbumJob } from './purge-album';
+import { analyzeImageJob } from './analyze';
 import { deleteAccountJob } from './delete-account';
 import { buildExportJob } from './export';
 import { rewrapKeysJob } from './encryption-rotate';
 import { renderEncryptedRenditions } from '../services/encryption/renditions';
 
-/** The variants queue's consumer: renders presets, or purges an album's cached answers. */
+/** The variants queue's consumer: renders presets, analyses images, purges albums, re-wraps keys, deletes accounts. */
 export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Promise<void> {
   const parsed = VariantsQueueMessage.safeParse(body);
   if (!parsed.success) {
@@ -33,6 +35,7 @@ export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Pr
   if (parsed.data.type === 'rewrap-keys') return rewrapKeysJob(parsed.data, ctx);
   if (parsed.data.type === 'delete-account') return deleteAccountJob(parsed.data, ctx);
   if (parsed.data.type === 'build-export') return buildExportJob(parsed.data, ctx);
+  if (parsed.data.type === 'analyze') return analyzeImageJob(parsed.data, ctx);
   return generateVariants(parsed.data, ctx);
 }
 
@@ -97,6 +100,20 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     rows.filter((row) => row.status === 'ready').map((row) => `${row.variantKey}.${row.format}`),
   );
   let engine: ImageEngine | undefined;
+  try {
+    const colors = await ensureColors(
+      {
+        db: ctx.db,
+        bucket: ctx.env.IMAGES_BUCKET,
+        imageEngine: async () => (engine ??= await loadEngine(engineName, ctx.env.IMAGES)),
+      },
+      image,
+    );
+    if (colors === 'computed') ctx.logger.info('colours computed', { imageId: image.id });
+  } catch (error) {
+    // Colours only add to an image: a source the engine cannot sample still gets its variants.
+    ctx.logger.warn('colours not computed', { imageId: image.id, error: String(error) });
+  }
   const written: { spec: VariantSpec; facts: StoredVariantFacts; rendered: boolean }[] = [];
   for (const preset of presets) {
     // What the CDN resolves for a browser accepting each eager format, so the CDN finds these stored.

@@ -1,4 +1,6 @@
 import {
+  AI_ENGINES,
+  AI_LOCAL_DEFAULT_URL,
   ACCESS_SETTINGS,
   ALL_OR_NOTHING_SETTINGS,
   ANALYTICS_SINKS,
@@ -83,6 +85,10 @@ export const EnvVarsSchema = z
     /** Lets backup endpoints be private addresses (a local S3 server); ALLOW_PRIVATE_WEBHOOK_TARGETS when unset. */
     ALLOW_PRIVATE_BACKUP_TARGETS: flag.optional(),
     IMAGE_ENGINE: z.enum(['auto', 'images-binding', 'wasm', 'passthrough']).default('auto'),
+    /** Image understanding (labels, text in images, captions): Workers AI (the AI binding), the local engine, or off. */
+    AI_ENGINE: z.enum(AI_ENGINES).default('off'),
+    /** Where the local AI engine (packages/ai-local) listens, for AI_ENGINE=local. */
+    AI_LOCAL_URL: z.url().default(AI_LOCAL_DEFAULT_URL),
     /** Refuse CDN query-string transforms without a valid signature (presets and `?t=` stay open). */
     REQUIRE_SIGNED_TRANSFORMS: flag.default(false),
     MAX_UPLOAD_MEGAPIXELS: z.coerce.number().positive().default(50),

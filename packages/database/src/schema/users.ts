@@ -30,6 +30,8 @@ export const users = sqliteTable(
     authjsUserId: text('authjs_user_id'),
     /** Version of the tenant master key (encryption at rest); 0 = encryption never enabled. */
     encryptionKeyVersion: integer('encryption_key_version').notNull().default(0),
+    /** Image understanding (labels, text, captions) for new uploads; colours and placeholders are always made. */
+    aiAnalysis: bool('ai_analysis').notNull().default(true),
     disabledAt: timestamp('disabled_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -2,6 +2,7 @@ import { PAGINATION, TRASH_RETENTION_DAYS, UPLOAD_LIMITS } from '@pixelflare/con
 import {
   albums,
   favourites,
+  imageAi,
   imageTags,
   images,
   tags,
@@ -104,6 +105,21 @@ export function listImagesQuery(
           .from(imageTags)
           .innerJoin(tags, eq(tags.id, imageTags.tagId))
           .where(and(eq(imageTags.imageId, images.id), eq(tags.name, query.tag))),
+      ),
+    );
+  }
+  if (query.color) {
+    conditions.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(imageAi)
+          .where(
+            and(
+              eq(imageAi.imageId, images.id),
+              sql`exists (select 1 from json_each(${imageAi.colorNames}) where value = ${query.color})`,
+            ),
+          ),
       ),
     );
   }

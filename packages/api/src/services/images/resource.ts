@@ -4,12 +4,14 @@ import {
   cdnPathUrl,
   cdnShortUrl,
   type CdnUrlBase,
+  type ImagePlaceholder,
   type ImagePreviews,
   type ImageResource,
 } from '@pixelflare/shared';
 import { and, eq, isNull, or } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import { inList } from '../../lib/sql';
+import { placeholdersByImage } from '../analysis/stored';
 import { tagsByImage } from '../tags/tags';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl, type SignedUrlBase, type SigningDeps } from '../variants/signed-url';
@@ -101,7 +103,13 @@ export function accessOf(
 export function toImageResource(
   image: Image,
   view: ImageView,
-  extra: { tags: string[]; favourite: boolean; albumPrivate: boolean; previews: ImagePreviews | null },
+  extra: {
+    tags: string[];
+    favourite: boolean;
+    albumPrivate: boolean;
+    previews: ImagePreviews | null;
+    placeholder: ImagePlaceholder | null;
+  },
 ): ImageResource {
   return {
     id: image.id,
@@ -132,13 +140,17 @@ export function toImageResource(
           short: cdnShortUrl(view.cdn, image.shortId),
         },
     previews: extra.previews,
+    placeholder: extra.placeholder,
     created_at: image.createdAt.toISOString(),
     updated_at: image.updatedAt.toISOString(),
     deleted_at: image.deletedAt?.toISOString() ?? null,
   };
 }
 
-/** Resources for a page of images, with their tags, favourite flags and albums' visibility in three queries. */
+/**
+ * Resources for a page of images, with their tags, placeholders, favourite flags and albums' visibility in four
+ * queries.
+ */
 export async function toImageResources(
   db: Database,
   rows: Image[],
@@ -146,8 +158,9 @@ export async function toImageResources(
 ): Promise<ImageResource[]> {
   const ids = rows.map((row) => row.id);
   const albumIds = [...new Set(rows.flatMap((row) => row.albumId ?? []))];
-  const [tagMap, favouriteRows, albumRows] = await Promise.all([
+  const [tagMap, placeholders, favouriteRows, albumRows] = await Promise.all([
     tagsByImage(db, ids),
+    placeholdersByImage(db, ids),
     ids.length === 0
       ? Promise.resolve([])
       : db
@@ -172,6 +185,7 @@ export async function toImageResources(
         tags: tagMap.get(row.id) ?? [],
         favourite: favouriteIds.has(row.id),
         albumPrivate,
+        placeholder: placeholders.get(row.id) ?? null,
         previews: await imagePreviews(row, pageView, accessOf(row, albumPrivate), now),
       });
     }),

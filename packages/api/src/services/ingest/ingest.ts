@@ -386,6 +386,8 @@ export async function storeOriginal(
           favourite: false,
           albumPrivate,
           previews,
+          // Worked out by the variants job, after this answer.
+          placeholder: null,
         }),
       ),
     ]);
@@ -405,6 +407,11 @@ export async function storeOriginal(
   } catch {
     // The original is stored and served; variants are also generated on demand by the CDN path.
     variantsQueued = false;
+  }
+  try {
+    await sendVariantsMessage(deps.variantsQueue, { type: 'analyze', imageId, ownerId });
+  } catch {
+    // Analysis only adds to a stored image: POST /v1/images/{id}/analyze can run it later.
   }
   await queueBackup(deps.backupsQueue, { type: 'backup', ownerId, imageId });
   const [image] = await db.select().from(images).where(eq(images.id, imageId)).limit(1);

@@ -18,6 +18,7 @@ export function toProfile(row: UserRow): Profile {
     github: row.github,
     locale: isLocale(row.locale) ? row.locale : null,
     is_admin: row.isAdmin,
+    ai_analysis: row.aiAnalysis,
     plan: row.plan,
     image_count: row.imageCount,
     storage_bytes: row.storageBytes,
@@ -40,6 +41,7 @@ export async function updateProfile(db: Database, userId: string, update: Profil
   if (update.avatar_url !== undefined) changes.avatarUrl = update.avatar_url;
   if (update.github !== undefined) changes.github = update.github;
   if (update.locale !== undefined) changes.locale = update.locale;
+  if (update.ai_analysis !== undefined) changes.aiAnalysis = update.ai_analysis;
   if (Object.keys(changes).length > 0) {
     await db
       .update(users)

@@ -5,7 +5,7 @@ import {
   WIDTH_BUCKETS,
   type VariantName,
 } from '@pixelflare/config';
-import { namedTransforms, type Database } from '@pixelflare/database';
+import { imageAi, namedTransforms, type Database } from '@pixelflare/database';
 import {
   canonicalTransform,
   parseTransformQuery,
@@ -45,7 +45,10 @@ export interface VariantOutput {
 export type VariantSource = Pick<
   RenderableImage,
   'ownerId' | 'contentType' | 'width' | 'height' | 'isAnimated'
->;
+> & {
+  /** The image's id, where its stored focal point (`g=auto`, `g=face`) is looked up. */
+  id?: string;
+};
 
 /** A preset's parameters as transform input: quality 85, automatic format. */
 function presetInput(name: VariantName): TransformInput {
@@ -85,10 +88,29 @@ async function variantTransform(
   const input = { ...(request.preset ? presetInput(request.preset) : {}), ...request.query?.input };
   const named = request.query?.named;
   const locked = named ? await namedTransformInput(db, source.ownerId, named) : undefined;
-  return resolveTransform(input, {
+  const transform = resolveTransform(input, {
     locked,
     widthBuckets: ROUND_WIDTHS_TO_BUCKETS ? WIDTH_BUCKETS : undefined,
   });
+  return withStoredFocus(db, source, transform);
+}
+
+/**
+ * `g=auto` and `g=face` become the focal point analysis stored (the faces when it found any, else the most
+ * salient object: one point, faces first), on every engine; without one, the engine's own `auto`. The point is
+ * part of the variant's key, so a re-analysis that moves it renders anew.
+ */
+async function withStoredFocus(
+  db: Database,
+  source: VariantSource,
+  transform: ResolvedTransform,
+): Promise<ResolvedTransform> {
+  if (transform.gravity !== 'auto' && transform.gravity !== 'face') return transform;
+  const row = source.id
+    ? await db.select({ focal: imageAi.focal }).from(imageAi).where(eq(imageAi.imageId, source.id)).get()
+    : undefined;
+  const focal = row?.focal;
+  return { ...transform, gravity: focal ? { x: focal.x, y: focal.y } : 'auto' };
 }
 
 /** SHA-256 of the canonical transform: equal requests share one stored variant. */

@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DETECT_MODEL, detect } from './detect';
+import { OCR_MODEL, recognize, stopOcr } from './ocr';
+
+/**
+ * The local AI engine's HTTP face: `POST /run/<model id>` takes the JSON input Workers AI takes for that model and
+ * answers `{ result, model }`: the output in Workers AI's shape, and the model that really produced it. Models it
+ * does not have answer 404 with `MODEL_UNAVAILABLE`, so the Worker records "not available here" rather than guess.
+ */
+const MODELS: Record<string, { model: string; run: (input: { image?: unknown }) => Promise<unknown> }> = {
+  'pixelflare/ocr': { model: OCR_MODEL, run: (input) => recognize(imageOf(input)) },
+  // Workers AI's object detector's shape, answered by human's face detector (label `face`) and COCO-80 centernet.
+  '@cf/facebook/detr-resnet-50': { model: DETECT_MODEL, run: (input) => detect(imageOf(input)) },
+};
+
+class BadInput extends Error {}
+
+function imageOf(input: { image?: unknown }): Uint8Array {
+  const image = input.image;
+  if (
+    !Array.isArray(image) ||
+    image.length === 0 ||
+    !image.every((b) => Number.isInteger(b) && b >= 0 && b < 256)
+  )
+    throw new BadInput('image must be an array of bytes');
+  return Uint8Array.from(image as number[]);
+}
+
+async function bodyOf(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+// One model run at a time: the machine this is for may have two cores, and each model wants one of them.
+let queue: Promise<unknown> = Promise.resolve();
+function serially<T>(work: () => Promise<T>): Promise<T> {
+  const next = queue.then(work, work);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+export function createAiServer(): Server {
+  return createServer((request, response) => {
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    const url = new URL(request.url ?? '/', 'http://local');
+    if (request.method === 'GET' && url.pathname === '/health') {
+      send(200, {
+        ok: true,
+        models: Object.fromEntries(Object.entries(MODELS).map(([id, m]) => [id, m.model])),
+      });
+      return;
+    }
+    const match = /^\/run\/(.+)$/.exec(url.pathname);
+    if (request.method !== 'POST' || !match) {
+      send(404, { error: { code: 'NOT_FOUND', message: 'POST /run/<model id>' } });
+      return;
+    }
+    const id = decodeURIComponent(match[1]!);
+    const entry = MODELS[id];
+    if (!entry) {
+      // Read the body first: answering while the client still sends it breaks its request (workerd reports it).
+      request.resume();
+      request.once('end', () =>
+        send(404, {
+          error: { code: 'MODEL_UNAVAILABLE', message: `The local engine has no model for ${id}` },
+        }),
+      );
+      return;
+    }
+    bodyOf(request)
+      .then((input) => serially(() => entry.run(input as { image?: unknown })))
+      .then(
+        (result) => send(200, { result, model: `local/${entry.model}` }),
+        (error: unknown) =>
+          error instanceof BadInput || error instanceof SyntaxError
+            ? send(400, { error: { code: 'VALIDATION_FAILED', message: String((error as Error).message) } })
+            : send(500, { error: { code: 'MODEL_FAILED', message: String(error) } }),
+      );
+  });
+}
+
+/** Starts the engine on 127.0.0.1 (port 0: any free one) and resolves to its URL and a stop function. */
+export async function startAiServer(port: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const server = createAiServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopOcr();
+    },
+  };
+}

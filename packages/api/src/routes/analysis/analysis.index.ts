@@ -1,0 +1,7 @@
+import { createRouter } from '../../lib/create-router';
+import * as handlers from './analysis.handlers';
+import * as routes from './analysis.routes';
+
+export const analysisRouter = createRouter()
+  .openapi(routes.getAnalysisRoute, handlers.getAnalysisHandler)
+  .openapi(routes.analyzeImageRoute, handlers.analyzeImageHandler);

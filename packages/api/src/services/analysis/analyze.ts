@@ -1,0 +1,126 @@
+import { AI_ANALYSIS } from '@pixelflare/config';
+import { imageAi, images, users, type Database, type Image } from '@pixelflare/database';
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { ImageEngine } from '../../engines/types';
+import { notFound } from '../../lib/errors';
+import { AiEngineError, type AiEngine } from '../ai/models';
+import { colorFactsOf } from './colors';
+import { renderSample, rgbaSample } from './sample';
+import { understand } from './understand';
+
+export interface AnalysisDeps {
+  db: Database;
+  bucket: R2Bucket;
+  /** The deployment's image engine, loaded on first use; null when it is passthrough (no pixels to read). */
+  imageEngine: () => Promise<ImageEngine | null>;
+  /** The AI engine (AI_ENGINE); null when analysis is off. */
+  ai: AiEngine | null;
+}
+
+export interface AnalysisOutcome {
+  colors: 'computed' | 'kept' | 'skipped';
+  /** done: the engine ran; kept: done before (no force); off: the deployment or the account has analysis off. */
+  ai: 'done' | 'kept' | 'off' | 'skipped';
+}
+
+/**
+ * Images analysis leaves alone: SVG (no raster to read), and encrypted ones, whose placeholder, colours, labels
+ * or text would show what the encryption hides.
+ */
+export function analysable(image: Pick<Image, 'status' | 'contentType' | 'isEncrypted'>): boolean {
+  return image.status === 'ready' && image.contentType !== 'image/svg+xml' && !image.isEncrypted;
+}
+
+async function liveImage(db: Database, imageId: string, ownerId: string): Promise<Image | undefined> {
+  return db
+    .select()
+    .from(images)
+    .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId), isNull(images.deletedAt)))
+    .get();
+}
+
+async function originalBytes(bucket: R2Bucket, image: Image): Promise<Uint8Array> {
+  const original = await bucket.get(image.storageKey);
+  if (!original) throw notFound('Image');
+  return new Uint8Array(await original.arrayBuffer());
+}
+
+type RowValues = Partial<typeof imageAi.$inferInsert>;
+type RowSet = { [K in keyof RowValues]: RowValues[K] | SQL };
+
+/** Writes part of an image's row, creating it when it is the first (`set`: what an existing row gets instead). */
+function upsertRow(db: Database, image: Image, values: RowValues, set: RowSet = values) {
+  return db
+    .insert(imageAi)
+    .values({ imageId: image.id, ownerId: image.ownerId, ...values })
+    .onConflictDoUpdate({ target: imageAi.imageId, set });
+}
+
+/**
+ * Works out an image's colours and ThumbHash placeholder and stores them in `image_ai`. Idempotent: the same
+ * original gives the same row, so a redelivered message or a re-run changes nothing; without `force` an image
+ * whose colours are stored is not read again. Run by the variants job before it announces the variants, so
+ * `image.variants_ready` carries the placeholder.
+ */
+export async function ensureColors(
+  deps: Pick<AnalysisDeps, 'db' | 'bucket' | 'imageEngine'>,
+  image: Image,
+  options: { force?: boolean; source?: Uint8Array } = {},
+): Promise<AnalysisOutcome['colors']> {
+  if (!analysable(image)) return 'skipped';
+  if (!options.force) {
+    const existing = await deps.db
+      .select({ colorsAt: imageAi.colorsAt })
+      .from(imageAi)
+      .where(eq(imageAi.imageId, image.id))
+      .get();
+    if (existing?.colorsAt) return 'kept';
+  }
+  const engine = await deps.imageEngine();
+  if (!engine) return 'skipped';
+  const source = options.source ?? (await originalBytes(deps.bucket, image));
+  const facts = colorFactsOf(await rgbaSample(engine, image, source));
+  await upsertRow(deps.db, image, { ...facts, colorsAt: new Date() });
+  return 'computed';
+}
+
+/**
+ * The whole analysis of one image (the analyze message: after upload, and POST /v1/images/{id}/analyze with
+ * `force`): colours when missing (or forced), then the AI engine's labels, faces, text and caption. Idempotent:
+ * done analyses are kept unless forced, and a forced one of the same original stores the same results. A failing
+ * engine leaves `status: failed` with the reason and throws, so the message is retried.
+ */
+export async function analyzeImage(
+  deps: AnalysisDeps,
+  ref: { imageId: string; ownerId: string },
+  options: { force?: boolean } = {},
+): Promise<AnalysisOutcome> {
+  const image = await liveImage(deps.db, ref.imageId, ref.ownerId);
+  if (!image || !analysable(image)) return { colors: 'skipped', ai: 'skipped' };
+  const source = await originalBytes(deps.bucket, image);
+  const colors = await ensureColors(deps, image, { force: options.force, source });
+  const [owner, row] = await Promise.all([
+    deps.db.select({ aiAnalysis: users.aiAnalysis }).from(users).where(eq(users.id, image.ownerId)).get(),
+    deps.db.select({ status: imageAi.status }).from(imageAi).where(eq(imageAi.imageId, image.id)).get(),
+  ]);
+  if (!deps.ai || !owner?.aiAnalysis) {
+    // Results an earlier engine stored stay (they name their model); only the status says nothing new runs.
+    if (row?.status !== 'off') await upsertRow(deps.db, image, { status: 'off' });
+    return { colors, ai: 'off' };
+  }
+  if (row?.status === 'done' && !options.force) return { colors, ai: 'kept' };
+  const engine = await deps.imageEngine();
+  if (!engine) return { colors, ai: 'skipped' };
+  const sample = await renderSample(engine, image, source, AI_ANALYSIS.sampleSize, 'jpeg');
+  let found;
+  try {
+    found = await understand(deps.ai, sample.bytes, sample);
+  } catch (error) {
+    if (!(error instanceof AiEngineError)) throw error;
+    await upsertRow(deps.db, image, { status: 'failed', error: error.message, engine: deps.ai.name });
+    throw error;
+  }
+  const done = { ...found, status: 'done' as const, error: null, analyzedAt: new Date() };
+  await upsertRow(deps.db, image, { ...done, runs: 1 }, { ...done, runs: sql`${imageAi.runs} + 1` });
+  return { colors, ai: 'done' };
+}
