@@ -47,7 +47,8 @@ const finished = (user: TestUser, id: string) =>
       expect(['ready', 'failed']).toContain(current.status);
       return current;
     },
-    { timeout: 120_000, interval: 250 },
+    // The real variants queue, shared with every test file's jobs; below the suite's 60 s test timeout.
+    { timeout: 55_000, interval: 250 },
   );
 
 /** Downloads an archive through its link (no API key) and reads every entry. */
