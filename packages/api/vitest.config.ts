@@ -44,7 +44,9 @@ export default defineConfig({
           S3_TEST_ENDPOINT: inject('s3Endpoint'),
           S3_TEST_ACCESS_KEY_ID: inject('s3AccessKeyId'),
           S3_TEST_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
-          // AI_ENGINE stays off (the default); the analysis tests turn the local engine on for their own calls.
+          // AI_ENGINE off, whatever .dev.vars says (setup writes AI_ENGINE=local there for `npm start`): the
+          // analysis tests turn the local engine on for their own calls.
+          AI_ENGINE: 'off',
           AI_LOCAL_URL: inject('aiLocalUrl'),
         },
       },

@@ -138,17 +138,11 @@ describe('POST /v1/images/{id}/analyze', () => {
     const response = await call(`/v1/images/${image.id}/analyze`, authed(owner.key, { method: 'POST' }));
     expect(response.status).toBe(202);
     expect(((await response.json()) as ImageAnalysis).status).toBe('pending');
-    // The real variants queue runs it, shared with every other test file's jobs (exports, deletions,
-    // renders): in the full suite it may wait behind them, so the wait allows for a backlog.
-    const after = await waitFor(
-      async () => {
-        const analysis = await get<ImageAnalysis>(`/v1/images/${image.id}/analysis`);
-        expect(analysis.status).toBe('off');
-        return analysis;
-      },
-      // Below the suite's 60 s test timeout.
-      { timeout: 55_000, interval: 250 },
-    );
+    const after = await waitFor(async () => {
+      const analysis = await get<ImageAnalysis>(`/v1/images/${image.id}/analysis`);
+      expect(analysis.status).toBe('off');
+      return analysis;
+    });
     expect(after.colors?.dominant).toBe('#ffffff');
   });
 
