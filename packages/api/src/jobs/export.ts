@@ -1,4 +1,3 @@
-import { dispatchOutbox } from '../services/events/dispatch';
 import { buildExport } from '../services/exports/exports';
 import { ownerImageView, signingDepsOf } from '../services/images/resource';
 import type { JobContext } from './context';
@@ -17,8 +16,6 @@ export async function buildExportJob(message: BuildExportMessage, ctx: JobContex
     },
     message.exportId,
   );
-  // The owner is waiting for export.ready (or export.failed): send it now, not at the next outbox sweep.
-  if (result.ok !== 'skipped') await dispatchOutbox(ctx.db, ctx.env.WEBHOOKS_QUEUE, message.ownerId);
   if (result.ok === false)
     ctx.logger.error('data export failed', { exportId: message.exportId, error: result.error });
   else ctx.logger.info('data export built', { exportId: message.exportId, result: result.ok });

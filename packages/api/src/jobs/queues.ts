@@ -1,6 +1,7 @@
 import type { Bindings } from '../lib/env';
 import { createLogger, describeError } from '../lib/logger';
-import { createJobContext, RetryLater, type MessageConsumer } from './context';
+import { dispatchOutbox } from '../services/events/dispatch';
+import { createJobContext, RetryLater, type JobContext, type MessageConsumer } from './context';
 import { consumeBackupMessage } from './backups';
 import { consumeDomainsMessage } from './domains';
 import { consumeVariantsMessage } from './variants';
@@ -31,6 +32,27 @@ const consumers: Readonly<Record<QueueKind, MessageConsumer>> = {
   'custom-domains': (body, ctx) => consumeDomainsMessage(body, ctx),
 };
 
+/** The owner a job message is about, when its body names one (every job but webhook deliveries does). */
+function ownerOf(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null || !('ownerId' in body)) return null;
+  return typeof body.ownerId === 'string' && body.ownerId !== '' ? body.ownerId : null;
+}
+
+/**
+ * Events a job wrote (image.variants_ready, export.ready, domain.active, ...) go to the webhooks queue as soon as
+ * the job is done, not at the next outbox sweep. A failed flush only logs: the sweep sends the events later.
+ */
+async function flushOwnerOutbox(ctx: JobContext, ownerId: string): Promise<void> {
+  try {
+    await dispatchOutbox(ctx.db, ctx.env.WEBHOOKS_QUEUE, ownerId);
+  } catch (error) {
+    ctx.logger.warn('outbox flush after a job failed; the sweep will send its events', {
+      ownerId,
+      ...describeError(error),
+    });
+  }
+}
+
 /** The Worker's `queue` entry point: routes a batch to its consumer, acking or retrying each message alone. */
 export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: ExecutionContext): Promise<void> {
   const logger = createLogger({ queue: batch.queue });
@@ -55,12 +77,9 @@ export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: Execu
       message.ack();
       continue;
     }
+    const messageCtx = { ...jobCtx, logger: logger.child({ messageId: message.id }) };
     try {
-      await consumers[route.kind](
-        message.body,
-        { ...jobCtx, logger: logger.child({ messageId: message.id }) },
-        message,
-      );
+      await consumers[route.kind](message.body, messageCtx, message);
       message.ack();
     } catch (error) {
       logger.warn('job failed; will retry', {
@@ -71,6 +90,9 @@ export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: Execu
       message.retry({
         delaySeconds: error instanceof RetryLater ? error.delaySeconds : backoffSeconds(message.attempts),
       });
+      continue;
     }
+    const ownerId = route.kind === 'webhooks' ? null : ownerOf(message.body);
+    if (ownerId) await flushOwnerOutbox(messageCtx, ownerId);
   }
 }
