@@ -249,6 +249,31 @@ export const entryNamesOf = (image: Pick<Image, 'albumSlug' | 'filename'>) => {
 };
 
 /**
+ * Ends an export, ready or failed, and announces it in the same batch. Either way it is kept `keepDays` (a failed
+ * one too, so the owner sees why), then the cleanup removes it.
+ */
+async function finishExport(
+  store: ExportStore,
+  row: DataExportRow,
+  event: 'export.ready' | 'export.failed',
+  changes: Pick<DataExportRow, 'status' | 'error'> &
+    Partial<Pick<DataExportRow, 'archives' | 'imageCount' | 'bytes'>>,
+): Promise<DataExportRow> {
+  const completedAt = new Date();
+  const expiresAt = new Date(completedAt.getTime() + DATA_EXPORT.keepDays * DAY_MS);
+  const finished: DataExportRow = { ...row, ...changes, completedAt, expiresAt };
+  const { db, view } = store;
+  await db.batch([
+    db
+      .update(dataExports)
+      .set({ ...changes, completedAt, expiresAt })
+      .where(eq(dataExports.id, row.id)),
+    outboxInsert(db, view.ownerId, event, await toDataExportResource(finished, store.links)),
+  ]);
+  return finished;
+}
+
+/**
  * Builds an export: every live image's original (decrypted, for encrypted images) with its metadata as the API
  * returns it beside it, `albums.json`, `tags.json` and `profile.json` in the first archive, `manifest.json` in the
  * last. A new archive starts before an original would take the current one past `archiveMaxBytes`. Re-running it
@@ -336,40 +361,21 @@ export async function buildExport(
     );
     done.push(await current.close());
     writer = undefined;
-    const completedAt = new Date();
-    const ready: DataExportRow = {
-      ...row,
+    await finishExport(store, row, 'export.ready', {
       status: 'ready',
       archives: done,
       imageCount,
       bytes: done.reduce((sum, archive) => sum + archive.bytes, 0),
       error: null,
-      completedAt,
-      expiresAt: new Date(completedAt.getTime() + DATA_EXPORT.keepDays * DAY_MS),
-    };
-    const { id: _id, ownerId: _owner, createdAt: _created, ...changes } = ready;
-    await db.batch([
-      db.update(dataExports).set(changes).where(eq(dataExports.id, exportId)),
-      outboxInsert(db, view.ownerId, 'export.ready', await toDataExportResource(ready, store.links)),
-    ]);
+    });
     return { ok: true };
   } catch (error) {
     await writer?.abort();
     await deleteArchives(bucket, view.ownerId, exportId);
-    const failedAt = new Date();
-    const failed: DataExportRow = {
-      ...row,
+    const failed = await finishExport(store, row, 'export.failed', {
       status: 'failed',
       error: `The export failed: ${error instanceof Error ? error.message : String(error)}`,
-      completedAt: failedAt,
-      // Kept as long as a ready export, so the owner sees why, then cleaned up.
-      expiresAt: new Date(failedAt.getTime() + DATA_EXPORT.keepDays * DAY_MS),
-    };
-    const { id: _id, ownerId: _owner, createdAt: _created, ...changes } = failed;
-    await db.batch([
-      db.update(dataExports).set(changes).where(eq(dataExports.id, exportId)),
-      outboxInsert(db, view.ownerId, 'export.failed', await toDataExportResource(failed, store.links)),
-    ]);
+    });
     return { ok: false, error: failed.error! };
   }
 }
