@@ -107,9 +107,7 @@ describe('a queue send throws', () => {
     // Past the grace period the cleanup finds the image without renditions and queues its job again; the
     // real consumer renders every preset.
     await runCron('0 1 * * *', Date.now() + RENDITION_SWEEP_LIMITS.graceSeconds * 1000 + HOUR);
-    await waitFor(async () => expect(await readyPresetsOf(image.id)).toEqual(new Set(VARIANT_NAMES)), {
-      timeout: 50_000,
-    });
+    await waitFor(async () => expect(await readyPresetsOf(image.id)).toEqual(new Set(VARIANT_NAMES)));
   });
 
   it('the sweep is bounded per run, resumes from its cursor, and skips images within the grace period', async () => {

@@ -221,41 +221,37 @@ describe('the re-wrap job, interrupted and repeated', () => {
 });
 
 describe('the large streamed tus path', () => {
-  it(
-    'encrypts a JPEG above the in-memory limit as it streams, and decrypts it back',
-    { timeout: 180_000 },
-    async () => {
-      const user = await createUser('enc-tus-large');
-      await enableEncryption(user);
-      const file = largeJpeg(INGEST_MEMORY_LIMIT_BYTES + 2 * MB);
-      const path = await create(user, file.length, `filename ${b64('huge.jpg')},encrypt ${b64('true')}`);
-      let response: Response | undefined;
-      const chunk = 10 * MB;
-      for (let offset = 0; offset < file.length; offset += chunk) {
-        response = await patch(user, path, offset, file.subarray(offset, offset + chunk));
-        if (response.status !== 204) break;
-      }
-      expect(response!.status).toBe(204);
-      const imageId = response!.headers.get('Pixelflare-Image-Id')!;
-      const [row] = await db.select().from(images).where(eq(images.id, imageId));
-      expect(row).toMatchObject({ isEncrypted: true });
-      // Only the encrypted original is left in the image's folder (the clear assembled upload is gone).
-      const keys = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map(
-        (object) => object.key,
-      );
-      expect(keys).toEqual([row!.storageKey]);
-      const head = await env.IMAGES_BUCKET.get(row!.storageKey, { range: { offset: 0, length: 4 } });
-      expect(new Uint8Array(await head!.arrayBuffer())).toEqual(PFSE_MAGIC);
-      const clear = await downloaded(user, imageId);
-      expect(clear.length).toBe(row!.bytes);
-      // Image data after the header is kept byte for byte by the stripping, so it decrypts to the upload's tail.
-      expect(clear.subarray(-1_000_000)).toEqual(file.subarray(-1_000_000));
-      const { path: tokenPath } = await tokenUrl(user, imageId);
-      const ranged = await call(tokenPath, { headers: { Range: `bytes=${clear.length - 70_000}-` } });
-      expect(ranged.status).toBe(206);
-      expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(clear.subarray(clear.length - 70_000));
-    },
-  );
+  it('encrypts a JPEG above the in-memory limit as it streams, and decrypts it back', async () => {
+    const user = await createUser('enc-tus-large');
+    await enableEncryption(user);
+    const file = largeJpeg(INGEST_MEMORY_LIMIT_BYTES + 2 * MB);
+    const path = await create(user, file.length, `filename ${b64('huge.jpg')},encrypt ${b64('true')}`);
+    let response: Response | undefined;
+    const chunk = 10 * MB;
+    for (let offset = 0; offset < file.length; offset += chunk) {
+      response = await patch(user, path, offset, file.subarray(offset, offset + chunk));
+      if (response.status !== 204) break;
+    }
+    expect(response!.status).toBe(204);
+    const imageId = response!.headers.get('Pixelflare-Image-Id')!;
+    const [row] = await db.select().from(images).where(eq(images.id, imageId));
+    expect(row).toMatchObject({ isEncrypted: true });
+    // Only the encrypted original is left in the image's folder (the clear assembled upload is gone).
+    const keys = (await env.IMAGES_BUCKET.list({ prefix: `${user.id}/` })).objects.map(
+      (object) => object.key,
+    );
+    expect(keys).toEqual([row!.storageKey]);
+    const head = await env.IMAGES_BUCKET.get(row!.storageKey, { range: { offset: 0, length: 4 } });
+    expect(new Uint8Array(await head!.arrayBuffer())).toEqual(PFSE_MAGIC);
+    const clear = await downloaded(user, imageId);
+    expect(clear.length).toBe(row!.bytes);
+    // Image data after the header is kept byte for byte by the stripping, so it decrypts to the upload's tail.
+    expect(clear.subarray(-1_000_000)).toEqual(file.subarray(-1_000_000));
+    const { path: tokenPath } = await tokenUrl(user, imageId);
+    const ranged = await call(tokenPath, { headers: { Range: `bytes=${clear.length - 70_000}-` } });
+    expect(ranged.status).toBe(206);
+    expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(clear.subarray(clear.length - 70_000));
+  });
 });
 
 describe('the large streamed two-step path', () => {

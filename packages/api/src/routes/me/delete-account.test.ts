@@ -95,7 +95,7 @@ beforeAll(async () => {
     urls: { cdn: string };
   };
   stayingUrl = new URL(kept.urls.cdn).pathname;
-}, 180_000);
+});
 
 describe('DELETE /v1/me', () => {
   it('refuses without the owner name typed, and changes nothing', async () => {
@@ -145,5 +145,5 @@ describe('DELETE /v1/me', () => {
     expect((await call(stayingUrl)).status).toBe(200);
     expect((await rowsOwnedBy(staying.id)).images).toBe(1);
     expect((await call('/v1/me', authed(staying.key))).status).toBe(200);
-  }, 180_000);
+  });
 });

@@ -31,5 +31,5 @@ describe('updateAlbum', () => {
     await updateAlbum({ db, variantsQueue: env.VARIANTS_QUEUE }, view, album, { visibility: 'private' });
     // The local queue delivers the purge-album message in the background.
     await waitFor(() => expectStatus(urls.all, 403));
-  }, 90_000);
+  });
 });

@@ -51,5 +51,5 @@ describe('outbox dispatch across many owners', () => {
       new Set(owners.map((owner) => `${owner.hook} ${owner.event}`)),
     );
     expect(await db.select().from(outboxEvents).where(isNull(outboxEvents.dispatchedAt))).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -153,7 +153,7 @@ describe('image listing query plans, with statistics (ANALYZE) over several libr
     }
     ownerId = libraries[0]!.id;
     await env.DB.prepare('ANALYZE').run();
-  }, 120_000);
+  });
 
   everyListing(() => ownerId);
 });
