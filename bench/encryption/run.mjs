@@ -9,8 +9,6 @@
 // download, with reading paused. BENCH_ROUNDS (default 1) repeats every phase, alternating which kind goes first; the median is printed.
 // Run from the repository root: `pnpm --filter @pixelflare/bench encryption`. Uses its own temporary local state.
 // The PFSE format's own cost in Node (no Worker): `pnpm --filter @pixelflare/bench encryption:format`.
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { bigJpeg } from '../lib/images.mjs';
 import {
   freePort,
@@ -18,13 +16,12 @@ import {
   median,
   printHeader,
   readDevVars,
-  repoRoot as root,
   table,
   workerdMemory,
   workerHeap,
 } from '../lib/runner.mjs';
+import { tusUpload } from '../lib/tus.mjs';
 
-const tus = createRequire(path.join(root, 'packages/api/package.json'))('tus-js-client');
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const local = await localState('encryption');
@@ -71,28 +68,17 @@ async function uploadPhase(file, encrypt) {
   try {
     const before = workerdMemory(worker);
     const start = performance.now();
-    let imageId;
-    await new Promise((resolve, reject) => {
-      new tus.Upload(file, {
-        endpoint: `${base}/v1/uploads/tus`,
-        chunkSize: 10 * 1024 * 1024,
-        headers: auth,
-        metadata: {
-          filename: `bench-${encrypt ? 'encrypted' : 'plain'}.jpg`,
-          ...(encrypt ? { encrypt: 'true' } : {}),
-        },
-        retryDelays: null,
-        onAfterResponse: (_req, res) => {
-          imageId = res.getHeader('Pixelflare-Image-Id') ?? imageId;
-        },
-        onError: reject,
-        onSuccess: resolve,
-      }).start();
+    const imageId = await tusUpload(file, {
+      base,
+      headers: auth,
+      metadata: {
+        filename: `bench-${encrypt ? 'encrypted' : 'plain'}.jpg`,
+        ...(encrypt ? { encrypt: 'true' } : {}),
+      },
     });
     // The last PATCH answers once ingest (stripping, and encryption) has stored the original.
     const seconds = (performance.now() - start) / 1000;
     const after = workerdMemory(worker);
-    if (!imageId) throw new Error('the tus upload did not produce an image');
     const image = await api(`/v1/images/${imageId}`);
     if (image.is_encrypted !== encrypt)
       throw new Error(`image ${imageId}: is_encrypted ${image.is_encrypted}`);

@@ -7,20 +7,11 @@
 // Run from the repository root: `pnpm --filter @pixelflare/bench uploads`. Uses its own temporary local state.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bigJpeg, png } from '../lib/images.mjs';
-import {
-  localState,
-  p50,
-  printHeader,
-  readDevVars,
-  repoRoot as root,
-  table,
-  workerdMemory,
-} from '../lib/runner.mjs';
+import { localState, p50, printHeader, readDevVars, table, workerdMemory } from '../lib/runner.mjs';
+import { tusUpload } from '../lib/tus.mjs';
 
-const tus = createRequire(path.join(root, 'packages/api/package.json'))('tus-js-client');
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB ?? 100);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 100_000);
 const KIND = process.env.BENCH_UPLOAD_KIND ?? 'jpeg';
@@ -73,29 +64,18 @@ try {
   await fetch(`${base}/v1/status`);
   const before = workerdMemory(worker);
   const tusStart = performance.now();
-  let imageId;
-  await new Promise((resolve, reject) => {
-    new tus.Upload(file, {
-      endpoint: `${base}/v1/uploads/tus`,
-      chunkSize: 10 * 1024 * 1024,
-      headers: auth,
-      metadata: { filename: `bench.${KIND === 'png' ? 'png' : 'jpg'}` },
-      retryDelays: null,
-      onAfterResponse: (_req, res) => {
-        imageId = res.getHeader('Pixelflare-Image-Id') ?? imageId;
-      },
-      onChunkComplete: (_size, sent) => {
-        if (process.env.BENCH_VERBOSE)
-          console.log(`sent ${sent} at ${(performance.now() - tusStart).toFixed(0)} ms`);
-      },
-      onError: reject,
-      onSuccess: resolve,
-    }).start();
+  await tusUpload(file, {
+    base,
+    headers: auth,
+    metadata: { filename: `bench.${KIND === 'png' ? 'png' : 'jpg'}` },
+    onChunk: (sent) => {
+      if (process.env.BENCH_VERBOSE)
+        console.log(`sent ${sent} at ${(performance.now() - tusStart).toFixed(0)} ms`);
+    },
   });
   const tusSeconds = (performance.now() - tusStart) / 1000;
   const after = workerdMemory(worker);
   await local.stopWorker(worker);
-  if (!imageId) throw new Error('the tus upload did not produce an image');
 
   // 1b. The baseline: a bare Worker putting the same bytes into R2.
   writeFileSync(
