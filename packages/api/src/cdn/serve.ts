@@ -1,4 +1,5 @@
 import {
+  CACHE_TTL,
   CDN_CACHE_CONTROL,
   RATE_LIMITS,
   SIGNED_URL_PARAMS,
@@ -79,6 +80,10 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   const response = variant
     ? await serveVariant(c, request, image, variant)
     : await serveOriginal(c, image, originalCacheControl(image));
+  // A signed URL's answer is for whoever holds the URL, until it expires: never a shared or year-long copy, also
+  // of a public image (share links hand those out).
+  if (request.sig !== undefined || request.exp !== undefined)
+    response.headers.set('Cache-Control', signedAnswerCacheControl(request.exp, Date.now()));
   if (request.cacheEntry && !image.isPrivate && response.status === 200 && c.req.method === 'GET')
     c.executionCtx.waitUntil(
       putCdnCache(caches.default, request.cacheEntry, stampCachedAnswer(response.clone(), image)),
@@ -86,6 +91,13 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   // After the copy is filed: the Cache API entry is shared by every referrer (the check above runs on hits too).
   if (hotlinkProtected) varyOnReferer(response.headers);
   return response;
+}
+
+/** `private`, for at most the URL's remaining life (and never longer than a private image's hour). */
+function signedAnswerCacheControl(exp: string | undefined, now: number): string {
+  const remaining = Math.floor(Number(exp) - now / 1000);
+  const maxAge = Math.max(0, Math.min(CACHE_TTL.cdnPrivate, Number.isFinite(remaining) ? remaining : 0));
+  return `private, max-age=${maxAge}`;
 }
 
 const originalCacheControl = (image: CdnImage) =>

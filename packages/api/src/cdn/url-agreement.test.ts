@@ -137,7 +137,6 @@ describe.each(['api', 'cdn'] as const)('on the %s host', (host) => {
         expect(after.headers.get('X-Cache'), `${form} after the purge`).not.toBe('hit');
       }
     },
-    60_000,
   );
 });
 
@@ -159,13 +158,17 @@ describe('signed URLs', () => {
         if (host !== 'api') expect(url).toMatch(`https://${CDN_HOST}/`);
         const served = await fetchOn(host, url, { headers: AVIF });
         expect(served.status, JSON.stringify(body)).toBe(200);
-        expect(served.headers.get('Cache-Control')).toBe('private, max-age=3600');
+        // Private, for the rest of the URL's hour at most.
+        const maxAge = Number(
+          /^private, max-age=(\d+)$/.exec(served.headers.get('Cache-Control') ?? '')?.[1],
+        );
+        expect(maxAge).toBeGreaterThan(3000);
+        expect(maxAge).toBeLessThanOrEqual(3600);
         const unsigned = new URL(url);
         unsigned.searchParams.delete('sig');
         expect((await fetchOn(host, unsigned.toString())).status, JSON.stringify(body)).toBe(403);
       }
     },
-    60_000,
   );
 
   it('with REQUIRE_SIGNED_TRANSFORMS, a minted query transform of a public image is served and the bare one refused', async () => {

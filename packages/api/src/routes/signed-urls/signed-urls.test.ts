@@ -21,6 +21,11 @@ const mint = (user: TestUser, imageId: string, body: unknown = {}) =>
     }),
   );
 const pathOf = (url: string) => url.slice(BASE.length);
+/** The `private, max-age=N` an answer to a signed URL carries (null for any other Cache-Control). */
+const maxAgeOf = (response: Response) => {
+  const match = /^private, max-age=(\d+)$/.exec(response.headers.get('Cache-Control') ?? '');
+  return match ? Number(match[1]) : null;
+};
 
 beforeAll(async () => {
   owner = await createUser('priya');
@@ -58,7 +63,8 @@ describe('private images and signed URLs', () => {
     expect(new Date(body.expires_at).getTime()).toBeGreaterThan(Date.now() + 3500_000);
     const served = await call(pathOf(body.url));
     expect(served.status).toBe(200);
-    expect(served.headers.get('Cache-Control')).toBe('private, max-age=3600');
+    expect(maxAgeOf(served)).toBeGreaterThan(3500);
+    expect(maxAgeOf(served)).toBeLessThanOrEqual(3600);
 
     const { url } = (await (
       await mint(owner, secret.id, { ttl: 600, variant: 'w128', transform: 'format=png' })
@@ -72,6 +78,26 @@ describe('private images and signed URLs', () => {
       width: 128,
       height: 96,
     });
+  });
+
+  it("keeps a public image's signed answer private and no longer than the URL lives", async () => {
+    const open = await storeImage(owner.id, {
+      filename: 'open.jpg',
+      bytes: makeJpeg(400, 300),
+      contentType: 'image/jpeg',
+      width: 400,
+      height: 300,
+    });
+    const unsigned = await call('/cdn/priya/default/open.jpg/w128');
+    expect(unsigned.status).toBe(200);
+    expect(unsigned.headers.get('Cache-Control')).toContain('immutable');
+    const { url } = (await (await mint(owner, open.id, { ttl: 600, variant: 'w128' })).json()) as {
+      url: string;
+    };
+    const signed = await call(pathOf(url));
+    expect(signed.status).toBe(200);
+    expect(maxAgeOf(signed)).toBeGreaterThan(500);
+    expect(maxAgeOf(signed)).toBeLessThanOrEqual(600);
   });
 
   it('refuses a tampered signature, changed parameters or another path', async () => {
