@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { fuzzProperty, type FuzzProperty } from '../../../shared/src/fuzz/fuzz-property';
 import { jpegOrientation } from '../../src/engines/image-size';
 import { decode } from '../../src/engines/pixels';
-import { stripPrivateMetadata } from '../../src/services/ingest/metadata';
+import { FirstImageData, firstImageData, stripPrivateMetadata } from '../../src/services/ingest/metadata';
+import { walkJpegHeader } from '../../src/services/ingest/inspect';
 import { makeJpeg } from '../fixtures/cdn/images';
 import { fixture } from '../fixtures/fixtures.generated';
 
@@ -325,6 +326,35 @@ export async function checkStrippedPng(layout: PngLayout): Promise<void> {
   out.free();
 }
 
+/**
+ * The bounded path filters a large JPEG's image data as it streams from R2, chunk by chunk: cut the data of any
+ * layout at any points, and the kept bytes and the names of what was dropped must be those of one whole pass.
+ */
+export function checkChunkedImageData(layout: JpegLayout, cuts: number[]): void {
+  const { bytes } = buildJpeg(layout);
+  const { scanOffset } = walkJpegHeader(bytes);
+  const whole = firstImageData(bytes, scanOffset);
+  const data = bytes.subarray(scanOffset);
+  const points = [...new Set(cuts.map((cut) => cut % (data.length + 1)))].sort((a, b) => a - b);
+  const filter = new FirstImageData();
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const point of [...points, data.length]) {
+    parts.push(...filter.push(data.subarray(from, point)));
+    from = point;
+  }
+  parts.push(...filter.finish());
+  const chunked = concat(...parts);
+  if (chunked.length !== whole.bytes.length || chunked.some((byte, i) => byte !== whole.bytes[i]))
+    throw new Error(
+      `cut at ${points.join(',')}: ${chunked.length} bytes kept, one pass keeps ${whole.bytes.length}`,
+    );
+  if (filter.removed.join() !== whole.removed.join())
+    throw new Error(
+      `cut at ${points.join(',')}: dropped ${filter.removed.join()}, not ${whole.removed.join()}`,
+    );
+}
+
 export const metadataProperties: FuzzProperty[] = [
   fuzzProperty(
     'JPEG: no private token or GPS survives, the output decodes, orientation and ICC are kept',
@@ -335,5 +365,10 @@ export const metadataProperties: FuzzProperty[] = [
     'PNG: no text chunk, eXIf or trailing data survives, and the output decodes',
     100,
     fc.asyncProperty(pngLayout, checkStrippedPng),
+  ),
+  fuzzProperty(
+    'JPEG image data filtered in chunks (the bounded path) keeps exactly what one pass keeps, at any cuts',
+    200,
+    fc.property(jpegLayout, fc.array(fc.nat(), { maxLength: 12 }), checkChunkedImageData),
   ),
 ];

@@ -154,48 +154,141 @@ export async function stripJpegHeader(header: Uint8Array): Promise<StrippedImage
 const isScanByte = (marker: number) =>
   marker === 0x00 || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7);
 
+/** APPn and comment segments: where private metadata lives, also between scans. */
+const isMetadataSegment = (marker: number) => (marker >= 0xe0 && marker <= 0xef) || marker === 0xfe;
+
 /**
  * The image data from the first start-of-scan to the first image's end marker: scans and the tables between
  * them kept, APPn and comment segments between them dropped, and everything after the end marker dropped (an
  * MPO's further images with their own EXIF and GPS, an appended file, a vendor trailer). Without an end marker
  * (inspect refuses those first) the data runs to the end.
+ *
+ * Incremental, so the bounded path can run it over a JPEG streamed from R2 chunk by chunk: `push` each chunk
+ * (starting at the start-of-scan marker) and keep what it returns, then `finish`. At most three bytes (a marker
+ * and its length split across chunks) are held between calls; any split gives the same bytes.
  */
+export class FirstImageData {
+  private readonly removedParts = new Set<string>();
+  private mode: 'scan' | 'copy' | 'skip' | 'ended' = 'scan';
+  /** Bytes of the current segment still to copy or skip. */
+  private left = 0;
+  private held: Uint8Array = new Uint8Array();
+
+  /** What was dropped, by name (`APP1`, `Comment`, `Trailing data`). */
+  get removed(): string[] {
+    return [...this.removedParts];
+  }
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    const data = this.held.length === 0 ? chunk : concat([this.held, chunk]);
+    this.held = new Uint8Array();
+    const out: Uint8Array[] = [];
+    let keptFrom = 0;
+    let at = 0;
+    const keep = (until: number) => {
+      if (until > keptFrom) out.push(data.subarray(keptFrom, until));
+    };
+    while (at < data.length) {
+      if (this.mode === 'ended') {
+        // Zero padding after the end marker (some encoders write it) is not worth a mention.
+        if (data.subarray(at).some((byte) => byte !== 0)) this.removedParts.add('Trailing data');
+        return out;
+      }
+      if (this.mode === 'copy' || this.mode === 'skip') {
+        const step = Math.min(this.left, data.length - at);
+        at += step;
+        this.left -= step;
+        if (this.mode === 'skip') keptFrom = at;
+        if (this.left === 0) this.mode = 'scan';
+        continue;
+      }
+      const ff = data.indexOf(0xff, at);
+      if (ff < 0) {
+        at = data.length;
+        break;
+      }
+      if (ff + 1 >= data.length) return this.hold(out, keep, data, ff);
+      const marker = data[ff + 1]!;
+      if (isScanByte(marker)) {
+        at = ff + (marker === 0xff ? 1 : 2);
+        continue;
+      }
+      if (marker === 0xd9) {
+        at = ff + 2;
+        keep(at);
+        keptFrom = at;
+        this.mode = 'ended';
+        continue;
+      }
+      if (ff + 4 > data.length) return this.hold(out, keep, data, ff);
+      this.left = 2 + ((data[ff + 2]! << 8) | data[ff + 3]!);
+      if (isMetadataSegment(marker)) {
+        keep(ff);
+        keptFrom = ff;
+        this.removedParts.add(marker === 0xfe ? 'Comment' : `APP${marker - 0xe0}`);
+        this.mode = 'skip';
+      } else this.mode = 'copy';
+      at = ff;
+    }
+    keep(at);
+    return out;
+  }
+
+  /** The stream ended: a marker cut off at the very end is kept as data, unless it began a metadata segment. */
+  finish(): Uint8Array[] {
+    const held = this.held;
+    this.held = new Uint8Array();
+    if (held.length === 0) return [];
+    if (held.length >= 2 && isMetadataSegment(held[1]!)) {
+      this.removedParts.add(held[1] === 0xfe ? 'Comment' : `APP${held[1]! - 0xe0}`);
+      return [];
+    }
+    return [held];
+  }
+
+  private hold(out: Uint8Array[], keep: (until: number) => void, data: Uint8Array, from: number) {
+    keep(from);
+    this.held = data.slice(from);
+    return out;
+  }
+}
+
+/** `FirstImageData` over bytes in memory (the in-memory ingest path). */
 export function firstImageData(
   data: Uint8Array,
   scanOffset: number,
 ): { bytes: Uint8Array; removed: string[] } {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const segmentEnd = (at: number) =>
-    at + 4 <= data.length ? Math.min(data.length, at + 2 + view.getUint16(at + 2)) : data.length;
-  const parts: Uint8Array[] = [];
-  const removed = new Set<string>();
-  let keptFrom = scanOffset;
-  let offset = segmentEnd(scanOffset);
-  let end = data.length;
-  while (offset < data.length) {
-    const ff = data.indexOf(0xff, offset);
-    if (ff < 0 || ff + 1 >= data.length) break;
-    const marker = data[ff + 1]!;
-    if (isScanByte(marker)) {
-      offset = ff + (marker === 0xff ? 1 : 2);
-      continue;
-    }
-    if (marker === 0xd9) {
-      end = ff + 2;
-      break;
-    }
-    const next = segmentEnd(ff);
-    if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
-      parts.push(data.subarray(keptFrom, ff));
-      removed.add(marker === 0xfe ? 'Comment' : `APP${marker - 0xe0}`);
-      keptFrom = next;
-    }
-    offset = next;
-  }
-  parts.push(data.subarray(keptFrom, end));
-  // Zero padding after the end marker (some encoders write it) is not worth a mention.
-  if (data.subarray(end).some((byte) => byte !== 0)) removed.add('Trailing data');
-  return { bytes: parts.length === 1 ? parts[0]! : concat(parts), removed: [...removed] };
+  const filter = new FirstImageData();
+  const parts = [...filter.push(data.subarray(scanOffset)), ...filter.finish()];
+  return { bytes: parts.length === 1 ? parts[0]! : concat(parts), removed: filter.removed };
+}
+
+/**
+ * `FirstImageData` as a stream of a JPEG's data from its start-of-scan marker on, counting what passes: the
+ * bounded path hashes this once for the length and hash, then streams it again into R2.
+ */
+export function firstImageDataStream(): {
+  stream: TransformStream<Uint8Array, Uint8Array>;
+  filter: FirstImageData;
+  bytesOut: () => number;
+} {
+  const filter = new FirstImageData();
+  let bytesOut = 0;
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      for (const part of filter.push(chunk)) {
+        bytesOut += part.length;
+        controller.enqueue(part);
+      }
+    },
+    flush(controller) {
+      for (const part of filter.finish()) {
+        bytesOut += part.length;
+        controller.enqueue(part);
+      }
+    },
+  });
+  return { stream, filter, bytesOut: () => bytesOut };
 }
 
 async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
