@@ -295,14 +295,16 @@ async function stripJpeg(bytes: Uint8Array): Promise<StrippedImage> {
   const { scanOffset } = walkJpegHeader(bytes);
   const { bytes: header, summary, orientation } = await stripJpegHeader(bytes.subarray(0, scanOffset));
   const image = firstImageData(bytes, scanOffset);
-  const merged: ExifSummary | null =
-    image.removed.length === 0
-      ? summary
-      : {
-          ...(summary ?? { kept: [] }),
-          stripped: [...new Set([...(summary?.stripped ?? []), ...image.removed])],
-        };
-  return { bytes: concat([header, image.bytes]), summary: merged, orientation };
+  return { bytes: concat([header, image.bytes]), summary: withDropped(summary, image.removed), orientation };
+}
+
+/** The header's summary, with what the image data lost (segments between scans, a trailer) among `stripped`. */
+export function withDropped(summary: ExifSummary | null, dropped: string[]): ExifSummary | null {
+  if (dropped.length === 0) return summary;
+  return {
+    ...(summary ?? { kept: [] }),
+    stripped: [...new Set([...(summary?.stripped ?? []), ...dropped])],
+  };
 }
 
 /**

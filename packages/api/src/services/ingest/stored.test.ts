@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import exifr from 'exifr';
 import { describe, expect, it } from 'vitest';
 import { largeJpeg, scanOffsetOf } from '../../../test/fixtures/large-files';
+import { buildJpeg, leakedSecrets } from '../../../test/fuzz/metadata.properties';
 import { recordingBucket } from '../../../test/fixtures/recording-bucket';
 import { createUser } from '../../../test/helpers';
 import { sha256Hex } from '../../lib/crypto';
@@ -75,6 +76,38 @@ describe('ingestStoredUpload', () => {
     expect(result.image.id).not.toBe(imageId);
     expect(written).toEqual([result.image.storageKey]);
     expect(await env.IMAGES_BUCKET.head(key)).not.toBeNull(); // the caller (tus session) removes the source
+  });
+
+  it("drops a large JPEG's comment between scans and the MPO image after its end, as in memory", async () => {
+    // The first image: a comment before its end marker, then megabytes of image data; a second image (an MPO's
+    // next frame) after it with its own EXIF, artist and GPS.
+    const first = largeJpeg(
+      LARGE,
+      buildJpeg({ base: 'stripe.jpg', header: [], beforeEnd: true, trailer: 'none' }).bytes,
+    );
+    const second = buildJpeg({
+      base: 'stripe.jpg',
+      header: [{ kind: 'exif', orientation: 3, littleEndian: false }],
+      beforeEnd: false,
+      trailer: 'none',
+    }).bytes;
+    const file = new Uint8Array(first.length + second.length);
+    file.set(first);
+    file.set(second, first.length);
+    expect(leakedSecrets(file).length).toBeGreaterThan(0);
+
+    const { result, buffered } = await ingestStaged('stored-mpo', file, 'burst.jpg');
+    expect(Math.max(...buffered)).toBeLessThanOrEqual(INGEST_HEAD_BYTES);
+    const stored = new Uint8Array(
+      await (await env.IMAGES_BUCKET.get(result.image.storageKey))!.arrayBuffer(),
+    );
+    expect(leakedSecrets(stored)).toEqual([]);
+    expect(stored.length).toBeLessThan(first.length);
+    expect([...stored.subarray(-2)]).toEqual([0xff, 0xd9]);
+    const inMemory = await stripPrivateMetadata(file, 'image/jpeg');
+    expect(await sha256Hex(stored)).toBe(await sha256Hex(inMemory.bytes));
+    expect(result.image).toMatchObject({ bytes: stored.length, contentHash: await sha256Hex(stored) });
+    expect(result.image.exif?.stripped).toEqual(expect.arrayContaining(['Comment', 'Trailing data']));
   });
 
   it('does not rewrite a large JPEG with nothing to strip: the staged object becomes the original', async () => {

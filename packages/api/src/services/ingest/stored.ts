@@ -26,7 +26,7 @@ import {
   walkJpegHeader,
   type JpegHeader,
 } from './inspect';
-import { stripJpegHeader } from './metadata';
+import { firstImageDataStream, stripJpegHeader, withDropped } from './metadata';
 
 export interface StoredUploadInput extends IngestOptions {
   /** The R2 key holding the whole upload (tus: assembled there; large two-step PUTs: streamed there). */
@@ -53,10 +53,7 @@ async function streamFrom(
   return object.body;
 }
 
-/**
- * Writes `header`, then pipes `rest` (the R2 body) into `destination`. The pipe is stream to stream inside the
- * runtime, so no JS runs per chunk and backpressure bounds what is in flight.
- */
+/** Writes `header`, then pipes `rest` (the filtered R2 body) into `destination`; backpressure bounds what is in flight. */
 async function writeWithHeader(
   header: Uint8Array,
   rest: ReadableStream<Uint8Array>,
@@ -96,8 +93,9 @@ function walkHeaderInHead(head: Uint8Array, size: number): JpegHeader {
 }
 
 /**
- * The bounded path for a JPEG in R2: only the header segments are rewritten (in memory, at most the head);
- * the image data after the scan marker is streamed from R2, once to hash it and once into the destination.
+ * The bounded path for a JPEG in R2: the header segments are rewritten in memory (at most the head); the image
+ * data after them is streamed from R2 through the same filter as the in-memory path (segments between scans and
+ * anything after the first image's end dropped), once to hash and measure it and once into the destination.
  * When stripping changes nothing the object is already the original and is not written again.
  */
 async function prepareJpegFromR2(
@@ -107,22 +105,30 @@ async function prepareJpegFromR2(
   header: Uint8Array,
 ): Promise<PreparedOriginal> {
   const stripped = await stripJpegHeader(header);
-  const length = stripped.bytes.length + size - header.length;
-  const imageData = () => streamFrom(bucket, key, header.length);
+  const imageData = async () => {
+    const filtered = firstImageDataStream();
+    const body = await streamFrom(bucket, key, header.length);
+    return { ...filtered, readable: body.pipeThrough(filtered.stream) };
+  };
   const digest = new crypto.DigestStream('SHA-256');
-  await writeWithHeader(stripped.bytes, await imageData(), digest);
+  const measured = await imageData();
+  await writeWithHeader(stripped.bytes, measured.readable, digest);
   const contentHash = toHex(await digest.digest);
+  const dataLength = measured.bytesOut();
+  const length = stripped.bytes.length + dataLength;
+  // The filter only drops bytes: as long as the original, it kept all of them.
+  const unchanged = sameBytes(stripped.bytes, header) && dataLength === size - header.length;
   return {
     length,
     contentHash,
-    summary: stripped.summary,
+    summary: withDropped(stripped.summary, measured.filter.removed),
     orientation: stripped.orientation,
-    storedAt: sameBytes(stripped.bytes, header) ? key : undefined,
+    storedAt: unchanged ? key : undefined,
     streamsFrom: key,
     open: async () => {
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const source = await imageData();
-      void writeWithHeader(stripped.bytes, source, writable).catch(() => undefined);
+      void writeWithHeader(stripped.bytes, source.readable, writable).catch(() => undefined);
       return readable;
     },
     write: async (destination) => {
@@ -136,7 +142,7 @@ async function prepareJpegFromR2(
           httpMetadata: { contentType: 'image/jpeg' },
           sha256: contentHash,
         }),
-        writeWithHeader(stripped.bytes, source, writable),
+        writeWithHeader(stripped.bytes, source.readable, writable),
       ]);
     },
   };
