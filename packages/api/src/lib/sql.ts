@@ -1,4 +1,6 @@
-import { sql, type Column, type SQL } from 'drizzle-orm';
+import type { Database } from '@pixelflare/database';
+import { getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 
 /**
  * `column IN (values)` with the whole list bound as ONE parameter, a JSON array read back by `json_each`. D1 allows
@@ -24,4 +26,22 @@ export const jsonValue = sql<string>`value`;
 
 export function jsonColumn<T>(index: number): SQL<T> {
   return sql<T>`json_extract(value, ${sql.raw(`'$[${Math.trunc(index)}]'`)})`;
+}
+
+/**
+ * An insert of one row that happens only if `condition` holds when the statement runs (an insert-select with no
+ * FROM). In a `db.batch` it sees the batch's earlier statements: `changes() = 1` makes the row depend on the
+ * statement just before it having changed a row (a compare-and-swap that a concurrent writer may win). `row`
+ * names every column, defaults included, as the select supplies them all.
+ */
+export function insertWhen<T extends SQLiteTable>(
+  db: Database,
+  table: T,
+  row: Record<keyof T['_']['columns'], unknown>,
+  condition: SQL,
+) {
+  const columns = getTableColumns(table);
+  // Values in the table's column order (the order drizzle lists for the insert), encoded by each column.
+  const values = Object.entries(columns).map(([key, column]) => sql.param(row[key], column));
+  return db.insert(table).select(sql`select ${sql.join(values, sql`, `)} where ${condition}`);
 }

@@ -218,6 +218,51 @@ describe('the re-wrap job, interrupted and repeated', () => {
     expect(await versionsOf(user.id)).toEqual(['v2', 'v2', 'v2']);
     expect(await settingsOf(user.id)).toMatchObject({ rewrapTarget: null, rewrapDone: 3 });
   });
+
+  it('writes the events of a step once when a stale delivery of it commits after the winner', async () => {
+    const user = await createUser('rot-stale');
+    await enableEncryption(user);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await uploadEncrypted(user, uniqueJpeg(70_000, 400 + i, largeJpeg), `s-${i}.jpg`)).id);
+    const [row] = await db.select().from(images).where(eq(images.id, ids[0]!));
+    const tampered = `${row!.wrappedKey!.slice(0, -2)}${row!.wrappedKey!.endsWith('A') ? 'B' : 'A'}A`;
+    await db.update(images).set({ wrappedKey: tampered }).where(eq(images.id, ids[0]!));
+    const deps = { db, config: loadEnv(env) };
+    await rotateTenantKey(deps, user.id);
+
+    // The stale delivery reads the state and prepares its batch, then is held until the other one has committed.
+    let reached!: () => void;
+    let release!: () => void;
+    const atBatch = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property === 'batch')
+          return async (statements: Parameters<typeof db.batch>[0]) => {
+            reached();
+            await gate;
+            return target.batch(statements);
+          };
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const stale = rewrapStep({ ...deps, db: held }, { ownerId: user.id, targetVersion: 2, batch: 10 });
+    await atBatch;
+    expect(await rewrapStep(deps, { ownerId: user.id, targetVersion: 2, batch: 10 })).toMatchObject({
+      status: 'done',
+      rewrapped: 2,
+      failed: 1,
+    });
+    release();
+    expect(await stale).toEqual({ status: 'superseded' });
+    const events = await db.select().from(cryptoEvents).where(eq(cryptoEvents.ownerId, user.id));
+    expect(events.filter((event) => event.event === 'key.rewrapped')).toHaveLength(1);
+    expect(events.filter((event) => event.event === 'decrypt.failed').map((event) => event.imageId)).toEqual([
+      ids[0],
+    ]);
+  });
 });
 
 describe('the large streamed tus path', () => {

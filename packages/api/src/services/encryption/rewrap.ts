@@ -1,8 +1,8 @@
 import { ENCRYPTION_LIMITS } from '@pixelflare/config';
 import { images, tenantEncryption, tenantKeys } from '@pixelflare/database';
 import { KeyError, unwrapCek, wrapCek, wrappedCekVersion } from '@pixelflare/shared';
-import { and, asc, eq, gt, isNotNull, isNull } from 'drizzle-orm';
-import { cryptoEventInsert } from './events';
+import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
+import { cryptoEventInsertWhen, type CryptoEventInput } from './events';
 import { tenantKey, type EncryptionDeps } from './tenant-keys';
 
 export type RewrapStep =
@@ -56,7 +56,7 @@ export async function rewrapStep(
   const versions = new Set(versionRows.map((row) => row.version));
   const target = await tenantKey(deps, ownerId, targetVersion);
   const updates = [];
-  const failures = [];
+  const failures: CryptoEventInput[] = [];
   for (const row of rows) {
     const stored = row.wrappedKey!;
     let cek: Uint8Array;
@@ -69,15 +69,13 @@ export async function rewrapStep(
     } catch (error) {
       // This image's key only (tenantKey's own failures, of a master key, are the deployment's: they throw on).
       if (!(error instanceof KeyError)) throw error;
-      failures.push(
-        cryptoEventInsert(db, {
-          ownerId,
-          event: 'decrypt.failed',
-          keyVersion: targetVersion,
-          imageId: row.id,
-          metadata: { stage: 'rewrap', reason: error.message },
-        }),
-      );
+      failures.push({
+        ownerId,
+        event: 'decrypt.failed',
+        keyVersion: targetVersion,
+        imageId: row.id,
+        metadata: { stage: 'rewrap', reason: error.message },
+      });
       continue;
     }
     const rewrapped = await wrapCek(target, cek, { ownerId, imageId: row.id, version: targetVersion });
@@ -106,15 +104,28 @@ export async function rewrapStep(
           : isNull(tenantEncryption.rewrapCursor),
       ),
     );
-  const event = cryptoEventInsert(db, {
-    ownerId,
-    event: 'key.rewrapped',
-    keyVersion: targetVersion,
-    metadata: { rewrapped: done },
-  });
+  const events = [
+    ...failures,
+    ...(finished
+      ? [
+          {
+            ownerId,
+            event: 'key.rewrapped' as const,
+            keyVersion: targetVersion,
+            metadata: { rewrapped: done },
+          },
+        ]
+      : []),
+  ];
   // When the compare-and-swap matches nothing, another delivery of this step committed first: this batch's key
-  // updates then match nothing either (the keys they expect were replaced); at most its events are repeated.
-  const results = await db.batch([progress, ...updates, ...failures, ...(finished ? [event] : [])]);
+  // updates then match nothing either (the keys they expect were replaced), and its events are not written. They
+  // follow the swap as a chain: each is written only if the statement before it changed a row (the swap, then
+  // the event before it), so all are written or none.
+  const results = await db.batch([
+    progress,
+    ...events.map((event) => cryptoEventInsertWhen(db, sql`changes() = 1`, event)),
+    ...updates,
+  ]);
   if (!progressWritten(results[0])) return { status: 'superseded' };
   return { status: finished ? 'done' : 'more', rewrapped: done, failed: failures.length };
 }

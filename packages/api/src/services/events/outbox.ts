@@ -1,8 +1,9 @@
 import type { WebhookEvent } from '@pixelflare/config';
 import { outboxEvents, type Database } from '@pixelflare/database';
 import type { WebhookEnvelope, WebhookEventData } from '@pixelflare/shared';
-import { getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { newId } from '../../lib/ids';
+import { insertWhen } from '../../lib/sql';
 
 type OutboxRow = typeof outboxEvents.$inferSelect;
 
@@ -33,20 +34,8 @@ export function outboxInsertWhen<T extends WebhookEvent>(
   type: T,
   data: WebhookEventData<T>,
 ) {
-  const columns = getTableColumns(outboxEvents);
-  const row: Record<keyof typeof columns, unknown> = {
-    id: newId('evt'),
-    ownerId,
-    type,
-    payload: data,
-    createdAt: new Date(),
-    dispatchedAt: null,
-  };
-  // Values in the table's column order (the order drizzle lists for the insert), encoded by each column.
-  const values = Object.entries(columns).map(([key, column]) =>
-    sql.param(row[key as keyof typeof columns], column),
-  );
-  return db.insert(outboxEvents).select(sql`select ${sql.join(values, sql`, `)} where ${condition}`);
+  const row = { id: newId('evt'), ownerId, type, payload: data, createdAt: new Date(), dispatchedAt: null };
+  return insertWhen(db, outboxEvents, row, condition);
 }
 
 /** The body sent for an outbox event, by the dispatcher and on redelivery alike. `owner` is the user id. */
