@@ -1,5 +1,6 @@
 import { loginHelp, runLogin, runWhoami } from './commands/account';
 import { DECRYPT_USAGE, runDecrypt } from './commands/decrypt';
+import { importHelp, runImport } from './commands/import';
 import { runDownload, runGet, runList, runRemove, runRestore, runUrl, urlHelp } from './commands/images';
 import { runAlbums, runKeys, runTags } from './commands/manage';
 import { runUpload, uploadHelp } from './commands/upload';
@@ -12,6 +13,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help?: string }>
   login: { run: runLogin, summary: 'store an instance URL and API key', help: loginHelp },
   whoami: { run: runWhoami, summary: 'who the stored key belongs to' },
   upload: { run: runUpload, summary: 'upload files, folders or globs', help: uploadHelp },
+  import: {
+    run: runImport,
+    summary: 'import a folder (sub-folders as albums), an S3 bucket or a list of URLs, resumably',
+    help: importHelp,
+  },
   list: { run: (c, a) => runList(c, a), summary: 'list images (--album, --tag, --favourite, --sort, --all)' },
   search: { run: (c, a) => runList(c, a, true), summary: 'full-text search of your images' },
   get: { run: runGet, summary: "an image's metadata and every URL" },
