@@ -1,6 +1,7 @@
 import { loginHelp, runLogin, runWhoami } from './commands/account';
 import { DECRYPT_USAGE, runDecrypt } from './commands/decrypt';
 import { importHelp, runImport } from './commands/import';
+import { mcpHelp, runMcp } from './commands/mcp';
 import { runDownload, runGet, runList, runRemove, runRestore, runUrl, urlHelp } from './commands/images';
 import { runAlbums, runKeys, runTags } from './commands/manage';
 import { runUpload, uploadHelp } from './commands/upload';
@@ -27,6 +28,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help?: string }>
   albums: { run: runAlbums, summary: 'list, create or rm albums' },
   tags: { run: runTags, summary: 'list tags with their counts' },
   keys: { run: runKeys, summary: 'list, create or revoke API keys' },
+  mcp: {
+    run: runMcp,
+    summary: "a Model Context Protocol server on stdio for AI assistants (tools by the key's scopes)",
+    help: mcpHelp,
+  },
   url: { run: runUrl, summary: 'a transform URL for an image, signed when it must be', help: urlHelp },
   // Offline: reads a key bundle and an encrypted object, needs no instance (its own exit codes are 0, 1 and 2).
   decrypt: {

@@ -20,6 +20,9 @@ import {
   ImageAnalysisSchema,
   ImageSchema,
   ImageVariantListSchema,
+  NamedTransformListSchema,
+  NamedTransformSchema,
+  type NamedTransformCreate,
   UploadedImageSchema,
   SignedUrlSchema,
   type SignedUrlRequest,
@@ -185,6 +188,14 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     /** A token link to an encrypted image (which has no plain or signed URLs), optionally for one rendition. */
     accessToken: (id: string, options: AccessTokenRequest = {}) =>
       request(AccessTokenSchema, `/v1/images/${segment(id)}/access-token`, json('POST', options)),
+    /** Named transforms (`?t=name` on a CDN URL): parameter sets locked under a name. */
+    listTransforms: () => request(NamedTransformListSchema, '/v1/transforms'),
+    createTransform: (transform: NamedTransformCreate) =>
+      request(NamedTransformSchema, '/v1/transforms', json('POST', transform)),
+    updateTransform: (name: string, params: Record<string, string>) =>
+      request(NamedTransformSchema, `/v1/transforms/${segment(name)}`, json('PATCH', { params })),
+    deleteTransform: (name: string) =>
+      request(z.unknown(), `/v1/transforms/${segment(name)}`, { method: 'DELETE' }),
     listKeys: () => request(ApiKeyListSchema, '/v1/keys'),
     createKey: (key: ApiKeyCreate) => request(ApiKeyCreatedSchema, '/v1/keys', json('POST', key)),
     revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),
