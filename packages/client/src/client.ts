@@ -43,6 +43,7 @@ import {
   type WebhookCreateSchema,
   type WebhookUpdate,
 } from '@pixelflare/shared';
+import { TURNSTILE_TOKEN_HEADER } from '@pixelflare/config';
 import { z } from 'zod';
 
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
@@ -241,12 +242,23 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
         body: form,
       }),
     /** The instance fetches the image at `url` (public http/https only) and ingests it like an upload. */
-    uploadFromUrl: (body: UploadMetadata & { url: string }, options: { allowDuplicate?: boolean } = {}) =>
-      request(
+    uploadFromUrl: (
+      body: UploadMetadata & { url: string },
+      options: { allowDuplicate?: boolean; turnstileToken?: string } = {},
+    ) => {
+      const init = json('POST', body);
+      // Bot protection, when the API has it on: the dashboard's widget token rides in a header, as for uploads.
+      if (options.turnstileToken)
+        init.headers = {
+          ...(init.headers as Record<string, string>),
+          [TURNSTILE_TOKEN_HEADER]: options.turnstileToken,
+        };
+      return request(
         UploadedImageSchema,
         `/v1/upload/from-url${options.allowDuplicate ? '?allow_duplicate=true' : ''}`,
-        json('POST', body),
-      ),
+        init,
+      );
+    },
     getAlbum: (slug: string) => request(AlbumSchema, `/v1/albums/${segment(slug)}`),
     /** The original's bytes as a streaming response (its Content-Type and Content-Disposition included). */
     downloadImage: (id: string) => send(`/v1/images/${segment(id)}/download`),
