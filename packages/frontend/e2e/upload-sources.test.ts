@@ -103,7 +103,6 @@ describe('upload page: drag and drop, pasted images and pasted URLs', () => {
     expect(await refused.getByRole('alert').textContent()).toBe(
       'The server could not get an image from that link (it did not answer, answered an error, or was not an image).',
     );
-    await browser.screenshots('upload-sources');
   });
 });
 
