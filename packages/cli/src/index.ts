@@ -1,5 +1,7 @@
 import { loginHelp, runLogin, runWhoami } from './commands/account';
 import { DECRYPT_USAGE, runDecrypt } from './commands/decrypt';
+import { importHelp, runImport } from './commands/import';
+import { mcpHelp, runMcp } from './commands/mcp';
 import { runDownload, runGet, runList, runRemove, runRestore, runUrl, urlHelp } from './commands/images';
 import { runAlbums, runKeys, runTags } from './commands/manage';
 import { runUpload, uploadHelp } from './commands/upload';
@@ -12,6 +14,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help?: string }>
   login: { run: runLogin, summary: 'store an instance URL and API key', help: loginHelp },
   whoami: { run: runWhoami, summary: 'who the stored key belongs to' },
   upload: { run: runUpload, summary: 'upload files, folders or globs', help: uploadHelp },
+  import: {
+    run: runImport,
+    summary: 'import a folder (sub-folders as albums), an S3 bucket or a list of URLs, resumably',
+    help: importHelp,
+  },
   list: { run: (c, a) => runList(c, a), summary: 'list images (--album, --tag, --favourite, --sort, --all)' },
   search: { run: (c, a) => runList(c, a, true), summary: 'full-text search of your images' },
   get: { run: runGet, summary: "an image's metadata and every URL" },
@@ -21,6 +28,11 @@ const COMMANDS: Record<string, { run: Command; summary: string; help?: string }>
   albums: { run: runAlbums, summary: 'list, create or rm albums' },
   tags: { run: runTags, summary: 'list tags with their counts' },
   keys: { run: runKeys, summary: 'list, create or revoke API keys' },
+  mcp: {
+    run: runMcp,
+    summary: "a Model Context Protocol server on stdio for AI assistants (tools by the key's scopes)",
+    help: mcpHelp,
+  },
   url: { run: runUrl, summary: 'a transform URL for an image, signed when it must be', help: urlHelp },
   // Offline: reads a key bundle and an encrypted object, needs no instance (its own exit codes are 0, 1 and 2).
   decrypt: {

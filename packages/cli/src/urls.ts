@@ -108,3 +108,43 @@ export async function snippet(api: ApiClient, image: ImageResource, format: Snip
     }
   }
 }
+
+/**
+ * URLs and snippets for an image shown `width` CSS pixels wide: the URL at that width (never wider than the
+ * original), a srcset of 1× and 2× (the 2× only when the original has the pixels), and `sizes` that let a
+ * narrower screen take less. Encrypted images have no transforms: their stored presets instead (`snippet`).
+ */
+export async function sizedSnippets(
+  api: ApiClient,
+  image: ImageResource,
+  width: number,
+  transform?: string,
+): Promise<{ url: string; markdown: string; html: string; srcset: string }> {
+  const alt = image.alt ?? image.title ?? image.filename;
+  if (image.is_encrypted) {
+    const [url, markdown, html, srcset] = await Promise.all(
+      SNIPPET_FORMATS.map((format) => snippet(api, image, format)),
+    );
+    return { url: url!, markdown: markdown!, html: html!, srcset: srcset! };
+  }
+  const at = async (pixels: number) =>
+    transformUrl(api, image, {
+      transform: new URLSearchParams({
+        ...(transform ? { t: transform } : {}),
+        ...(pixels < image.width ? { w: String(pixels) } : {}),
+      }),
+    });
+  const shown = Math.min(width, image.width);
+  const height = Math.round((image.height * shown) / image.width);
+  const url = await at(shown);
+  const sources = [`${escapeHtml(url)} ${shown}w`];
+  if (shown * 2 <= image.width) sources.push(`${escapeHtml(await at(shown * 2))} ${shown * 2}w`);
+  const img = (extra: string) =>
+    `<img src="${escapeHtml(url)}"${extra} alt="${escapeHtml(alt)}" width="${shown}" height="${height}" loading="lazy">`;
+  return {
+    url,
+    markdown: `![${alt.replaceAll(/[[\]]/g, '')}](${url})`,
+    html: img(''),
+    srcset: img(` srcset="${sources.join(', ')}" sizes="(max-width: ${shown}px) 100vw, ${shown}px"`),
+  };
+}

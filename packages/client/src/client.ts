@@ -20,6 +20,9 @@ import {
   ImageAnalysisSchema,
   ImageSchema,
   ImageVariantListSchema,
+  NamedTransformListSchema,
+  NamedTransformSchema,
+  type NamedTransformCreate,
   UploadedImageSchema,
   SignedUrlSchema,
   type SignedUrlRequest,
@@ -40,6 +43,7 @@ import {
   type WebhookCreateSchema,
   type WebhookUpdate,
 } from '@pixelflare/shared';
+import { TURNSTILE_TOKEN_HEADER } from '@pixelflare/config';
 import { z } from 'zod';
 
 const ImagePageSchema = paginated(ImageSchema, 'ImagePage');
@@ -185,6 +189,14 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     /** A token link to an encrypted image (which has no plain or signed URLs), optionally for one rendition. */
     accessToken: (id: string, options: AccessTokenRequest = {}) =>
       request(AccessTokenSchema, `/v1/images/${segment(id)}/access-token`, json('POST', options)),
+    /** Named transforms (`?t=name` on a CDN URL): parameter sets locked under a name. */
+    listTransforms: () => request(NamedTransformListSchema, '/v1/transforms'),
+    createTransform: (transform: NamedTransformCreate) =>
+      request(NamedTransformSchema, '/v1/transforms', json('POST', transform)),
+    updateTransform: (name: string, params: Record<string, string>) =>
+      request(NamedTransformSchema, `/v1/transforms/${segment(name)}`, json('PATCH', { params })),
+    deleteTransform: (name: string) =>
+      request(z.unknown(), `/v1/transforms/${segment(name)}`, { method: 'DELETE' }),
     listKeys: () => request(ApiKeyListSchema, '/v1/keys'),
     createKey: (key: ApiKeyCreate) => request(ApiKeyCreatedSchema, '/v1/keys', json('POST', key)),
     revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),
@@ -230,12 +242,23 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
         body: form,
       }),
     /** The instance fetches the image at `url` (public http/https only) and ingests it like an upload. */
-    uploadFromUrl: (body: UploadMetadata & { url: string }, options: { allowDuplicate?: boolean } = {}) =>
-      request(
+    uploadFromUrl: (
+      body: UploadMetadata & { url: string },
+      options: { allowDuplicate?: boolean; turnstileToken?: string } = {},
+    ) => {
+      const init = json('POST', body);
+      // Bot protection, when the API has it on: the dashboard's widget token rides in a header, as for uploads.
+      if (options.turnstileToken)
+        init.headers = {
+          ...(init.headers as Record<string, string>),
+          [TURNSTILE_TOKEN_HEADER]: options.turnstileToken,
+        };
+      return request(
         UploadedImageSchema,
         `/v1/upload/from-url${options.allowDuplicate ? '?allow_duplicate=true' : ''}`,
-        json('POST', body),
-      ),
+        init,
+      );
+    },
     getAlbum: (slug: string) => request(AlbumSchema, `/v1/albums/${segment(slug)}`),
     /** The original's bytes as a streaming response (its Content-Type and Content-Disposition included). */
     downloadImage: (id: string) => send(`/v1/images/${segment(id)}/download`),

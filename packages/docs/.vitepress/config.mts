@@ -32,6 +32,8 @@ export default defineConfig({
           { text: 'Encryption at rest', link: '/guide/encryption' },
           { text: 'Your data: export and deletion', link: '/guide/your-data' },
           { text: 'Command line (pixelflare)', link: '/guide/cli' },
+          { text: 'AI assistants (MCP server)', link: '/guide/mcp' },
+          { text: 'Screenshot tools', link: '/guide/screenshot-tools' },
           { text: 'Webhooks and background jobs', link: '/guide/webhooks' },
           { text: 'Backups to your own S3 bucket', link: '/guide/backups' },
           { text: 'Deploying to Cloudflare', link: '/guide/deployment' },

@@ -313,6 +313,7 @@ export const NamedTransformCreateSchema = z
     params: TransformParamsRecord,
   })
   .meta({ id: 'NamedTransformCreate' });
+export type NamedTransformCreate = z.infer<typeof NamedTransformCreateSchema>;
 
 export const NamedTransformUpdateSchema = z
   .object({ params: TransformParamsRecord })

@@ -1,4 +1,4 @@
-import { LOCALE_CODES, PLAN_TIERS, type PlanTier } from '@pixelflare/config';
+import { API_SCOPES, LOCALE_CODES, PLAN_TIERS, type PlanTier } from '@pixelflare/config';
 import { z } from 'zod';
 import { CursorPaginationQuery, IsoDateTime, paginated } from './common';
 
@@ -29,6 +29,16 @@ export const ProfileSchema = z
     image_count: z.number().int(),
     storage_bytes: z.number().int(),
     created_at: IsoDateTime,
+    credential: z
+      .object({
+        via: z.enum(['api_key', 'session', 'access', 'dev']),
+        scopes: z.array(z.enum(API_SCOPES)),
+      })
+      .optional()
+      .meta({
+        description:
+          'What this request was made with and the scopes it carries (an API key: its own; a session: all), so a tool can offer what the key allows',
+      }),
   })
   .meta({ id: 'Profile' });
 

@@ -15,7 +15,7 @@ import { Progress } from '../progress';
 import { SNIPPET_FORMATS, snippet, type SnippetFormat } from '../urls';
 
 /** The extensions a folder or glob is searched for (`.jpeg` as well as the canonical `.jpg`). */
-const IMAGE_FILE_EXTENSIONS = [...new Set([...Object.values(IMAGE_EXTENSIONS), 'jpeg'])];
+export const IMAGE_FILE_EXTENSIONS = [...new Set([...Object.values(IMAGE_EXTENSIONS), 'jpeg'])];
 const TUS_CHUNK_BYTES = 8 * 1024 * 1024;
 const DEFAULT_CONCURRENCY = 4;
 
@@ -55,7 +55,7 @@ export async function expandInputs(inputs: string[]): Promise<{ files: string[];
   return { files: [...files], missing };
 }
 
-function sha256File(file: string): Promise<string> {
+export function sha256File(file: string): Promise<string> {
   return new Promise((done, fail) => {
     const hash = createHash('sha256');
     createReadStream(file)
@@ -65,7 +65,9 @@ function sha256File(file: string): Promise<string> {
   });
 }
 
-interface UploadOptions {
+export interface UploadOptions {
+  /** The name the image is stored under (default: the file's own name). */
+  filename?: string;
   album?: string;
   tags?: string;
   isPrivate: boolean;
@@ -77,7 +79,7 @@ interface UploadOptions {
 /** The metadata fields every upload path accepts (UploadMetadataSchema), as strings. */
 function metadataFields(file: string, options: UploadOptions): Record<string, string> {
   return {
-    filename: basename(file),
+    filename: options.filename ?? basename(file),
     ...(options.album ? { album: options.album } : {}),
     ...(options.tags ? { tags: options.tags } : {}),
     ...(options.isPrivate ? { is_private: 'true' } : {}),
@@ -85,10 +87,10 @@ function metadataFields(file: string, options: UploadOptions): Record<string, st
   };
 }
 
-async function uploadOneShot(api: ApiClient, file: string, options: UploadOptions) {
+export async function uploadOneShot(api: ApiClient, file: string, options: UploadOptions) {
   const form = new FormData();
   for (const [name, value] of Object.entries(metadataFields(file, options))) form.set(name, value);
-  form.set('file', await openAsBlob(file), basename(file));
+  form.set('file', await openAsBlob(file), options.filename ?? basename(file));
   return api.uploadImage(form, { allowDuplicate: options.allowDuplicate });
 }
 
@@ -96,7 +98,7 @@ async function uploadOneShot(api: ApiClient, file: string, options: UploadOption
  * tus, resumable: an interrupted upload of the same file (path, size, modification time) to the same instance
  * continues where the server stopped, from the URL kept in the config directory.
  */
-function uploadResumable(
+export function uploadResumable(
   connection: { url: string; apiKey: string; api: ApiClient },
   file: string,
   size: number,
@@ -155,7 +157,7 @@ function uploadResumable(
 }
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the results in the items' order. */
-async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -1,5 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../lib/types';
+import { API_SCOPES } from '@pixelflare/config';
+import type { AppEnv, Principal } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import { sendVariantsMessage } from '../../jobs/messages';
 import { AppError } from '../../lib/errors';
@@ -7,14 +8,27 @@ import { requestAccountDeletion } from '../../services/users/delete-account';
 import { getProfile, updateProfile } from '../../services/users/users';
 import type { deleteMeRoute, getMeRoute, updateMeRoute } from './me.routes';
 
+/** The credential of the request, beside the profile: a client learns what its key may do without trying. */
+const credentialOf = (principal: Principal) => ({
+  via: principal.via,
+  scopes: API_SCOPES.filter((scope) => principal.scopes.has(scope)),
+});
+
 export const getMeHandler: RouteHandler<typeof getMeRoute, AppEnv> = async (c) => {
-  return c.json(await getProfile(c.get('db'), principalOf(c).userId), 200);
+  const principal = principalOf(c);
+  return c.json(
+    { ...(await getProfile(c.get('db'), principal.userId)), credential: credentialOf(principal) },
+    200,
+  );
 };
 
 export const updateMeHandler: RouteHandler<typeof updateMeRoute, AppEnv> = async (c) => {
   const userId = principalOf(c).userId;
   const update = c.req.valid('json');
-  const profile = await updateProfile(c.get('db'), userId, update);
+  const profile = {
+    ...(await updateProfile(c.get('db'), userId, update)),
+    credential: credentialOf(principalOf(c)),
+  };
   c.set('audit', {
     action: 'user.update_profile',
     resourceType: 'user',

@@ -12,6 +12,14 @@ describe('/v1/me', () => {
     const user = await createUser('profiled');
     const me = (await (await call('/v1/me', authed(user.key))).json()) as Record<string, unknown>;
     expect(me).toMatchObject({ id: user.id, slug: 'profiled', plan: 'free', is_admin: false });
+    // The key's own scopes, so a client (the MCP server) offers only what it may do.
+    expect(me.credential).toEqual({
+      via: 'api_key',
+      scopes: expect.arrayContaining(['images:read', 'images:write']),
+    });
+    const reader = await createUser('scoped-reader', { scopes: ['images:read', 'albums:read'] });
+    const scoped = (await (await call('/v1/me', authed(reader.key))).json()) as Record<string, unknown>;
+    expect(scoped.credential).toEqual({ via: 'api_key', scopes: ['images:read', 'albums:read'] });
 
     const update = await call(
       '/v1/me',
