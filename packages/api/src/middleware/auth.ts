@@ -213,7 +213,7 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   if (principal.adminNeedsPasskey) {
     throw new AppError(
       403,
-      'FORBIDDEN',
+      'PASSKEY_REQUIRED',
       'Administrators must sign in with a passkey on this instance (REQUIRE_PASSKEY_FOR_ADMINS): add one in ' +
         'Settings > Passkeys, sign out, and sign in with it',
     );

@@ -229,7 +229,9 @@ describe('passkey sign-in', () => {
     const clone = await signIn(credential, { counter: 1 });
     expect(clone.status).toBe(401);
     expect(cookieOf(clone)).toBeUndefined();
-    expect((await errorOf(clone)).message).toMatch(/signature counter went backwards.*cloned/);
+    const cloneError = await errorOf(clone);
+    expect(cloneError.code).toBe('PASSKEY_CLONED');
+    expect(cloneError.message).toMatch(/signature counter went backwards.*cloned/);
     const same = await signIn(credential, { counter: 2 });
     expect(same.status).toBe(401);
     const row = await createDb(env.DB).select().from(passkeys).where(eq(passkeys.ownerId, user.id)).get();
@@ -314,7 +316,9 @@ describe('REQUIRE_PASSKEY_FOR_ADMINS', () => {
     const providerSession = { headers: { Cookie: await sessionCookie(admin.id) } };
     const refused = await callWith(required, '/v1/admin/users', providerSession);
     expect(refused.status).toBe(403);
-    expect((await errorOf(refused)).message).toMatch(/sign in with a passkey.*Settings > Passkeys/);
+    const refusal = await errorOf(refused);
+    expect(refusal.code).toBe('PASSKEY_REQUIRED');
+    expect(refusal.message).toMatch(/sign in with a passkey.*Settings > Passkeys/);
     const adminKey = await callWith(required, '/v1/keys', {
       ...post({ name: 'sneaky', scopes: ['admin'] }, await sessionCookie(admin.id)),
     });

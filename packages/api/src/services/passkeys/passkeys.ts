@@ -232,7 +232,7 @@ export class PasskeySignInError extends AppError {
     message: string,
     readonly userId: string | null = null,
   ) {
-    super(401, 'UNAUTHORIZED', message);
+    super(401, reason === 'counter_regression' ? 'PASSKEY_CLONED' : 'UNAUTHORIZED', message);
   }
 }
 
