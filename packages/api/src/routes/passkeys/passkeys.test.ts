@@ -308,8 +308,76 @@ describe('managing passkeys', () => {
   });
 });
 
+/** Cookies for one site, as a browser keeps them (enough for Auth.js's state, PKCE and session cookies). */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  take(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0] ?? '';
+      const name = pair.slice(0, pair.indexOf('=')).trim();
+      const value = pair.slice(pair.indexOf('=') + 1).trim();
+      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  has(name: string) {
+    return this.cookies.has(name);
+  }
+  header() {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
+/** A provider sign-in through the test OpenID provider, with the Worker under `settings`; the callback's answer. */
+async function signInWithProvider(settings: Record<string, string>, jar = new CookieJar()) {
+  const worker = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('Cookie', jar.header());
+    const response = await callWith(settings, path, { ...init, headers, redirect: 'manual' });
+    jar.take(response);
+    return response;
+  };
+  const { csrfToken } = (await (await worker('/auth/csrf')).json()) as { csrfToken: string };
+  let response = await worker('/auth/signin/oidc?login_hint=jane', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrfToken, callbackUrl: '/' }),
+  });
+  const providerJar = new CookieJar();
+  for (let hop = 0; hop < 12; hop++) {
+    // The provider's own redirects are relative to where it answered from.
+    const location = new URL(response.headers.get('Location') ?? '', response.url || BASE);
+    if (location.href.startsWith(`${BASE}/auth/callback/`)) {
+      return { callback: await worker(location.pathname + location.search), jar };
+    }
+    response = await fetch(location, { headers: { Cookie: providerJar.header() }, redirect: 'manual' });
+    providerJar.take(response);
+  }
+  throw new Error('the sign-in never came back to the Worker');
+}
+
 describe('REQUIRE_PASSKEY_FOR_ADMINS', () => {
   const required = { REQUIRE_PASSKEY_FOR_ADMINS: 'true' };
+
+  it('refuses a provider sign-in to an admin who has a passkey, and lets one without sign in', async () => {
+    const first = await signInWithProvider(required);
+    expect(first.callback.status).toBe(302);
+    expect(first.jar.has('authjs.session-token')).toBe(true);
+    const me = (await (
+      await callWith(required, '/v1/me', { headers: { Cookie: first.jar.header() } })
+    ).json()) as { id: string };
+    // An administrator, with no passkey yet: the provider sign-in above was allowed.
+    await env.DB.prepare('UPDATE users SET is_admin = 1 WHERE id = ?').bind(me.id).run();
+    expect((await signInWithProvider(required)).jar.has('authjs.session-token')).toBe(true);
+
+    await register({ id: me.id, slug: 'jane-doe', key: '', keyId: '' });
+    const refused = await signInWithProvider(required);
+    expect(refused.callback.headers.get('Location')).toBe(`${DASHBOARD}/sign-in?error=PasskeyRequired`);
+    expect(refused.jar.has('authjs.session-token')).toBe(false);
+    // Without the setting the same admin signs in with the provider as before.
+    const allowed = await signInWithProvider({});
+    expect(allowed.jar.has('authjs.session-token')).toBe(true);
+  });
 
   it('keeps the admin console from sessions not started with a passkey, and admin keys from being made there', async () => {
     const admin = await createUser('pk-admin', { isAdmin: true });
