@@ -39,6 +39,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /webhooks/{id}': { description: 'changed by bob' },
   'POST /images/{id}/signed-url': {},
   'POST /images/{id}/access-token': {},
+  'PATCH /passkeys/{id}': { name: 'renamed by bob' },
 };
 
 let alice: TestUser;
@@ -77,6 +78,7 @@ async function aliceState(): Promise<string> {
     'hotlink_policies',
     'data_exports',
     'share_links',
+    'passkeys',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -153,6 +155,13 @@ beforeAll(async () => {
   // A share link to her image: bob may neither see, read nor revoke it.
   const share = await json<{ id: string }>(await post(alice, '/v1/share-links', { image_id: image.id }), 201);
   ids['share-links'] = share.id;
+  // A passkey of alice's (as registration stores it): bob may neither list, rename nor remove it.
+  await env.DB.prepare(
+    "INSERT INTO passkeys (id, owner_id, credential_id, public_key, counter, transports, device_type, backed_up, name, created_at) VALUES ('pk_matrix', ?, 'cred-matrix-alice', 'pQECAyYgASFYIA', 0, '[\"internal\"]', 'singleDevice', 0, 'Alice phone', ?)",
+  )
+    .bind(alice.id, Date.now())
+    .run();
+  ids.passkeys = 'pk_matrix';
   // A backup destination (never contacted here), so bob's /backup calls have something of alice's to miss.
   const backup = await call(
     '/v1/backup/config',

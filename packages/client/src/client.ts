@@ -30,6 +30,10 @@ import {
   UsageSchema,
   paginated,
   ProfileSchema,
+  PasskeyCeremonyOptionsSchema,
+  PasskeyListSchema,
+  PasskeySchema,
+  PasskeySignInSchema,
   WebhookDeliveryListSchema,
   WebhookDeliverySchema,
   WebhookListSchema,
@@ -262,6 +266,20 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     getAlbum: (slug: string) => request(AlbumSchema, `/v1/albums/${segment(slug)}`),
     /** The original's bytes as a streaming response (its Content-Type and Content-Disposition included). */
     downloadImage: (id: string) => send(`/v1/images/${segment(id)}/download`),
+    /** Passkeys (AUTH_MODE=authjs): the WebAuthn options and answers are passed through as JSON. */
+    listPasskeys: () => request(PasskeyListSchema, '/v1/passkeys'),
+    passkeyRegistrationOptions: () =>
+      request(PasskeyCeremonyOptionsSchema, '/v1/passkeys/registration/options', json('POST', {})),
+    registerPasskey: (body: { challenge_id: string; name: string; response: unknown }) =>
+      request(PasskeySchema, '/v1/passkeys/registration', json('POST', body)),
+    renamePasskey: (id: string, name: string) =>
+      request(PasskeySchema, `/v1/passkeys/${segment(id)}`, json('PATCH', { name })),
+    deletePasskey: (id: string) => send(`/v1/passkeys/${segment(id)}`, { method: 'DELETE' }),
+    passkeySignInOptions: () =>
+      request(PasskeyCeremonyOptionsSchema, '/v1/passkeys/sign-in/options', json('POST', {})),
+    /** Sets the session cookie on success, like a provider sign-in. */
+    signInWithPasskey: (body: { challenge_id: string; response: unknown }) =>
+      request(PasskeySignInSchema, '/v1/passkeys/sign-in', json('POST', body)),
     request,
     send,
   };

@@ -39,3 +39,16 @@ export const ACCESS_CERTS_PATH = '/cdn-cgi/access/certs';
  */
 export const ACCESS_JWKS_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
 export const ACCESS_JWKS_COOLDOWN_MS = 5_000;
+
+/** Passkeys (WebAuthn) in AUTH_MODE=authjs. */
+export const PASSKEY_LIMITS = {
+  /** How long a registration or sign-in challenge may be answered; each is single-use. */
+  challengeTtlMs: 5 * 60 * 1000,
+  /** How long the browser waits for the authenticator. */
+  ceremonyTimeoutMs: 2 * 60 * 1000,
+  nameMaxLength: 64,
+  /** Passkeys per user. */
+  maxPerUser: 20,
+} as const;
+/** Sign-in error the Auth.js sign-in page gets when an admin tries a provider while a passkey is required. */
+export const PASSKEY_REQUIRED_SIGN_IN_ERROR = 'PasskeyRequired';

@@ -233,7 +233,7 @@ export const SAME_AS_ENGLISH_VALUES = new Set([
 /** Per language, keys whose translation is rightly the English text (fill in when a translator says so). */
 export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {
   // These are the native words in each language (French Actions, Italian Password, Dutch Website...), not English.
-  de: ['color.orange', 'profile.field.website'],
+  de: ['color.orange', 'profile.field.website', 'passkeys.title'],
   fr: [
     'albums.field.description',
     'color.orange',
@@ -245,6 +245,7 @@ export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {
     'library.type',
     'nav.menu',
     'overview.usage.images',
+    'passkeys.list.actions',
     'share.list.actions',
     'share.list.image',
     'webhooks.deliveries.actions',
@@ -257,6 +258,7 @@ export const SAME_AS_ENGLISH_BY_LOCALE: Record<string, string[]> = {
     'image.type',
     'library.type',
     'nav.menu',
+    'passkeys.title',
     'profile.field.website',
   ],
   pl: ['nav.menu'],

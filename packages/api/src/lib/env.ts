@@ -127,6 +127,22 @@ export const EnvVarsSchema = z
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     /** The label on the sign-in button for the OpenID Connect provider. */
     OIDC_PROVIDER_NAME: z.string().min(1).default('OpenID Connect'),
+    /**
+     * Passkeys (AUTH_MODE=authjs): administrators must sign in with a passkey. An admin who has one cannot sign in
+     * with a provider any more; an admin who has none yet signs in, but the admin console waits for a passkey sign-in.
+     */
+    REQUIRE_PASSKEY_FOR_ADMINS: flag.default(false),
+    /**
+     * The WebAuthn relying party id passkeys are bound to: the dashboard's host name (PUBLIC_DASHBOARD_URL, else
+     * PUBLIC_API_URL) unless set. Set a parent domain (example.com) to serve the dashboard from several subdomains.
+     * Changing it later invalidates every registered passkey.
+     */
+    PASSKEY_RP_ID: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, 'must be a bare host name, e.g. example.com')
+      .optional(),
+    /** The name authenticators show next to a passkey. */
+    PASSKEY_RP_NAME: z.string().min(1).max(64).default('Pixelflare'),
     // AUTH_MODE=cloudflare: the Access team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag.
     ACCESS_TEAM_DOMAIN: z.url().optional(),
     ACCESS_AUD: z.string().min(1).optional(),

@@ -11,6 +11,8 @@ export interface Principal {
   via: 'api_key' | 'session' | 'access' | 'dev';
   keyId?: string;
   scopes: ReadonlySet<ApiScope>;
+  /** An admin whose session lacks the passkey REQUIRE_PASSKEY_FOR_ADMINS asks for: acting without `admin`. */
+  adminNeedsPasskey?: boolean;
 }
 
 /** What a handler tells the audit middleware about the action it performed. */

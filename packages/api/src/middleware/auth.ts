@@ -11,7 +11,7 @@ import { createMiddleware } from 'hono/factory';
 import { AppError } from '../lib/errors';
 import type { AppEnv, Principal } from '../lib/types';
 import { verifyAccessJwt } from '../services/auth/access';
-import { sessionUserId } from '../services/auth/authjs';
+import { authjsSession } from '../services/auth/authjs';
 import {
   isLocalDevelopment,
   principalForSlug,
@@ -122,8 +122,13 @@ function auditFailure(c: Context<AppEnv>, action: string, reason: string) {
 async function sessionPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   const config = c.get('config');
   if (config.AUTH_MODE === 'authjs') {
-    const userId = await sessionUserId(config, c.req.raw);
-    if (userId) return principalForUserId(c.get('db'), userId, 'session');
+    const session = await authjsSession(config, c.req.raw);
+    if (session) {
+      const principal = await principalForUserId(c.get('db'), session.uid, 'session');
+      return principal && !session.passkey && config.REQUIRE_PASSKEY_FOR_ADMINS
+        ? withoutAdminPowers(principal)
+        : principal;
+    }
   }
   const cookie = getCookie(c, SESSION_COOKIE_NAME);
   if (!cookie) return null;
@@ -131,7 +136,20 @@ async function sessionPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   if (!session) return null;
   // A dev session means nothing outside AUTH_MODE=none.
   if (session.via === 'dev' && config.AUTH_MODE !== 'none') return null;
-  return principalForUserId(c.get('db'), session.sub, session.via);
+  const principal = await principalForUserId(c.get('db'), session.sub, session.via);
+  // Only an Auth.js session records a passkey sign-in; any other session of an admin lacks it.
+  return principal && config.REQUIRE_PASSKEY_FOR_ADMINS ? withoutAdminPowers(principal) : principal;
+}
+
+/**
+ * REQUIRE_PASSKEY_FOR_ADMINS and a session not started with a passkey: an admin acts as an ordinary user (no
+ * `admin` scope, so no admin console and no admin-scoped API key either) until they sign in with a passkey.
+ */
+function withoutAdminPowers(principal: Principal): Principal {
+  if (!principal.isAdmin) return principal;
+  const scopes = new Set(principal.scopes);
+  scopes.delete('admin');
+  return { ...principal, scopes, adminNeedsPasskey: true };
 }
 
 /**
@@ -192,6 +210,14 @@ export const requireAuthenticated = createMiddleware<AppEnv>(async (c, next) => 
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const principal = principalOf(c);
+  if (principal.adminNeedsPasskey) {
+    throw new AppError(
+      403,
+      'PASSKEY_REQUIRED',
+      'Administrators must sign in with a passkey on this instance (REQUIRE_PASSKEY_FOR_ADMINS): add one in ' +
+        'Settings > Passkeys, sign out, and sign in with it',
+    );
+  }
   if (!principal.scopes.has('admin')) {
     throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "admin" scope');
   }

@@ -14,6 +14,10 @@ describe('sign-in failures in words', () => {
     expect(signInErrorMessage('TurnstileUnavailable')).toMatch(/could not be verified/);
   });
 
+  it('sends an administrator refused at the provider (REQUIRE_PASSKEY_FOR_ADMINS) to the passkey button', () => {
+    expect(signInErrorMessage('PasskeyRequired')).toMatch(/Administrators must sign in with a passkey/);
+  });
+
   it('never shows an unknown error type as such', () => {
     expect(signInErrorMessage('<script>')).toBe(t('sign_in.error.other'));
   });

@@ -15,6 +15,9 @@ export function signInErrorMessage(type: string): string {
       return t('sign_in.error.turnstile');
     case 'TurnstileUnavailable':
       return t('sign_in.error.turnstile_unavailable');
+    // Sent by the API when REQUIRE_PASSKEY_FOR_ADMINS refuses an admin's provider sign-in (PASSKEY_REQUIRED_SIGN_IN_ERROR).
+    case 'PasskeyRequired':
+      return t('sign_in.error.passkey_required');
     case 'MissingCSRF':
     case 'Verification':
       return t('sign_in.error.expired');

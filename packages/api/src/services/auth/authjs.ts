@@ -1,12 +1,18 @@
 import type { AuthConfig } from '@auth/core';
-import { getToken } from '@auth/core/jwt';
+import { encode, getToken } from '@auth/core/jwt';
 import GitHub from '@auth/core/providers/github';
 import Google from '@auth/core/providers/google';
 import type { Provider } from '@auth/core/providers';
-import { SESSION_TTL_SECONDS, type AuthjsProviderId } from '@pixelflare/config';
+import {
+  AUTHJS_SESSION_COOKIE_NAMES,
+  PASSKEY_REQUIRED_SIGN_IN_ERROR,
+  SESSION_TTL_SECONDS,
+  type AuthjsProviderId,
+} from '@pixelflare/config';
 import type { Database } from '@pixelflare/database';
 import type { EnvVars } from '../../lib/env';
 import { describeError, type Logger } from '../../lib/logger';
+import { passkeyCount } from '../passkeys/passkeys';
 import { provisionUser, type ExternalIdentity } from './provision';
 
 /** Where Auth.js sends people to sign in or to see why sign-in failed (a path on its own origin). */
@@ -115,6 +121,14 @@ export function createAuthConfig(config: EnvVars, db: Database, hooks: SignInHoo
           hooks.onSignIn({ ...outcome, refused: 'account disabled' });
           return false;
         }
+        // REQUIRE_PASSKEY_FOR_ADMINS: an admin with a passkey signs in with it, never with a provider alone.
+        if (config.REQUIRE_PASSKEY_FOR_ADMINS && user.isAdmin && (await passkeyCount(db, user.id)) > 0) {
+          hooks.onSignIn({ ...outcome, refused: 'passkey required for admins' });
+          const query = new URLSearchParams({ error: PASSKEY_REQUIRED_SIGN_IN_ERROR });
+          return dashboard
+            ? `${dashboard}/sign-in?${query}`
+            : `${config.PUBLIC_API_URL.replace(/\/+$/, '')}${SIGN_IN_PAGE_PATH}?${query}`;
+        }
         signedInUserId = user.id;
         hooks.onSignIn(outcome);
         return true;
@@ -140,18 +154,51 @@ export function createAuthConfig(config: EnvVars, db: Database, hooks: SignInHoo
  * disabled user is refused at once.
  */
 const SESSION_CACHE_SIZE = 1000;
-const sessionCache = new Map<string, { uid: string; expiresAt: number; secret: string }>();
+const sessionCache = new Map<string, AuthjsSession & { expiresAt: number; secret: string }>();
 
-/** The user id in a valid Auth.js session cookie, or null (absent, tampered, from another secret, expired). */
-export async function sessionUserId(config: EnvVars, request: Request): Promise<string | null> {
+/** A signed-in Auth.js session: whose, and whether it was started with a passkey (`amr` claim). */
+export interface AuthjsSession {
+  uid: string;
+  passkey: boolean;
+}
+
+/** The session in a valid Auth.js session cookie, or null (absent, tampered, from another secret, expired). */
+export async function authjsSession(config: EnvVars, request: Request): Promise<AuthjsSession | null> {
   const secureCookie = new URL(request.url).protocol === 'https:';
   const raw = await getToken({ req: request, secret: config.AUTH_SECRET, secureCookie, raw: true });
   if (!raw) return null;
   const cached = sessionCache.get(raw);
-  if (cached && cached.secret === config.AUTH_SECRET && cached.expiresAt > Date.now()) return cached.uid;
+  if (cached && cached.secret === config.AUTH_SECRET && cached.expiresAt > Date.now())
+    return { uid: cached.uid, passkey: cached.passkey };
   const token = await getToken({ req: request, secret: config.AUTH_SECRET, secureCookie });
   if (typeof token?.uid !== 'string') return null;
+  const session = { uid: token.uid, passkey: token.amr === 'passkey' };
   if (sessionCache.size >= SESSION_CACHE_SIZE) sessionCache.delete(sessionCache.keys().next().value!);
-  sessionCache.set(raw, { uid: token.uid, expiresAt: (token.exp ?? 0) * 1000, secret: config.AUTH_SECRET });
-  return token.uid;
+  sessionCache.set(raw, { ...session, expiresAt: (token.exp ?? 0) * 1000, secret: config.AUTH_SECRET });
+  return session;
+}
+
+/** The user id in a valid Auth.js session cookie, or null. */
+export async function sessionUserId(config: EnvVars, request: Request): Promise<string | null> {
+  return (await authjsSession(config, request))?.uid ?? null;
+}
+
+/**
+ * The session cookie a passkey sign-in sets: the same Auth.js token (JWE, same name, secret and lifetime) a
+ * provider sign-in ends with, so everything downstream treats both alike; `amr: passkey` records how it started.
+ */
+export async function passkeySessionCookie(
+  config: EnvVars,
+  requestUrl: string,
+  userId: string,
+): Promise<{ name: string; value: string; secure: boolean }> {
+  const secure = new URL(requestUrl).protocol === 'https:';
+  const name = secure ? AUTHJS_SESSION_COOKIE_NAMES[1] : AUTHJS_SESSION_COOKIE_NAMES[0];
+  const value = await encode({
+    token: { sub: userId, uid: userId, amr: 'passkey' },
+    secret: config.AUTH_SECRET,
+    salt: name,
+    maxAge: SESSION_TTL_SECONDS,
+  });
+  return { name, value, secure };
 }
