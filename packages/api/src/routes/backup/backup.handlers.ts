@@ -7,6 +7,7 @@ import { principalOf } from '../../middleware/auth';
 import { backupStatusOf, queueOwnerBackups } from '../../services/backups/catch-up';
 import {
   deleteBackupConfig,
+  findBackupConfig,
   requireBackupConfig,
   saveBackupConfig,
   toBackupConfig,
@@ -26,13 +27,23 @@ import type {
 
 const settingsOf = (c: Context<AppEnv>) => backupSettingsOf(c.get('config'));
 
+/** "Back up now" queues more than one catch-up run would, in the queue's batches. */
+const SYNC_NOW_LIMIT = BACKUPS.catchUpPerOwner * 10;
+
 export const getBackupConfigHandler: RouteHandler<typeof getBackupConfigRoute, AppEnv> = async (c) => {
   return c.json(toBackupConfig(await requireBackupConfig(c.get('db'), principalOf(c).userId)), 200);
 };
 
 export const putBackupConfigHandler: RouteHandler<typeof putBackupConfigRoute, AppEnv> = async (c) => {
   const input = c.req.valid('json');
-  const row = await saveBackupConfig(c.get('db'), settingsOf(c), principalOf(c).userId, input);
+  const ownerId = principalOf(c).userId;
+  const before = await findBackupConfig(c.get('db'), ownerId);
+  const row = await saveBackupConfig(c.get('db'), settingsOf(c), ownerId, input);
+  // Bring your own storage turned on or off: the originals move (into the bucket, or back into R2) in the
+  // backups job, queued now rather than at 03:00.
+  if (row.isEnabled && row.byos !== (before?.byos ?? false)) {
+    await queueOwnerBackups(c.get('db'), c.env.BACKUPS_QUEUE, ownerId, new Date(), SYNC_NOW_LIMIT);
+  }
   c.set('audit', {
     action: 'backup.configure',
     resourceType: 'backup_config',
@@ -57,9 +68,6 @@ export const testBackupConfigHandler: RouteHandler<typeof testBackupConfigRoute,
 export const getBackupStatusHandler: RouteHandler<typeof getBackupStatusRoute, AppEnv> = async (c) => {
   return c.json(await backupStatusOf(c.get('db'), principalOf(c).userId), 200);
 };
-
-/** "Back up now" queues more than one catch-up run would, in the queue's batches. */
-const SYNC_NOW_LIMIT = BACKUPS.catchUpPerOwner * 10;
 
 export const syncBackupHandler: RouteHandler<typeof syncBackupRoute, AppEnv> = async (c) => {
   const ownerId = principalOf(c).userId;

@@ -48,6 +48,9 @@ export const putBackupConfigRoute = createRoute({
   responses: {
     200: { description: 'The destination', content: { 'application/json': { schema: BackupConfigSchema } } },
     ...common,
+    409: error(
+      'Originals live only in this bucket (bring your own storage): it cannot be moved or disabled until they are back',
+    ),
     503: error('BACKUP_ENCRYPTION_KEY is not set (MISCONFIGURED)'),
   },
 });
@@ -60,7 +63,12 @@ export const deleteBackupConfigRoute = createRoute({
   summary: 'Remove your backup destination (the bucket and its objects are left as they are)',
   security,
   middleware: [requireScope('backups:manage')] as const,
-  responses: { 204: { description: 'Removed' }, ...common, 404: error('No destination is configured') },
+  responses: {
+    204: { description: 'Removed' },
+    ...common,
+    404: error('No destination is configured'),
+    409: error('Originals live only in this bucket (bring your own storage): turn byos off first'),
+  },
 });
 
 export const testBackupConfigRoute = createRoute({

@@ -56,8 +56,8 @@ describe('backup configuration', () => {
       [{ bucket: 'Not_A_Bucket' }, 'bucket'],
       [{ secret_access_key: 'short' }, 'secret_access_key'],
       [{ access_key_id: '' }, 'access_key_id'],
-      // Bring your own storage is not built: refused, never stored and silently ignored.
-      [{ byos: true }, 'byos'],
+      // Bring your own storage moves originals in the backups job: it needs backups enabled.
+      [{ byos: true, enabled: false }, 'byos'],
     ] as const) {
       const response = await putConfig(alice, configBody(change));
       expect(response.status).toBe(400);
