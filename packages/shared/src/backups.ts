@@ -148,6 +148,15 @@ export const BackupImportInputSchema = z
       .max(1024)
       .optional()
       .meta({ description: 'The `next` of the previous answer (a key in your bucket)' }),
+    from_owner: z
+      .string()
+      .regex(/^usr_[A-Za-z0-9]{1,60}$/)
+      .optional()
+      .meta({
+        description:
+          'The account id the backup was made under, when this account is new (a rebuilt instance): its folder `{prefix}{from_owner}/` is read. Defaults to your own id',
+        example: 'usr_0mabc1234xyzabcdefghij',
+      }),
   })
   .meta({ id: 'BackupImportInput' });
 export type BackupImportInput = z.infer<typeof BackupImportInputSchema>;

@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { BACKUPS } from '@pixelflare/config';
-import { conflict } from '../../lib/errors';
+import { AppError, conflict } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import { backupStatusOf, queueOwnerBackups } from '../../services/backups/catch-up';
@@ -13,12 +13,15 @@ import {
   toBackupConfig,
 } from '../../services/backups/config';
 import { testBackupConnection } from '../../services/backups/probe';
+import { importFromBackup } from '../../services/backups/import';
 import { restoreFromBackup } from '../../services/backups/restore';
+import { S3Error } from '../../services/backups/s3';
 import { backupSettingsOf } from '../../services/backups/settings';
 import type {
   deleteBackupConfigRoute,
   getBackupConfigRoute,
   getBackupStatusRoute,
+  importBackupRoute,
   putBackupConfigRoute,
   restoreBackupRoute,
   syncBackupRoute,
@@ -95,6 +98,32 @@ export const restoreBackupHandler: RouteHandler<typeof restoreBackupRoute, AppEn
     resourceType: 'backup_config',
     resourceId: ownerId,
     metadata: { restored: result.restored.length, failed: result.failed.length },
+  });
+  return c.json(result, 200);
+};
+
+export const importBackupHandler: RouteHandler<typeof importBackupRoute, AppEnv> = async (c) => {
+  const ownerId = principalOf(c).userId;
+  const result = await importFromBackup(
+    { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, settings: settingsOf(c), queue: c.env.BACKUPS_QUEUE },
+    ownerId,
+    c.req.valid('json') ?? {},
+  ).catch((error: unknown) => {
+    // The listing itself failed: the bucket's answer, as a 502 (one image failing is reported in `failed`).
+    if (error instanceof S3Error) {
+      throw new AppError(
+        502,
+        'SERVICE_UNAVAILABLE',
+        `The backup bucket could not be listed: ${error.summary}`,
+      );
+    }
+    throw error;
+  });
+  c.set('audit', {
+    action: 'backup.import',
+    resourceType: 'backup_config',
+    resourceId: ownerId,
+    metadata: { imported: result.imported.length, failed: result.failed.length },
   });
   return c.json(result, 200);
 };

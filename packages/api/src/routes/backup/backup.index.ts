@@ -3,6 +3,7 @@ import {
   deleteBackupConfigHandler,
   getBackupConfigHandler,
   getBackupStatusHandler,
+  importBackupHandler,
   putBackupConfigHandler,
   restoreBackupHandler,
   syncBackupHandler,
@@ -12,6 +13,7 @@ import {
   deleteBackupConfigRoute,
   getBackupConfigRoute,
   getBackupStatusRoute,
+  importBackupRoute,
   putBackupConfigRoute,
   restoreBackupRoute,
   syncBackupRoute,
@@ -25,4 +27,5 @@ export const backupRouter = createRouter()
   .openapi(testBackupConfigRoute, testBackupConfigHandler)
   .openapi(getBackupStatusRoute, getBackupStatusHandler)
   .openapi(syncBackupRoute, syncBackupHandler)
-  .openapi(restoreBackupRoute, restoreBackupHandler);
+  .openapi(restoreBackupRoute, restoreBackupHandler)
+  .openapi(importBackupRoute, importBackupHandler);

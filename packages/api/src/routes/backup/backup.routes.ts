@@ -2,6 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import {
   BackupConfigInputSchema,
   BackupConfigSchema,
+  BackupImportInputSchema,
+  BackupImportResultSchema,
   BackupRestoreInputSchema,
   BackupRestoreResultSchema,
   BackupStatusSchema,
@@ -140,5 +142,29 @@ export const restoreBackupRoute = createRoute({
     },
     ...common,
     404: error('No destination is configured'),
+  },
+});
+
+export const importBackupRoute = createRoute({
+  method: 'post',
+  path: '/backup/import',
+  operationId: 'importBackup',
+  tags,
+  summary: 'Rebuild your library in an empty instance from your backup bucket’s sidecars, one page per call',
+  description:
+    'Reads the sidecars (image.json) under your prefix in bounded pages, inserts each image as it was (same id, short id, path and storage key, so the same URLs) and restores its original with hash verification. Idempotent and resumable: call again with `after: next` while `more` is true.',
+  security,
+  middleware: [requireScope('backups:manage')] as const,
+  request: {
+    body: { required: false, content: { 'application/json': { schema: BackupImportInputSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'What was imported, already present or failed (with the reason)',
+      content: { 'application/json': { schema: BackupImportResultSchema } },
+    },
+    ...common,
+    404: error('No destination is configured'),
+    502: error('The bucket could not be listed'),
   },
 });

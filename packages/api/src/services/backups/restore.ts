@@ -32,8 +32,10 @@ export async function restoreOriginal(
   client: S3Client,
   prefix: string,
   image: Image,
+  /** The account folder the backup is in: the image's owner, or the old owner id of an imported backup. */
+  folderOwnerId: string = image.ownerId,
 ): Promise<void> {
-  const keys = backupKeysOf(prefix, image.ownerId, image.id, extensionOf(image));
+  const keys = backupKeysOf(prefix, folderOwnerId, image.id, extensionOf(image));
   const expected = await expectedHash(client, image, keys.sidecar);
   const got = await client.getObject(keys.original);
   if (!got) throw new S3Error(404, 'NoSuchKey', `no backup of this image in the bucket (${keys.original})`);

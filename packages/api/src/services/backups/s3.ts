@@ -216,6 +216,21 @@ export class S3Client {
     return [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? ''));
   }
 
+  /** One page of keys under a prefix after `startAfter` (ListObjectsV2), and whether more follow. */
+  async listPage(
+    prefix: string,
+    options: { startAfter?: string; maxKeys: number },
+  ): Promise<{ keys: string[]; truncated: boolean }> {
+    const query: Record<string, string> = { 'list-type': '2', prefix, 'max-keys': String(options.maxKeys) };
+    if (options.startAfter) query['start-after'] = options.startAfter;
+    const response = await this.send(this.urlOf('', query), { method: 'GET' });
+    const xml = await response.text();
+    return {
+      keys: [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? '')),
+      truncated: xmlValue(xml, 'IsTruncated') === 'true',
+    };
+  }
+
   async createMultipartUpload(
     key: string,
     options: { contentType: string; metadata: Record<string, string> },

@@ -1,5 +1,5 @@
 import { BACKUPS, IMAGE_EXTENSIONS } from '@pixelflare/config';
-import { backupConfigs, images, type Database, type Image } from '@pixelflare/database';
+import { albums, backupConfigs, images, type Database, type Image } from '@pixelflare/database';
 import { and, eq, sql } from 'drizzle-orm';
 import { toHex } from '../../lib/crypto';
 import { clientFor, findBackupConfig, type BackupConfigRow, type BackupSettings } from './config';
@@ -57,6 +57,14 @@ export interface BackupSidecar {
     created_at: string;
   };
   object: { key: string; size: number; sha256: string; etag: string; source_etag: string };
+  /** The image's album as it was (null: none), so an import into an empty instance recreates it as it was. */
+  album?: {
+    slug: string;
+    title: string;
+    description: string | null;
+    is_private: boolean;
+    is_unlisted: boolean;
+  } | null;
 }
 
 /** The outcome of one image's backup. */
@@ -93,6 +101,23 @@ function sidecarImage(image: Image): BackupSidecar['image'] {
     nsfw: image.nsfw,
     license: image.license,
     created_at: image.createdAt.toISOString(),
+  };
+}
+
+async function sidecarAlbum(db: Database, image: Image): Promise<BackupSidecar['album']> {
+  if (!image.albumId) return null;
+  const [album] = await db
+    .select()
+    .from(albums)
+    .where(and(eq(albums.id, image.albumId), eq(albums.ownerId, image.ownerId)))
+    .limit(1);
+  if (!album) return null;
+  return {
+    slug: album.slug,
+    title: album.title,
+    description: album.description,
+    is_private: album.isPrivate,
+    is_unlisted: album.isUnlisted,
   };
 }
 
@@ -268,7 +293,7 @@ async function copyImage(deps: BackupDeps, config: BackupConfigRow, image: Image
       source_etag: source.etag,
     };
   }
-  const sidecarChanged = await writeSidecar(client, keys.sidecar, image, object, previous);
+  const sidecarChanged = await writeSidecar(deps.db, client, keys.sidecar, image, object, previous);
   return {
     etag: object.etag,
     object,
@@ -279,13 +304,19 @@ async function copyImage(deps: BackupDeps, config: BackupConfigRow, image: Image
 
 /** Writes the sidecar when the row changed since it was written (a rename or a move), with `object` as it was. */
 async function writeSidecar(
+  db: Database,
   client: S3Client,
   key: string,
   image: Image,
   object: BackupSidecar['object'],
   previous: BackupSidecar | null,
 ): Promise<boolean> {
-  const sidecar: BackupSidecar = { version: 1, image: sidecarImage(image), object };
+  const sidecar: BackupSidecar = {
+    version: 1,
+    image: sidecarImage(image),
+    object,
+    album: await sidecarAlbum(db, image),
+  };
   const body = JSON.stringify(sidecar, null, 2);
   if (previous !== null && JSON.stringify(previous, null, 2) === body) return false;
   await client.putObject(key, new TextEncoder().encode(body), {
@@ -363,7 +394,7 @@ async function refreshInBucket(deps: BackupDeps, config: BackupConfigRow, image:
     etag: remote.etag,
     source_etag: decodeURIComponent(remote.metadata['source-etag'] ?? ''),
   };
-  const sidecar = await writeSidecar(client, keys.sidecar, image, object, previous);
+  const sidecar = await writeSidecar(deps.db, client, keys.sidecar, image, object, previous);
   if (remote.size === object.size && (await deps.bucket.head(image.storageKey))) {
     await deps.bucket.delete(image.storageKey);
   }
