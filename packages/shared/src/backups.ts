@@ -114,6 +114,24 @@ export const BackupStatusSchema = z
   .meta({ id: 'BackupStatus' });
 export type BackupStatus = z.infer<typeof BackupStatusSchema>;
 
+export const ImageBackupSchema = z
+  .object({
+    status: BackupStateSchema,
+    error: z.string().nullable().meta({ description: 'S3’s error of the last failed attempt' }),
+    at: IsoDateTime.nullable().meta({ description: 'When the last attempt ended' }),
+    attempts: z.number().int().meta({ description: 'Failed attempts in a row' }),
+    original_in: z.enum(['r2', 'byos']).meta({
+      description:
+        'Where the original is: Pixelflare’s storage, or only your bucket (bring your own storage)',
+    }),
+    key: z
+      .string()
+      .nullable()
+      .meta({ description: 'The original’s key in your bucket (null without a destination)' }),
+  })
+  .meta({ id: 'ImageBackup' });
+export type ImageBackup = z.infer<typeof ImageBackupSchema>;
+
 export const BackupSyncResultSchema = z.object({ queued: z.number().int() }).meta({ id: 'BackupSyncResult' });
 
 export const BackupRestoreInputSchema = z

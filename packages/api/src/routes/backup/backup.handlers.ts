@@ -13,14 +13,18 @@ import {
   toBackupConfig,
 } from '../../services/backups/config';
 import { testBackupConnection } from '../../services/backups/probe';
+import { imageBackupOf, queueImageBackup } from '../../services/backups/image';
 import { importFromBackup } from '../../services/backups/import';
+import { findImage } from '../../services/images/resource';
 import { restoreFromBackup } from '../../services/backups/restore';
 import { S3Error } from '../../services/backups/s3';
 import { backupSettingsOf } from '../../services/backups/settings';
 import type {
   deleteBackupConfigRoute,
   getBackupConfigRoute,
+  backUpImageRoute,
   getBackupStatusRoute,
+  getImageBackupRoute,
   importBackupRoute,
   putBackupConfigRoute,
   restoreBackupRoute,
@@ -126,4 +130,15 @@ export const importBackupHandler: RouteHandler<typeof importBackupRoute, AppEnv>
     metadata: { imported: result.imported.length, failed: result.failed.length },
   });
   return c.json(result, 200);
+};
+
+export const getImageBackupHandler: RouteHandler<typeof getImageBackupRoute, AppEnv> = async (c) => {
+  const image = await findImage(c.get('db'), principalOf(c).userId, c.req.valid('param').id);
+  return c.json(await imageBackupOf(c.get('db'), image), 200);
+};
+
+export const backUpImageHandler: RouteHandler<typeof backUpImageRoute, AppEnv> = async (c) => {
+  const image = await findImage(c.get('db'), principalOf(c).userId, c.req.valid('param').id);
+  await queueImageBackup(c.get('db'), c.env.BACKUPS_QUEUE, image);
+  return c.json({ queued: 1 }, 202);
 };

@@ -2,7 +2,9 @@ import { createRouter } from '../../lib/create-router';
 import {
   deleteBackupConfigHandler,
   getBackupConfigHandler,
+  backUpImageHandler,
   getBackupStatusHandler,
+  getImageBackupHandler,
   importBackupHandler,
   putBackupConfigHandler,
   restoreBackupHandler,
@@ -12,7 +14,9 @@ import {
 import {
   deleteBackupConfigRoute,
   getBackupConfigRoute,
+  backUpImageRoute,
   getBackupStatusRoute,
+  getImageBackupRoute,
   importBackupRoute,
   putBackupConfigRoute,
   restoreBackupRoute,
@@ -28,4 +32,6 @@ export const backupRouter = createRouter()
   .openapi(getBackupStatusRoute, getBackupStatusHandler)
   .openapi(syncBackupRoute, syncBackupHandler)
   .openapi(restoreBackupRoute, restoreBackupHandler)
-  .openapi(importBackupRoute, importBackupHandler);
+  .openapi(importBackupRoute, importBackupHandler)
+  .openapi(getImageBackupRoute, getImageBackupHandler)
+  .openapi(backUpImageRoute, backUpImageHandler);

@@ -9,6 +9,8 @@ import {
   BackupStatusSchema,
   BackupSyncResultSchema,
   BackupTestResultSchema,
+  ImageBackupSchema,
+  ImageIdParam,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
 import {
@@ -166,5 +168,41 @@ export const importBackupRoute = createRoute({
     ...common,
     404: error('No destination is configured'),
     502: error('The bucket could not be listed'),
+  },
+});
+
+export const getImageBackupRoute = createRoute({
+  method: 'get',
+  path: '/images/{id}/backup',
+  operationId: 'getImageBackup',
+  tags,
+  summary: 'One image’s backup: its state, the last error, and where its original is',
+  security,
+  middleware: [requireScope('backups:manage')] as const,
+  request: { params: ImageIdParam },
+  responses: {
+    200: {
+      description: 'The image’s backup',
+      content: { 'application/json': { schema: ImageBackupSchema } },
+    },
+    ...common,
+    404: error('No such image'),
+  },
+});
+
+export const backUpImageRoute = createRoute({
+  method: 'post',
+  path: '/images/{id}/backup',
+  operationId: 'backUpImage',
+  tags,
+  summary: 'Back up this one image now',
+  security,
+  middleware: [requireScope('backups:manage')] as const,
+  request: { params: ImageIdParam },
+  responses: {
+    202: { description: 'Queued', content: { 'application/json': { schema: BackupSyncResultSchema } } },
+    ...common,
+    404: error('No such image, or no destination is configured'),
+    409: error('The destination is disabled'),
   },
 });
