@@ -69,7 +69,6 @@ describe('settings: backups', () => {
       await item.waitFor();
       expect((await item.textContent())?.trim().startsWith('✓'), step).toBe(true);
     }
-    await browser.screenshots('settings-backups', section);
 
     // Back up now: the counts refresh by themselves until nothing is queued, and everything is done.
     await section.getByRole('button', { name: 'Back up now' }).click();
