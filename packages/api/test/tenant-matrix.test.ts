@@ -245,6 +245,21 @@ describe('tenant matrix', () => {
     expect(await aliceState()).toBe(before);
   });
 
+  it("bob's owner-scoped backup actions never reach alice's destination or images", async () => {
+    // No path parameter names alice here: these act on the caller's own destination, which bob has none of.
+    const before = await aliceState();
+    for (const [path, body] of [
+      ['/v1/backup/import', { from_owner: alice.id }],
+      ['/v1/backup/restore', { image_ids: [ids.images] }],
+      ['/v1/backup/sync', {}],
+      ['/v1/backup/config/test', {}],
+    ] as const) {
+      const response = await post(bob, path, body);
+      expect(response.status, path).toBe(404);
+    }
+    expect(await aliceState()).toBe(before);
+  });
+
   it("bulk actions with alice's ids report them as not found and change nothing", async () => {
     const before = await aliceState();
     for (const action of [

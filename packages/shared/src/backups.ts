@@ -46,7 +46,7 @@ export const BackupConfigInputSchema = z
       .meta({ description: 'When an image is purged from the trash: keep its backup, or delete it too' }),
     byos: z.boolean().default(false).meta({
       description:
-        'Bring your own storage: originals live only in this bucket (the CDN fetches them on a miss); off by default',
+        'Bring your own storage: originals live only in this bucket (moved there after each verified backup; the CDN fetches them on a miss, renditions stay in Pixelflare). Off by default; turning it off brings the originals back. Needs enabled: true',
     }),
   })
   .meta({ id: 'BackupConfigInput' });
@@ -103,12 +103,34 @@ export const BackupStatusSchema = z
     configured: z.boolean(),
     enabled: z.boolean(),
     counts: z.object({ none: z.number(), pending: z.number(), done: z.number(), failed: z.number() }),
+    originals_in_bucket: z.number().int().meta({
+      description:
+        'Bring your own storage: how many originals live only in your bucket (moved there by the backups job)',
+    }),
     last_success_at: IsoDateTime.nullable(),
     last_error: z.string().nullable(),
     last_error_at: IsoDateTime.nullable(),
   })
   .meta({ id: 'BackupStatus' });
 export type BackupStatus = z.infer<typeof BackupStatusSchema>;
+
+export const ImageBackupSchema = z
+  .object({
+    status: BackupStateSchema,
+    error: z.string().nullable().meta({ description: 'S3’s error of the last failed attempt' }),
+    at: IsoDateTime.nullable().meta({ description: 'When the last attempt ended' }),
+    attempts: z.number().int().meta({ description: 'Failed attempts in a row' }),
+    original_in: z.enum(['r2', 'byos']).meta({
+      description:
+        'Where the original is: Pixelflare’s storage, or only your bucket (bring your own storage)',
+    }),
+    key: z
+      .string()
+      .nullable()
+      .meta({ description: 'The original’s key in your bucket (null without a destination)' }),
+  })
+  .meta({ id: 'ImageBackup' });
+export type ImageBackup = z.infer<typeof ImageBackupSchema>;
 
 export const BackupSyncResultSchema = z.object({ queued: z.number().int() }).meta({ id: 'BackupSyncResult' });
 
@@ -136,3 +158,38 @@ export const BackupRestoreResultSchema = z
   })
   .meta({ id: 'BackupRestoreResult' });
 export type BackupRestoreResult = z.infer<typeof BackupRestoreResultSchema>;
+
+export const BackupImportInputSchema = z
+  .object({
+    after: z
+      .string()
+      .max(1024)
+      .optional()
+      .meta({ description: 'The `next` of the previous answer (a key in your bucket)' }),
+    from_owner: z
+      .string()
+      .regex(/^usr_[A-Za-z0-9]{1,60}$/)
+      .optional()
+      .meta({
+        description:
+          'The account id the backup was made under, when this account is new (a rebuilt instance): its folder `{prefix}{from_owner}/` is read. Defaults to your own id',
+        example: 'usr_0mabc1234xyzabcdefghij',
+      }),
+  })
+  .meta({ id: 'BackupImportInput' });
+export type BackupImportInput = z.infer<typeof BackupImportInputSchema>;
+
+export const BackupImportResultSchema = z
+  .object({
+    imported: z
+      .array(z.string())
+      .meta({ description: 'Images whose row was rebuilt from its sidecar and whose original was restored' }),
+    present: z
+      .array(z.string())
+      .meta({ description: 'Images already in this instance with their original (left alone)' }),
+    failed: z.array(z.object({ id: z.string(), reason: z.string() })),
+    more: z.boolean().meta({ description: 'More sidecars remain; call again with `after: next`' }),
+    next: z.string().nullable(),
+  })
+  .meta({ id: 'BackupImportResult' });
+export type BackupImportResult = z.infer<typeof BackupImportResultSchema>;

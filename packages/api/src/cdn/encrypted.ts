@@ -10,6 +10,8 @@ import { recordCryptoEvent } from '../services/encryption/events';
 import { checkAccessToken, type TokenCheck } from '../services/encryption/tokens';
 import type { CdnImage } from '../services/variants/lookup';
 import { cdnNotFound, parseRange } from './responses';
+import { originalsOf } from '../services/backups/originals';
+import { backupSettingsOf } from '../services/backups/settings';
 
 /** Every encrypted answer: never stored by a cache, and the token in its URL never sent on as a referrer. */
 const ENCRYPTED_HEADERS = {
@@ -94,7 +96,11 @@ export async function serveEncrypted(
     { db, config },
     { id: image.id, ownerId: image.ownerId, wrappedKey: row.wrappedKey },
   );
-  const bucket = c.env.IMAGES_BUCKET;
+  // Renditions from R2; the original's ciphertext from R2 or the owner's bucket (bring your own storage).
+  const bucket = await originalsOf(
+    { db, bucket: c.env.IMAGES_BUCKET, settings: backupSettingsOf(config) },
+    image,
+  );
   const deps = { db, config, bucket, onFailure: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
   const read = (key: string, name: string, withRange: boolean) =>
     getDecrypted(

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../lib/types';
+import { originalsOf } from '../services/backups/originals';
+import { backupSettingsOf } from '../services/backups/settings';
 import type { CdnImage } from '../services/variants/lookup';
 import { cdnNotFound, imageHeaders, matchesEtag, notModified, parseRange } from './responses';
 
@@ -9,7 +11,11 @@ export async function serveOriginal(
   image: CdnImage,
   cacheControl: string,
 ): Promise<Response> {
-  const bucket = c.env.IMAGES_BUCKET;
+  // R2, or the owner's own bucket (bring your own storage): unreachable is a 502 with no-store, never a fallback.
+  const bucket = await originalsOf(
+    { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, settings: backupSettingsOf(c.get('config')) },
+    image,
+  );
   const head = await bucket.head(image.storageKey);
   if (!head) throw cdnNotFound();
   const headers = imageHeaders({

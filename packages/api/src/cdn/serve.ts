@@ -29,6 +29,8 @@ import { readCachedStamp, stampCachedAnswer } from './stamp';
 import { variantKey } from '../services/analytics/point';
 import { serveEncrypted } from './encrypted';
 import { serveOriginal } from './original';
+import { originalsOf } from '../services/backups/originals';
+import { backupSettingsOf } from '../services/backups/settings';
 import { cdnNotFound, imageHeaders, matchesEtag, notModified, type ImageHeaders } from './responses';
 
 type CdnContext = Context<AppEnv>;
@@ -242,8 +244,14 @@ async function render(c: CdnContext, image: CdnImage, spec: VariantSpec, engineN
     }
   }
   const engine = await loadEngine(engineName, c.env.IMAGES);
+  const bucket = c.env.IMAGES_BUCKET;
+  // The original is read from R2, or from the owner's bucket (bring your own storage: a 502 when unreachable).
+  const originals = await originalsOf(
+    { db: c.get('db'), bucket, settings: backupSettingsOf(c.get('config')) },
+    image,
+  );
   return renderVariant(
-    { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, engine, defer: (work) => c.executionCtx.waitUntil(work) },
+    { db: c.get('db'), bucket, engine, originals, defer: (work) => c.executionCtx.waitUntil(work) },
     image,
     spec,
   );

@@ -1,6 +1,8 @@
 import { engineNameFor, loadEngine } from '../engines/select';
 import { aiEngineFor } from '../services/ai/select';
 import { analyzeImage } from '../services/analysis/analyze';
+import { originalsOf } from '../services/backups/originals';
+import { backupSettingsOf } from '../services/backups/settings';
 import type { JobContext } from './context';
 import type { AnalyzeImageMessage } from './messages';
 
@@ -11,6 +13,12 @@ export async function analyzeImageJob(message: AnalyzeImageMessage, ctx: JobCont
     {
       db: ctx.db,
       bucket: ctx.env.IMAGES_BUCKET,
+      // The original from R2, or from the owner's bucket (bring your own storage).
+      originalsFor: (image) =>
+        originalsOf(
+          { db: ctx.db, bucket: ctx.env.IMAGES_BUCKET, settings: backupSettingsOf(ctx.config) },
+          image,
+        ),
       imageEngine: async () => (engineName === 'passthrough' ? null : loadEngine(engineName, ctx.env.IMAGES)),
       ai: aiEngineFor(ctx.config, ctx.env.AI),
     },

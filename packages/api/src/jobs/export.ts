@@ -1,5 +1,6 @@
 import { buildExport } from '../services/exports/exports';
 import { ownerImageView, signingDepsOf } from '../services/images/resource';
+import { backupSettingsOf } from '../services/backups/settings';
 import type { JobContext } from './context';
 import type { BuildExportMessage } from './messages';
 
@@ -11,6 +12,7 @@ export async function buildExportJob(message: BuildExportMessage, ctx: JobContex
       db: ctx.db,
       bucket: ctx.env.IMAGES_BUCKET,
       encryption: { db: ctx.db, config: ctx.config },
+      backups: backupSettingsOf(ctx.config),
       view,
       links: { apiUrl: ctx.config.PUBLIC_API_URL, secret: ctx.config.API_HASH_SECRET },
     },

@@ -14,6 +14,8 @@ import {
 } from '../services/variants/render';
 import { resolveVariant } from '../services/variants/resolve';
 import { ensureColors } from '../services/analysis/analyze';
+import { originalsOf } from '../services/backups/originals';
+import { backupSettingsOf } from '../services/backups/settings';
 import type { JobContext } from './context';
 import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
 import { purgeAlbumJob } from './purge-album';
@@ -63,6 +65,13 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     .from(images)
     .where(and(eq(images.id, message.imageId), eq(images.ownerId, message.ownerId), isNull(images.deletedAt)))
     .get();
+  // The original from R2, or from the owner's bucket (bring your own storage); renditions go to R2.
+  const originals = image
+    ? await originalsOf(
+        { db: ctx.db, bucket: ctx.env.IMAGES_BUCKET, settings: backupSettingsOf(ctx.config) },
+        image,
+      )
+    : ctx.env.IMAGES_BUCKET;
   if (image?.isEncrypted && image.status === 'ready') {
     // Encrypted: only the preset renditions, stored encrypted; never the clear variants below.
     const engine = engineNameFor(ctx.config.IMAGE_ENGINE, ctx.env.IMAGES);
@@ -70,6 +79,7 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
       db: ctx.db,
       config: ctx.config,
       bucket: ctx.env.IMAGES_BUCKET,
+      originals,
       images: ctx.env.IMAGES,
       engine,
     };
@@ -104,7 +114,7 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     const colors = await ensureColors(
       {
         db: ctx.db,
-        bucket: ctx.env.IMAGES_BUCKET,
+        bucket: originals,
         imageEngine: async () => (engine ??= await loadEngine(engineName, ctx.env.IMAGES)),
       },
       image,
@@ -131,7 +141,11 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
         continue;
       }
       engine ??= await loadEngine(engineName, ctx.env.IMAGES);
-      const { facts } = await renderToStorage({ bucket: ctx.env.IMAGES_BUCKET, engine }, image, spec);
+      const { facts } = await renderToStorage(
+        { bucket: ctx.env.IMAGES_BUCKET, engine, originals },
+        image,
+        spec,
+      );
       written.push({ spec, facts, rendered: true });
     }
   }

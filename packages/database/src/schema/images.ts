@@ -58,6 +58,11 @@ export const images = sqliteTable(
     backupAttempts: integer('backup_attempts').notNull().default(0),
     /** The backup object's ETag and size after the last success: a redelivery that finds them unchanged uploads nothing. */
     backupEtag: text('backup_etag'),
+    /**
+     * Where the original's bytes are: `r2` (Pixelflare's bucket, always for a new upload) or `byos` (only in the
+     * owner's own bucket, at its backup key, once the backups job has copied and verified it there).
+     */
+    originalIn: text('original_in').$type<'r2' | 'byos'>().notNull().default('r2'),
     deletedAt: timestamp('deleted_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -2,7 +2,10 @@ import { createRouter } from '../../lib/create-router';
 import {
   deleteBackupConfigHandler,
   getBackupConfigHandler,
+  backUpImageHandler,
   getBackupStatusHandler,
+  getImageBackupHandler,
+  importBackupHandler,
   putBackupConfigHandler,
   restoreBackupHandler,
   syncBackupHandler,
@@ -11,7 +14,10 @@ import {
 import {
   deleteBackupConfigRoute,
   getBackupConfigRoute,
+  backUpImageRoute,
   getBackupStatusRoute,
+  getImageBackupRoute,
+  importBackupRoute,
   putBackupConfigRoute,
   restoreBackupRoute,
   syncBackupRoute,
@@ -25,4 +31,7 @@ export const backupRouter = createRouter()
   .openapi(testBackupConfigRoute, testBackupConfigHandler)
   .openapi(getBackupStatusRoute, getBackupStatusHandler)
   .openapi(syncBackupRoute, syncBackupHandler)
-  .openapi(restoreBackupRoute, restoreBackupHandler);
+  .openapi(restoreBackupRoute, restoreBackupHandler)
+  .openapi(importBackupRoute, importBackupHandler)
+  .openapi(getImageBackupRoute, getImageBackupHandler)
+  .openapi(backUpImageRoute, backUpImageHandler);

@@ -2,11 +2,15 @@ import { createRoute } from '@hono/zod-openapi';
 import {
   BackupConfigInputSchema,
   BackupConfigSchema,
+  BackupImportInputSchema,
+  BackupImportResultSchema,
   BackupRestoreInputSchema,
   BackupRestoreResultSchema,
   BackupStatusSchema,
   BackupSyncResultSchema,
   BackupTestResultSchema,
+  ImageBackupSchema,
+  ImageIdParam,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
 import {
@@ -48,6 +52,9 @@ export const putBackupConfigRoute = createRoute({
   responses: {
     200: { description: 'The destination', content: { 'application/json': { schema: BackupConfigSchema } } },
     ...common,
+    409: error(
+      'Originals live only in this bucket (bring your own storage): it cannot be moved or disabled until they are back',
+    ),
     503: error('BACKUP_ENCRYPTION_KEY is not set (MISCONFIGURED)'),
   },
 });
@@ -60,7 +67,12 @@ export const deleteBackupConfigRoute = createRoute({
   summary: 'Remove your backup destination (the bucket and its objects are left as they are)',
   security,
   middleware: [requireScope('backups:manage')] as const,
-  responses: { 204: { description: 'Removed' }, ...common, 404: error('No destination is configured') },
+  responses: {
+    204: { description: 'Removed' },
+    ...common,
+    404: error('No destination is configured'),
+    409: error('Originals live only in this bucket (bring your own storage): turn byos off first'),
+  },
 });
 
 export const testBackupConfigRoute = createRoute({
@@ -132,5 +144,65 @@ export const restoreBackupRoute = createRoute({
     },
     ...common,
     404: error('No destination is configured'),
+  },
+});
+
+export const importBackupRoute = createRoute({
+  method: 'post',
+  path: '/backup/import',
+  operationId: 'importBackup',
+  tags,
+  summary: 'Rebuild your library in an empty instance from your backup bucket’s sidecars, one page per call',
+  description:
+    'Reads the sidecars (image.json) under your prefix in bounded pages, inserts each image as it was (same id, short id, path and storage key, so the same URLs) and restores its original with hash verification. Idempotent and resumable: call again with `after: next` while `more` is true.',
+  security,
+  middleware: [requireScope('backups:manage')] as const,
+  request: {
+    body: { required: false, content: { 'application/json': { schema: BackupImportInputSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'What was imported, already present or failed (with the reason)',
+      content: { 'application/json': { schema: BackupImportResultSchema } },
+    },
+    ...common,
+    404: error('No destination is configured'),
+    502: error('The bucket could not be listed'),
+  },
+});
+
+export const getImageBackupRoute = createRoute({
+  method: 'get',
+  path: '/images/{id}/backup',
+  operationId: 'getImageBackup',
+  tags,
+  summary: 'One image’s backup: its state, the last error, and where its original is',
+  security,
+  middleware: [requireScope('backups:manage')] as const,
+  request: { params: ImageIdParam },
+  responses: {
+    200: {
+      description: 'The image’s backup',
+      content: { 'application/json': { schema: ImageBackupSchema } },
+    },
+    ...common,
+    404: error('No such image'),
+  },
+});
+
+export const backUpImageRoute = createRoute({
+  method: 'post',
+  path: '/images/{id}/backup',
+  operationId: 'backUpImage',
+  tags,
+  summary: 'Back up this one image now',
+  security,
+  middleware: [requireScope('backups:manage')] as const,
+  request: { params: ImageIdParam },
+  responses: {
+    202: { description: 'Queued', content: { 'application/json': { schema: BackupSyncResultSchema } } },
+    ...common,
+    404: error('No such image, or no destination is configured'),
+    409: error('The destination is disabled'),
   },
 });

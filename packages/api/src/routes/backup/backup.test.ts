@@ -56,8 +56,8 @@ describe('backup configuration', () => {
       [{ bucket: 'Not_A_Bucket' }, 'bucket'],
       [{ secret_access_key: 'short' }, 'secret_access_key'],
       [{ access_key_id: '' }, 'access_key_id'],
-      // Bring your own storage is not built: refused, never stored and silently ignored.
-      [{ byos: true }, 'byos'],
+      // Bring your own storage moves originals in the backups job: it needs backups enabled.
+      [{ byos: true, enabled: false }, 'byos'],
     ] as const) {
       const response = await putConfig(alice, configBody(change));
       expect(response.status).toBe(400);
@@ -240,5 +240,34 @@ describe('status, back up now and restore', () => {
     expect((await call('/v1/backup/sync', jsonInit(erin, 'POST'))).status).toBe(404);
     expect((await call('/v1/backup/restore', jsonInit(erin, 'POST', { all: true }))).status).toBe(404);
     expect((await call('/v1/backup/restore', jsonInit(erin, 'POST', { image_ids: [] }))).status).toBe(400);
+  });
+});
+
+describe('one image’s backup', () => {
+  it('shows an image’s backup state and backs up that one image on request', async () => {
+    const fay = await createUser('backup-fay');
+    const uploaded = await upload(fay, uploadForm(fixture('tiny.png'), 'one.png'));
+    const { id } = (await uploaded.json()) as { id: string };
+    const stateOf = async () => {
+      const response = await call(`/v1/images/${id}/backup`, authed(fay.key));
+      expect(response.status).toBe(200);
+      return (await response.json()) as { status: string; key: string | null; original_in: string };
+    };
+    // No destination yet: nothing to back up to, and no key.
+    expect(await stateOf()).toMatchObject({ status: 'none', key: null, original_in: 'r2' });
+    expect((await call(`/v1/images/${id}/backup`, jsonInit(fay, 'POST'))).status).toBe(404);
+
+    const prefix = freshPrefix('fay');
+    expect((await putConfig(fay, configBody({ prefix, enabled: false }))).status).toBe(200);
+    expect((await call(`/v1/images/${id}/backup`, jsonInit(fay, 'POST'))).status).toBe(409);
+    expect((await putConfig(fay, configBody({ prefix }))).status).toBe(200);
+    const queued = await call(`/v1/images/${id}/backup`, jsonInit(fay, 'POST'));
+    expect(queued.status).toBe(202);
+    expect(await queued.json()).toEqual({ queued: 1 });
+    await waitFor(async () => expect((await stateOf()).status).toBe('done'));
+    const key = `${prefix}${fay.id}/${id}/original.png`;
+    expect((await stateOf()).key).toBe(key);
+    expect(await s3Bytes(key)).toEqual(fixture('tiny.png'));
+    expect((await call('/v1/images/img_missing/backup', authed(fay.key))).status).toBe(404);
   });
 });

@@ -32,6 +32,8 @@ import type {
   updateImageRoute,
 } from './images.routes';
 import { decryptedOriginal } from '../../services/encryption/content';
+import { originalsOf } from '../../services/backups/originals';
+import { backupSettingsOf } from '../../services/backups/settings';
 import { contentDisposition } from '../../services/ingest/filename';
 
 export const listImagesHandler: RouteHandler<typeof listImagesRoute, AppEnv> = async (c) => {
@@ -55,13 +57,15 @@ export const getImageHandler: RouteHandler<typeof getImageRoute, AppEnv> = async
 export const downloadImageHandler: RouteHandler<typeof downloadImageRoute, AppEnv> = async (c) => {
   const principal = principalOf(c);
   const image = await findImage(c.get('db'), principal.userId, c.req.valid('param').id);
+  // From R2, or from the owner's bucket (bring your own storage: a 502 when it cannot be reached).
+  const bucket = await originalsOf(
+    { db: c.get('db'), bucket: c.env.IMAGES_BUCKET, settings: backupSettingsOf(c.get('config')) },
+    image,
+  );
   // An encrypted original is decrypted for its owner; anything else is the stored object as it is.
   const object = image.isEncrypted
-    ? await decryptedOriginal(
-        { db: c.get('db'), config: c.get('config'), bucket: c.env.IMAGES_BUCKET },
-        image,
-      )
-    : await c.env.IMAGES_BUCKET.get(image.storageKey);
+    ? await decryptedOriginal({ db: c.get('db'), config: c.get('config'), bucket }, image)
+    : await bucket.get(image.storageKey);
   if (!object) throw notFound('Original');
   return new Response(object.body, {
     headers: {

@@ -7,10 +7,13 @@ import { AiEngineError, type AiEngine } from '../ai/models';
 import { colorFactsOf } from './colors';
 import { renderSample, rgbaSample } from './sample';
 import { understand } from './understand';
+import type { ReadBucket } from '../backups/originals';
 
 export interface AnalysisDeps {
   db: Database;
-  bucket: R2Bucket;
+  bucket: ReadBucket;
+  /** Where an image's original is read when not R2 (bring your own storage: services/backups/originals). */
+  originalsFor?: (image: Image) => Promise<ReadBucket>;
   /** The deployment's image engine, loaded on first use; null when it is passthrough (no pixels to read). */
   imageEngine: () => Promise<ImageEngine | null>;
   /** The AI engine (AI_ENGINE); null when analysis is off. */
@@ -39,7 +42,7 @@ async function liveImage(db: Database, imageId: string, ownerId: string): Promis
     .get();
 }
 
-async function originalBytes(bucket: R2Bucket, image: Image): Promise<Uint8Array> {
+async function originalBytes(bucket: ReadBucket, image: Image): Promise<Uint8Array> {
   const original = await bucket.get(image.storageKey);
   if (!original) throw notFound('Image');
   return new Uint8Array(await original.arrayBuffer());
@@ -63,7 +66,7 @@ function upsertRow(db: Database, image: Image, values: RowValues, set: RowSet = 
  * `image.variants_ready` carries the placeholder.
  */
 export async function ensureColors(
-  deps: Pick<AnalysisDeps, 'db' | 'bucket' | 'imageEngine'>,
+  deps: Pick<AnalysisDeps, 'db' | 'bucket' | 'imageEngine' | 'originalsFor'>,
   image: Image,
   options: { force?: boolean; source?: Uint8Array } = {},
 ): Promise<AnalysisOutcome['colors']> {
@@ -78,7 +81,9 @@ export async function ensureColors(
   }
   const engine = await deps.imageEngine();
   if (!engine) return 'skipped';
-  const source = options.source ?? (await originalBytes(deps.bucket, image));
+  const source =
+    options.source ??
+    (await originalBytes(deps.originalsFor ? await deps.originalsFor(image) : deps.bucket, image));
   const facts = colorFactsOf(await rgbaSample(engine, image, source));
   await upsertRow(deps.db, image, { ...facts, colorsAt: new Date() });
   return 'computed';
@@ -97,7 +102,7 @@ export async function analyzeImage(
 ): Promise<AnalysisOutcome> {
   const image = await liveImage(deps.db, ref.imageId, ref.ownerId);
   if (!image || !analysable(image)) return { colors: 'skipped', ai: 'skipped' };
-  const source = await originalBytes(deps.bucket, image);
+  const source = await originalBytes(deps.originalsFor ? await deps.originalsFor(image) : deps.bucket, image);
   const colors = await ensureColors(deps, image, { force: options.force, source });
   const [owner, row] = await Promise.all([
     deps.db.select({ aiAnalysis: users.aiAnalysis }).from(users).where(eq(users.id, image.ownerId)).get(),

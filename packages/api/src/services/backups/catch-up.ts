@@ -1,26 +1,35 @@
 import { BACKUPS } from '@pixelflare/config';
 import { backupConfigs, images, type Database } from '@pixelflare/database';
 import type { BackupStatus } from '@pixelflare/shared';
-import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import { sendBackupMessages, type BackupsQueueMessage } from '../../jobs/messages';
 import { inList } from '../../lib/sql';
-import { findBackupConfig } from './config';
+import { findBackupConfig, originalsInBucket } from './config';
 
 /**
  * Images of one owner that want a backup: never backed up (`none`), queued but not done (`pending`, the message may
  * have been lost), or `failed` and past their backoff (2^(attempts-1) hours, capped at a week), oldest first.
  */
-function wantingBackup(ownerId: string, now: Date) {
+function wantingBackup(ownerId: string, now: Date, byos: boolean) {
   const backoffMs = sql`min(${BACKUPS.failedBackoffMaxSeconds * 1000}, ${BACKUPS.failedBackoffBaseSeconds * 1000} << max(0, ${images.backupAttempts} - 1))`;
   return and(
     eq(images.ownerId, ownerId),
     eq(images.status, 'ready'),
-    isNull(images.deletedAt),
     or(
-      inList(images.backupStatus, ['none', 'pending']),
+      // Bring your own storage turned off: originals to bring back into R2, from the trash too (a purge would
+      // otherwise find nothing in R2 to delete, and a restore from the trash an image read from a bucket it left).
+      byos ? undefined : eq(images.originalIn, 'byos'),
       and(
-        eq(images.backupStatus, 'failed'),
-        sql`coalesce(${images.backupAt}, 0) + ${backoffMs} <= ${now.getTime()}`,
+        isNull(images.deletedAt),
+        or(
+          // Turned on: originals still to move into the bucket (a failed move keeps its backoff).
+          byos ? and(eq(images.originalIn, 'r2'), ne(images.backupStatus, 'failed')) : undefined,
+          inList(images.backupStatus, ['none', 'pending']),
+          and(
+            eq(images.backupStatus, 'failed'),
+            sql`coalesce(${images.backupAt}, 0) + ${backoffMs} <= ${now.getTime()}`,
+          ),
+        ),
       ),
     ),
   );
@@ -37,10 +46,11 @@ export async function queueOwnerBackups(
   now: Date,
   limit: number = BACKUPS.catchUpPerOwner,
 ): Promise<number> {
+  const config = await findBackupConfig(db, ownerId);
   const rows = await db
     .select({ id: images.id })
     .from(images)
-    .where(wantingBackup(ownerId, now))
+    .where(wantingBackup(ownerId, now, config?.byos ?? false))
     .orderBy(asc(images.createdAt), asc(images.id))
     .limit(limit);
   if (rows.length === 0) return 0;
@@ -111,6 +121,7 @@ export async function backupStatusOf(db: Database, ownerId: string): Promise<Bac
     configured: config !== null,
     enabled: config?.isEnabled ?? false,
     counts,
+    originals_in_bucket: await originalsInBucket(db, ownerId),
     last_success_at: config?.lastSyncAt?.toISOString() ?? null,
     last_error: config?.lastError ?? null,
     last_error_at: config?.lastErrorAt?.toISOString() ?? null,

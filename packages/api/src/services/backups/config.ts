@@ -1,7 +1,7 @@
-import { backupConfigs, type Database } from '@pixelflare/database';
+import { backupConfigs, images, type Database } from '@pixelflare/database';
 import type { BackupConfig, BackupConfigInput } from '@pixelflare/shared';
-import { eq } from 'drizzle-orm';
-import { badRequest, notFound } from '../../lib/errors';
+import { and, eq, sql } from 'drizzle-orm';
+import { badRequest, conflict, notFound } from '../../lib/errors';
 import { dohResolver, nonPublicReason, resolvedNonPublicReason, type HostResolver } from '../webhooks/ssrf';
 import { backupKeyOrThrow, openCredentials, sealCredentials } from './credentials';
 import { S3Client, S3Error } from './s3';
@@ -71,11 +71,29 @@ export async function saveBackupConfig(
 ): Promise<BackupConfigRow> {
   const key = backupKeyOrThrow(settings.encryptionKey);
   assertEndpointAllowed(input.endpoint, settings.allowPrivateTargets);
-  // Refused rather than stored and ignored: an owner must not believe originals live only in their bucket.
-  if (input.byos) {
-    throw badRequest('Bring your own storage (byos) is not available yet; save with byos: false', [
-      { path: 'byos', message: 'not available yet' },
+  // Originals move to the bucket in the backups job, so bring your own storage needs backups on.
+  if (input.byos && !input.enabled) {
+    throw badRequest('Bring your own storage (byos) needs enabled: true', [
+      { path: 'byos', message: 'needs enabled: true' },
     ]);
+  }
+  const endpoint = input.endpoint.replace(/\/+$/, '');
+  const existing = await findBackupConfig(db, ownerId);
+  if (existing) {
+    const inBucket = await originalsInBucket(db, ownerId);
+    const moved =
+      existing.endpoint !== endpoint ||
+      existing.bucket !== input.bucket ||
+      existing.prefix !== input.prefix ||
+      existing.region !== input.region ||
+      existing.pathStyle !== input.path_style;
+    // Those originals are read from this exact place: pointing elsewhere (or stopping the job that brings them
+    // back) would leave images with no original anywhere Pixelflare looks.
+    if (inBucket > 0 && (moved || !input.enabled)) {
+      throw conflict(
+        `${inBucket} original(s) live only in this bucket (bring your own storage); to change the bucket, endpoint, prefix, region or addressing, or to disable backups, turn byos off first and wait until they are back (GET /v1/backup/status: originals_in_bucket 0)`,
+      );
+    }
   }
   const credentialsEncrypted = await sealCredentials(key, ownerId, {
     accessKeyId: input.access_key_id,
@@ -83,7 +101,7 @@ export async function saveBackupConfig(
   });
   const now = new Date();
   const values = {
-    endpoint: input.endpoint.replace(/\/+$/, ''),
+    endpoint,
     region: input.region,
     bucket: input.bucket,
     prefix: input.prefix,
@@ -104,7 +122,22 @@ export async function saveBackupConfig(
   return row!;
 }
 
+/** How many of the owner's originals live only in their bucket (bring your own storage), trashed ones too. */
+export async function originalsInBucket(db: Database, ownerId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)` })
+    .from(images)
+    .where(and(eq(images.ownerId, ownerId), eq(images.originalIn, 'byos')));
+  return Number(row?.count ?? 0);
+}
+
 export async function deleteBackupConfig(db: Database, ownerId: string): Promise<void> {
+  const inBucket = await originalsInBucket(db, ownerId);
+  if (inBucket > 0) {
+    throw conflict(
+      `${inBucket} original(s) live only in this bucket (bring your own storage); turn byos off and wait until they are back before removing it`,
+    );
+  }
   const deleted = await db
     .delete(backupConfigs)
     .where(eq(backupConfigs.ownerId, ownerId))

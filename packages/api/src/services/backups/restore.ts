@@ -27,8 +27,15 @@ async function expectedHash(client: S3Client, image: Image, sidecarKey: string):
  * are written to a staging key first and copied into place only when the hash matches, so a corrupt or tampered
  * backup never becomes the image's original.
  */
-async function restoreOne(deps: BackupDeps, client: S3Client, prefix: string, image: Image): Promise<void> {
-  const keys = backupKeysOf(prefix, image.ownerId, image.id, extensionOf(image));
+export async function restoreOriginal(
+  deps: BackupDeps,
+  client: S3Client,
+  prefix: string,
+  image: Image,
+  /** The account folder the backup is in: the image's owner, or the old owner id of an imported backup. */
+  folderOwnerId: string = image.ownerId,
+): Promise<void> {
+  const keys = backupKeysOf(prefix, folderOwnerId, image.id, extensionOf(image));
   const expected = await expectedHash(client, image, keys.sidecar);
   const got = await client.getObject(keys.original);
   if (!got) throw new S3Error(404, 'NoSuchKey', `no backup of this image in the bucket (${keys.original})`);
@@ -92,12 +99,13 @@ export async function restoreFromBackup(
     result.not_found = input.image_ids.filter((id) => !found.has(id));
   }
   for (const image of page) {
-    if (await deps.bucket.head(image.storageKey)) {
+    // Bring your own storage: the original lives in the owner's bucket, not in R2, by design.
+    if (image.originalIn === 'byos' || (await deps.bucket.head(image.storageKey))) {
       result.present.push(image.id);
       continue;
     }
     try {
-      await restoreOne(deps, client, config.prefix, image);
+      await restoreOriginal(deps, client, config.prefix, image);
       result.restored.push(image.id);
     } catch (error) {
       result.failed.push({ id: image.id, reason: describeBackupError(error) });

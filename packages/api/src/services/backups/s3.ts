@@ -181,11 +181,16 @@ export class S3Client {
     }
   }
 
-  async getObject(key: string): Promise<GetResult | null> {
+  /** A GET, whole or one byte range; `size` is the whole object's either way (from Content-Range for a range). */
+  async getObject(key: string, range?: { offset: number; length: number }): Promise<GetResult | null> {
     try {
-      const response = await this.send(this.urlOf(key), { method: 'GET' });
+      const response = await this.send(this.urlOf(key), {
+        method: 'GET',
+        ...(range ? { headers: { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } } : {}),
+      });
+      const total = /\/(\d+)$/.exec(response.headers.get('Content-Range') ?? '')?.[1];
       return {
-        size: Number(response.headers.get('Content-Length') ?? '0'),
+        size: Number(total ?? response.headers.get('Content-Length') ?? '0'),
         etag: unquote(response.headers.get('ETag')),
         metadata: metadataOf(response.headers),
         body: response.body ?? new ReadableStream({ start: (c) => c.close() }),
@@ -209,6 +214,21 @@ export class S3Client {
     );
     const xml = await response.text();
     return [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? ''));
+  }
+
+  /** One page of keys under a prefix after `startAfter` (ListObjectsV2), and whether more follow. */
+  async listPage(
+    prefix: string,
+    options: { startAfter?: string; maxKeys: number },
+  ): Promise<{ keys: string[]; truncated: boolean }> {
+    const query: Record<string, string> = { 'list-type': '2', prefix, 'max-keys': String(options.maxKeys) };
+    if (options.startAfter) query['start-after'] = options.startAfter;
+    const response = await this.send(this.urlOf('', query), { method: 'GET' });
+    const xml = await response.text();
+    return {
+      keys: [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? '')),
+      truncated: xmlValue(xml, 'IsTruncated') === 'true',
+    };
   }
 
   async createMultipartUpload(

@@ -1,8 +1,9 @@
 import { BACKUPS, IMAGE_EXTENSIONS } from '@pixelflare/config';
-import { backupConfigs, images, type Database, type Image } from '@pixelflare/database';
+import { albums, backupConfigs, images, type Database, type Image } from '@pixelflare/database';
 import { and, eq, sql } from 'drizzle-orm';
 import { toHex } from '../../lib/crypto';
 import { clientFor, findBackupConfig, type BackupConfigRow, type BackupSettings } from './config';
+import { restoreOriginal } from './restore';
 import { S3Error, type S3Client } from './s3';
 
 export interface BackupDeps {
@@ -56,12 +57,26 @@ export interface BackupSidecar {
     created_at: string;
   };
   object: { key: string; size: number; sha256: string; etag: string; source_etag: string };
+  /** The image's album as it was (null: none), so an import into an empty instance recreates it as it was. */
+  album?: {
+    slug: string;
+    title: string;
+    description: string | null;
+    is_private: boolean;
+    is_unlisted: boolean;
+  } | null;
 }
 
 /** The outcome of one image's backup. */
 export type BackupOutcome =
   | { kind: 'skipped'; reason: 'no-config' | 'disabled' | 'no-image' | 'not-ready' }
-  | { kind: 'done'; uploaded: { original: boolean; sidecar: boolean }; multipart: boolean };
+  | {
+      kind: 'done';
+      uploaded: { original: boolean; sidecar: boolean };
+      multipart: boolean;
+      /** Bring your own storage: the original moved into the owner's bucket, or back into R2. */
+      moved?: 'to-bucket' | 'to-r2';
+    };
 
 function sidecarImage(image: Image): BackupSidecar['image'] {
   return {
@@ -86,6 +101,23 @@ function sidecarImage(image: Image): BackupSidecar['image'] {
     nsfw: image.nsfw,
     license: image.license,
     created_at: image.createdAt.toISOString(),
+  };
+}
+
+async function sidecarAlbum(db: Database, image: Image): Promise<BackupSidecar['album']> {
+  if (!image.albumId) return null;
+  const [album] = await db
+    .select()
+    .from(albums)
+    .where(and(eq(albums.id, image.albumId), eq(albums.ownerId, image.ownerId)))
+    .limit(1);
+  if (!album) return null;
+  return {
+    slug: album.slug,
+    title: album.title,
+    description: album.description,
+    is_private: album.isPrivate,
+    is_unlisted: album.isUnlisted,
   };
 }
 
@@ -197,9 +229,27 @@ export async function backupImage(
   if (!image) return { kind: 'skipped', reason: 'no-image' };
   if (image.status !== 'ready') return { kind: 'skipped', reason: 'not-ready' };
   try {
+    if (image.originalIn === 'byos') {
+      if (config.byos) {
+        const outcome = await refreshInBucket(deps, config, image);
+        await recordSuccess(db, config, image, outcome.etag);
+        return { kind: 'done', uploaded: outcome.uploaded, multipart: false };
+      }
+      // Bring your own storage was turned off: the original comes back into R2 (verified) before anything else.
+      await bringBackToR2(deps, config, image);
+      const outcome = await copyImage(deps, config, { ...image, originalIn: 'r2' });
+      await recordSuccess(db, config, image, outcome.etag);
+      return { kind: 'done', uploaded: outcome.uploaded, multipart: outcome.multipart, moved: 'to-r2' };
+    }
     const outcome = await copyImage(deps, config, image);
+    const moved = config.byos ? await moveToBucket(deps, config, image, outcome.object) : false;
     await recordSuccess(db, config, image, outcome.etag);
-    return { kind: 'done', uploaded: outcome.uploaded, multipart: outcome.multipart };
+    return {
+      kind: 'done',
+      uploaded: outcome.uploaded,
+      multipart: outcome.multipart,
+      ...(moved ? { moved: 'to-bucket' as const } : {}),
+    };
   } catch (error) {
     await recordFailure(db, config, image, error);
     throw error;
@@ -243,16 +293,127 @@ async function copyImage(deps: BackupDeps, config: BackupConfigRow, image: Image
       source_etag: source.etag,
     };
   }
-  const sidecar: BackupSidecar = { version: 1, image: sidecarImage(image), object };
+  const sidecarChanged = await writeSidecar(deps.db, client, keys.sidecar, image, object, previous);
+  return {
+    etag: object.etag,
+    object,
+    uploaded: { original: !unchanged, sidecar: sidecarChanged },
+    multipart,
+  };
+}
+
+/** Writes the sidecar when the row changed since it was written (a rename or a move), with `object` as it was. */
+async function writeSidecar(
+  db: Database,
+  client: S3Client,
+  key: string,
+  image: Image,
+  object: BackupSidecar['object'],
+  previous: BackupSidecar | null,
+): Promise<boolean> {
+  const sidecar: BackupSidecar = {
+    version: 1,
+    image: sidecarImage(image),
+    object,
+    album: await sidecarAlbum(db, image),
+  };
   const body = JSON.stringify(sidecar, null, 2);
-  const sidecarChanged = previous === null || JSON.stringify(previous, null, 2) !== body;
-  if (sidecarChanged) {
-    await client.putObject(keys.sidecar, new TextEncoder().encode(body), {
-      contentType: 'application/json',
-      metadata: { 'image-id': image.id, owner: image.ownerId },
-    });
+  if (previous !== null && JSON.stringify(previous, null, 2) === body) return false;
+  await client.putObject(key, new TextEncoder().encode(body), {
+    contentType: 'application/json',
+    metadata: { 'image-id': image.id, owner: image.ownerId },
+  });
+  return true;
+}
+
+/** SHA-256 and size of an object in the bucket, streamed (never held whole); null when it is not there. */
+async function bucketDigest(client: S3Client, key: string): Promise<{ sha256: string; size: number } | null> {
+  const got = await client.getObject(key);
+  if (!got) return null;
+  const digest = new crypto.DigestStream('SHA-256');
+  let size = 0;
+  await got.body
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          size += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    )
+    .pipeTo(digest);
+  return { sha256: toHex(await digest.digest), size };
+}
+
+/**
+ * Bring your own storage: after a backup, the original moves into the owner's bucket. The bucket's copy is read
+ * back and its SHA-256 compared with what R2 held first; only then is the row marked `byos` and R2's copy deleted
+ * (in that order: a crash between the two leaves a copy in R2 that the next run deletes, never a row pointing at
+ * nothing). A mismatch is a failure, and R2 keeps the original.
+ */
+async function moveToBucket(
+  deps: BackupDeps,
+  config: BackupConfigRow,
+  image: Image,
+  object: BackupSidecar['object'],
+): Promise<boolean> {
+  const client = await clientFor(deps.settings, config);
+  const stored = await bucketDigest(client, object.key);
+  if (!stored) throw new S3Error(404, 'NoSuchKey', `the copy in the bucket vanished (${object.key})`);
+  if (stored.sha256 !== object.sha256 || stored.size !== object.size) {
+    throw new S3Error(
+      200,
+      'HashMismatch',
+      `the bucket's copy has SHA-256 ${stored.sha256} (${stored.size} bytes), R2's ${object.sha256} (${object.size} bytes); the original stays in R2`,
+    );
   }
-  return { etag: object.etag, uploaded: { original: !unchanged, sidecar: sidecarChanged }, multipart };
+  const marked = await deps.db
+    .update(images)
+    .set({ originalIn: 'byos' })
+    .where(and(eq(images.id, image.id), eq(images.ownerId, image.ownerId), eq(images.originalIn, 'r2')))
+    .returning({ id: images.id });
+  if (marked.length === 0) return false;
+  await deps.bucket.delete(image.storageKey);
+  return true;
+}
+
+/**
+ * An original that already lives in the owner's bucket: the sidecar is rewritten when the row changed, and a copy
+ * left in R2 by an interrupted move is deleted once the bucket is seen to hold the original.
+ */
+async function refreshInBucket(deps: BackupDeps, config: BackupConfigRow, image: Image) {
+  const client = await clientFor(deps.settings, config);
+  const keys = backupKeysOf(config.prefix, image.ownerId, image.id, extensionOf(image));
+  const previous = await readSidecar(client, keys.sidecar);
+  const remote = await client.headObject(keys.original);
+  if (!remote) throw new S3Error(404, 'NoSuchKey', `the original is not in the bucket (${keys.original})`);
+  const object = previous?.object ?? {
+    key: keys.original,
+    size: remote.size,
+    sha256: (await bucketDigest(client, keys.original))?.sha256 ?? '',
+    etag: remote.etag,
+    source_etag: decodeURIComponent(remote.metadata['source-etag'] ?? ''),
+  };
+  const sidecar = await writeSidecar(deps.db, client, keys.sidecar, image, object, previous);
+  if (remote.size === object.size && (await deps.bucket.head(image.storageKey))) {
+    await deps.bucket.delete(image.storageKey);
+  }
+  return { etag: remote.etag, uploaded: { original: false, sidecar } };
+}
+
+/**
+ * Bring your own storage turned off: the original comes back from the bucket into R2, verified by its hash
+ * (restoreOriginal), and the row says `r2` again. The bucket keeps its copy, which is the backup from then on.
+ */
+async function bringBackToR2(deps: BackupDeps, config: BackupConfigRow, image: Image): Promise<void> {
+  const client = await clientFor(deps.settings, config);
+  if (!(await deps.bucket.head(image.storageKey))) {
+    await restoreOriginal(deps, client, config.prefix, image);
+  }
+  await deps.db
+    .update(images)
+    .set({ originalIn: 'r2' })
+    .where(and(eq(images.id, image.id), eq(images.ownerId, image.ownerId), eq(images.originalIn, 'byos')));
 }
 
 async function recordSuccess(db: Database, config: BackupConfigRow, image: Image, etag: string) {

@@ -22,6 +22,7 @@ import {
 import { toHex } from '../../lib/crypto';
 import { recordCryptoEvent } from './events';
 import { decryptionFailed, tenantKey, type EncryptionDeps } from './tenant-keys';
+import type { ReadBucket } from '../backups/originals';
 
 /** An image's content key, fresh or unwrapped: the key for its segments and its stored (wrapped) form. */
 export interface ContentKey {
@@ -144,7 +145,7 @@ export interface DecryptedObject {
 
 /** Reads and decrypts an object, whole or a plaintext range; null when it is not in R2. */
 export async function getDecrypted(
-  deps: EncryptionDeps & { bucket: R2Bucket; onFailure?: (work: Promise<unknown>) => void },
+  deps: EncryptionDeps & { bucket: ReadBucket; onFailure?: (work: Promise<unknown>) => void },
   image: { id: string; ownerId: string },
   key: string,
   rendition: string,
@@ -256,7 +257,7 @@ export type { Database };
 
 /** An encrypted image's original, decrypted, for `GET /v1/images/{id}/download` (its owner only). */
 export async function decryptedOriginal(
-  deps: EncryptionDeps & { bucket: R2Bucket; onFailure?: (work: Promise<unknown>) => void },
+  deps: EncryptionDeps & { bucket: ReadBucket; onFailure?: (work: Promise<unknown>) => void },
   image: EncryptedImageRef & { storageKey: string },
 ): Promise<{ body: ReadableStream<Uint8Array> | Uint8Array; size: number } | null> {
   const cek = await openContentKey(deps, image);

@@ -6,9 +6,12 @@ import type { Bindings } from '../../lib/env';
 import { resolveVariant } from '../variants/resolve';
 import { encryptedRenditionKey, getDecrypted, openContentKey, putEncrypted } from './content';
 import type { EncryptionDeps } from './tenant-keys';
+import type { ReadBucket } from '../backups/originals';
 
 export interface RenditionDeps extends EncryptionDeps {
   bucket: R2Bucket;
+  /** Where the original's ciphertext is read when not R2 (bring your own storage). */
+  originals?: ReadBucket;
   images: Bindings['IMAGES'];
   engine: EngineName;
 }
@@ -34,7 +37,14 @@ export async function renderEncryptedRenditions(
   }
   if (missing.length === 0) return { rendered, skipped };
   const cek = await openContentKey(deps, image);
-  const original = await getDecrypted(deps, image, image.storageKey, 'original', cek);
+  // The ciphertext from R2, or from the owner's bucket (bring your own storage).
+  const original = await getDecrypted(
+    { ...deps, bucket: deps.originals ?? deps.bucket },
+    image,
+    image.storageKey,
+    'original',
+    cek,
+  );
   if (!original || original === 'unsatisfiable') return { rendered, skipped };
   const source =
     original.body instanceof Uint8Array

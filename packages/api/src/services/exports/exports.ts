@@ -15,6 +15,8 @@ import { hmacSha256, timingSafeEqual, toBase64Url } from '../../lib/crypto';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { toAlbumResources } from '../albums/albums';
+import { originalsOf } from '../backups/originals';
+import type { BackupSettings } from '../backups/config';
 import { decryptedOriginal } from '../encryption/content';
 import type { EncryptionDeps } from '../encryption/tenant-keys';
 import { outboxInsert } from '../events/outbox';
@@ -146,6 +148,8 @@ export interface ExportStore {
   db: Database;
   bucket: R2Bucket;
   encryption: EncryptionDeps;
+  /** Reads originals that live in their owner's bucket (bring your own storage); without it, R2 only. */
+  backups?: BackupSettings;
   view: ImageView;
   links: ExportLinks;
   /** Smaller in tests, to reach the split into several archives without gigabytes. */
@@ -381,11 +385,15 @@ export async function buildExport(
 }
 
 async function originalOf(store: ExportStore, image: Image) {
+  // R2, or the owner's bucket (bring your own storage; unreachable fails the export with the reason).
+  const bucket = store.backups
+    ? await originalsOf({ db: store.db, bucket: store.bucket, settings: store.backups }, image)
+    : store.bucket;
   if (image.isEncrypted) {
-    const object = await decryptedOriginal({ ...store.encryption, bucket: store.bucket }, image);
+    const object = await decryptedOriginal({ ...store.encryption, bucket }, image);
     return object?.body ?? null;
   }
-  return (await store.bucket.get(image.storageKey))?.body ?? null;
+  return (await bucket.get(image.storageKey))?.body ?? null;
 }
 
 async function deleteArchives(bucket: R2Bucket, ownerId: string, exportId: string) {

@@ -343,6 +343,7 @@ export async function storeOriginal(
     ...values,
     nsfw: false,
     license: null,
+    originalIn: 'r2',
     backupStatus: 'none',
     backupError: null,
     backupAt: null,

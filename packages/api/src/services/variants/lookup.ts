@@ -20,6 +20,8 @@ export interface CdnImage {
   isPrivate: boolean;
   /** Encrypted at rest: never served on its public URL, only with an access token (cdn/encrypted.ts). */
   isEncrypted: boolean;
+  /** Where the original is: R2, or only the owner's bucket (bring your own storage, services/backups/originals). */
+  originalIn: 'r2' | 'byos';
 }
 
 /**
@@ -50,6 +52,7 @@ export async function findCdnImage(db: Database, ref: CdnImageAddress): Promise<
       height: images.height,
       isAnimated: images.isAnimated,
       isEncrypted: images.isEncrypted,
+      originalIn: images.originalIn,
       imagePrivate: images.isPrivate,
       albumPrivate: albums.isPrivate,
       status: images.status,

@@ -4,6 +4,7 @@ import type { ResolvedTransform } from '@pixelflare/shared';
 import type { ImageEngine, OutputFormat } from '../../engines/types';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { ReadBucket } from '../backups/originals';
 import { variantStorageKey } from './keys';
 
 /** The parts of an image row rendering needs. */
@@ -100,11 +101,12 @@ export async function storedVariantFacts(
 
 /** Runs the engine on the original and stores the result in R2, without touching D1. */
 export async function renderToStorage(
-  deps: { bucket: R2Bucket; engine: ImageEngine },
+  deps: { bucket: R2Bucket; engine: ImageEngine; originals?: ReadBucket },
   image: RenderableImage,
   spec: VariantSpec,
 ): Promise<RenderedVariant & { facts: StoredVariantFacts }> {
-  const original = await deps.bucket.get(image.storageKey);
+  // The original from R2, or from the owner's bucket (bring your own storage); the rendition goes to R2 either way.
+  const original = await (deps.originals ?? deps.bucket).get(image.storageKey);
   if (!original) throw notFound('Image');
   const output = await deps.engine.transform({
     source: new Uint8Array(await original.arrayBuffer()),
@@ -134,7 +136,13 @@ export async function renderToStorage(
  * row is written.
  */
 export async function renderVariant(
-  deps: { db: Database; bucket: R2Bucket; engine: ImageEngine; defer?: (work: Promise<unknown>) => void },
+  deps: {
+    db: Database;
+    bucket: R2Bucket;
+    engine: ImageEngine;
+    originals?: ReadBucket;
+    defer?: (work: Promise<unknown>) => void;
+  },
   image: RenderableImage,
   spec: VariantSpec,
 ): Promise<RenderedVariant> {

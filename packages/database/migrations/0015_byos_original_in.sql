@@ -1,0 +1,1 @@
+ALTER TABLE `images` ADD `original_in` text DEFAULT 'r2' NOT NULL;
