@@ -51,6 +51,17 @@ export const ImageAnalysisSchema = z
           'True when no captioning model wrote it: it was composed from the labels and the text found',
       }),
     }),
+    embedding: z
+      .object({
+        model: Model,
+        index: z.string().nullable().meta({
+          description:
+            'The vector index holding it, named by model and dimension (vectors of different models never share one)',
+        }),
+      })
+      .meta({
+        description: 'The text embedding of the analysis that semantic search and “more like this” use',
+      }),
     focal_point: z
       .object({ x: z.number(), y: z.number(), source: z.enum(['faces', 'object']) })
       .nullable()

@@ -1,6 +1,7 @@
 import { engineNameFor, loadEngine } from '../engines/select';
 import { aiEngineFor } from '../services/ai/select';
 import { analyzeImage } from '../services/analysis/analyze';
+import { vectorIndexFor } from '../services/vectors/select';
 import type { JobContext } from './context';
 import type { AnalyzeImageMessage } from './messages';
 
@@ -13,6 +14,7 @@ export async function analyzeImageJob(message: AnalyzeImageMessage, ctx: JobCont
       bucket: ctx.env.IMAGES_BUCKET,
       imageEngine: async () => (engineName === 'passthrough' ? null : loadEngine(engineName, ctx.env.IMAGES)),
       ai: aiEngineFor(ctx.config, ctx.env.AI),
+      vectors: vectorIndexFor(ctx.config, ctx.env.VECTORIZE),
     },
     message,
     { force: message.force },

@@ -27,6 +27,7 @@ export async function analysisOf(db: Database, image: Pick<Image, 'id'>): Promis
       model: row?.captionModel ?? null,
       composed: row?.captionComposed ?? false,
     },
+    embedding: { model: row?.embeddingModel ?? null, index: row?.embeddingIndex ?? null },
     focal_point: row?.focal ?? null,
     error: row?.error ?? null,
     analyzed_at: row?.analyzedAt?.toISOString() ?? null,

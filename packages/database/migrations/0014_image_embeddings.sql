@@ -1,0 +1,2 @@
+ALTER TABLE `image_ai` ADD `embedding_model` text;--> statement-breakpoint
+ALTER TABLE `image_ai` ADD `embedding_index` text;
