@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { modelThread } from './thread';
 
 /**
  * Text embeddings: Universal Sentence Encoder lite (512-d), whose weights ship inside
@@ -15,30 +15,9 @@ export interface EmbedOutput {
 
 export class BadEmbedInput extends Error {}
 
-let worker: Worker | undefined;
-let nextId = 0;
-const waiting = new Map<number, { resolve: (v: number[][]) => void; reject: (e: Error) => void }>();
-
-function embedder(): Worker {
-  if (worker) return worker;
-  const started = new Worker(new URL('./embed-worker.ts', import.meta.url));
-  started.on('message', (message: { id: number; vectors?: number[][]; error?: string }) => {
-    const waiter = waiting.get(message.id);
-    waiting.delete(message.id);
-    if (waiting.size === 0) started.unref();
-    if (message.vectors) waiter?.resolve(message.vectors);
-    else waiter?.reject(new Error(message.error ?? 'the embedding thread failed'));
-  });
-  started.on('error', (error) => {
-    for (const waiter of waiting.values()) waiter.reject(error);
-    waiting.clear();
-    worker = undefined;
-  });
-  // The thread keeps the process alive only while an embedding is awaited.
-  started.unref();
-  worker = started;
-  return started;
-}
+const thread = modelThread<{ texts: string[] }, { vectors: number[][] }>(
+  new URL('./embed-worker.ts', import.meta.url),
+);
 
 export async function embed(input: { text?: unknown }): Promise<EmbedOutput> {
   const texts = typeof input.text === 'string' ? [input.text] : input.text;
@@ -49,13 +28,7 @@ export async function embed(input: { text?: unknown }): Promise<EmbedOutput> {
     !texts.every((t) => typeof t === 'string')
   )
     throw new BadEmbedInput('text must be a string or an array of 1–100 strings');
-  const id = nextId++;
-  const vectors = await new Promise<number[][]>((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    const thread = embedder();
-    thread.ref();
-    thread.postMessage({ id, texts });
-  });
+  const { vectors } = await thread.call({ texts: texts as string[] });
   const data = vectors.map((vector) => {
     const norm = Math.hypot(...vector) || 1;
     return vector.map((value) => value / norm);
@@ -63,8 +36,4 @@ export async function embed(input: { text?: unknown }): Promise<EmbedOutput> {
   return { shape: [data.length, data[0]?.length ?? 0], data };
 }
 
-export async function stopEmbedder(): Promise<void> {
-  const running = worker;
-  worker = undefined;
-  await running?.terminate();
-}
+export const stopEmbedder = () => thread.stop();

