@@ -78,6 +78,8 @@ export const AI_ANALYSIS = {
    * pages; nothing is deleted). High because the local model is weak: colour noise scores 0.75.
    */
   nsfwThreshold: 0.9,
+  /** Images one backfill message looks at (and at most queues analyses for) before it queues the next page. */
+  backfillBatch: 50,
   /** Named when a caption was composed from labels and text found, not written by a captioning model. */
   composedCaptionModel: 'composed locally from labels and text',
 } as const;

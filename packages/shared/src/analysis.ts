@@ -87,3 +87,12 @@ export const ImageAnalysisSchema = z
     description: 'What analysis found in an image, each result naming its model',
   });
 export type ImageAnalysis = z.infer<typeof ImageAnalysisSchema>;
+
+export const AnalysisBackfillSchema = z
+  .object({
+    queued: z.literal(true),
+    engine: z
+      .enum(AI_ENGINES)
+      .meta({ description: 'The AI engine the analyses will run on (off: colours only)' }),
+  })
+  .meta({ id: 'AnalysisBackfill' });
