@@ -17,6 +17,7 @@ import {
   type AlbumCreate,
   type AlbumUpdate,
   type BulkImageAction,
+  AnalysisBackfillSchema,
   ImageAnalysisSchema,
   ImageSchema,
   SearchResultSchema,
@@ -170,6 +171,8 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     /** More like this: the nearest of your images by the meaning of their analysis. */
     similarImages: (id: string, limit?: number) =>
       request(SimilarImagesSchema, `/v1/images/${encodeURIComponent(id)}/similar${imageQuery({ limit })}`),
+    /** Queues the analysis of every image of yours that analysis has not served yet (in pages, in the background). */
+    backfillAnalysis: () => request(AnalysisBackfillSchema, '/v1/analysis/backfill', { method: 'POST' }),
     /** Queues the analysis again; the answer is what is stored until it has run. */
     analyzeImage: (id: string) =>
       request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analyze`, { method: 'POST' }),

@@ -109,5 +109,8 @@ describe('image understanding in the dashboard', () => {
     expect(((await (await alice('/v1/me')).json()) as { ai_analysis: boolean }).ai_analysis).toBe(false);
     await toggle.check();
     await page.getByText('New uploads will be analysed.').waitFor();
+    // The backfill of earlier images is one click (queued in the background).
+    await page.getByTestId('analysis-backfill').click();
+    await page.getByText('Queued: your images that were not analysed yet').waitFor();
   });
 });
