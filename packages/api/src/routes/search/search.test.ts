@@ -9,6 +9,8 @@ import { authed, call, createUser, type TestUser } from '../../../test/helpers';
 import { runQueueBatch } from '../../../test/queue';
 import type { Bindings } from '../../lib/env';
 import { createLocalVectorIndex } from '../../services/vectors/local';
+import { deleteAccountPage } from '../../services/users/delete-account';
+import { createDb } from '@pixelflare/database';
 
 /**
  * Search and "more like this" with the real local engine (packages/ai-local: Tesseract OCR, USE-lite embeddings and
@@ -148,5 +150,22 @@ describe('vectors follow their image', () => {
     );
     expect(deleted.status).toBe(204);
     expect(await vectors.getByIds([id])).toEqual([]);
+  });
+
+  it('deleting an account deletes its vectors with each page of its images', async () => {
+    const leaving = await createUser('sofia-leaving');
+    const id = await storeText(leaving, 'scan-10.png', 'Account going away');
+    expect(await vectors.getByIds([id])).toHaveLength(1);
+    const store = {
+      db: createDb(env.DB),
+      bucket: env.IMAGES_BUCKET,
+      kv: env.KV,
+      cache: caches.default,
+      vectors,
+    };
+    while ((await deleteAccountPage(store, leaving.id, [leaving.keyId])).more);
+    expect(await vectors.getByIds([id])).toEqual([]);
+    // The owner's other vectors are untouched.
+    expect(await vectors.getByIds([ids.invoice!])).toHaveLength(1);
   });
 });
