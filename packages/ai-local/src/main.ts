@@ -1,8 +1,11 @@
+import path from 'node:path';
 import { startAiServer } from './server';
 
 // 8793: beside the API (8787), the dashboard (5173) and the dev identity servers (8791, 8792).
 const port = Number(process.env.AI_LOCAL_PORT ?? 8793);
-const { url, stop } = await startAiServer(port);
+// The local vector index's files: AI_LOCAL_DATA_DIR, else .data/ in this package (git-ignored).
+const dataDir = process.env.AI_LOCAL_DATA_DIR ?? path.join(import.meta.dirname, '..', '.data');
+const { url, stop } = await startAiServer(port, path.join(dataDir, 'vectors'));
 console.log(`local AI engine on ${url} (offline: outbound fetch is blocked)`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {

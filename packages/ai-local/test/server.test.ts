@@ -46,6 +46,24 @@ describe('local AI engine (its own process, outbound fetch blocked)', () => {
     expect(inText.filter((found) => found.label === 'face' && found.score >= 0.5)).toEqual([]);
   });
 
+  it('scores an image for moderation with nsfwjs (five classes, nsfw = Porn + Hentai), low for a screenshot', async () => {
+    const response = await run('pixelflare/moderation', { image: [...textImage('Quarterly report 2026')] });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      result: { scores: { label: string; score: number }[]; nsfw: number };
+      model: string;
+    };
+    expect(body.model).toBe('local/nsfwjs@4.4.0/mobilenet_v2');
+    expect(body.result.scores.map((s) => s.label).sort()).toEqual([
+      'Drawing',
+      'Hentai',
+      'Neutral',
+      'Porn',
+      'Sexy',
+    ]);
+    expect(body.result.nsfw).toBeLessThan(0.5);
+  });
+
   it('lists its models; a model it lacks is 404 MODEL_UNAVAILABLE, a bad input 400', async () => {
     const health = (await (await fetch(`${engine.url}/health`)).json()) as { models: Record<string, string> };
     expect(Object.keys(health.models)).toContain('pixelflare/ocr');

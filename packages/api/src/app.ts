@@ -28,6 +28,7 @@ import { albumsRouter } from './routes/albums/albums.index';
 import { oneShotUploadRouter, uploadsRouter } from './routes/uploads/uploads.index';
 import { imagesRouter } from './routes/images/images.index';
 import { analysisRouter } from './routes/analysis/analysis.index';
+import { searchRouter } from './routes/search/search.index';
 import { keysRouter } from './routes/keys/keys.index';
 import { meRouter } from './routes/me/me.index';
 import { exportsRouter } from './routes/exports/exports.index';
@@ -55,6 +56,7 @@ export function createApiRouter() {
     transformsRouter,
     imagesRouter,
     analysisRouter,
+    searchRouter,
     variantsRouter,
     uploadsRouter,
     albumsRouter,

@@ -17,8 +17,11 @@ import {
   type AlbumCreate,
   type AlbumUpdate,
   type BulkImageAction,
+  AnalysisBackfillSchema,
   ImageAnalysisSchema,
   ImageSchema,
+  SearchResultSchema,
+  SimilarImagesSchema,
   ImageVariantListSchema,
   NamedTransformListSchema,
   NamedTransformSchema,
@@ -75,7 +78,19 @@ export interface ImageFilters {
   limit?: number;
 }
 
-export function imageQuery(filters: ImageFilters): string {
+/** `GET /v1/search`: words or a description, with the listing's filters and what analysis found. */
+export interface SearchFilters {
+  q: string;
+  album?: string;
+  tag?: string;
+  content_type?: string;
+  color?: string;
+  has_faces?: boolean;
+  has_text?: boolean;
+  limit?: number;
+}
+
+export function imageQuery(filters: ImageFilters | SearchFilters): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(filters))
     if (value !== undefined && value !== '' && value !== false) params.set(name, String(value));
@@ -159,6 +174,13 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     /** What analysis found (colours, labels, faces, text, caption), each result with its model. */
     getImageAnalysis: (id: string) =>
       request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analysis`),
+    /** Hybrid search (full text and meaning, merged by reciprocal rank fusion); lexical without an AI engine. */
+    searchImages: (filters: SearchFilters) => request(SearchResultSchema, `/v1/search${imageQuery(filters)}`),
+    /** More like this: the nearest of your images by the meaning of their analysis. */
+    similarImages: (id: string, limit?: number) =>
+      request(SimilarImagesSchema, `/v1/images/${encodeURIComponent(id)}/similar${imageQuery({ limit })}`),
+    /** Queues the analysis of every image of yours that analysis has not served yet (in pages, in the background). */
+    backfillAnalysis: () => request(AnalysisBackfillSchema, '/v1/analysis/backfill', { method: 'POST' }),
     /** Queues the analysis again; the answer is what is stored until it has run. */
     analyzeImage: (id: string) =>
       request(ImageAnalysisSchema, `/v1/images/${encodeURIComponent(id)}/analyze`, { method: 'POST' }),

@@ -43,6 +43,10 @@ export const AI_MODELS = {
   objects: '@cf/facebook/detr-resnet-50',
   caption: '@cf/llava-hf/llava-1.5-7b-hf',
   ocr: 'pixelflare/ocr',
+  /** Text embeddings (768-d); the local engine answers with USE lite (512-d), so each has its own vector index. */
+  embedding: '@cf/baai/bge-base-en-v1.5',
+  /** Not a Workers AI model (it has none): the local engine's nsfwjs score; Workers AI answers nothing. */
+  moderation: 'pixelflare/moderation',
 } as const;
 export type AiModelId = (typeof AI_MODELS)[keyof typeof AI_MODELS];
 
@@ -69,6 +73,44 @@ export const AI_ANALYSIS = {
   captionPrompt: 'Describe this image in one sentence, for someone who cannot see it.',
   ocrPrompt:
     'Transcribe the text written in this image exactly. Answer with the text only, or nothing if there is none.',
+  /**
+   * A moderation score (Porn + Hentai, 0–1) at or above this flags the image `nsfw` for review (it leaves public
+   * pages; nothing is deleted). High because the local model is weak: colour noise scores 0.75.
+   */
+  nsfwThreshold: 0.9,
+  /** Images one backfill message looks at (and at most queues analyses for) before it queues the next page. */
+  backfillBatch: 50,
   /** Named when a caption was composed from labels and text found, not written by a captioning model. */
   composedCaptionModel: 'composed locally from labels and text',
+} as const;
+
+/** Semantic search: text embeddings of each image's analysis in a vector index, merged with FTS5 by RRF. */
+export const SEARCH = {
+  /** Reciprocal rank fusion's constant: a hit's score is the sum of 1 / (k + rank) over the lists it is in. */
+  rrfK: 60,
+  /** How many hits each list (lexical, semantic) contributes before fusion. */
+  candidates: 100,
+  /** The most results one search answers. */
+  maxLimit: 50,
+  defaultLimit: 20,
+  /** "More like this": neighbours answered. */
+  similarLimit: 12,
+  /**
+   * Semantic hits below this cosine are dropped, per embedding model: every text is somewhat similar to every
+   * other, and a search must not answer unrelated images. USE lite gives 0.4–0.8 to a paraphrase and under 0.3 to
+   * unrelated text (measured: docs, Image understanding); bge gives higher scores throughout.
+   */
+  minSimilarity: { local: 0.3, 'workers-ai': 0.6 } as Record<'local' | 'workers-ai', number>,
+  /** The longest text embedded for an image (caption, labels, text found, title, alt, tags). */
+  maxEmbedChars: 2000,
+} as const;
+
+/**
+ * The vector index each engine's embeddings live in. Vectors of different models never share one: the name says
+ * the model and the dimension. In production the `VECTORIZE` binding must be an index created for bge-base (768,
+ * cosine) with a metadata index on `owner` (docs: Image understanding).
+ */
+export const VECTOR_INDEXES = {
+  'workers-ai': { name: 'pixelflare-images-bge-base-en-v1.5-768', dimensions: 768 },
+  local: { name: 'use-lite-512', dimensions: 512 },
 } as const;

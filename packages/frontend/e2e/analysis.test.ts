@@ -59,6 +59,45 @@ describe('image understanding in the dashboard', () => {
     await browser.screenshots('image-analysis');
   });
 
+  it('the library search box finds a word only inside the picture, and says how it ranked', async () => {
+    const { page } = browser;
+    await browser.visit('/library');
+    await page.getByTestId('grid-item').first().waitFor();
+    await page.getByTestId('search').fill('ferry');
+    await page.getByTestId('search').press('Enter');
+    await page.getByTestId('search-mode').waitFor();
+    expect(await page.getByTestId('search-mode').textContent()).toContain(
+      'by words and by meaning (the local engine)',
+    );
+    await expect.poll(() => page.getByTestId('grid-item').count()).toBeGreaterThanOrEqual(1);
+    const first = page.getByTestId('grid-item').first().locator('a');
+    expect(await first.getAttribute('href')).toBe(`/images/${image.id}`);
+  });
+
+  it('the image page shows more like this: the nearest of her other images', async () => {
+    const form = new FormData();
+    form.set('file', new File([textImage('Harbour Ferry Schedule Winter')], 'schedule.png'));
+    const uploaded = (await (
+      await alice('/v1/upload', { method: 'POST', body: form })
+    ).json()) as ImageResource;
+    await vi.waitFor(
+      async () => {
+        const analysis = (await (await alice(`/v1/images/${uploaded.id}/analysis`)).json()) as ImageAnalysis;
+        expect(analysis.embedding.index).toBe('use-lite-512');
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    const { page } = browser;
+    await browser.visit(`/images/${image.id}`);
+    await page.getByTestId('similar-item').first().waitFor();
+    const links = await page
+      .getByTestId('similar-item')
+      .locator('a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toContain(`/images/${uploaded.id}`);
+    expect(links).not.toContain(`/images/${image.id}`);
+  });
+
   it('Settings turns analysis off for the account, and back on', async () => {
     const { page } = browser;
     await browser.visit('/settings');
@@ -70,5 +109,8 @@ describe('image understanding in the dashboard', () => {
     expect(((await (await alice('/v1/me')).json()) as { ai_analysis: boolean }).ai_analysis).toBe(false);
     await toggle.check();
     await page.getByText('New uploads will be analysed.').waitFor();
+    // The backfill of earlier images is one click (queued in the background).
+    await page.getByTestId('analysis-backfill').click();
+    await page.getByText('Queued: your images that were not analysed yet').waitFor();
   });
 });

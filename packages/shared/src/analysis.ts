@@ -51,6 +51,30 @@ export const ImageAnalysisSchema = z
           'True when no captioning model wrote it: it was composed from the labels and the text found',
       }),
     }),
+    embedding: z
+      .object({
+        model: Model,
+        index: z.string().nullable().meta({
+          description:
+            'The vector index holding it, named by model and dimension (vectors of different models never share one)',
+        }),
+      })
+      .meta({
+        description: 'The text embedding of the analysis that semantic search and “more like this” use',
+      }),
+    moderation: z
+      .object({
+        score: z
+          .number()
+          .nullable()
+          .meta({ description: 'How likely the image is explicit, 0–1; null when no model ran' }),
+        model: Model,
+        flagged: z.boolean().meta({
+          description:
+            'The image is marked nsfw (kept off public pages) for you to review; analysis sets it at a high score and never deletes anything',
+        }),
+      })
+      .meta({ description: 'A moderation signal (the local engine has one; Workers AI has no such model)' }),
     focal_point: z
       .object({ x: z.number(), y: z.number(), source: z.enum(['faces', 'object']) })
       .nullable()
@@ -63,3 +87,12 @@ export const ImageAnalysisSchema = z
     description: 'What analysis found in an image, each result naming its model',
   });
 export type ImageAnalysis = z.infer<typeof ImageAnalysisSchema>;
+
+export const AnalysisBackfillSchema = z
+  .object({
+    queued: z.literal(true),
+    engine: z
+      .enum(AI_ENGINES)
+      .meta({ description: 'The AI engine the analyses will run on (off: colours only)' }),
+  })
+  .meta({ id: 'AnalysisBackfill' });

@@ -8,6 +8,7 @@ export * from './crypto';
 export * from './domains';
 export * from './errors';
 export * from './analysis';
+export * from './search';
 export * from './images';
 export * from './keys';
 export * from './passkeys';

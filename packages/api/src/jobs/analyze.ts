@@ -3,8 +3,10 @@ import { aiEngineFor } from '../services/ai/select';
 import { analyzeImage } from '../services/analysis/analyze';
 import { originalsOf } from '../services/backups/originals';
 import { backupSettingsOf } from '../services/backups/settings';
+import { backfillPage } from '../services/analysis/backfill';
+import { vectorIndexFor } from '../services/vectors/select';
 import type { JobContext } from './context';
-import type { AnalyzeImageMessage } from './messages';
+import { sendVariantsMessage, type AnalyzeImageMessage, type BackfillAnalysisMessage } from './messages';
 
 /** Runs an image's analysis; throwing (an engine or binding failure) retries the message. */
 export async function analyzeImageJob(message: AnalyzeImageMessage, ctx: JobContext): Promise<void> {
@@ -21,9 +23,33 @@ export async function analyzeImageJob(message: AnalyzeImageMessage, ctx: JobCont
         ),
       imageEngine: async () => (engineName === 'passthrough' ? null : loadEngine(engineName, ctx.env.IMAGES)),
       ai: aiEngineFor(ctx.config, ctx.env.AI),
+      vectors: vectorIndexFor(ctx.config, ctx.env.VECTORIZE),
     },
     message,
     { force: message.force },
   );
   ctx.logger.info('image analysed', { imageId: message.imageId, ...outcome });
+}
+
+/** One page of an owner's backfill: its analyze messages, then the next page's message while more remain. */
+export async function backfillAnalysisJob(message: BackfillAnalysisMessage, ctx: JobContext): Promise<void> {
+  const vectors = vectorIndexFor(ctx.config, ctx.env.VECTORIZE);
+  const outcome = await backfillPage(
+    {
+      db: ctx.db,
+      vectorIndex: vectors?.name ?? null,
+      send: async (messages) => {
+        if (messages.length > 0) await ctx.env.VARIANTS_QUEUE.sendBatch(messages.map((body) => ({ body })));
+      },
+    },
+    message.ownerId,
+    message.after,
+  );
+  if (outcome.next)
+    await sendVariantsMessage(ctx.env.VARIANTS_QUEUE, {
+      type: 'backfill-analysis',
+      ownerId: message.ownerId,
+      after: outcome.next,
+    });
+  ctx.logger.info('analysis backfill page', { ownerId: message.ownerId, ...outcome });
 }

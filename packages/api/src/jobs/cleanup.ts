@@ -10,6 +10,7 @@ import { requeueMissingRenditions } from '../services/reconcile/renditions';
 import { engineNameFor } from '../engines/select';
 import { sweepExpiredShareLinks } from '../services/share-links/share-links';
 import { purgeStaleStaging } from '../services/uploads/two-step';
+import { vectorIndexFor } from '../services/vectors/select';
 import type { CronJob } from './context';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +25,13 @@ const OUTBOX_RETENTION_DAYS = 7;
 export const runCleanup: CronJob = async ({ db, env, config, logger }, now) => {
   const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
   const trashPurged = await purgeExpiredTrash(
-    { db, bucket: env.IMAGES_BUCKET, cache: caches.default, backupsQueue: env.BACKUPS_QUEUE },
+    {
+      db,
+      bucket: env.IMAGES_BUCKET,
+      cache: caches.default,
+      backupsQueue: env.BACKUPS_QUEUE,
+      vectors: vectorIndexFor(config, env.VECTORIZE),
+    },
     now,
     {
       signing: signingDepsOf(env, config),

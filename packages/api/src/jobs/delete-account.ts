@@ -2,6 +2,7 @@ import { AppError } from '../lib/errors';
 import { domainDepsOf } from '../services/domains/deps';
 import { removeCustomDomain } from '../services/domains/domains';
 import { deleteAccountPage } from '../services/users/delete-account';
+import { vectorIndexFor } from '../services/vectors/select';
 import type { JobContext } from './context';
 import { sendVariantsMessage, type DeleteAccountMessage } from './messages';
 
@@ -13,6 +14,7 @@ export async function deleteAccountJob(message: DeleteAccountMessage, ctx: JobCo
       bucket: ctx.env.IMAGES_BUCKET,
       kv: ctx.env.KV,
       cache: caches.default,
+      vectors: vectorIndexFor(ctx.config, ctx.env.VECTORIZE),
       removeCustomDomain: ctx.config.ENABLE_CUSTOM_DOMAINS
         ? async (ownerId) => {
             try {

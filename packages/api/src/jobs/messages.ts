@@ -63,6 +63,17 @@ export const AnalyzeImageMessage = z.object({
 });
 export type AnalyzeImageMessage = z.infer<typeof AnalyzeImageMessage>;
 
+/**
+ * Variants queue: one page of an owner's backfill (images never analysed, failed, or missing this engine's
+ * embedding get an `analyze` message), then the next page after `after` (the last image id seen).
+ */
+export const BackfillAnalysisMessage = z.object({
+  type: z.literal('backfill-analysis'),
+  ownerId: z.string().min(1),
+  after: z.string().optional(),
+});
+export type BackfillAnalysisMessage = z.infer<typeof BackfillAnalysisMessage>;
+
 /** Everything the variants queue carries. */
 export const VariantsQueueMessage = z.discriminatedUnion('type', [
   GenerateVariantsMessage,
@@ -71,6 +82,7 @@ export const VariantsQueueMessage = z.discriminatedUnion('type', [
   DeleteAccountMessage,
   BuildExportMessage,
   AnalyzeImageMessage,
+  BackfillAnalysisMessage,
 ]);
 export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
 

@@ -26,7 +26,7 @@ export interface Bindings {
   BACKUPS_QUEUE: Queue;
   DOMAINS_QUEUE: Queue<DomainsQueueMessage>;
   UPLOAD_SESSIONS: DurableObjectNamespace;
-  VECTORIZE?: VectorizeIndex;
+  VECTORIZE?: Vectorize;
   AI?: Ai;
 }
 

@@ -49,6 +49,13 @@ export const imageAi = sqliteTable(
     captionModel: text('caption_model'),
     /** True when the caption was composed from labels and text rather than written by a captioning model. */
     captionComposed: bool('caption_composed').notNull().default(false),
+    /** The moderation score (0–1, Porn + Hentai for nsfwjs) and its model; null when none ran. */
+    nsfwScore: real('nsfw_score'),
+    nsfwModel: text('nsfw_model'),
+    /** The model whose text embedding of this analysis is in `embedding_index` (null: none stored). */
+    embeddingModel: text('embedding_model'),
+    /** The vector index holding it (named by model and dimension: vectors of different models never mix). */
+    embeddingIndex: text('embedding_index'),
     error: text('error'),
     /** How many analyses ran (re-runs included). */
     runs: integer('runs').notNull().default(0),

@@ -4,4 +4,5 @@ import * as routes from './analysis.routes';
 
 export const analysisRouter = createRouter()
   .openapi(routes.getAnalysisRoute, handlers.getAnalysisHandler)
-  .openapi(routes.analyzeImageRoute, handlers.analyzeImageHandler);
+  .openapi(routes.analyzeImageRoute, handlers.analyzeImageHandler)
+  .openapi(routes.backfillAnalysisRoute, handlers.backfillAnalysisHandler);

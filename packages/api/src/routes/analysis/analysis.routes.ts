@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ImageAnalysisSchema, ImageIdParam } from '@pixelflare/shared';
+import { AnalysisBackfillSchema, ImageAnalysisSchema, ImageIdParam } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
 import {
   errorResponse as error,
@@ -38,5 +38,23 @@ export const analyzeImageRoute = createRoute({
     404: error('No such image'),
     422: error('Encrypted and SVG images are not analysed'),
     503: error('The analysis could not be queued'),
+  },
+});
+
+export const backfillAnalysisRoute = createRoute({
+  method: 'post',
+  path: '/analysis/backfill',
+  operationId: 'backfillAnalysis',
+  tags: ['Images'],
+  summary: 'Analyse your existing images that analysis has not served yet',
+  description:
+    'Queues a backfill: your images are looked at in pages of 50, and each one never analysed, failed, or without ' +
+    'an embedding in this engine’s index gets its analysis queued. Safe to ask again: done images are left alone.',
+  security,
+  middleware: [requireScope('images:write')] as const,
+  responses: {
+    202: json(AnalysisBackfillSchema, 'Queued'),
+    ...common,
+    503: error('The backfill could not be queued'),
   },
 });

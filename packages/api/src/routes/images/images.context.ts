@@ -3,6 +3,7 @@ import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import type { ImageStore } from '../../services/images/manage';
 import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
+import { vectorIndexFor } from '../../services/vectors/select';
 
 /** The caller's owner id, slug and CDN origin, for building image resources. */
 export function imageViewOf(c: Context<AppEnv>): ImageView {
@@ -22,5 +23,6 @@ export function imageStoreOf(c: Context<AppEnv>): ImageStore {
     bucket: c.env.IMAGES_BUCKET,
     cache: caches.default,
     backupsQueue: c.env.BACKUPS_QUEUE,
+    vectors: vectorIndexFor(c.get('config'), c.env.VECTORIZE),
   };
 }

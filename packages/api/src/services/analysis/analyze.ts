@@ -1,13 +1,14 @@
-import { AI_ANALYSIS } from '@pixelflare/config';
-import { imageAi, images, users, type Database, type Image } from '@pixelflare/database';
+import { AI_ANALYSIS, AI_MODELS, SEARCH } from '@pixelflare/config';
+import { imageAi, imageTags, images, tags, users, type Database, type Image } from '@pixelflare/database';
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { ImageEngine } from '../../engines/types';
 import { notFound } from '../../lib/errors';
 import { AiEngineError, type AiEngine } from '../ai/models';
+import type { VectorIndex } from '../vectors/index';
 import { colorFactsOf } from './colors';
 import { renderSample, rgbaSample } from './sample';
-import { understand } from './understand';
 import type { ReadBucket } from '../backups/originals';
+import { understand, type Understanding } from './understand';
 
 export interface AnalysisDeps {
   db: Database;
@@ -18,6 +19,8 @@ export interface AnalysisDeps {
   imageEngine: () => Promise<ImageEngine | null>;
   /** The AI engine (AI_ENGINE); null when analysis is off. */
   ai: AiEngine | null;
+  /** Where the engine's text embeddings go (null: none are stored, search stays lexical). */
+  vectors: VectorIndex | null;
 }
 
 export interface AnalysisOutcome {
@@ -90,6 +93,68 @@ export async function ensureColors(
 }
 
 /**
+ * What an image's embedding is made of: the caption, labels and text found, and the owner's title, alt text and
+ * tags (so a search by meaning finds it by either). Deterministic, so a re-run embeds the same text.
+ */
+export function embeddingText(
+  image: Pick<Image, 'title' | 'alt' | 'description'>,
+  tagNames: string[],
+  found: Pick<Understanding, 'caption' | 'labels' | 'ocrText'>,
+): string {
+  const parts = [
+    image.title,
+    image.alt,
+    found.caption,
+    found.labels.length ? found.labels.map((l) => l.label).join(', ') : null,
+    found.ocrText,
+    tagNames.length ? tagNames.join(', ') : null,
+    image.description,
+  ];
+  return parts
+    .map((part) => part?.trim().replace(/[.\s]+$/u, ''))
+    .filter((part): part is string => Boolean(part))
+    .join('. ')
+    .slice(0, SEARCH.maxEmbedChars);
+}
+
+/**
+ * Embeds the analysis and upserts the vector (id = image id, metadata owner) into the engine's index. The vector's
+ * size must be the index's: an engine answering with another model's vectors fails rather than mixing them.
+ */
+async function embedAnalysis(
+  deps: AnalysisDeps,
+  image: Image,
+  found: Understanding,
+): Promise<{ embeddingModel: string | null; embeddingIndex: string | null }> {
+  const none = { embeddingModel: null, embeddingIndex: null };
+  if (!deps.ai || !deps.vectors) return none;
+  const tagRows = await deps.db
+    .select({ name: tags.name })
+    .from(imageTags)
+    .innerJoin(tags, eq(tags.id, imageTags.tagId))
+    .where(eq(imageTags.imageId, image.id))
+    .orderBy(tags.name);
+  const text = embeddingText(
+    image,
+    tagRows.map((t) => t.name),
+    found,
+  );
+  if (!text) {
+    await deps.vectors.deleteByIds([image.id]);
+    return none;
+  }
+  const result = await deps.ai.run(AI_MODELS.embedding, { text: [text] });
+  const values = result?.output.data[0];
+  if (!result || !values) return none;
+  if (values.length !== deps.vectors.dimensions)
+    throw new AiEngineError(
+      `${result.model} gave ${values.length}-d vectors; index ${deps.vectors.name} holds ${deps.vectors.dimensions}-d`,
+    );
+  await deps.vectors.upsert([{ id: image.id, values, owner: image.ownerId }]);
+  return { embeddingModel: result.model, embeddingIndex: deps.vectors.name };
+}
+
+/**
  * The whole analysis of one image (the analyze message: after upload, and POST /v1/images/{id}/analyze with
  * `force`): colours when missing (or forced), then the AI engine's labels, faces, text and caption. Idempotent:
  * done analyses are kept unless forced, and a forced one of the same original stores the same results. A failing
@@ -125,7 +190,19 @@ export async function analyzeImage(
     await upsertRow(deps.db, image, { status: 'failed', error: error.message, engine: deps.ai.name });
     throw error;
   }
-  const done = { ...found, status: 'done' as const, error: null, analyzedAt: new Date() };
+  let embedded;
+  try {
+    embedded = await embedAnalysis(deps, image, found);
+  } catch (error) {
+    if (!(error instanceof AiEngineError)) throw error;
+    await upsertRow(deps.db, image, { status: 'failed', error: error.message, engine: deps.ai.name });
+    throw error;
+  }
+  const done = { ...found, ...embedded, status: 'done' as const, error: null, analyzedAt: new Date() };
   await upsertRow(deps.db, image, { ...done, runs: 1 }, { ...done, runs: sql`${imageAi.runs} + 1` });
+  // A high moderation score flags the image for review (off public pages); analysis never clears the flag or
+  // deletes anything: the owner decides.
+  if (found.nsfwScore !== null && found.nsfwScore >= AI_ANALYSIS.nsfwThreshold && !image.nsfw)
+    await deps.db.update(images).set({ nsfw: true }).where(eq(images.id, image.id));
   return { colors, ai: 'done' };
 }

@@ -5,7 +5,7 @@ import { sendVariantsMessage, type VariantsQueueMessage } from '../../jobs/messa
 import { AppError } from '../../lib/errors';
 
 /** An image's analysis as the API shows it; an image never analysed is `pending` with nothing found. */
-export async function analysisOf(db: Database, image: Pick<Image, 'id'>): Promise<ImageAnalysis> {
+export async function analysisOf(db: Database, image: Pick<Image, 'id' | 'nsfw'>): Promise<ImageAnalysis> {
   const row = await db.select().from(imageAi).where(eq(imageAi.imageId, image.id)).get();
   const faces = row?.faces ?? [];
   return {
@@ -26,6 +26,12 @@ export async function analysisOf(db: Database, image: Pick<Image, 'id'>): Promis
       text: row?.caption ?? null,
       model: row?.captionModel ?? null,
       composed: row?.captionComposed ?? false,
+    },
+    embedding: { model: row?.embeddingModel ?? null, index: row?.embeddingIndex ?? null },
+    moderation: {
+      score: row?.nsfwScore ?? null,
+      model: row?.nsfwModel ?? null,
+      flagged: image.nsfw,
     },
     focal_point: row?.focal ?? null,
     error: row?.error ?? null,

@@ -16,6 +16,8 @@ export interface Understanding {
   caption: string | null;
   captionModel: string | null;
   captionComposed: boolean;
+  nsfwScore: number | null;
+  nsfwModel: string | null;
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -78,6 +80,7 @@ export async function understand(
     prompt: AI_ANALYSIS.captionPrompt,
     max_tokens: 96,
   });
+  const moderated = await engine.run(AI_MODELS.moderation, { image });
 
   const boxOf = (box: { xmin: number; ymin: number; xmax: number; ymax: number }): ImageBox => ({
     x: round(Math.max(0, box.xmin) / size.width),
@@ -125,5 +128,7 @@ export async function understand(
     caption,
     captionModel: modelCaption ? captioned!.model : caption ? AI_ANALYSIS.composedCaptionModel : null,
     captionComposed: !modelCaption && caption !== null,
+    nsfwScore: moderated ? round(moderated.output.nsfw) : null,
+    nsfwModel: moderated?.model ?? null,
   };
 }

@@ -45,6 +45,7 @@ import { sanitizeFilename } from '../ingest/filename';
 import { addImageTagsStatements, setImageTagsStatements } from '../tags/tags';
 import { purgeImageFromCdnCache } from '../variants/cdn-cache';
 import type { SigningDeps } from '../variants/signed-url';
+import type { VectorIndex } from '../vectors/index';
 import {
   imageResourceAfter,
   ownerImageView,
@@ -57,7 +58,7 @@ const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** FTS5 query from user text: each word quoted (no operators injected) and prefix-matched. */
-function ftsQuery(text: string): string | null {
+export function ftsQuery(text: string): string | null {
   const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
   return words.length ? words.map((word) => `"${word}"*`).join(' ') : null;
 }
@@ -76,23 +77,14 @@ function sortValue(image: Image, sort: keyof typeof SORTS): number | string {
 }
 
 /**
- * The query behind `listImages`: one page (plus one row, to know whether another follows) of the owner's images
- * or trash, filtered and in the sort's order. Null when nothing can match (a search with no words). Exported so
- * a test can check its plan against the indexes (`EXPLAIN QUERY PLAN`).
+ * The filters the listing and search share (album, type, dates, tag, colour), as conditions on `images`. The
+ * caller scopes by owner.
  */
-export function listImagesQuery(
+export function imageFilterConditions(
   db: Database,
-  ownerId: string,
-  query: ImageListQuery,
-  options: { trash?: boolean } = {},
-) {
-  const limit = Math.min(query.limit ?? PAGINATION.defaultLimit, PAGINATION.maxLimit);
-  const sort = SORTS[query.sort ?? 'newest'];
-  const conditions: (SQL | undefined)[] = [
-    eq(images.ownerId, ownerId),
-    eq(images.status, 'ready'),
-    options.trash ? isNotNull(images.deletedAt) : isNull(images.deletedAt),
-  ];
+  query: Pick<ImageListQuery, 'album' | 'content_type' | 'from' | 'to' | 'tag' | 'color'>,
+): (SQL | undefined)[] {
+  const conditions: (SQL | undefined)[] = [];
   if (query.album) conditions.push(eq(images.albumSlug, query.album), isNotNull(images.albumId));
   if (query.content_type) conditions.push(eq(images.contentType, query.content_type));
   if (query.from) conditions.push(gte(images.createdAt, new Date(query.from)));
@@ -123,6 +115,28 @@ export function listImagesQuery(
       ),
     );
   }
+  return conditions;
+}
+
+/**
+ * The query behind `listImages`: one page (plus one row, to know whether another follows) of the owner's images
+ * or trash, filtered and in the sort's order. Null when nothing can match (a search with no words). Exported so
+ * a test can check its plan against the indexes (`EXPLAIN QUERY PLAN`).
+ */
+export function listImagesQuery(
+  db: Database,
+  ownerId: string,
+  query: ImageListQuery,
+  options: { trash?: boolean } = {},
+) {
+  const limit = Math.min(query.limit ?? PAGINATION.defaultLimit, PAGINATION.maxLimit);
+  const sort = SORTS[query.sort ?? 'newest'];
+  const conditions: (SQL | undefined)[] = [
+    eq(images.ownerId, ownerId),
+    eq(images.status, 'ready'),
+    options.trash ? isNotNull(images.deletedAt) : isNull(images.deletedAt),
+  ];
+  conditions.push(...imageFilterConditions(db, query));
   if (query.favourite !== undefined) {
     const isFavourite = exists(
       db
@@ -191,6 +205,8 @@ export interface ImageStore {
   cache: Cache;
   /** Where a change's backup is asked for (absent: none is; the 03:00 catch-up finds what needs one). */
   backupsQueue?: Queue<BackupsQueueMessage>;
+  /** The vector index of the deployment's embeddings (null or absent: none is configured): a purge deletes from it. */
+  vectors?: VectorIndex | null;
 }
 
 /**
@@ -331,7 +347,7 @@ export async function restoreImage(
 }
 
 /**
- * Deletes an image for good: its original and variants in R2 first (idempotent, so a crash before the rows
+ * Deletes an image for good: its original and variants in R2 and its embedding first (idempotent, so a crash before the rows
  * go is retried by the next purge), then in one batch its `image.purged` event (the last resource, read
  * before anything is removed), counters and row. The event and counters are guarded by the row still
  * existing when the batch runs, and D1 runs batches one at a time, so of two purges racing (cron and
@@ -344,6 +360,8 @@ export async function purgeImage(store: ImageStore, image: Image, view: ImageVie
   const last = await toOneImageResource(db, image, view);
   // The image's folder holds its original and every stored variant.
   await deleteUnderPrefix(bucket, folderOf(image.storageKey));
+  // Its embedding too (idempotent like the files: a failure leaves the row for the next purge to retry).
+  await store.vectors?.deleteByIds([image.id]);
   const stillThere = sql`exists (select 1 from ${images} where ${images.id} = ${image.id})`;
   const [, , , deleted] = await db.batch([
     outboxInsertWhen(db, stillThere, image.ownerId, 'image.purged', last),

@@ -10,6 +10,7 @@ import { forgetCustomHost } from '../domains/host-cache';
 import { forgetPrincipalBuckets } from '../rate-limit/token-bucket';
 import { purgeImageFromCdnCache } from '../variants/cdn-cache';
 import { forgetSigningVersion } from '../variants/signing';
+import type { VectorIndex } from '../vectors/index';
 
 /** Where an account's things are kept, for deleting every one of them. */
 export interface AccountStore {
@@ -19,6 +20,8 @@ export interface AccountStore {
   cache: Cache;
   /** Removes the account's custom domain at Cloudflare and here, when custom domains are on. */
   removeCustomDomain?: (ownerId: string) => Promise<void>;
+  /** The vector index of the deployment's embeddings (null or absent: none configured): each page's go too. */
+  vectors?: VectorIndex | null;
 }
 
 /**
@@ -91,6 +94,7 @@ export async function deleteAccountPage(
       await deleteUnderPrefix(store.bucket, folderOf(image.storageKey));
       await purgeImageFromCdnCache(store.cache, { ownerSlug: owner.slug, ...image });
     }
+    await store.vectors?.deleteByIds(page.map((image) => image.id));
     await db.delete(images).where(
       and(
         eq(images.ownerId, ownerId),
