@@ -9,6 +9,7 @@ export * from './domains';
 export * from './encryption';
 export * from './exports';
 export * from './images';
+export * from './s3-access-keys';
 export * from './share-links';
 export * from './transforms';
 export * from './users';
