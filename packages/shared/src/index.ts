@@ -10,6 +10,7 @@ export * from './errors';
 export * from './analysis';
 export * from './images';
 export * from './keys';
+export * from './s3';
 export * from './share-links';
 export * from './status';
 export * from './tags';
