@@ -77,6 +77,7 @@ async function aliceState(): Promise<string> {
     'hotlink_policies',
     'data_exports',
     'share_links',
+    's3_access_keys',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -153,6 +154,12 @@ beforeAll(async () => {
   // A share link to her image: bob may neither see, read nor revoke it.
   const share = await json<{ id: string }>(await post(alice, '/v1/share-links', { image_id: image.id }), 201);
   ids['share-links'] = share.id;
+  // An S3 access key pair of alice's: bob may neither list nor revoke it.
+  const s3Key = await json<{ id: string }>(
+    await post(alice, '/v1/s3-keys', { name: 'rclone', scope: 'write' }),
+    201,
+  );
+  ids['s3-keys'] = s3Key.id;
   // A backup destination (never contacted here), so bob's /backup calls have something of alice's to miss.
   const backup = await call(
     '/v1/backup/config',

@@ -8,7 +8,8 @@ export const S3AccessKeyCreateSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
     scope: S3KeyScope.meta({
-      description: '`read`: GetObject, HeadObject, ListObjectsV2; `write`: also PutObject, DeleteObject, multipart',
+      description:
+        '`read`: GetObject, HeadObject, ListObjectsV2; `write`: also PutObject, DeleteObject, multipart',
     }),
   })
   .meta({ id: 'S3AccessKeyCreate' });
@@ -28,7 +29,9 @@ export const S3AccessKeySchema = z
 export const S3AccessKeyCreatedSchema = S3AccessKeySchema.extend({
   secret_access_key: z
     .string()
-    .meta({ description: 'The secret half (AWS_SECRET_ACCESS_KEY). Shown only in this response; store it now.' }),
+    .meta({
+      description: 'The secret half (AWS_SECRET_ACCESS_KEY). Shown only in this response; store it now.',
+    }),
   endpoint: z.string().meta({ description: 'The S3 endpoint URL to give your tool (path-style)' }),
   bucket: z.string().meta({ description: 'Your bucket: your account slug' }),
 }).meta({ id: 'S3AccessKeyCreated' });

@@ -1,11 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
-import {
-  createS3AccessKey,
-  listS3AccessKeys,
-  revokeS3AccessKey,
-} from '../../services/s3/access-keys';
+import { createS3AccessKey, listS3AccessKeys, revokeS3AccessKey } from '../../services/s3/access-keys';
 import type { createS3KeyRoute, listS3KeysRoute, revokeS3KeyRoute } from './s3-keys.routes';
 
 export const createS3KeyHandler: RouteHandler<typeof createS3KeyRoute, AppEnv> = async (c) => {

@@ -21,9 +21,17 @@ export interface PayloadPlan {
 }
 
 const mismatch = () =>
-  new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  new S3Error(
+    400,
+    'XAmzContentSHA256Mismatch',
+    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+  );
 
-export async function payloadPlan(request: Request, parsed: ParsedSignature, secret: string): Promise<PayloadPlan> {
+export async function payloadPlan(
+  request: Request,
+  parsed: ParsedSignature,
+  secret: string,
+): Promise<PayloadPlan> {
   const hash = parsed.payloadHash;
   const lengthHeader = request.headers.get('content-length');
   const declared = lengthHeader === null ? null : Number(lengthHeader);
@@ -38,7 +46,9 @@ export async function payloadPlan(request: Request, parsed: ParsedSignature, sec
     }
     const signed = hash === STREAMING_SIGNED || hash === STREAMING_SIGNED_TRAILER;
     const decoder = awsChunkedDecoder(
-      signed ? { signer: await chunkSigner(parsed, secret), seedSignature: parsed.signature.toLowerCase() } : {},
+      signed
+        ? { signer: await chunkSigner(parsed, secret), seedSignature: parsed.signature.toLowerCase() }
+        : {},
     );
     return { stream: request.body ? request.body.pipeThrough(decoder) : null, length: decoded, sha256: null };
   }
@@ -74,7 +84,11 @@ export async function readWhole(plan: PayloadPlan, limit: number): Promise<Uint8
     offset += chunk.length;
   }
   if (plan.length !== null && plan.length !== total) {
-    throw new S3Error(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+    throw new S3Error(
+      400,
+      'IncompleteBody',
+      'You did not provide the number of bytes specified by the Content-Length HTTP header',
+    );
   }
   if (plan.sha256 && (await sha256Hex(bytes)) !== plan.sha256) throw mismatch();
   return bytes;
@@ -113,7 +127,11 @@ export function streamOfKnownLength(plan: PayloadPlan): {
       await piped.catch((error: unknown) => {
         throw error instanceof S3Error
           ? error
-          : new S3Error(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+          : new S3Error(
+              400,
+              'IncompleteBody',
+              'You did not provide the number of bytes specified by the Content-Length HTTP header',
+            );
       });
       if (digest && plan.sha256) {
         const hex = [...new Uint8Array(await digest)].map((b) => b.toString(16).padStart(2, '0')).join('');

@@ -85,12 +85,11 @@ function asS3Error(error: unknown): unknown {
 const xml = (body: string, status = 200, headers: Record<string, string> = {}) =>
   new Response(body, { status, headers: { 'Content-Type': 'application/xml', ...headers } });
 
-async function authenticateS3(
-  c: S3Context,
-): Promise<{ caller: S3Caller; parsed: ParsedSignature }> {
+async function authenticateS3(c: S3Context): Promise<{ caller: S3Caller; parsed: ParsedSignature }> {
   const input = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers };
   const parsed = parseSignature(input);
-  if (!parsed) throw s3Errors.accessDenied('Anonymous access is not allowed: sign requests with an S3 access key');
+  if (!parsed)
+    throw s3Errors.accessDenied('Anonymous access is not allowed: sign requests with an S3 access key');
   const config = c.get('config');
   const db = c.get('db');
   const caller = await s3CallerOf(db, config.ENCRYPTION_KEY ?? config.AUTH_SECRET, parsed.accessKeyId);
@@ -110,7 +109,8 @@ async function assertOwnBucket(db: Database, user: User, bucket: string): Promis
 }
 
 function requireScope(caller: S3Caller, scope: ApiScope): void {
-  if (!caller.scopes.has(scope)) throw s3Errors.accessDenied(`This access key may not do this (needs ${scope})`);
+  if (!caller.scopes.has(scope))
+    throw s3Errors.accessDenied(`This access key may not do this (needs ${scope})`);
 }
 
 function viewOf(c: S3Context, user: User): ImageView {
@@ -132,7 +132,12 @@ async function handle(c: S3Context): Promise<Response> {
   const query = url.searchParams;
 
   if (!target.bucket) {
-    if (method !== 'GET') throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    if (method !== 'GET')
+      throw new S3Error(
+        405,
+        'MethodNotAllowed',
+        'The specified method is not allowed against this resource.',
+      );
     requireScope(caller, 'images:read');
     return xml(
       xmlDocument(
@@ -144,11 +149,13 @@ async function handle(c: S3Context): Promise<Response> {
   await assertOwnBucket(db, user, target.bucket);
 
   if (!target.key) {
-    if (method === 'HEAD') return new Response(null, { status: 200, headers: { 'x-amz-bucket-region': parsed.region } });
+    if (method === 'HEAD')
+      return new Response(null, { status: 200, headers: { 'x-amz-bucket-region': parsed.region } });
     if (method !== 'GET') throw s3Errors.notImplemented(`${method} on a bucket`);
     requireScope(caller, 'images:read');
     if (query.has('location')) return xml(xmlDocument('LocationConstraint', ''));
-    if (query.has('uploads')) return xml(xmlDocument('ListMultipartUploadsResult', el('Bucket', target.bucket)));
+    if (query.has('uploads'))
+      return xml(xmlDocument('ListMultipartUploadsResult', el('Bucket', target.bucket)));
     return listObjects(c, user, target.bucket, query);
   }
 
@@ -167,7 +174,12 @@ async function handle(c: S3Context): Promise<Response> {
     }
     const read = await readObject(
       { bucket: c.env.IMAGES_BUCKET, encryption: { db, config: c.get('config') } },
-      { image, method, range: c.req.header('range') ?? null, ifNoneMatch: c.req.header('if-none-match') ?? null },
+      {
+        image,
+        method,
+        range: c.req.header('range') ?? null,
+        ifNoneMatch: c.req.header('if-none-match') ?? null,
+      },
     );
     return new Response(read.body, { status: read.status, headers: read.headers });
   }
@@ -255,10 +267,19 @@ async function handle(c: S3Context): Promise<Response> {
     } catch (error) {
       const mapped = asMultipartError(error);
       if (mapped instanceof S3Error) throw mapped;
-      throw new S3Error(400, 'InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.');
+      throw new S3Error(
+        400,
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      );
     }
     try {
-      const result = await ingestStoredUpload(deps, { ownerId: user.id, metadata, way: 's3', key: ref.stagingKey });
+      const result = await ingestStoredUpload(deps, {
+        ownerId: user.id,
+        metadata,
+        way: 's3',
+        key: ref.stagingKey,
+      });
       const image = await claimRequestedName(store, view, address.filename, result);
       return xml(
         xmlDocument(
@@ -275,15 +296,22 @@ async function handle(c: S3Context): Promise<Response> {
   throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 }
 
-async function listObjects(c: S3Context, user: User, bucket: string, query: URLSearchParams): Promise<Response> {
+async function listObjects(
+  c: S3Context,
+  user: User,
+  bucket: string,
+  query: URLSearchParams,
+): Promise<Response> {
   const v2 = query.get('list-type') === '2';
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter');
   const encode = query.get('encoding-type') === 'url';
-  if (query.has('encoding-type') && !encode) throw s3Errors.invalidArgument('Invalid Encoding Method specified in Request');
+  if (query.has('encoding-type') && !encode)
+    throw s3Errors.invalidArgument('Invalid Encoding Method specified in Request');
   const maxKeysText = query.get('max-keys');
   const maxKeys = maxKeysText === null ? MAX_LIST_KEYS : Number(maxKeysText);
-  if (!Number.isInteger(maxKeys) || maxKeys < 0) throw s3Errors.invalidArgument('Provided max-keys not an integer or within integer range');
+  if (!Number.isInteger(maxKeys) || maxKeys < 0)
+    throw s3Errors.invalidArgument('Provided max-keys not an integer or within integer range');
   const token = v2 ? query.get('continuation-token') : null;
   const startAfter = (v2 ? query.get('start-after') : query.get('marker')) ?? '';
   const fromToken = token ? entryOfToken(token) : '';
@@ -302,10 +330,13 @@ async function listObjects(c: S3Context, user: User, bucket: string, query: URLS
         `<Contents>${el('Key', k(object.key))}${el('LastModified', object.lastModified.toISOString())}${el('ETag', `"${object.etag}"`)}${el('Size', object.size)}${el('StorageClass', 'STANDARD')}</Contents>`,
     )
     .join('');
-  const prefixes = page.prefixes.map((p) => `<CommonPrefixes>${el('Prefix', k(p))}</CommonPrefixes>`).join('');
+  const prefixes = page.prefixes
+    .map((p) => `<CommonPrefixes>${el('Prefix', k(p))}</CommonPrefixes>`)
+    .join('');
   const common = `${el('Name', bucket)}${el('Prefix', k(prefix))}${delimiter !== null ? el('Delimiter', k(delimiter)) : ''}${el('MaxKeys', maxKeys)}${encode ? el('EncodingType', 'url') : ''}${el('IsTruncated', page.truncated)}`;
   if (v2) {
-    const next = page.truncated && page.last ? el('NextContinuationToken', continuationTokenOf(page.last)) : '';
+    const next =
+      page.truncated && page.last ? el('NextContinuationToken', continuationTokenOf(page.last)) : '';
     return xml(
       xmlDocument(
         'ListBucketResult',
@@ -314,7 +345,12 @@ async function listObjects(c: S3Context, user: User, bucket: string, query: URLS
     );
   }
   const nextMarker = page.truncated && page.last ? el('NextMarker', k(page.last)) : '';
-  return xml(xmlDocument('ListBucketResult', `${common}${el('Marker', k(startAfter))}${nextMarker}${contents}${prefixes}`));
+  return xml(
+    xmlDocument(
+      'ListBucketResult',
+      `${common}${el('Marker', k(startAfter))}${nextMarker}${contents}${prefixes}`,
+    ),
+  );
 }
 
 /**
@@ -334,7 +370,10 @@ s3Router.all('*', async (c) => {
         ? error
         : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
     if (!(error instanceof S3Error)) c.get('logger')?.error('s3 request failed', describeError(error));
-    const headers: Record<string, string> = { 'Content-Type': 'application/xml', 'x-amz-request-id': requestId };
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/xml',
+      'x-amz-request-id': requestId,
+    };
     // HEAD answers carry no body.
     if (c.req.method === 'HEAD') return new Response(null, { status: s3.status, headers });
     return new Response(errorDocument(s3, resource, requestId), { status: s3.status, headers });

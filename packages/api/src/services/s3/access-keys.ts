@@ -82,7 +82,11 @@ export async function createS3AccessKey(
   const scopes = [...expandScopes([input.scope])];
   const beyond = scopes.find((scope) => !input.grantorScopes.has(scope));
   if (beyond) {
-    throw new AppError(403, 'INSUFFICIENT_SCOPE', `You cannot grant the "${beyond}" scope: you do not have it`);
+    throw new AppError(
+      403,
+      'INSUFFICIENT_SCOPE',
+      `You cannot grant the "${beyond}" scope: you do not have it`,
+    );
   }
   const accessKeyId = newAccessKeyId();
   const secret = newSecret();
@@ -112,7 +116,12 @@ export async function listS3AccessKeys(db: Database, ownerId: string): Promise<S
 }
 
 /** Revokes one of the owner's keys; another owner's key or an unknown id is a 404; twice is harmless. */
-export async function revokeS3AccessKey(db: Database, ownerId: string, id: string, now = new Date()): Promise<void> {
+export async function revokeS3AccessKey(
+  db: Database,
+  ownerId: string,
+  id: string,
+  now = new Date(),
+): Promise<void> {
   const owned = and(eq(s3AccessKeys.id, id), eq(s3AccessKeys.ownerId, ownerId));
   const row = await db.select({ id: s3AccessKeys.id }).from(s3AccessKeys).where(owned).get();
   if (!row) throw new AppError(404, 'NOT_FOUND', 'No such S3 access key');

@@ -50,7 +50,10 @@ export function awsChunkedDecoder(options: ChunkedOptions = {}): TransformStream
   let buffer: Uint8Array = new Uint8Array(0);
   const flatten = () => {
     if (!pieces.length) return;
-    buffer = concatAll([buffer, ...pieces].filter((piece) => piece.length > 0), buffer.length + total);
+    buffer = concatAll(
+      [buffer, ...pieces].filter((piece) => piece.length > 0),
+      buffer.length + total,
+    );
     pieces = [];
     total = 0;
   };
@@ -74,7 +77,8 @@ export function awsChunkedDecoder(options: ChunkedOptions = {}): TransformStream
         return true;
       }
       const [sizeText = '', ...extensions] = line.split(';');
-      if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText.trim())) throw malformed('An aws-chunked chunk size is not hex');
+      if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText.trim()))
+        throw malformed('An aws-chunked chunk size is not hex');
       size = parseInt(sizeText.trim(), 16);
       if (size > MAX_CHUNK_BYTES) throw malformed('An aws-chunked chunk is larger than 16 MiB');
       signature = extensions

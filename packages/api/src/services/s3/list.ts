@@ -50,7 +50,9 @@ export function entryOfToken(token: string): string {
 export async function listObjectEntries(db: Database, input: ListInput): Promise<ListResult> {
   const key = sql`(CASE WHEN album_slug = 'default' THEN filename ELSE album_slug || '/' || filename END)`;
   const grouped = input.delimiter === '/' && !input.prefix.includes('/');
-  const entry = grouped ? sql`(CASE WHEN album_slug = 'default' THEN filename ELSE album_slug || '/' END)` : key;
+  const entry = grouped
+    ? sql`(CASE WHEN album_slug = 'default' THEN filename ELSE album_slug || '/' END)`
+    : key;
   if (input.maxKeys === 0) return { objects: [], prefixes: [], truncated: false, last: null };
   const rows = await db.all<{
     entry: string;

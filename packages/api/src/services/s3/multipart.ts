@@ -52,17 +52,29 @@ export function parseCompleteBody(xml: string): R2UploadedPart[] {
     const partNumber = Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(inner)?.[1]);
     const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(inner)?.[1];
     if (!Number.isInteger(partNumber) || etag === undefined) {
-      throw new S3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+      throw new S3Error(
+        400,
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema',
+      );
     }
     const unquoted = etag.trim().replaceAll('&quot;', '"').replace(/^"|"$/g, '');
     parts.push({ partNumber, etag: unquoted });
   }
   if (!parts.length) {
-    throw new S3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+    throw new S3Error(
+      400,
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema',
+    );
   }
   for (let i = 1; i < parts.length; i++) {
     if (parts[i]!.partNumber <= parts[i - 1]!.partNumber) {
-      throw new S3Error(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+      throw new S3Error(
+        400,
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+      );
     }
   }
   return parts;

@@ -12,7 +12,11 @@ import { keyOf, type ObjectAddress } from './keys';
 import { S3Error, s3Errors } from './xml';
 
 /** The owner's live image at an address, or null. */
-export async function findObject(db: Database, ownerId: string, address: ObjectAddress): Promise<Image | null> {
+export async function findObject(
+  db: Database,
+  ownerId: string,
+  address: ObjectAddress,
+): Promise<Image | null> {
   const [row] = await db
     .select()
     .from(images)
@@ -64,7 +68,11 @@ export async function claimRequestedName(
     .select()
     .from(images)
     .where(
-      and(eq(images.ownerId, image.ownerId), eq(images.albumSlug, image.albumSlug), eq(images.filename, wanted)),
+      and(
+        eq(images.ownerId, image.ownerId),
+        eq(images.albumSlug, image.albumSlug),
+        eq(images.filename, wanted),
+      ),
     )
     .limit(1);
   if (!holder) return image;
@@ -104,7 +112,9 @@ function parseRange(header: string | null, size: number): { offset: number; leng
 }
 
 const invalidRange = (size: number) =>
-  new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: String(size) });
+  new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', {
+    ActualObjectSize: String(size),
+  });
 
 export interface ReadObjectInput {
   image: Image;

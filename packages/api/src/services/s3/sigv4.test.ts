@@ -121,7 +121,13 @@ describe('SigV4 against AWS test vectors', () => {
     };
     const signature = 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41';
     const signed = 'host;range;x-amz-content-sha256;x-amz-date';
-    const ok = headerRequest('GET', 'https://examplebucket.s3.amazonaws.com/test.txt', base, signed, signature);
+    const ok = headerRequest(
+      'GET',
+      'https://examplebucket.s3.amazonaws.com/test.txt',
+      base,
+      signed,
+      signature,
+    );
     const parsed = parseSignature(ok, AT)!;
     expect(await signatureMatches(ok, parsed, `${SECRET}x`)).toBe(false);
     const range = headerRequest(
@@ -132,7 +138,13 @@ describe('SigV4 against AWS test vectors', () => {
       signature,
     );
     expect((await verify(range)).matches).toBe(false);
-    const path = headerRequest('GET', 'https://examplebucket.s3.amazonaws.com/test2.txt', base, signed, signature);
+    const path = headerRequest(
+      'GET',
+      'https://examplebucket.s3.amazonaws.com/test2.txt',
+      base,
+      signed,
+      signature,
+    );
     expect((await verify(path)).matches).toBe(false);
   });
 
@@ -202,7 +214,9 @@ describe('SigV4 against AWS test vectors', () => {
     const tampered = whole.slice();
     tampered[whole.length - 200] = 98;
     const failing = new Response(
-      new Blob([tampered]).stream().pipeThrough(awsChunkedDecoder({ signer, seedSignature: parsed.signature })),
+      new Blob([tampered])
+        .stream()
+        .pipeThrough(awsChunkedDecoder({ signer, seedSignature: parsed.signature })),
     ).arrayBuffer();
     await expect(failing).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
   });

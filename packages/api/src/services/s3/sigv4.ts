@@ -55,7 +55,8 @@ function datetimeMs(datetime: string): number | null {
 
 function parseCredential(credential: string, datetime: string, fail: (message: string) => S3Error) {
   const parts = credential.split('/');
-  if (parts.length !== 5) throw fail(`The credential "${credential}" is not of the form KEY/DATE/REGION/s3/aws4_request`);
+  if (parts.length !== 5)
+    throw fail(`The credential "${credential}" is not of the form KEY/DATE/REGION/s3/aws4_request`);
   const [accessKeyId, date, region, service, terminal] = parts as [string, string, string, string, string];
   if (service !== 's3') throw fail(`The credential scope names the service "${service}"; expected "s3"`);
   if (terminal !== 'aws4_request') throw fail('The credential scope must end in "aws4_request"');
@@ -90,12 +91,18 @@ export function parseSignature(input: SignedRequestInput, now = Date.now()): Par
     }
     const datetime = input.headers.get('x-amz-date') ?? '';
     const at = datetimeMs(datetime);
-    if (at === null) throw new S3Error(403, 'AccessDenied', 'AWS authentication requires a valid X-Amz-Date header');
+    if (at === null)
+      throw new S3Error(403, 'AccessDenied', 'AWS authentication requires a valid X-Amz-Date header');
     if (Math.abs(now - at) > MAX_CLOCK_SKEW_SECONDS * 1000) {
-      throw new S3Error(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+      throw new S3Error(
+        403,
+        'RequestTimeTooSkewed',
+        'The difference between the request time and the current time is too large.',
+      );
     }
     const payloadHash = input.headers.get('x-amz-content-sha256');
-    if (!payloadHash) throw s3Errors.invalidRequest('Missing required header for this request: x-amz-content-sha256');
+    if (!payloadHash)
+      throw s3Errors.invalidRequest('Missing required header for this request: x-amz-content-sha256');
     return {
       kind: 'header',
       ...parseCredential(credential, datetime, authError),
@@ -118,9 +125,12 @@ export function parseSignature(input: SignedRequestInput, now = Date.now()): Par
   }
   const at = datetimeMs(datetime);
   if (at === null) throw queryError('X-Amz-Date must be of the form YYYYMMDDTHHMMSSZ');
-  if (!Number.isInteger(expires) || expires < 1) throw queryError('X-Amz-Expires must be a whole number of seconds');
+  if (!Number.isInteger(expires) || expires < 1)
+    throw queryError('X-Amz-Expires must be a whole number of seconds');
   if (expires > MAX_PRESIGN_EXPIRES_SECONDS) {
-    throw queryError('X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds');
+    throw queryError(
+      'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
+    );
   }
   if (now < at - MAX_CLOCK_SKEW_SECONDS * 1000) throw s3Errors.accessDenied('Request is not valid yet');
   if (now > at + expires * 1000) throw s3Errors.accessDenied('Request has expired');
@@ -189,7 +199,9 @@ const encoder = new TextEncoder();
 
 async function hmac(key: Uint8Array | string, message: string): Promise<Uint8Array> {
   const raw = typeof key === 'string' ? encoder.encode(key) : key;
-  const imported = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const imported = await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   return new Uint8Array(await crypto.subtle.sign('HMAC', imported, encoder.encode(message)));
 }
 

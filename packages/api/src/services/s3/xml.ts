@@ -45,7 +45,11 @@ export function errorDocument(error: S3Error, resource: string, requestId: strin
 export const s3Errors = {
   accessDenied: (message = 'Access Denied') => new S3Error(403, 'AccessDenied', message),
   invalidAccessKeyId: () =>
-    new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'),
+    new S3Error(
+      403,
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ),
   signatureDoesNotMatch: () =>
     new S3Error(
       403,
@@ -54,7 +58,8 @@ export const s3Errors = {
     ),
   noSuchBucket: (bucket: string) =>
     new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket }),
-  noSuchKey: (key: string) => new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
+  noSuchKey: (key: string) =>
+    new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
   noSuchUpload: () =>
     new S3Error(
       404,
