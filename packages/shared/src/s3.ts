@@ -27,11 +27,9 @@ export const S3AccessKeySchema = z
   .meta({ id: 'S3AccessKey' });
 
 export const S3AccessKeyCreatedSchema = S3AccessKeySchema.extend({
-  secret_access_key: z
-    .string()
-    .meta({
-      description: 'The secret half (AWS_SECRET_ACCESS_KEY). Shown only in this response; store it now.',
-    }),
+  secret_access_key: z.string().meta({
+    description: 'The secret half (AWS_SECRET_ACCESS_KEY). Shown only in this response; store it now.',
+  }),
   endpoint: z.string().meta({ description: 'The S3 endpoint URL to give your tool (path-style)' }),
   bucket: z.string().meta({ description: 'Your bucket: your account slug' }),
 }).meta({ id: 'S3AccessKeyCreated' });
