@@ -8,10 +8,11 @@ import type { AppEnv } from '../../lib/types';
 import type { ApiScope } from '@pixelflare/config';
 import { trashImage } from '../../services/images/manage';
 import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
-import { ingestDepsFrom, ingestImage } from '../../services/ingest/ingest';
+import { sanitizeFilename } from '../../services/ingest/filename';
+import { ingestDepsFrom, ingestImage, type IngestResult } from '../../services/ingest/ingest';
 import { ingestStoredUpload } from '../../services/ingest/stored';
 import { s3CallerOf, touchS3AccessKey, type S3Caller } from '../../services/s3/access-keys';
-import { keyOf, parseObjectKey, urlEncodeKey } from '../../services/s3/keys';
+import { keyOf, parseObjectKey, urlEncodeKey, type ObjectAddress } from '../../services/s3/keys';
 import { continuationTokenOf, entryOfToken, listObjectEntries, MAX_LIST_KEYS } from '../../services/s3/list';
 import {
   asMultipartError,
@@ -21,7 +22,7 @@ import {
   uploadIdOf,
 } from '../../services/s3/multipart';
 import { claimRequestedName, ensureAlbum, etagOf, findObject, readObject } from '../../services/s3/objects';
-import { parseSignature, signatureMatches, type ParsedSignature } from '../../services/s3/sigv4';
+import { checkSignature, parseSignature, type ParsedSignature } from '../../services/s3/sigv4';
 import { el, errorDocument, S3Error, s3Errors, xmlDocument } from '../../services/s3/xml';
 import { payloadPlan, readWhole, streamOfKnownLength } from './s3.body';
 
@@ -82,8 +83,14 @@ function asS3Error(error: unknown): unknown {
   }
 }
 
+/**
+ * XML answers are never compressed: the runtime would gzip them for a client that accepts it, and SDKs that ask for
+ * gzip themselves (rclone's) then fail to read the error documents.
+ */
+const XML_HEADERS = { 'Content-Type': 'application/xml', 'Content-Encoding': 'identity' };
+
 const xml = (body: string, status = 200, headers: Record<string, string> = {}) =>
-  new Response(body, { status, headers: { 'Content-Type': 'application/xml', ...headers } });
+  new Response(body, { status, headers: { ...XML_HEADERS, ...headers } });
 
 async function authenticateS3(c: S3Context): Promise<{ caller: S3Caller; parsed: ParsedSignature }> {
   const input = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers };
@@ -94,7 +101,15 @@ async function authenticateS3(c: S3Context): Promise<{ caller: S3Caller; parsed:
   const db = c.get('db');
   const caller = await s3CallerOf(db, config.ENCRYPTION_KEY ?? config.AUTH_SECRET, parsed.accessKeyId);
   if (!caller) throw s3Errors.invalidAccessKeyId();
-  if (!(await signatureMatches(input, parsed, caller.secret))) throw s3Errors.signatureDoesNotMatch();
+  const check = await checkSignature(input, parsed, caller.secret);
+  if (!check.ok) {
+    const error = s3Errors.signatureDoesNotMatch();
+    throw new S3Error(error.status, error.code, error.message, {
+      AWSAccessKeyId: parsed.accessKeyId,
+      StringToSign: check.stringToSign,
+      CanonicalRequest: check.canonicalRequest,
+    });
+  }
   if (caller.touchLastUsed) {
     c.executionCtx.waitUntil(touchS3AccessKey(db, caller.keyId).catch(() => undefined));
   }
@@ -120,6 +135,23 @@ function viewOf(c: S3Context, user: User): ImageView {
     cdn: cdnBaseOf(c.get('config')),
     signing: signingDepsOf(c.env, c.get('config')),
   };
+}
+
+/**
+ * Ingest deduplicates: the same bytes uploaded again answer with the image already stored. Through S3 that holds
+ * only when that image is at the key asked for (an unchanged file uploaded again); at another key the bytes are
+ * stored again, since an S3 client expects the object at its key afterwards.
+ */
+async function ingestAtKey(
+  address: ObjectAddress,
+  ingest: (allowDuplicate: boolean) => Promise<IngestResult>,
+): Promise<IngestResult> {
+  const first = await ingest(false);
+  if (!first.duplicate) return first;
+  const same =
+    first.image.albumSlug === address.albumSlug &&
+    first.image.filename === sanitizeFilename(address.filename, first.image.contentType);
+  return same ? first : ingest(true);
 }
 
 async function handle(c: S3Context): Promise<Response> {
@@ -151,6 +183,9 @@ async function handle(c: S3Context): Promise<Response> {
   if (!target.key) {
     if (method === 'HEAD')
       return new Response(null, { status: 200, headers: { 'x-amz-bucket-region': parsed.region } });
+    // CreateBucket of the bucket the caller already has (tools such as rclone create it before a first upload).
+    if (method === 'PUT')
+      return new Response(null, { status: 200, headers: { Location: `/${target.bucket}` } });
     if (method !== 'GET') throw s3Errors.notImplemented(`${method} on a bucket`);
     requireScope(caller, 'images:read');
     if (query.has('location')) return xml(xmlDocument('LocationConstraint', ''));
@@ -236,7 +271,9 @@ async function handle(c: S3Context): Promise<Response> {
     const plan = await payloadPlan(c.req.raw, parsed, caller.secret);
     const bytes = await readWhole(plan, S3_PUT_MAX_BYTES);
     await ensureAlbum(db, { ...view, now: Date.now() }, address.albumSlug);
-    const result = await ingestImage(deps, { ownerId: user.id, bytes, metadata, way: 's3' });
+    const result = await ingestAtKey(address, (allowDuplicate) =>
+      ingestImage(deps, { ownerId: user.id, bytes, metadata, way: 's3', allowDuplicate }),
+    );
     const image = await claimRequestedName(store, view, address.filename, result);
     return new Response(null, {
       status: 200,
@@ -267,6 +304,7 @@ async function handle(c: S3Context): Promise<Response> {
     } catch (error) {
       const mapped = asMultipartError(error);
       if (mapped instanceof S3Error) throw mapped;
+      c.get('logger')?.warn('s3 multipart completion refused', describeError(error));
       throw new S3Error(
         400,
         'InvalidPart',
@@ -274,12 +312,15 @@ async function handle(c: S3Context): Promise<Response> {
       );
     }
     try {
-      const result = await ingestStoredUpload(deps, {
-        ownerId: user.id,
-        metadata,
-        way: 's3',
-        key: ref.stagingKey,
-      });
+      const result = await ingestAtKey(address, (allowDuplicate) =>
+        ingestStoredUpload(deps, {
+          ownerId: user.id,
+          metadata,
+          way: 's3',
+          key: ref.stagingKey,
+          allowDuplicate,
+        }),
+      );
       const image = await claimRequestedName(store, view, address.filename, result);
       return xml(
         xmlDocument(
@@ -370,10 +411,7 @@ s3Router.all('*', async (c) => {
         ? error
         : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
     if (!(error instanceof S3Error)) c.get('logger')?.error('s3 request failed', describeError(error));
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/xml',
-      'x-amz-request-id': requestId,
-    };
+    const headers: Record<string, string> = { ...XML_HEADERS, 'x-amz-request-id': requestId };
     // HEAD answers carry no body.
     if (c.req.method === 'HEAD') return new Response(null, { status: s3.status, headers });
     return new Response(errorDocument(s3, resource, requestId), { status: s3.status, headers });

@@ -310,4 +310,44 @@ describe('/s3', () => {
     expect(afterAbort.status).toBe(404);
     expect(await codeOf(afterAbort)).toBe('NoSuchUpload');
   });
+
+  it('works with what rclone sends: CreateBucket of its own bucket, a signed Accept-Encoding the runtime rewrote', async () => {
+    const owner = await createUser('s3-rclone');
+    const client = clientOf(await s3Key(owner));
+    expect((await s3(client, '/s3-rclone', { method: 'PUT' })).status).toBe(200);
+    // Go signs `Accept-Encoding: gzip`; workerd hands the Worker `br, gzip`.
+    const signed = await client.sign(`${BASE}/s3/s3-rclone?list-type=2`, {
+      headers: { 'Accept-Encoding': 'gzip' },
+      aws: { allHeaders: true },
+    });
+    const headers = new Headers(signed.headers);
+    headers.set('Accept-Encoding', 'br, gzip');
+    const listed = await SELF.fetch(signed.url, { headers });
+    expect(listed.status, await listed.clone().text()).toBe(200);
+    // Errors are never compressed, whatever the client accepts.
+    const missing = await SELF.fetch(
+      await client.sign(`${BASE}/s3/s3-rclone/nothing.png`, { headers: { 'Accept-Encoding': 'gzip' } }),
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('Content-Encoding')).toBe('identity');
+  });
+
+  it('stores the same bytes again at a second key (an S3 client expects its key), not at the same key', async () => {
+    const owner = await createUser('s3-dedupe');
+    const client = clientOf(await s3Key(owner));
+    const photo = fixture('stripe.jpg');
+    expect((await s3(client, '/s3-dedupe/one/a.jpg', { method: 'PUT', body: photo })).status).toBe(200);
+    expect((await s3(client, '/s3-dedupe/one/a.jpg', { method: 'PUT', body: photo })).status).toBe(200);
+    expect((await s3(client, '/s3-dedupe/two/a.jpg', { method: 'PUT', body: photo })).status).toBe(200);
+    const rows = await env.DB.prepare(
+      'SELECT album_slug, filename, deleted_at FROM images WHERE owner_id = ? ORDER BY created_at',
+    )
+      .bind(owner.id)
+      .all<{ album_slug: string; filename: string; deleted_at: number | null }>();
+    expect(rows.results.map((r) => [r.album_slug, r.filename, r.deleted_at])).toEqual([
+      ['one', 'a.jpg', null],
+      ['two', 'a.jpg', null],
+    ]);
+    expect((await s3(client, '/s3-dedupe/two/a.jpg', { method: 'HEAD' })).status).toBe(200);
+  });
 });

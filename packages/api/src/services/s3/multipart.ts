@@ -40,8 +40,21 @@ export function refOfUploadId(ownerId: string, uploadId: string): MultipartRef {
 export function asMultipartError(error: unknown): unknown {
   if (error instanceof S3Error) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/upload|not ?found|10024|NoSuchUpload/i.test(message)) return s3Errors.noSuchUpload();
+  if (/10024|does not exist|NoSuchUpload/i.test(message)) return s3Errors.noSuchUpload();
   return error;
+}
+
+const NAMED_ENTITIES: Record<string, string> = { quot: '"', apos: "'", amp: '&', lt: '<', gt: '>' };
+
+/** XML character data with its entities decoded: named, decimal (`&#34;`, Go's encoder) and hex. */
+export function decodeXmlText(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|quot|apos|amp|lt|gt);/g, (_, entity: string) =>
+    entity.startsWith('#x')
+      ? String.fromCodePoint(parseInt(entity.slice(2), 16))
+      : entity.startsWith('#')
+        ? String.fromCodePoint(Number(entity.slice(1)))
+        : NAMED_ENTITIES[entity]!,
+  );
 }
 
 /** The parts a CompleteMultipartUpload body lists, in order, each `{ partNumber, etag }` (ETag unquoted). */
@@ -58,7 +71,7 @@ export function parseCompleteBody(xml: string): R2UploadedPart[] {
         'The XML you provided was not well-formed or did not validate against our published schema',
       );
     }
-    const unquoted = etag.trim().replaceAll('&quot;', '"').replace(/^"|"$/g, '');
+    const unquoted = decodeXmlText(etag.trim()).replace(/^"|"$/g, '');
     parts.push({ partNumber, etag: unquoted });
   }
   if (!parts.length) {

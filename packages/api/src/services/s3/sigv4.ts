@@ -151,6 +151,11 @@ export async function expectedSignature(
   parsed: ParsedSignature,
   secret: string,
 ): Promise<string> {
+  return (await signerFor(input, parsed, secret)).signature();
+}
+
+/** aws4fetch's signer, set up with the request exactly as it arrived (its signed headers, its host, its date). */
+function signerFor(input: SignedRequestInput, parsed: ParsedSignature, secret: string): AwsV4Signer {
   if (!parsed.signedHeaders.includes('host')) {
     throw new S3Error(403, 'AccessDenied', 'The host header must be signed');
   }
@@ -180,17 +185,54 @@ export async function expectedSignature(
   if (host && host !== signer.url.host) {
     signer.canonicalHeaders = signer.canonicalHeaders.replace(`host:${signer.url.host}`, `host:${host}`);
   }
-  return signer.signature();
+  return signer;
 }
 
+export type SignatureCheck =
+  | { ok: true }
+  /** What S3 puts in its SignatureDoesNotMatch answer, so a client can see where its signing differed. */
+  | { ok: false; canonicalRequest: string; stringToSign: string };
+
+/**
+ * Values a client may have signed for `Accept-Encoding` before the runtime rewrote it (workerd, like Cloudflare's
+ * edge, turns Go's `gzip`, which rclone signs, into `br, gzip`): tried, in order, only when the header is signed
+ * and the value as received does not match.
+ */
+const SIGNED_ACCEPT_ENCODINGS = ['gzip', 'identity', 'gzip, deflate', 'gzip, deflate, br', 'br'];
+
 /** Whether the request's signature is the one `secret` makes. */
+export async function checkSignature(
+  input: SignedRequestInput,
+  parsed: ParsedSignature,
+  secret: string,
+): Promise<SignatureCheck> {
+  const signer = signerFor(input, parsed, secret);
+  const given = parsed.signature.toLowerCase();
+  if (timingSafeEqual(await signer.signature(), given)) return { ok: true };
+  const received = input.headers.get('accept-encoding');
+  if (received !== null && parsed.signedHeaders.includes('accept-encoding')) {
+    for (const value of SIGNED_ACCEPT_ENCODINGS) {
+      if (value === received) continue;
+      const headers = new Headers(input.headers);
+      headers.set('accept-encoding', value);
+      if (timingSafeEqual(await signerFor({ ...input, headers }, parsed, secret).signature(), given)) {
+        return { ok: true };
+      }
+    }
+  }
+  return {
+    ok: false,
+    canonicalRequest: await signer.canonicalString(),
+    stringToSign: await signer.stringToSign(),
+  };
+}
+
 export async function signatureMatches(
   input: SignedRequestInput,
   parsed: ParsedSignature,
   secret: string,
 ): Promise<boolean> {
-  const expected = await expectedSignature(input, parsed, secret);
-  return timingSafeEqual(expected, parsed.signature.toLowerCase());
+  return (await checkSignature(input, parsed, secret)).ok;
 }
 
 // ---- Signing keys and chunk signatures (aws-chunked bodies) ----
