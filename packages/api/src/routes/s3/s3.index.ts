@@ -110,6 +110,15 @@ async function authenticateS3(c: S3Context): Promise<{ caller: S3Caller; parsed:
       CanonicalRequest: check.canonicalRequest,
     });
   }
+  // The caller as the audit and outbox layers read it: a key-authenticated principal (`key:s3k_…` in the audit log).
+  c.set('principal', {
+    userId: caller.user.id,
+    ownerSlug: caller.user.slug,
+    isAdmin: caller.user.isAdmin,
+    via: 'api_key',
+    keyId: caller.keyId,
+    scopes: caller.scopes,
+  });
   if (caller.touchLastUsed) {
     c.executionCtx.waitUntil(touchS3AccessKey(db, caller.keyId).catch(() => undefined));
   }
@@ -233,6 +242,12 @@ async function handle(c: S3Context): Promise<Response> {
     }
     const image = await findObject(db, user.id, address);
     if (image) await trashImage(store, image, view);
+    c.set('audit', {
+      action: 's3.delete_object',
+      resourceType: 'image',
+      resourceId: image?.id,
+      metadata: { key: target.key },
+    });
     // S3 answers 204 whether or not the key existed.
     return new Response(null, { status: 204 });
   }
@@ -265,6 +280,8 @@ async function handle(c: S3Context): Promise<Response> {
         throw asMultipartError(error);
       }
       await body.verify();
+      // One row per part would flood the log: the completion is audited instead.
+      c.set('audit', { skip: true });
       return new Response(null, { status: 200, headers: { ETag: `"${part.etag}"` } });
     }
     if (c.req.header('x-amz-copy-source')) throw s3Errors.notImplemented('CopyObject');
@@ -275,6 +292,12 @@ async function handle(c: S3Context): Promise<Response> {
       ingestImage(deps, { ownerId: user.id, bytes, metadata, way: 's3', allowDuplicate }),
     );
     const image = await claimRequestedName(store, view, address.filename, result);
+    c.set('audit', {
+      action: 's3.put_object',
+      resourceType: 'image',
+      resourceId: image.id,
+      metadata: { key: keyOf(image) },
+    });
     return new Response(null, {
       status: 200,
       headers: { ETag: etagOf(image), 'x-pixelflare-key': keyOf(image), 'x-pixelflare-image-id': image.id },
@@ -322,6 +345,12 @@ async function handle(c: S3Context): Promise<Response> {
         }),
       );
       const image = await claimRequestedName(store, view, address.filename, result);
+      c.set('audit', {
+        action: 's3.complete_multipart_upload',
+        resourceType: 'image',
+        resourceId: image.id,
+        metadata: { key: keyOf(image) },
+      });
       return xml(
         xmlDocument(
           'CompleteMultipartUploadResult',

@@ -3,7 +3,7 @@ import { AwsClient } from 'aws4fetch';
 import { SELF } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { authed, BASE, call, createUser, type TestUser } from '../../../test/helpers';
 
@@ -116,6 +116,16 @@ describe('/s3', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('Content-Length')).toBe(String(image!.bytes));
     expect(head.headers.get('Content-Type')).toBe('image/jpeg');
+
+    // Audited as the S3 key that did it.
+    await vi.waitFor(async () => {
+      const audit = await env.DB.prepare(
+        'SELECT actor, action, resource_id FROM audit_logs WHERE owner_id = ?',
+      )
+        .bind(owner.id)
+        .all<{ actor: string; action: string; resource_id: string }>();
+      expect(audit.results.find((row) => row.action === 's3.put_object')?.actor).toMatch(/^key:s3k_/);
+    });
 
     const del = await s3(client, '/s3-put/holiday/beach.jpg', { method: 'DELETE' });
     expect(del.status).toBe(204);
