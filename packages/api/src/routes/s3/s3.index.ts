@@ -26,8 +26,10 @@ import { checkSignature, parseSignature, type ParsedSignature } from '../../serv
 import { el, errorDocument, S3Error, s3Errors, xmlDocument } from '../../services/s3/xml';
 import { payloadPlan, readWhole, streamOfKnownLength } from './s3.body';
 
-/** PutObject bodies are held in memory up to this (larger files: multipart, which every S3 tool does by itself). */
-export const S3_PUT_MAX_BYTES = INGEST_MEMORY_LIMIT_BYTES;
+/** PutObject bodies are held in memory up to this; larger ones (of a declared length) are streamed to R2 first. */
+export const S3_PUT_MEMORY_BYTES = INGEST_MEMORY_LIMIT_BYTES;
+/** The largest single PutObject, as for a two-step upload (larger files: multipart). */
+export const S3_PUT_MAX_BYTES = UPLOAD_LIMITS.maxTwoStepBytes;
 /** The largest object a multipart upload may assemble. */
 export const S3_MULTIPART_MAX_BYTES = UPLOAD_LIMITS.maxResumableBytes;
 
@@ -286,11 +288,39 @@ async function handle(c: S3Context): Promise<Response> {
     }
     if (c.req.header('x-amz-copy-source')) throw s3Errors.notImplemented('CopyObject');
     const plan = await payloadPlan(c.req.raw, parsed, caller.secret);
-    const bytes = await readWhole(plan, S3_PUT_MAX_BYTES);
-    await ensureAlbum(db, { ...view, now: Date.now() }, address.albumSlug);
-    const result = await ingestAtKey(address, (allowDuplicate) =>
-      ingestImage(deps, { ownerId: user.id, bytes, metadata, way: 's3', allowDuplicate }),
-    );
+    let result: IngestResult;
+    if (plan.length !== null && plan.length > S3_PUT_MEMORY_BYTES) {
+      // A large single PUT (rclone sends up to 200 MB in one by default): streamed to a staging object with
+      // bounded memory, then ingested from there like a two-step upload.
+      if (plan.length > S3_PUT_MAX_BYTES) throw s3Errors.entityTooLarge(S3_PUT_MAX_BYTES);
+      const body = streamOfKnownLength(plan);
+      const stagingKey = stagingKeyFor(user.id);
+      try {
+        try {
+          await c.env.IMAGES_BUCKET.put(stagingKey, body.stream);
+        } finally {
+          await body.verify();
+        }
+        await ensureAlbum(db, { ...view, now: Date.now() }, address.albumSlug);
+        result = await ingestAtKey(address, (allowDuplicate) =>
+          ingestStoredUpload(deps, {
+            ownerId: user.id,
+            metadata,
+            way: 's3',
+            key: stagingKey,
+            allowDuplicate,
+          }),
+        );
+      } finally {
+        await c.env.IMAGES_BUCKET.delete(stagingKey);
+      }
+    } else {
+      const bytes = await readWhole(plan, S3_PUT_MEMORY_BYTES);
+      await ensureAlbum(db, { ...view, now: Date.now() }, address.albumSlug);
+      result = await ingestAtKey(address, (allowDuplicate) =>
+        ingestImage(deps, { ownerId: user.id, bytes, metadata, way: 's3', allowDuplicate }),
+      );
+    }
     const image = await claimRequestedName(store, view, address.filename, result);
     c.set('audit', {
       action: 's3.put_object',

@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
+import { largeJpeg } from '../../../test/fixtures/large-files';
 import { authed, BASE, call, createUser, type TestUser } from '../../../test/helpers';
 
 interface CreatedS3Key {
@@ -359,5 +360,20 @@ describe('/s3', () => {
       ['two', 'a.jpg', null],
     ]);
     expect((await s3(client, '/s3-dedupe/two/a.jpg', { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('a single PutObject above the in-memory limit is streamed to R2 and ingested from there', async () => {
+    const owner = await createUser('s3-large-put');
+    const client = clientOf(await s3Key(owner));
+    const big = largeJpeg(25 * 1024 * 1024);
+    const put = await s3(client, '/s3-large-put/big/photo.jpg', { method: 'PUT', body: big });
+    expect(put.status, await put.clone().text()).toBe(200);
+    const got = new Uint8Array(await (await s3(client, '/s3-large-put/big/photo.jpg')).arrayBuffer());
+    const cdn = new Uint8Array(await (await call('/cdn/s3-large-put/big/photo.jpg')).arrayBuffer());
+    expect(got.length).toBe(cdn.length);
+    expect(got.length).toBeGreaterThan(24 * 1024 * 1024);
+    expect(got).toEqual(cdn);
+    const staged = await env.IMAGES_BUCKET.list({ prefix: `s3-multipart/${owner.id}/` });
+    expect(staged.objects).toHaveLength(0);
   });
 });
