@@ -45,6 +45,8 @@ import { customSiteRouter, publicPagesRouter } from './routes/public/public.inde
 import { shareLinksRouter } from './routes/share-links/share-links.index';
 import { passkeysRouter } from './routes/passkeys/passkeys.index';
 import { sharePagesRouter } from './routes/share-links/share-page';
+import { s3KeysRouter } from './routes/s3-keys/s3-keys.index';
+import { s3Router } from './routes/s3/s3.index';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
 export function createApiRouter() {
@@ -74,6 +76,7 @@ export function createApiRouter() {
     hotlinkRouter,
     shareLinksRouter,
     passkeysRouter,
+    s3KeysRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);
@@ -92,6 +95,8 @@ export function createApiRouter() {
  *   logging (failures only) → security headers (no script) → error handler. Nothing per caller runs.
  * - `/s` (share-link pages for visitors): request id → logging (failures only) → security headers (no script,
  *   never stored) → error handler. Wrong passwords are rate-limited by the page itself, per link and per IP.
+ * - `/s3` (the S3-compatible endpoint): request id → logging → audit → outbox flush. It authenticates (SigV4) and
+ *   answers S3's XML errors itself, so none of the API's JSON layers run.
  * Anything else gets the request id and a JSON 404. The error handler is Hono's `onError`: it answers where the
  * error is thrown, so every layer above it still decorates error responses. On the dedicated CDN hostname every
  * path is a CDN path (see cdnAwarePath), so only the CDN's layers run there.
@@ -107,6 +112,7 @@ export function createApp() {
   for (const pages of ['/u/*', `${CUSTOM_SITE_PREFIX}/*`, CUSTOM_SITE_PREFIX])
     app.use(pages, requestLog({ successes: false }), publicPageSecurityHeaders);
   app.use('/s/*', requestLog({ successes: false }), sharePageSecurityHeaders);
+  for (const s3 of ['/s3', '/s3/*']) app.use(s3, requestLog({ successes: true }), auditLog, outboxFlush);
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.use('/v1/*', failedAuthLimit('api'), authenticate, rateLimit, auditLog, outboxFlush);
@@ -118,6 +124,7 @@ export function createApp() {
   app.route('/u', publicPagesRouter);
   app.route(CUSTOM_SITE_PREFIX, customSiteRouter);
   app.route('/s', sharePagesRouter);
+  app.route('/s3', s3Router);
   return app;
 }
 

@@ -82,6 +82,7 @@ async function aliceState(): Promise<string> {
     'data_exports',
     'share_links',
     'passkeys',
+    's3_access_keys',
   ];
   const rows = await Promise.all(
     tables.map((table) =>
@@ -165,6 +166,12 @@ beforeAll(async () => {
     .bind(alice.id, Date.now())
     .run();
   ids.passkeys = 'pk_matrix';
+  // An S3 access key pair of alice's: bob may neither list nor revoke it.
+  const s3Key = await json<{ id: string }>(
+    await post(alice, '/v1/s3-keys', { name: 'rclone', scope: 'write' }),
+    201,
+  );
+  ids['s3-keys'] = s3Key.id;
   // A backup destination (never contacted here), so bob's /backup calls have something of alice's to miss.
   const backup = await call(
     '/v1/backup/config',

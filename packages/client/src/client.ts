@@ -1,4 +1,7 @@
 import {
+  S3AccessKeyCreatedSchema,
+  S3AccessKeyListSchema,
+  type S3AccessKeyCreate,
   AccessTokenSchema,
   type AccessTokenRequest,
   AccountDeletionStatusSchema,
@@ -226,6 +229,10 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
     listKeys: () => request(ApiKeyListSchema, '/v1/keys'),
     createKey: (key: ApiKeyCreate) => request(ApiKeyCreatedSchema, '/v1/keys', json('POST', key)),
     revokeKey: (id: string) => request(z.unknown(), `/v1/keys/${segment(id)}`, { method: 'DELETE' }),
+    listS3Keys: () => request(S3AccessKeyListSchema, '/v1/s3-keys'),
+    createS3Key: (key: S3AccessKeyCreate) =>
+      request(S3AccessKeyCreatedSchema, '/v1/s3-keys', json('POST', key)),
+    revokeS3Key: (id: string) => request(z.unknown(), `/v1/s3-keys/${segment(id)}`, { method: 'DELETE' }),
     getMe: () => request(ProfileSchema, '/v1/me'),
     updateMe: (changes: ProfileUpdate) => request(ProfileSchema, '/v1/me', json('PATCH', changes)),
     /** Deletes the account and everything in it; `confirm` is its owner name (slug). */

@@ -25,6 +25,7 @@ export default defineConfig({
           { text: 'Custom domains', link: '/guide/custom-domains' },
           { text: 'Public profiles', link: '/guide/public-pages' },
           { text: 'Sharing by link', link: '/guide/sharing' },
+          { text: 'S3-compatible endpoint', link: '/guide/s3' },
           { text: 'Analytics', link: '/guide/analytics' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Translations', link: '/guide/translations' },

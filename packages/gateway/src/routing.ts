@@ -22,7 +22,7 @@ export function hostKindOf(hostname: string, config: GatewayConfig): HostKind | 
  * The API Worker's areas on the public hostname (`/u`: public profiles, `/s`: share-link pages); a prefix matches
  * whole segments (`/v1docs` is the dashboard's, and so are `/settings` and `/shared`).
  */
-const API_PREFIXES = ['/v1', '/auth', '/cdn', '/u', '/s'] as const;
+const API_PREFIXES = ['/v1', '/auth', '/cdn', '/u', '/s', '/s3'] as const;
 
 function isApiPath(pathname: string): boolean {
   return API_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));

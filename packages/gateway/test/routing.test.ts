@@ -44,3 +44,13 @@ describe('share links', () => {
       expect(routeRequest(new URL(`https://pixelflare.example${path}`), config), path).toBe('dashboard');
   });
 });
+
+describe('the S3 endpoint', () => {
+  it('sends /s3 and everything under it on the public host to the API; /s3x stays the dashboard’s', () => {
+    for (const path of ['/s3', '/s3/', '/s3/alice', '/s3/alice/holiday/beach.jpg'])
+      expect(routeRequest(new URL(`https://pixelflare.example${path}?list-type=2`), config), path).toBe(
+        'api',
+      );
+    expect(routeRequest(new URL('https://pixelflare.example/s3x'), config)).toBe('dashboard');
+  });
+});

@@ -12,6 +12,7 @@ export * from './search';
 export * from './images';
 export * from './keys';
 export * from './passkeys';
+export * from './s3';
 export * from './share-links';
 export * from './status';
 export * from './tags';

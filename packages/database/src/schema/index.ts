@@ -10,6 +10,7 @@ export * from './encryption';
 export * from './exports';
 export * from './images';
 export * from './passkeys';
+export * from './s3-access-keys';
 export * from './share-links';
 export * from './transforms';
 export * from './users';

@@ -40,8 +40,8 @@ export interface IngestDeps {
   encryption?: EncryptionDeps;
 }
 
-/** The three ways in: one-shot (`POST /v1/upload`), two-step (`POST /v1/images` + `PUT`) and tus. */
-export type UploadWay = 'one-shot' | 'two-step' | 'tus';
+/** The ways in: one-shot (`POST /v1/upload`), two-step (`POST /v1/images` + `PUT`), tus and the S3 endpoint. */
+export type UploadWay = 'one-shot' | 'two-step' | 'tus' | 's3';
 
 /** Every upload's limits, read once from config when the deps are built (not by each way in). */
 export interface IngestLimits {
@@ -82,6 +82,7 @@ export function ingestDepsFrom(
         'one-shot': UPLOAD_LIMITS.maxOneShotBytes,
         'two-step': UPLOAD_LIMITS.maxTwoStepBytes,
         tus: UPLOAD_LIMITS.maxResumableBytes,
+        s3: UPLOAD_LIMITS.maxResumableBytes,
       },
     },
   };
