@@ -11,6 +11,8 @@ export interface Principal {
   via: 'api_key' | 'session' | 'access' | 'dev';
   keyId?: string;
   scopes: ReadonlySet<ApiScope>;
+  /** The account's plan tier (its rate-limit multiplier applies); absent counts as free. */
+  plan?: string;
 }
 
 /** What a handler tells the audit middleware about the action it performed. */

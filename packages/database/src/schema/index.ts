@@ -11,5 +11,6 @@ export * from './exports';
 export * from './images';
 export * from './share-links';
 export * from './transforms';
+export * from './usage';
 export * from './users';
 export * from './webhooks';
