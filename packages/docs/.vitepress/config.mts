@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Public profiles', link: '/guide/public-pages' },
           { text: 'Sharing by link', link: '/guide/sharing' },
           { text: 'Analytics', link: '/guide/analytics' },
+          { text: 'Usage and plans', link: '/guide/usage' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Translations', link: '/guide/translations' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },

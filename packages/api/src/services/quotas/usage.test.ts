@@ -175,6 +175,30 @@ describe('limits', () => {
     await expect(uploadAs(owner.id, false)).resolves.toMatchObject({ duplicate: false });
   });
 
+  it("refuses at each plan's documented image and storage limits (with the 1 % grace), and not before", async () => {
+    for (const tier of ['free', 'starter', 'pro'] as const) {
+      const plan = PLANS[tier];
+      const owner = await createUser(`limit-${tier}`);
+      const set = (values: { imageCount?: number; storageBytes?: number }) =>
+        db()
+          .update(users)
+          .set({ plan: tier, imageCount: 0, storageBytes: 0, ...values })
+          .where(eq(users.id, owner.id));
+      await set({ imageCount: Math.floor(plan.maxImages * 1.01) });
+      await expect(uploadAs(owner.id), tier).rejects.toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+        message: `Image quota reached: ${Math.floor(plan.maxImages * 1.01)} of ${plan.maxImages} images used`,
+      });
+      await set({ storageBytes: Math.floor(plan.maxBytes * 1.01) });
+      await expect(uploadAs(owner.id), tier).rejects.toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+        message: expect.stringMatching(/^Storage quota reached/),
+      });
+      await set({ imageCount: plan.maxImages - 1, storageBytes: plan.maxBytes - 1024 * 1024 });
+      await expect(uploadAs(owner.id), tier).resolves.toMatchObject({ duplicate: false });
+    }
+  });
+
   it('takes uploads on the unlimited plan whatever the counts', async () => {
     const owner = await createUser('limit-unlimited');
     await db()
