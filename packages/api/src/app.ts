@@ -42,6 +42,7 @@ import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
 import { hotlinkRouter } from './routes/hotlink/hotlink.index';
 import { customSiteRouter, publicPagesRouter } from './routes/public/public.index';
 import { shareLinksRouter } from './routes/share-links/share-links.index';
+import { billingRouter } from './routes/billing/billing.index';
 import { sharePagesRouter } from './routes/share-links/share-page';
 
 /** The `/v1` REST API: every resource router, then the OpenAPI document generated from their contracts. */
@@ -70,6 +71,7 @@ export function createApiRouter() {
     customDomainRouter,
     hotlinkRouter,
     shareLinksRouter,
+    billingRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

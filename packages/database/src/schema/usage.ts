@@ -47,3 +47,10 @@ export const usageThresholds = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.ownerId, t.period, t.limitName, t.level] })],
 );
+
+/** Stripe webhook events already applied, by Stripe's event id: a redelivery changes nothing. */
+export const stripeEvents = sqliteTable('stripe_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  createdAt: createdAt(),
+});
