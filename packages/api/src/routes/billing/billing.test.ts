@@ -152,7 +152,7 @@ describe('billing with Stripe', () => {
           'line_items[0][quantity]': '1',
           customer_email: `${user.slug}@example.test`,
           'metadata[plan]': 'starter',
-          success_url: 'http://localhost:5173/settings/billing?checkout=success',
+          success_url: 'http://localhost:5173/settings?checkout=success#billing',
         }),
       },
     ]);
@@ -206,7 +206,7 @@ describe('billing with Stripe', () => {
       {
         method: 'POST',
         path: '/v1/billing_portal/sessions',
-        form: { customer, return_url: 'http://localhost:5173/settings/billing' },
+        form: { customer, return_url: 'http://localhost:5173/settings#billing' },
       },
     ]);
 

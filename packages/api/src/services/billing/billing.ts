@@ -18,7 +18,7 @@ export interface BillingDeps {
   Stripe: typeof Stripe;
   webhookSecret: string;
   prices: Record<PaidPlan, string>;
-  /** Where Checkout and the Portal send the user back (the dashboard's Plan & billing page). */
+  /** Where Checkout and the Portal send the user back (the dashboard's settings; Plan & billing is `#billing`). */
   returnUrl: string;
 }
 
@@ -60,7 +60,7 @@ export async function billingDepsFrom(
     Stripe,
     webhookSecret: STRIPE_WEBHOOK_SECRET,
     prices: { starter: STRIPE_PRICE_STARTER, pro: STRIPE_PRICE_PRO },
-    returnUrl: `${(config.PUBLIC_DASHBOARD_URL ?? config.PUBLIC_API_URL).replace(/\/$/, '')}/settings/billing`,
+    returnUrl: `${(config.PUBLIC_DASHBOARD_URL ?? config.PUBLIC_API_URL).replace(/\/$/, '')}/settings`,
   };
 }
 
@@ -103,8 +103,8 @@ export async function createCheckout(deps: BillingDeps, user: User, plan: PaidPl
           : {}),
       metadata: { user_id: user.id, plan },
       subscription_data: { metadata: { user_id: user.id, plan } },
-      success_url: `${deps.returnUrl}?checkout=success`,
-      cancel_url: `${deps.returnUrl}?checkout=cancelled`,
+      success_url: `${deps.returnUrl}?checkout=success#billing`,
+      cancel_url: `${deps.returnUrl}#billing`,
     }),
   );
   if (!session.url) throw new AppError(503, 'SERVICE_UNAVAILABLE', 'Stripe returned no Checkout URL');
@@ -117,7 +117,7 @@ export async function createPortal(deps: BillingDeps, user: User): Promise<strin
     throw new AppError(409, 'CONFLICT', 'No subscription yet: subscribe through Checkout first');
   const customer = user.stripeCustomerId;
   const session = await reachStripe(deps, () =>
-    deps.stripe.billingPortal.sessions.create({ customer, return_url: deps.returnUrl }),
+    deps.stripe.billingPortal.sessions.create({ customer, return_url: `${deps.returnUrl}#billing` }),
   );
   return session.url;
 }
