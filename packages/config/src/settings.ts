@@ -29,7 +29,11 @@ export const STRIPE_SETTINGS = [
 ] as const;
 
 /** Groups that are all or nothing: half of one is a typo, not a choice. */
-export const ALL_OR_NOTHING_SETTINGS = [...SIGN_IN_PROVIDER_SETTINGS, TURNSTILE_SETTINGS, STRIPE_SETTINGS] as const;
+export const ALL_OR_NOTHING_SETTINGS = [
+  ...SIGN_IN_PROVIDER_SETTINGS,
+  TURNSTILE_SETTINGS,
+  STRIPE_SETTINGS,
+] as const;
 
 /** AUTH_MODE=cloudflare (Cloudflare Access): both required. */
 export const ACCESS_SETTINGS = ['ACCESS_TEAM_DOMAIN', 'ACCESS_AUD'] as const;
