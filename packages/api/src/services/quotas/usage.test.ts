@@ -271,5 +271,17 @@ describe('usage.threshold', () => {
     expect((await errorOf(refused)).message).toMatch(/^Bandwidth limit reached/);
     // Without enforcement the same image is served.
     expect((await call(`/cdn/i/${image.shortId}`)).status).toBe(200);
+    // An administrator moving the account to another plan lifts the block.
+    const admin = await createUser('threshold-admin', { isAdmin: true });
+    const moved = await call(
+      `/v1/admin/users/${owner.id}/plan`,
+      authed(admin.key, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ plan: 'starter' }),
+      }),
+    );
+    expect(moved.status).toBe(200);
+    expect(await env.KV.get(bandwidthBlockKey(owner.slug))).toBeNull();
   });
 });
