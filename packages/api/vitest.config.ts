@@ -58,6 +58,7 @@ export default defineConfig({
       './test/global-setup-webhooks.ts',
       './test/global-setup-auth.ts',
       './test/global-setup-turnstile.ts',
+      './test/global-setup-stripe.ts',
       './test/cloudflare-stand-in.ts',
       './test/global-setup-s3.ts',
       './test/global-setup-analytics-sql.ts',

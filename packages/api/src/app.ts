@@ -44,6 +44,7 @@ import { hotlinkRouter } from './routes/hotlink/hotlink.index';
 import { customSiteRouter, publicPagesRouter } from './routes/public/public.index';
 import { shareLinksRouter } from './routes/share-links/share-links.index';
 import { passkeysRouter } from './routes/passkeys/passkeys.index';
+import { billingRouter } from './routes/billing/billing.index';
 import { sharePagesRouter } from './routes/share-links/share-page';
 import { s3KeysRouter } from './routes/s3-keys/s3-keys.index';
 import { s3Router } from './routes/s3/s3.index';
@@ -77,6 +78,7 @@ export function createApiRouter() {
     shareLinksRouter,
     passkeysRouter,
     s3KeysRouter,
+    billingRouter,
   ] as const;
   for (const router of routers) api.route('/', router);
   mountApiDocs(api);

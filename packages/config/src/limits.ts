@@ -79,14 +79,70 @@ export const AUDIT_RETENTION_DAYS = 365;
 export const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
 export const ANALYTICS_RETENTION_DAYS = 90;
 
-/** Image-count plans. Enforced only when `USAGE_LIMITS_ENABLED=true`. */
+/** What happens to CDN answers once an account has served its plan's monthly bandwidth. */
+export type BandwidthPolicy = 'flag' | 'block';
+
+export interface PlanLimits {
+  label: string;
+  /** Live images (trash excluded); null = no limit. */
+  maxImages: number | null;
+  /** Bytes of originals; null = no limit. */
+  maxBytes: number | null;
+  /** CDN bytes served per calendar month (UTC); null = no limit. */
+  maxBandwidthBytes: number | null;
+  /** Multiplies the API and upload rate-limit buckets (`RATE_LIMITS`). */
+  rateLimitMultiplier: number;
+  /** Over the bandwidth limit: `flag` keeps serving and reports it, `block` answers CDN requests 429. */
+  bandwidthPolicy: BandwidthPolicy;
+}
+
+/**
+ * Plans. Enforced only when `USAGE_LIMITS_ENABLED=true`; `unlimited` is the tier for self-hosted accounts
+ * (no limit, even when enforcement is on). Renditions are metered but not limited.
+ */
 export const PLANS = {
-  free: { label: 'Free', maxImages: 100, maxBytes: 1024 * MB },
-  starter: { label: 'Starter', maxImages: 1_000, maxBytes: 10 * 1024 * MB },
-  pro: { label: 'Pro', maxImages: 25_000, maxBytes: 250 * 1024 * MB },
-} as const;
+  free: {
+    label: 'Free',
+    maxImages: 100,
+    maxBytes: 1024 * MB,
+    maxBandwidthBytes: 5 * 1024 * MB,
+    rateLimitMultiplier: 1,
+    bandwidthPolicy: 'block',
+  },
+  starter: {
+    label: 'Starter',
+    maxImages: 1_000,
+    maxBytes: 10 * 1024 * MB,
+    maxBandwidthBytes: 100 * 1024 * MB,
+    rateLimitMultiplier: 2,
+    bandwidthPolicy: 'flag',
+  },
+  pro: {
+    label: 'Pro',
+    maxImages: 25_000,
+    maxBytes: 250 * 1024 * MB,
+    maxBandwidthBytes: 2 * 1024 * 1024 * MB,
+    rateLimitMultiplier: 5,
+    bandwidthPolicy: 'flag',
+  },
+  unlimited: {
+    label: 'Unlimited',
+    maxImages: null,
+    maxBytes: null,
+    maxBandwidthBytes: null,
+    rateLimitMultiplier: 1,
+    bandwidthPolicy: 'flag',
+  },
+} as const satisfies Record<string, PlanLimits>;
 export type PlanTier = keyof typeof PLANS;
 export const PLAN_TIERS = Object.keys(PLANS) as PlanTier[];
+/** `usage.threshold` webhook events are sent when a limit's use first reaches these fractions in a period. */
+export const USAGE_THRESHOLDS = [0.8, 1] as const;
+/** The limits `usage.threshold` and `GET /v1/usage` name. */
+export const USAGE_LIMIT_NAMES = ['images', 'storage', 'bandwidth'] as const;
+export type UsageLimitName = (typeof USAGE_LIMIT_NAMES)[number];
+/** The 02:00 metering of CDN usage into usage_daily: days per run and owners per page. */
+export const USAGE_METERING = { daysPerRun: 7, pageSize: 500 } as const;
 /** Quotas allow a 1% grace before refusing. */
 export const QUOTA_GRACE_RATIO = 0.01;
 

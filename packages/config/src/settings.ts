@@ -17,8 +17,23 @@ export const SIGN_IN_PROVIDER_SETTINGS = [
 /** Bot protection (Turnstile): on when both are set; the site key is a plain variable, the secret key a secret. */
 export const TURNSTILE_SETTINGS = ['TURNSTILE_SITE_KEY', 'TURNSTILE_SECRET_KEY'] as const;
 
+/**
+ * Stripe billing (off unless `STRIPE_ENABLED=true`, which requires all of them): the secret API key, the webhook
+ * endpoint's signing secret, and the recurring price id of each paid plan.
+ */
+export const STRIPE_SETTINGS = [
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_PRICE_STARTER',
+  'STRIPE_PRICE_PRO',
+] as const;
+
 /** Groups that are all or nothing: half of one is a typo, not a choice. */
-export const ALL_OR_NOTHING_SETTINGS = [...SIGN_IN_PROVIDER_SETTINGS, TURNSTILE_SETTINGS] as const;
+export const ALL_OR_NOTHING_SETTINGS = [
+  ...SIGN_IN_PROVIDER_SETTINGS,
+  TURNSTILE_SETTINGS,
+  STRIPE_SETTINGS,
+] as const;
 
 /** AUTH_MODE=cloudflare (Cloudflare Access): both required. */
 export const ACCESS_SETTINGS = ['ACCESS_TEAM_DOMAIN', 'ACCESS_AUD'] as const;
@@ -39,4 +54,6 @@ export const SECRET_SETTINGS = [
   'TURNSTILE_SECRET_KEY',
   'CLOUDFLARE_ANALYTICS_TOKEN',
   'CLOUDFLARE_API_TOKEN',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
 ] as const;

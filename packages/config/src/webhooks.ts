@@ -14,6 +14,7 @@ export const WEBHOOK_EVENTS = [
   'export.failed',
   'share.viewed',
   'share.expired',
+  'usage.threshold',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

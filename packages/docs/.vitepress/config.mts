@@ -27,6 +27,7 @@ export default defineConfig({
           { text: 'Sharing by link', link: '/guide/sharing' },
           { text: 'S3-compatible endpoint', link: '/guide/s3' },
           { text: 'Analytics', link: '/guide/analytics' },
+          { text: 'Usage and plans', link: '/guide/usage' },
           { text: 'Dashboard', link: '/guide/dashboard' },
           { text: 'Translations', link: '/guide/translations' },
           { text: 'Authentication and API keys', link: '/guide/authentication' },

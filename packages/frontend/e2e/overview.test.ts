@@ -21,6 +21,11 @@ describe('overview', () => {
     }).then((response) => response.json())) as { images: { used: number; limit: number } };
     const shown = (await page.getByTestId('usage').textContent())?.replace(/\s+/g, ' ');
     expect(shown).toContain(`Images ${usage.images.used} of ${usage.images.limit}`);
+    // This month's CDN bandwidth beside it, with the plan's limit (or none), and the transforms computed.
+    expect(await page.getByTestId('usage-bandwidth').textContent()).toMatch(/Bandwidth this month/);
+    expect(await page.getByTestId('usage-details').textContent()).toMatch(
+      /Transforms computed this month: \d+/,
+    );
     await browser.screenshots('overview');
   });
 

@@ -47,6 +47,22 @@ function signedWith(secret: string, { headers, body }: (typeof received)[number]
   });
 }
 
+describe('settings: plan & billing', () => {
+  it('is not shown at all on an instance without Stripe billing (the self-hosted default)', async () => {
+    const { page } = browser;
+    const { apiUrl, apiKeys } = inject('stack');
+    await browser.visit('/settings');
+    await page.getByTestId('key-name').waitFor();
+    // The API says billing is off; the page then has no section, no heading and no button for it.
+    const answer = await fetch(`${apiUrl}/v1/billing`, {
+      headers: { authorization: `Bearer ${apiKeys.alice}` },
+    });
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('FEATURE_DISABLED');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="billing"]'));
+    expect(await page.getByText('Plan & billing').count()).toBe(0);
+  });
+});
+
 describe('settings: API keys', () => {
   it('creates a key shown once, which works from outside the browser until it is revoked', async () => {
     const { page } = browser;

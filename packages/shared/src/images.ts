@@ -241,13 +241,31 @@ export const TwoStepUploadSchema = z
   })
   .meta({ id: 'TwoStepUpload' });
 
-const UsageLine = z.object({ used: z.number().int(), limit: z.number().int() });
+const UsageLine = z.object({
+  used: z.number().int(),
+  limit: z.number().int().nullable().meta({ description: 'null: the plan has no such limit' }),
+});
 export const UsageSchema = z
   .object({
     plan: z.string(),
     enforced: z.boolean().meta({ description: 'Whether limits are enforced (USAGE_LIMITS_ENABLED)' }),
     images: UsageLine,
-    bytes: UsageLine,
+    bytes: UsageLine.meta({ description: 'Bytes of originals (what the storage limit counts)' }),
+    period: z
+      .object({ start: z.string(), end: z.string() })
+      .meta({ description: 'The current period, a calendar month (UTC): `YYYY-MM-DD`, end exclusive' }),
+    storage: z
+      .object({ originals: z.number().int(), renditions: z.number().int() })
+      .meta({ description: 'Bytes stored now: originals, and renditions kept in R2 (metered, not limited)' }),
+    bandwidth: UsageLine.extend({
+      over: z.boolean().meta({ description: "Whether the period's CDN bytes reached the plan's limit" }),
+      policy: z.enum(['flag', 'block']).meta({
+        description: 'Over the limit: `flag` keeps serving, `block` answers CDN requests 429 (when enforced)',
+      }),
+    }).meta({ description: 'CDN response bytes served in the period' }),
+    transforms: z.number().int().meta({ description: 'Renditions computed in the period' }),
+    requests: z.number().int().meta({ description: 'CDN answers in the period' }),
+    rate_limit_multiplier: z.number().meta({ description: "The plan's multiplier of the API rate limits" }),
   })
   .meta({ id: 'Usage' });
 

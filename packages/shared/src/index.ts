@@ -2,6 +2,7 @@ export * from './albums';
 export * from './analytics';
 export * from './auth';
 export * from './backups';
+export * from './billing';
 export * from './audit';
 export * from './common';
 export * from './crypto';

@@ -1,4 +1,4 @@
-import { WEBHOOK_DELIVERY, WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
+import { USAGE_LIMIT_NAMES, WEBHOOK_DELIVERY, WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
 import { z } from 'zod';
 import { AlbumSchema } from './albums';
 import { IsoDateTime } from './common';
@@ -116,6 +116,18 @@ export const ImageVariantsReadySchema = ImageSchema.extend({
     .meta({ description: 'Every ready variant as `preset.format`, sorted', example: ['thumb.avif'] }),
 }).meta({ id: 'ImageVariantsReady' });
 
+/** `usage.threshold`: an account's use of one limit first reached 80 % or 100 % in the period. */
+export const UsageThresholdEventSchema = z
+  .object({
+    limit: z.enum(USAGE_LIMIT_NAMES).meta({ description: 'Which limit: image count, storage or bandwidth' }),
+    percent: z.union([z.literal(80), z.literal(100)]),
+    used: z.number().int().meta({ description: 'Images, or bytes, when the threshold was reached' }),
+    max: z.number().int().meta({ description: "The plan's limit" }),
+    plan: z.string(),
+    period: z.string().meta({ description: 'The billing period, `YYYY-MM` (calendar month, UTC)' }),
+  })
+  .meta({ id: 'UsageThresholdEvent' });
+
 /**
  * What `data` holds per event type: the resource exactly as the REST API returns it (after the change; for
  * `image.purged` and `album.deleted` the last state before it was removed).
@@ -136,6 +148,7 @@ export const WEBHOOK_EVENT_DATA = {
   'export.failed': DataExportSchema,
   'share.viewed': ShareLinkSchema,
   'share.expired': ShareLinkSchema,
+  'usage.threshold': UsageThresholdEventSchema,
 } as const satisfies Record<WebhookEvent, z.ZodType>;
 
 export type WebhookEventData<T extends WebhookEvent> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;

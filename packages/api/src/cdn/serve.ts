@@ -25,6 +25,7 @@ import { customHostSite } from './custom-host';
 import { enforceHotlink, varyOnReferer } from './hotlink';
 import type { CustomHostOwner } from '../services/domains/host-cache';
 import { attributeCdnAnswer } from './analytics';
+import { enforceBandwidth } from './bandwidth';
 import { readCachedStamp, stampCachedAnswer } from './stamp';
 import { variantKey } from '../services/analytics/point';
 import { serveEncrypted } from './encrypted';
@@ -65,6 +66,7 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
     if (found && cached && (!site || cached.stamp.ownerSlug === site.ownerSlug)) {
       const { ownerSlug, ownerId, imageId } = cached.stamp;
       attributeCdnAnswer(c, { ownerId, imageId, variant: variantName });
+      await enforceBandwidth(c, ownerSlug);
       const headers = withCacheStatus(cached.headers, 'hit');
       if (await enforceHotlink(c, ownerSlug)) varyOnReferer(headers);
       return respond(c, found.body, headers);
@@ -76,6 +78,7 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   if (!image || (site && image.ownerId !== site.ownerId)) throw cdnNotFound();
   const hotlinkProtected = await enforceHotlink(c, image.ownerSlug);
   attributeCdnAnswer(c, { ownerId: image.ownerId, imageId: image.id, variant: variantName });
+  await enforceBandwidth(c, image.ownerSlug);
   if (image.isEncrypted)
     return serveEncrypted(c, image, request.route.variant, request.params, request.token);
   await authorise(c, request, image);

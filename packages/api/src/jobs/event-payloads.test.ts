@@ -1,4 +1,4 @@
-import { WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
+import { PLANS, WEBHOOK_EVENTS, type WebhookEvent } from '@pixelflare/config';
 import { createDb, images, imageVariants, outboxEvents } from '@pixelflare/database';
 import { WEBHOOK_EVENT_DATA, WebhookEnvelopeSchema, type WebhookEnvelope } from '@pixelflare/shared';
 import { env } from 'cloudflare:workers';
@@ -13,6 +13,10 @@ import { authed, BASE, call, type TestUser } from '../../test/helpers';
 import { consumeWebhookJobs, loopbackWebhook, receivedBy } from '../../test/webhook-receiver';
 import { waitFor } from '../../test/wait-for';
 import { dispatchOutbox } from '../services/events/dispatch';
+import { createD1Sink } from '../services/analytics/sink';
+import { createD1Source } from '../services/analytics/source';
+import { runUsageMetering } from '../services/quotas/metering';
+import { periodOf } from '../services/quotas/period';
 import type { WebhookJob } from './messages';
 
 type Resource = Record<string, unknown> & { id: string };
@@ -173,6 +177,39 @@ describe('event payloads, end to end', () => {
     const [lostRow] = await db.select().from(images).where(eq(images.id, lost.id));
     await env.IMAGES_BUCKET.delete(lostRow!.storageKey);
     expected.set('export.failed', await exported('failed'));
+
+    // Usage: yesterday's CDN bytes past 80 % of the free plan's bandwidth, found by the 02:00 metering.
+    const now = new Date();
+    const yesterday = now.getTime() - 86_400_000;
+    const served = Math.ceil(PLANS.free.maxBandwidthBytes * 0.85);
+    await createD1Sink(env.DB).record({
+      timestamp: yesterday,
+      ownerId: owner.id,
+      imageId: uploaded.id,
+      variant: 'original',
+      status: 200,
+      bytes: served,
+      cache: 'hit',
+      engine: '',
+      country: 'XX',
+      referrer: '',
+      format: 'image/png',
+      durationMs: 1,
+    });
+    await runUsageMetering(env.DB, env.KV, createD1Source(env.DB), now, { enforced: true });
+    // A cron job's events wait for the 5-minute outbox sweep (no request flushes them): sent below with the rest.
+    await db
+      .update(outboxEvents)
+      .set({ dispatchedAt: new Date() })
+      .where(and(eq(outboxEvents.ownerId, owner.id), eq(outboxEvents.type, 'usage.threshold')));
+    expected.set('usage.threshold', {
+      limit: 'bandwidth',
+      percent: 80,
+      used: served,
+      max: PLANS.free.maxBandwidthBytes,
+      plan: 'free',
+      period: periodOf(new Date(yesterday)).key,
+    } as unknown as Resource);
 
     expect([...expected.keys()].sort()).toEqual([...WEBHOOK_EVENTS].sort());
 

@@ -38,6 +38,26 @@ describe('environment validation', () => {
     expect(problems.some((p) => p.startsWith('RATE_LIMIT_ENABLED'))).toBe(true);
   });
 
+  it('takes Stripe billing all or nothing: STRIPE_ENABLED names each setting it lacks, half a group is refused', () => {
+    expect(problemsOf(withVars({ STRIPE_ENABLED: 'true', STRIPE_SECRET_KEY: 'sk_test_x' })).sort()).toEqual([
+      'STRIPE_PRICE_PRO is missing (STRIPE_SECRET_KEY set)',
+      'STRIPE_PRICE_PRO is required by STRIPE_ENABLED=true',
+      'STRIPE_PRICE_STARTER is missing (STRIPE_SECRET_KEY set)',
+      'STRIPE_PRICE_STARTER is required by STRIPE_ENABLED=true',
+      'STRIPE_WEBHOOK_SECRET is missing (STRIPE_SECRET_KEY set)',
+      'STRIPE_WEBHOOK_SECRET is required by STRIPE_ENABLED=true',
+    ]);
+    expect(problemsOf(withVars({ STRIPE_WEBHOOK_SECRET: 'whsec_x' }))).toHaveLength(3);
+    const complete = {
+      STRIPE_ENABLED: 'true',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_PRICE_STARTER: 'price_a',
+      STRIPE_PRICE_PRO: 'price_b',
+    };
+    expect(problemsOf(withVars(complete))).toEqual([]);
+  });
+
   it('names a missing binding', () => {
     expect(problemsOf(withVars({ KV: undefined }))).toContain('binding KV is missing');
   });

@@ -3,6 +3,7 @@ import {
   AI_LOCAL_DEFAULT_URL,
   ACCESS_SETTINGS,
   ALL_OR_NOTHING_SETTINGS,
+  STRIPE_SETTINGS,
   ANALYTICS_SINKS,
   CLOUDFLARE_API_BASE,
   REQUIRED_VARIANTS,
@@ -156,8 +157,20 @@ export const EnvVarsSchema = z
      * tests point it at the Turnstile stand-in's widget, as Cloudflare's cannot load offline. Refused in production.
      */
     TURNSTILE_SCRIPT_URL: z.url().default(TURNSTILE_SCRIPT_URL),
+    /** Optional Stripe billing (Checkout, Customer Portal, subscription webhooks); needs every STRIPE_SETTINGS entry. */
+    STRIPE_ENABLED: flag.default(false),
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    STRIPE_PRICE_STARTER: z.string().min(1).optional(),
+    STRIPE_PRICE_PRO: z.string().min(1).optional(),
+    /** Stripe's API base; tests point it at the Stripe stand-in on loopback. */
+    STRIPE_API_BASE_URL: z.url().default('https://api.stripe.com'),
   })
   .superRefine((vars, ctx) => {
+    if (vars.STRIPE_ENABLED) {
+      for (const name of STRIPE_SETTINGS.filter((name) => vars[name] === undefined))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is required by STRIPE_ENABLED=true' });
+    }
     // A provider is all or nothing: half a configuration is a typo, not a choice.
     for (const group of ALL_OR_NOTHING_SETTINGS) {
       const set = group.filter((name) => vars[name] !== undefined);

@@ -13,6 +13,8 @@ export interface Principal {
   scopes: ReadonlySet<ApiScope>;
   /** An admin whose session lacks the passkey REQUIRE_PASSKEY_FOR_ADMINS asks for: acting without `admin`. */
   adminNeedsPasskey?: boolean;
+  /** The account's plan tier (its rate-limit multiplier applies); absent counts as free. */
+  plan?: string;
 }
 
 /** What a handler tells the audit middleware about the action it performed. */

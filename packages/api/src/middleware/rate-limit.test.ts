@@ -1,4 +1,7 @@
-import { RATE_LIMITS } from '@pixelflare/config';
+import { PLANS, RATE_LIMITS } from '@pixelflare/config';
+import { createDb, users } from '@pixelflare/database';
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { authed, call, createUser, errorOf } from '../../test/helpers';
 
@@ -49,5 +52,15 @@ describe('rate limiting', () => {
     );
     expect(calls).toBeGreaterThanOrEqual(limit - 1);
     expect((await call('/v1/tags', authed(user.key))).status).toBe(200);
+  });
+
+  it("scales an account's buckets by its plan's rate-limit multiplier", async () => {
+    const free = await createUser('plan-free', { scopes: ['images:read'] });
+    const pro = await createUser('plan-pro', { scopes: ['images:read'] });
+    await createDb(env.DB).update(users).set({ plan: 'pro' }).where(eq(users.id, pro.id));
+    const limitOf = async (key: string) =>
+      Number((await call('/v1/tags', authed(key))).headers.get('RateLimit-Limit'));
+    expect(await limitOf(free.key)).toBe(RATE_LIMITS.authenticated.capacity * PLANS.free.rateLimitMultiplier);
+    expect(await limitOf(pro.key)).toBe(RATE_LIMITS.authenticated.capacity * PLANS.pro.rateLimitMultiplier);
   });
 });

@@ -6,6 +6,7 @@ import type { AppEnv, Principal } from '../lib/types';
 import { createKvTokenBucket, principalBucket, type RateLimiter } from '../services/rate-limit/token-bucket';
 import { SIGN_IN_PAGE_PATH } from '../services/auth/authjs';
 import { clientIp } from './client-ip';
+import { planOf } from '../services/quotas/quotas';
 
 const UPLOAD_PATHS = [/^\/v1\/upload(\/from-url)?$/, /^\/v1\/images$/, /^\/v1\/uploads\/tus/];
 
@@ -17,9 +18,10 @@ function rateLimitBucket(
   const isUpload = c.req.method !== 'GET' && UPLOAD_PATHS.some((pattern) => pattern.test(c.req.path));
   if (!principal) return { key: `ip:${clientIp(c)}`, rule: RATE_LIMITS.anonymous };
   const base = isUpload ? RATE_LIMITS.uploads : RATE_LIMITS.authenticated;
-  const multiplier = principal.scopes.has('admin')
-    ? SCOPE_RATE_MULTIPLIERS.admin
-    : SCOPE_RATE_MULTIPLIERS.read;
+  // The broadest scope's multiplier times the plan's (PLANS[tier].rateLimitMultiplier).
+  const multiplier =
+    (principal.scopes.has('admin') ? SCOPE_RATE_MULTIPLIERS.admin : SCOPE_RATE_MULTIPLIERS.read) *
+    planOf(principal.plan ?? 'free').rateLimitMultiplier;
   return {
     key: principalBucket(isUpload ? 'upload' : 'api', principal),
     rule: { capacity: base.capacity * multiplier, windowSeconds: base.windowSeconds },

@@ -13,5 +13,6 @@ export * from './passkeys';
 export * from './s3-access-keys';
 export * from './share-links';
 export * from './transforms';
+export * from './usage';
 export * from './users';
 export * from './webhooks';

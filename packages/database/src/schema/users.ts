@@ -19,6 +19,10 @@ export const users = sqliteTable(
     locale: text('locale'),
     isAdmin: bool('is_admin').notNull().default(false),
     plan: text('plan').$type<PlanTier>().notNull().default('free'),
+    /** Stripe billing (STRIPE_ENABLED): the customer, and the subscription's status and current period end. */
+    stripeCustomerId: text('stripe_customer_id'),
+    subscriptionStatus: text('subscription_status'),
+    subscriptionPeriodEnd: timestamp('subscription_period_end'),
     /** Per-user overrides of the plan's quotas; null means the plan's value. */
     quotaMaxImages: integer('quota_max_images'),
     quotaMaxBytes: integer('quota_max_bytes'),
@@ -41,5 +45,6 @@ export const users = sqliteTable(
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_access_subject_unique').on(t.accessSubjectHash),
     uniqueIndex('users_authjs_user_unique').on(t.authjsUserId),
+    uniqueIndex('users_stripe_customer_unique').on(t.stripeCustomerId),
   ],
 );

@@ -61,5 +61,5 @@ export function formatRelativeTime(
 }
 
 export function percentOf(used: number, limit: number): number {
-  return limit > 0 ? Math.min(100, Math.round((used / limit) * 100)) : 0;
+  return limit > 0 ? Math.min(100, Math.floor((used / limit) * 100)) : 0;
 }

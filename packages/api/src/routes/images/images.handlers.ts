@@ -16,7 +16,8 @@ import {
   updateImage,
 } from '../../services/images/manage';
 import { findImage, toImageResources, toOneImageResource } from '../../services/images/resource';
-import { usageOf } from '../../services/quotas/quotas';
+import { usageReport } from '../../services/quotas/metering';
+import { createSource } from '../../services/analytics/source';
 import { imageStoreOf, imageViewOf } from './images.context';
 import type {
   bulkImagesRoute,
@@ -138,7 +139,13 @@ export const getUsageHandler: RouteHandler<typeof getUsageRoute, AppEnv> = async
   const principal = principalOf(c);
   const [user] = await c.get('db').select().from(users).where(eq(users.id, principal.userId)).limit(1);
   if (!user) throw notFound('User');
-  return c.json({ plan: user.plan, enforced: c.get('config').USAGE_LIMITS_ENABLED, ...usageOf(user) }, 200);
+  const config = c.get('config');
+  const source = createSource(config.ANALYTICS_SINK, c.env.DB, {
+    baseUrl: config.CLOUDFLARE_API_BASE_URL,
+    accountId: config.CLOUDFLARE_ACCOUNT_ID,
+    token: config.CLOUDFLARE_ANALYTICS_TOKEN,
+  });
+  return c.json(await usageReport(c.env.DB, source, user, new Date(), config.USAGE_LIMITS_ENABLED), 200);
 };
 
 export const bulkImagesHandler: RouteHandler<typeof bulkImagesRoute, AppEnv> = async (c) => {

@@ -151,7 +151,7 @@ export const getUsageRoute = createRoute({
   path: '/usage',
   operationId: 'getUsage',
   tags: ['Images'],
-  summary: 'Image count and storage used, with the plan limits',
+  summary: "The current period's usage (images, storage, bandwidth, transforms) with the plan's limits",
   security,
   middleware: [requireScope('images:read')] as const,
   responses: { 200: json(UsageSchema, 'Usage'), ...common },

@@ -13,6 +13,15 @@ export interface DayGroup {
   hits: number;
 }
 
+/** One owner's CDN totals over a span: what usage metering counts. */
+export interface OwnerTotals {
+  ownerId: string;
+  requests: number;
+  bandwidth: number;
+  /** Answers rendered by an engine (`cache = 'miss'`). */
+  transforms: number;
+}
+
 export interface HourBucket {
   /** Epoch ms of the hour's start. */
   hour: number;
@@ -31,6 +40,15 @@ export interface AnalyticsSource {
   dayGroups(from: number, to: number, offset: number, limit: number): Promise<DayGroup[]>;
   /** Hourly totals for one owner (and optionally one image) in `[from, to)`. */
   hourly(ownerId: string, from: number, to: number, imageId?: string): Promise<HourBucket[]>;
+  /**
+   * Per-owner totals of answers in `[from, to)`, ordered by owner, `limit` from `offset`; only `ownerId`'s when
+   * given.
+   */
+  ownerTotals(
+    from: number,
+    to: number,
+    page: { offset: number; limit: number; ownerId?: string },
+  ): Promise<OwnerTotals[]>;
   /** Epoch ms of the oldest answer kept, or null when none (the rollup's first day). */
   oldest(): Promise<number | null>;
 }
@@ -53,6 +71,20 @@ export function createD1Source(db: D1Database): AnalyticsSource {
         )
         .bind(from, to, limit, offset)
         .all<DayGroup>();
+      return results;
+    },
+    async ownerTotals(from, to, page) {
+      const { results } = await db
+        .prepare(
+          `SELECT owner_id AS ownerId, COUNT(*) AS requests, SUM(bytes) AS bandwidth,
+                  SUM(cache = 'miss') AS transforms
+             FROM analytics_events
+            WHERE ts >= ? AND ts < ? AND owner_id != '' AND (? IS NULL OR owner_id = ?)
+            GROUP BY owner_id ORDER BY owner_id
+            LIMIT ? OFFSET ?`,
+        )
+        .bind(from, to, page.ownerId ?? null, page.ownerId ?? null, page.limit, page.offset)
+        .all<OwnerTotals>();
       return results;
     },
     async hourly(ownerId, from, to, imageId) {
@@ -105,6 +137,26 @@ export function createEngineSource(config: SqlApiConfig, dataset = ANALYTICS_DAT
         requests: Math.round(Number(row.requests)),
         bandwidth: Math.round(Number(row.bandwidth)),
         hits: Math.round(Number(row.hits)),
+      }));
+    },
+    async ownerTotals(from, to, page) {
+      const rows = await querySqlApi(
+        config,
+        `SELECT index1 AS ownerId, SUM(_sample_interval) AS requests,
+                SUM(_sample_interval * double1) AS bandwidth,
+                SUM(if(blob3 = 'miss', _sample_interval, 0)) AS transforms
+           FROM ${dataset}
+          WHERE timestamp >= ${sqlDateTime(from)} AND timestamp < ${sqlDateTime(to)} AND index1 != ''${
+            page.ownerId ? ` AND index1 = ${sqlString(page.ownerId)}` : ''
+          }
+          GROUP BY ownerId ORDER BY ownerId
+          LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}`,
+      );
+      return rows.map((row) => ({
+        ownerId: String(row.ownerId),
+        requests: Math.round(Number(row.requests)),
+        bandwidth: Math.round(Number(row.bandwidth)),
+        transforms: Math.round(Number(row.transforms)),
       }));
     },
     async hourly(ownerId, from, to, imageId) {

@@ -12,6 +12,7 @@ export function userPrincipal(user: UserRow, via: Principal['via']): Principal {
     ownerSlug: user.slug,
     isAdmin: user.isAdmin,
     via,
+    plan: user.plan,
     scopes: new Set(user.isAdmin ? API_SCOPES : API_SCOPES.filter((scope) => scope !== 'admin')),
   };
 }

@@ -18,6 +18,8 @@ import { removeUnreferencedObject } from '../reconcile/orphans';
 import { accessOf, imagePreviews, signingDepsOf, tagListOf, toImageResource } from '../images/resource';
 import type { SigningDeps } from '../variants/signed-url';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
+import { periodOf } from '../quotas/period';
+import { usageThresholdStatements } from '../quotas/thresholds';
 import { setImageTagsStatements } from '../tags/tags';
 import { sanitizeFilename, withSuffix } from './filename';
 import { checkDimensions, inspectImage, type InspectedImage } from './inspect';
@@ -268,8 +270,20 @@ export async function storeOriginal(
 
   const [owner] = await db.select().from(users).where(eq(users.id, ownerId)).limit(1);
   if (!owner) throw notFound('User');
-  if (deps.limits.usageLimitsEnabled)
-    assertWithinQuota(usageOf(owner), { images: 1, bytes: original.length });
+  const usage = usageOf(owner);
+  if (deps.limits.usageLimitsEnabled) assertWithinQuota(usage, { images: 1, bytes: original.length });
+  // `usage.threshold` at 80 % and 100 % of a limit, written with the upload (only when limits are enforced).
+  const thresholds = deps.limits.usageLimitsEnabled
+    ? usageThresholdStatements(db, ownerId, { plan: owner.plan, period: periodOf(new Date()).key }, [
+        { limit: 'images', before: usage.images.used, after: usage.images.used + 1, max: usage.images.limit },
+        {
+          limit: 'storage',
+          before: usage.bytes.used,
+          after: usage.bytes.used + original.length,
+          max: usage.bytes.limit,
+        },
+      ])
+    : [];
 
   const albumSlug = album?.slug ?? 'default';
   const keyOf = (id: string) =>
@@ -392,6 +406,7 @@ export async function storeOriginal(
           placeholder: null,
         }),
       ),
+      ...thresholds,
     ]);
   } catch (error) {
     // No row holds the object: remove it, or record it for the 01:00 reconciliation when that fails too.

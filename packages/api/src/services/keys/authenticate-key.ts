@@ -38,6 +38,7 @@ export async function authenticateApiKey(
       via: 'api_key',
       keyId: row.key.id,
       scopes: expandScopes(row.key.scopes),
+      plan: row.user.plan,
     },
   };
 }

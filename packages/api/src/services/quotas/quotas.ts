@@ -1,41 +1,58 @@
-import { PLANS, QUOTA_GRACE_RATIO } from '@pixelflare/config';
+import { PLANS, QUOTA_GRACE_RATIO, type PlanLimits, type PlanTier } from '@pixelflare/config';
 import type { User } from '@pixelflare/database';
 import { AppError } from '../../lib/errors';
 
-export interface Usage {
-  images: { used: number; limit: number };
-  bytes: { used: number; limit: number };
+export interface UsageLine {
+  used: number;
+  /** null: no limit. */
+  limit: number | null;
 }
+
+export interface Usage {
+  images: UsageLine;
+  bytes: UsageLine;
+}
+
+/** The plan an account's limits come from (an unknown stored tier counts as free). */
+export function planOf(tier: string): PlanLimits {
+  return (PLANS as Record<string, PlanLimits>)[tier] ?? PLANS.free;
+}
+
+export const isPlanTier = (tier: string): tier is PlanTier => Object.hasOwn(PLANS, tier);
 
 /** The user's quotas: per-user overrides, else the plan's values. */
 export function usageOf(
   user: Pick<User, 'plan' | 'quotaMaxImages' | 'quotaMaxBytes' | 'imageCount' | 'storageBytes'>,
 ): Usage {
-  const plan = PLANS[user.plan] ?? PLANS.free;
+  const plan = planOf(user.plan);
   return {
     images: { used: user.imageCount, limit: user.quotaMaxImages ?? plan.maxImages },
     bytes: { used: user.storageBytes, limit: user.quotaMaxBytes ?? plan.maxBytes },
   };
 }
 
+/** The most a limit allows, with the 1 % grace. */
+const allowed = (limit: number) => Math.floor(limit * (1 + QUOTA_GRACE_RATIO));
+
 /**
  * Refuses an upload (403 QUOTA_EXCEEDED) that would take the user past a limit plus the 1% grace. Called before
  * any byte is stored. The counters it reads are kept in step with images in the same D1 batch as each change.
+ * The message names the limit (images or storage).
  */
 export function assertWithinQuota(usage: Usage, incoming: { images: number; bytes: number }): void {
-  const allowed = (limit: number) => Math.floor(limit * (1 + QUOTA_GRACE_RATIO));
-  if (usage.images.used + incoming.images > allowed(usage.images.limit)) {
+  const { images, bytes } = usage;
+  if (images.limit !== null && images.used + incoming.images > allowed(images.limit)) {
     throw new AppError(
       403,
       'QUOTA_EXCEEDED',
-      `Image quota reached: ${usage.images.used} of ${usage.images.limit} images used`,
+      `Image quota reached: ${images.used} of ${images.limit} images used`,
     );
   }
-  if (usage.bytes.used + incoming.bytes > allowed(usage.bytes.limit)) {
+  if (bytes.limit !== null && bytes.used + incoming.bytes > allowed(bytes.limit)) {
     throw new AppError(
       403,
       'QUOTA_EXCEEDED',
-      `Storage quota reached: ${usage.bytes.used} of ${usage.bytes.limit} bytes used`,
+      `Storage quota reached: ${bytes.used} of ${bytes.limit} bytes used`,
     );
   }
 }
