@@ -9,6 +9,7 @@ export * from './domains';
 export * from './errors';
 export * from './analysis';
 export * from './images';
+export * from './placeholder';
 export * from './keys';
 export * from './share-links';
 export * from './status';

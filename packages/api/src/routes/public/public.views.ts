@@ -1,5 +1,12 @@
 import { VARIANT_PRESETS, WIDTH_VARIANTS, type VariantName } from '@pixelflare/config';
-import { canonicalCdnPath, cdnUrl, type CdnUrlBase, type Page } from '@pixelflare/shared';
+import {
+  canonicalCdnPath,
+  cdnUrl,
+  placeholderStyle,
+  type CdnUrlBase,
+  type ImagePlaceholder,
+  type Page,
+} from '@pixelflare/shared';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type {
@@ -105,6 +112,14 @@ function layout(page: {
     </html>`;
 }
 
+/**
+ * The placeholder behind an image while it loads, as a `style` attribute: its dominant colour and a tiny
+ * ThumbHash picture (8 px a side by default, about 400 bytes, blurred as the browser scales it up), so a grid
+ * of 48 adds about 25 KB of HTML. No script needed. Share pages use it too.
+ */
+export const placeholderAttribute = (placeholder: ImagePlaceholder | null, maxSide = 8) =>
+  placeholder ? html` style="${placeholderStyle(placeholder, { maxSide })}"` : '';
+
 /** One image of a grid: lazy (the first row eager), with its size set so nothing moves as it loads. */
 function gridImage(site: SiteUrls, owner: PublicOwner, image: PublicImage, eager: boolean): Html {
   const { src, srcset } = srcsetOf(site, owner, image);
@@ -120,6 +135,7 @@ function gridImage(site: SiteUrls, owner: PublicOwner, image: PublicImage, eager
         alt="${label}"
         loading="${eager ? 'eager' : 'lazy'}"
         decoding="async"
+        ${placeholderAttribute(image.placeholder)}
     /></a>
   </li>`;
 }
@@ -148,6 +164,7 @@ function albumCard(site: SiteUrls, owner: PublicOwner, album: PublicAlbum): Html
               alt=""
               loading="lazy"
               decoding="async"
+              ${placeholderAttribute(cover.placeholder)}
             />`
           : ''
       }<span>${album.title}</span></a
