@@ -260,3 +260,28 @@ ${[entry(site.profile, map.updatedAt), ...map.albums.map((album) => entry(site.a
 export function robotsTxt(site: SiteUrls): string {
   return `User-agent: *\nAllow: /\nSitemap: ${site.sitemap}\n`;
 }
+
+/** The product's sitemap index: one entry per findable owner's sitemap (`/u/{owner}/sitemap.xml`). */
+export function sitemapIndexXml(sitemaps: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+${sitemaps.map((loc) => `<sitemap><loc>${xml(loc)}</loc></sitemap>`).join('\n')}
+</sitemapindex>
+`;
+}
+
+/**
+ * The product host's robots.txt: profiles and albums may be crawled, the API, sign-in and share links not (share
+ * pages also say noindex); each page of the sitemap index is named.
+ */
+export function productRobotsTxt(sitemaps: string[]): string {
+  return [
+    'User-agent: *',
+    'Allow: /u/',
+    'Disallow: /v1/',
+    'Disallow: /auth/',
+    'Disallow: /s/',
+    ...sitemaps.map((sitemap) => `Sitemap: ${sitemap}`),
+    '',
+  ].join('\n');
+}

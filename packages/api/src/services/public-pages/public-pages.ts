@@ -55,7 +55,7 @@ const imageColumns = {
  * album. `listedOnly` also leaves out images in unlisted albums (the profile's grid); an album's own page shows
  * them. Used with a left join on the image's album.
  */
-function visibleImage(ownerId: string, listedOnly: boolean): SQL {
+function visibleImage(ownerId: string | typeof users.id, listedOnly: boolean): SQL {
   return and(
     eq(images.ownerId, ownerId),
     isNull(images.deletedAt),
@@ -308,4 +308,45 @@ export async function publicSitemap(
     updatedAt: new Date(Math.max(...times)),
     albums: rows.map(({ slug, updatedAt }) => ({ slug, updatedAt })),
   };
+}
+
+/**
+ * Owners a visitor can find: not disabled, with at least one image their profile shows (an empty profile is not
+ * worth a crawler's visit). Correlated on `users.id`, so it reads each owner's newest visible image at most.
+ */
+const findableOwner = (db: Database) =>
+  and(
+    isNull(users.disabledAt),
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(images)
+        .leftJoin(albums, eq(albums.id, images.albumId))
+        .where(visibleImage(users.id, true)),
+    ),
+  );
+
+/** How many pages the product's sitemap index has (at least one, empty or not). */
+export async function sitemapIndexPages(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)` })
+    .from(users)
+    .where(findableOwner(db));
+  return Math.max(1, Math.ceil((row?.count ?? 0) / PUBLIC_PAGE_LIMITS.sitemapIndexEntries));
+}
+
+/**
+ * One page (from 1) of the product's sitemap index: the slugs of findable owners, in slug order, at most
+ * `PUBLIC_PAGE_LIMITS.sitemapIndexEntries` a page; each owner's own sitemap lists its profile and listed albums.
+ */
+export async function sitemapIndexPage(db: Database, page: number): Promise<string[]> {
+  const size = PUBLIC_PAGE_LIMITS.sitemapIndexEntries;
+  const rows = await db
+    .select({ slug: users.slug })
+    .from(users)
+    .where(findableOwner(db))
+    .orderBy(users.slug)
+    .limit(size)
+    .offset((page - 1) * size);
+  return rows.map((row) => row.slug);
 }
