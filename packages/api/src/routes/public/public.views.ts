@@ -120,10 +120,20 @@ function layout(page: {
 export const placeholderAttribute = (placeholder: ImagePlaceholder | null, maxSide = 8) =>
   placeholder ? html` style="${placeholderStyle(placeholder, { maxSide })}"` : '';
 
-/** One image of a grid: lazy (the first row eager), with its size set so nothing moves as it loads. */
-function gridImage(site: SiteUrls, owner: PublicOwner, image: PublicImage, eager: boolean): Html {
+/**
+ * One image of a grid: lazy (the first row eager, the very first fetched first: it is the likely largest paint),
+ * with its size set so nothing moves as it loads. The image is its link's only content, so its alt text names
+ * the link: the file name when the owner gave neither alt text nor a title (an empty alt leaves a nameless link).
+ */
+function gridImage(
+  site: SiteUrls,
+  owner: PublicOwner,
+  image: PublicImage,
+  order: { eager: boolean; first: boolean },
+): Html {
   const { src, srcset } = srcsetOf(site, owner, image);
-  const label = image.alt ?? image.title ?? '';
+  const label = image.alt ?? image.title ?? image.filename;
+  const eager = order.eager;
   return html`<li>
     <a href="${imageUrl(site, owner, image)}"
       ><img
@@ -135,20 +145,28 @@ function gridImage(site: SiteUrls, owner: PublicOwner, image: PublicImage, eager
         alt="${label}"
         loading="${eager ? 'eager' : 'lazy'}"
         decoding="async"
-        ${placeholderAttribute(image.placeholder)}
+        ${order.first ? html`fetchpriority="high"` : ''}${placeholderAttribute(image.placeholder)}
     /></a>
   </li>`;
 }
 
-function imageGrid(site: SiteUrls, owner: PublicOwner, page: Page<PublicImage>, more: string): Html {
+/** `first`: the grid opens the page (no album cards above it), so its first image is fetched first. */
+function imageGrid(
+  site: SiteUrls,
+  owner: PublicOwner,
+  page: Page<PublicImage>,
+  more: string,
+  first: boolean,
+): Html {
   if (page.data.length === 0) return html`<p class="muted">No public images yet.</p>`;
   return html`<ul class="grid">
-      ${page.data.map((image, i) => gridImage(site, owner, image, i < 4))}
+      ${page.data.map((image, i) => gridImage(site, owner, image, { eager: i < 4, first: first && i === 0 }))}
     </ul>
     ${page.next_cursor ? html`<nav class="more"><a rel="next" href="${more}?cursor=${encodeURIComponent(page.next_cursor)}">More images</a></nav>` : ''}`;
 }
 
-function albumCard(site: SiteUrls, owner: PublicOwner, album: PublicAlbum): Html {
+/** An album's card; the first row of cards is above the fold on a phone, so it is not lazy. */
+function albumCard(site: SiteUrls, owner: PublicOwner, album: PublicAlbum, index: number): Html {
   const cover = album.cover;
   const thumb = cover ? srcsetOf(site, owner, cover) : undefined;
   return html`<li>
@@ -162,9 +180,9 @@ function albumCard(site: SiteUrls, owner: PublicOwner, album: PublicAlbum): Html
               width="${cover.width || 512}"
               height="${cover.height || 512}"
               alt=""
-              loading="lazy"
+              loading="${index < 4 ? 'eager' : 'lazy'}"
               decoding="async"
-              ${placeholderAttribute(cover.placeholder)}
+              ${index === 0 ? html`fetchpriority="high"` : ''}${placeholderAttribute(cover.placeholder)}
             />`
           : ''
       }<span>${album.title}</span></a
@@ -194,6 +212,7 @@ function hostOf(url: string): string {
 
 export function profilePage(site: SiteUrls, profile: PublicProfile, paged: boolean): Html {
   const { owner } = profile;
+  const showAlbums = profile.albums.length > 0 && !paged;
   const body = html`<header class="profile">
       ${owner.avatarUrl ? html`<img src="${owner.avatarUrl}" alt="" width="96" height="96" />` : ''}
       <div>
@@ -202,18 +221,18 @@ export function profilePage(site: SiteUrls, profile: PublicProfile, paged: boole
       </div>
     </header>
     ${
-      profile.albums.length > 0 && !paged
+      showAlbums
         ? html`<section aria-labelledby="albums">
             <h2 id="albums">Albums</h2>
             <ul class="grid albums">
-              ${profile.albums.map((album) => albumCard(site, owner, album))}
+              ${profile.albums.map((album, i) => albumCard(site, owner, album, i))}
             </ul>
           </section>`
         : ''
     }
     <section aria-labelledby="images">
       <h2 id="images">Images</h2>
-      ${imageGrid(site, owner, profile.images, site.profile.replace(/\/$/, '') || '/')}
+      ${imageGrid(site, owner, profile.images, site.profile.replace(/\/$/, '') || '/', !showAlbums)}
     </section>`;
   return layout({
     title: nameOf(owner),
@@ -229,7 +248,7 @@ export function albumPage(site: SiteUrls, page: PublicAlbumPage): Html {
   const body = html`<p><a href="${site.profile}">← ${nameOf(owner)}</a></p>
     <h1>${album.title}</h1>
     ${album.description ? html`<p>${album.description}</p>` : ''}
-    ${imageGrid(site, owner, page.images, site.album(album.slug))}`;
+    ${imageGrid(site, owner, page.images, site.album(album.slug), true)}`;
   return layout({
     title: `${album.title} · ${nameOf(owner)}`,
     description: album.description,
