@@ -10,7 +10,15 @@ export default defineConfig({
   server: {
     // In development the dashboard reaches the API through the same origin, as it does behind a route when
     // deployed, so the API's session cookie is first-party.
-    proxy: { '/v1': apiTarget, '/auth': apiTarget, '/cdn': apiTarget, '/u/': apiTarget, '/s/': apiTarget },
+    proxy: {
+      '/v1': apiTarget,
+      '/auth': apiTarget,
+      '/cdn': apiTarget,
+      '/u/': apiTarget,
+      '/s/': apiTarget,
+      '/robots.txt': apiTarget,
+      '/sitemap.xml': apiTarget,
+    },
   },
   test: {
     include: ['src/**/*.test.ts'],

@@ -41,7 +41,7 @@ import { encryptionRouter, encryptionStartupCheck } from './routes/encryption/en
 import { backupRouter } from './routes/backup/backup.index';
 import { customDomainRouter } from './routes/custom-domain/custom-domain.index';
 import { hotlinkRouter } from './routes/hotlink/hotlink.index';
-import { customSiteRouter, publicPagesRouter } from './routes/public/public.index';
+import { customSiteRouter, productSiteRouter, publicPagesRouter } from './routes/public/public.index';
 import { shareLinksRouter } from './routes/share-links/share-links.index';
 import { passkeysRouter } from './routes/passkeys/passkeys.index';
 import { billingRouter } from './routes/billing/billing.index';
@@ -111,7 +111,7 @@ export function createApp() {
   app.use('/v1/*', requestLog({ successes: true }), allowlistCors, apiSecurityHeaders);
   app.use('/v1/docs', apiDocsPolicy);
   app.use('/auth/*', requestLog({ successes: true }), allowlistCors, signInSecurityHeaders);
-  for (const pages of ['/u/*', `${CUSTOM_SITE_PREFIX}/*`, CUSTOM_SITE_PREFIX])
+  for (const pages of ['/u/*', `${CUSTOM_SITE_PREFIX}/*`, CUSTOM_SITE_PREFIX, '/robots.txt', '/sitemap.xml'])
     app.use(pages, requestLog({ successes: false }), publicPageSecurityHeaders);
   app.use('/s/*', requestLog({ successes: false }), sharePageSecurityHeaders);
   for (const s3 of ['/s3', '/s3/*']) app.use(s3, requestLog({ successes: true }), auditLog, outboxFlush);
@@ -127,6 +127,7 @@ export function createApp() {
   app.route(CUSTOM_SITE_PREFIX, customSiteRouter);
   app.route('/s', sharePagesRouter);
   app.route('/s3', s3Router);
+  app.route('/', productSiteRouter);
   return app;
 }
 

@@ -6,6 +6,8 @@ export const PUBLIC_PAGE_LIMITS = {
   albumsListed: 100,
   /** Albums listed in one owner's `sitemap.xml` (besides the profile itself). */
   sitemapAlbums: 1000,
+  /** Profile sitemaps one page of the product's sitemap index lists: the protocol's limit per file. */
+  sitemapIndexEntries: 50_000,
   /** Browsers and shared caches keep a page this long; it changes when the owner edits their profile or albums. */
   cacheSeconds: 300,
 } as const;

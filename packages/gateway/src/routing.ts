@@ -23,8 +23,11 @@ export function hostKindOf(hostname: string, config: GatewayConfig): HostKind | 
  * whole segments (`/v1docs` is the dashboard's, and so are `/settings` and `/shared`).
  */
 const API_PREFIXES = ['/v1', '/auth', '/cdn', '/u', '/s', '/s3'] as const;
+/** The product's robots file and sitemap index (of every public profile's sitemap): the API Worker's too. */
+const API_FILES = ['/robots.txt', '/sitemap.xml'] as const;
 
 function isApiPath(pathname: string): boolean {
+  if ((API_FILES as readonly string[]).includes(pathname)) return true;
   return API_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
 

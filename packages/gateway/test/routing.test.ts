@@ -28,9 +28,15 @@ describe('custom domains at the gateway (the HostKind seam)', () => {
 
 describe('public profiles', () => {
   it('sends /u/{owner} on the public host to the API (server-rendered), and /upload stays the dashboard’s', () => {
-    for (const path of ['/u/alice', '/u/alice/holiday', '/u/alice/sitemap.xml'])
+    for (const path of [
+      '/u/alice',
+      '/u/alice/holiday',
+      '/u/alice/sitemap.xml',
+      '/robots.txt',
+      '/sitemap.xml',
+    ])
       expect(routeRequest(new URL(`https://pixelflare.example${path}`), config), path).toBe('api');
-    for (const path of ['/upload', '/users'])
+    for (const path of ['/upload', '/users', '/sitemap.xml.bak', '/robots'])
       expect(routeRequest(new URL(`https://pixelflare.example${path}`), config), path).toBe('dashboard');
   });
 });

@@ -11,6 +11,7 @@ export * from './errors';
 export * from './analysis';
 export * from './search';
 export * from './images';
+export * from './placeholder';
 export * from './keys';
 export * from './passkeys';
 export * from './s3';

@@ -59,4 +59,34 @@ describe('snippets', () => {
     );
     expect(transformUrl(image, {})).toBe(image.urls.cdn);
   });
+
+  it('builds snippets on the owner’s custom domain from the URLs the API gave', () => {
+    const custom = {
+      ...image,
+      urls: { cdn: 'https://img.alice.example/default/cat.jpg', short: 'https://img.alice.example/i/k7d2qx' },
+    };
+    expect(srcsetSnippet(custom)).toContain('src="https://img.alice.example/default/cat.jpg"');
+    expect(srcsetSnippet(custom)).toContain('https://img.alice.example/i/k7d2qx/w512 512w');
+    expect(htmlSnippet(custom)).toContain('src="https://img.alice.example/default/cat.jpg"');
+  });
+
+  it('carries the chosen placeholder as an inline style, and none unless asked', () => {
+    const placed = {
+      ...image,
+      placeholder: { thumbhash: '/PcFDoCoaGt4dXh0eViXp1dw+H+F/1c=', dominant_color: '#3a6ea5' },
+    };
+    expect(htmlSnippet(placed)).not.toContain('style=');
+    expect(htmlSnippet(placed, { placeholder: 'none' })).not.toContain('style=');
+    expect(htmlSnippet(placed, { placeholder: 'color' })).toContain('style="background-color: #3a6ea5"');
+    const blurred = srcsetSnippet(placed, { placeholder: 'thumbhash' });
+    expect(blurred).toMatch(
+      /style="background-color: #3a6ea5; background-image: url\(data:image\/png;base64,[A-Za-z0-9+/=]+\); background-size: cover; background-position: center">$/,
+    );
+    // The tiny ThumbHash picture keeps a snippet short.
+    expect(blurred.length - srcsetSnippet(placed).length).toBeLessThan(1000);
+    // An image whose placeholder is not worked out yet gets no style.
+    expect(htmlSnippet({ ...image, placeholder: null }, { placeholder: 'thumbhash' })).not.toContain(
+      'style=',
+    );
+  });
 });

@@ -1,5 +1,12 @@
 import { VARIANT_PRESETS, WIDTH_VARIANTS } from '@pixelflare/config';
-import { canonicalCdnPath, cdnUrl, cdnUrlBaseOf, type ImageResource } from '@pixelflare/shared';
+import {
+  canonicalCdnPath,
+  cdnUrl,
+  cdnUrlBaseOf,
+  placeholderStyle,
+  type ImageResource,
+  type PlaceholderKind,
+} from '@pixelflare/shared';
 
 /** An image with its plain CDN URLs: every image but an encrypted one, whose `urls` are null (they answer 404). */
 export type PlainImage<T extends Pick<ImageResource, 'urls'> = ImageResource> = T & {
@@ -26,15 +33,39 @@ const escapeHtml = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeMarkdown = (value: string) => value.replace(/[[\]\\]/g, '\\$&');
 
-type SnippetImage = Pick<PlainImage, 'urls' | 'short_id' | 'alt' | 'title' | 'filename' | 'width' | 'height'>;
+type SnippetImage = Pick<
+  PlainImage,
+  'urls' | 'short_id' | 'alt' | 'title' | 'filename' | 'width' | 'height'
+> &
+  Partial<Pick<ImageResource, 'placeholder'>>;
 const altOf = (image: SnippetImage) => image.alt ?? image.title ?? image.filename;
+
+/** What an HTML snippet shows while the image loads: nothing, its dominant colour, or a tiny blurred ThumbHash. */
+export interface SnippetOptions {
+  placeholder?: PlaceholderKind;
+}
+
+/**
+ * The snippet's ` style="…"` (the builder the public pages use, 8 px ThumbHash: under a kilobyte), or nothing
+ * for `none` or an image whose placeholder is not worked out yet.
+ */
+function styleOf(image: SnippetImage, options: SnippetOptions): string {
+  const kind = options.placeholder ?? 'none';
+  if (kind === 'none') return '';
+  const style = placeholderStyle(image.placeholder, { kind, maxSide: 8 });
+  return style ? ` style="${escapeHtml(style)}"` : '';
+}
+
+/** Whether the image has a placeholder a snippet can carry. */
+export const hasPlaceholder = (image: Partial<Pick<ImageResource, 'placeholder'>>) =>
+  Boolean(image.placeholder);
 
 export function markdownSnippet(image: SnippetImage): string {
   return `![${escapeMarkdown(altOf(image))}](${image.urls.cdn})`;
 }
 
-export function htmlSnippet(image: SnippetImage): string {
-  return `<img src="${escapeHtml(image.urls.cdn)}" alt="${escapeHtml(altOf(image))}" width="${image.width}" height="${image.height}" loading="lazy">`;
+export function htmlSnippet(image: SnippetImage, options: SnippetOptions = {}): string {
+  return `<img src="${escapeHtml(image.urls.cdn)}" alt="${escapeHtml(altOf(image))}" width="${image.width}" height="${image.height}" loading="lazy"${styleOf(image, options)}>`;
 }
 
 /** Width presets no wider than the original (they never enlarge), plus the original as the widest candidate. */
@@ -45,11 +76,15 @@ export function srcsetEntries(image: SnippetImage): { url: string; width: number
   return [...entries, { url: image.urls.cdn, width: image.width }];
 }
 
-export function srcsetSnippet(image: SnippetImage, sizes = '100vw'): string {
+export function srcsetSnippet(
+  image: SnippetImage,
+  options: SnippetOptions & { sizes?: string } = {},
+): string {
+  const sizes = options.sizes ?? '100vw';
   const srcset = srcsetEntries(image)
     .map(({ url, width }) => `${url} ${width}w`)
     .join(', ');
-  return `<img src="${escapeHtml(image.urls.cdn)}" srcset="${escapeHtml(srcset)}" sizes="${escapeHtml(sizes)}" alt="${escapeHtml(altOf(image))}" width="${image.width}" height="${image.height}" loading="lazy">`;
+  return `<img src="${escapeHtml(image.urls.cdn)}" srcset="${escapeHtml(srcset)}" sizes="${escapeHtml(sizes)}" alt="${escapeHtml(altOf(image))}" width="${image.width}" height="${image.height}" loading="lazy"${styleOf(image, options)}>`;
 }
 
 /** Parameters of the transform playground, turned into a `?w=…` CDN URL (only what differs from the default). */

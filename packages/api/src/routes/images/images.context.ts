@@ -2,18 +2,20 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
 import type { ImageStore } from '../../services/images/manage';
-import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
+import { imageViewFor, signingDepsOf, type ImageView } from '../../services/images/resource';
 import { vectorIndexFor } from '../../services/vectors/select';
 
-/** The caller's owner id, slug and CDN origin, for building image resources. */
-export function imageViewOf(c: Context<AppEnv>): ImageView {
+/**
+ * The caller's owner id, slug and CDN origin, for building image resources: the owner's active custom domain
+ * when it has one, else the product's CDN base.
+ */
+export function imageViewOf(c: Context<AppEnv>): Promise<ImageView> {
   const principal = principalOf(c);
-  return {
-    ownerId: principal.userId,
-    ownerSlug: principal.ownerSlug,
-    cdn: cdnBaseOf(c.get('config')),
-    signing: signingDepsOf(c.env, c.get('config')),
-  };
+  return imageViewFor(
+    c.get('db'),
+    { id: principal.userId, slug: principal.ownerSlug },
+    signingDepsOf(c.env, c.get('config')),
+  );
 }
 
 /** Where the caller's image changes are written, the Cache API included (see `ImageStore`). */

@@ -38,19 +38,19 @@ import { backupSettingsOf } from '../../services/backups/settings';
 import { contentDisposition } from '../../services/ingest/filename';
 
 export const listImagesHandler: RouteHandler<typeof listImagesRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const page = await listImages(c.get('db'), view.ownerId, c.req.valid('query'));
   return c.json(await mapPage(page, (rows) => toImageResources(c.get('db'), rows, view)), 200);
 };
 
 export const listTrashHandler: RouteHandler<typeof listTrashRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const page = await listImages(c.get('db'), view.ownerId, c.req.valid('query'), { trash: true });
   return c.json(await mapPage(page, (rows) => toImageResources(c.get('db'), rows, view)), 200);
 };
 
 export const getImageHandler: RouteHandler<typeof getImageRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const image = await findImage(c.get('db'), view.ownerId, c.req.valid('param').id);
   return c.json(await toOneImageResource(c.get('db'), image, view), 200);
 };
@@ -79,7 +79,7 @@ export const downloadImageHandler: RouteHandler<typeof downloadImageRoute, AppEn
 };
 
 export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id);
   const changes = c.req.valid('json');
@@ -94,7 +94,7 @@ export const updateImageHandler: RouteHandler<typeof updateImageRoute, AppEnv> =
 };
 
 export const deleteImageHandler: RouteHandler<typeof deleteImageRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const db = c.get('db');
   const permanent = c.req.valid('query').permanent ?? false;
   const image = await findImage(db, view.ownerId, c.req.valid('param').id, {
@@ -111,7 +111,7 @@ export const deleteImageHandler: RouteHandler<typeof deleteImageRoute, AppEnv> =
 };
 
 export const restoreImageHandler: RouteHandler<typeof restoreImageRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id, { trashed: 'only' });
   await restoreImage(db, image, view, new Date(), c.env.BACKUPS_QUEUE);
@@ -154,7 +154,7 @@ export const bulkImagesHandler: RouteHandler<typeof bulkImagesRoute, AppEnv> = a
   if (action.action === 'delete' && !principal.scopes.has('images:delete')) {
     throw new AppError(403, 'INSUFFICIENT_SCOPE', 'This action needs the "images:delete" scope');
   }
-  const result = await bulkImageAction(imageStoreOf(c), imageViewOf(c), action);
+  const result = await bulkImageAction(imageStoreOf(c), await imageViewOf(c), action);
   c.set('audit', {
     action: `image.bulk_${action.action}`,
     resourceType: 'image',

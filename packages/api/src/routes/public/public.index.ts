@@ -5,8 +5,22 @@ import { customHostSite } from '../../cdn/custom-host';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
 import { cdnBaseOf } from '../../services/images/resource';
-import { publicAlbumPage, publicProfile, publicSitemap } from '../../services/public-pages/public-pages';
-import { albumPage, profilePage, robotsTxt, sitemapXml, type SiteUrls } from './public.views';
+import {
+  publicAlbumPage,
+  publicProfile,
+  publicSitemap,
+  sitemapIndexPage,
+  sitemapIndexPages,
+} from '../../services/public-pages/public-pages';
+import {
+  albumPage,
+  productRobotsTxt,
+  profilePage,
+  robotsTxt,
+  sitemapIndexXml,
+  sitemapXml,
+  type SiteUrls,
+} from './public.views';
 
 type PublicContext = Context<AppEnv>;
 
@@ -101,4 +115,35 @@ customSiteRouter.get('/sitemap.xml', async (c) => {
 customSiteRouter.get('/:album', async (c) => {
   const owner = await customOwner(c);
   return renderAlbum(c, owner, c.req.param('album'), customSite(c, owner));
+});
+
+/** The product host's origin, where `/u/...` pages and the sitemap index live. */
+const productOrigin = (c: PublicContext) => c.get('config').PUBLIC_API_URL.replace(/\/$/, '');
+const indexPageUrl = (origin: string, page: number) =>
+  page === 1 ? `${origin}/sitemap.xml` : `${origin}/sitemap.xml?page=${page}`;
+
+/**
+ * `/robots.txt` and `/sitemap.xml` on the product's host (custom domains have their own, under `/site`): a sitemap
+ * index of every findable owner's sitemap, `?page=N` past 50,000 owners. Private, unlisted and encrypted content
+ * is in no owner's sitemap, and an owner with nothing visible is not listed.
+ */
+export const productSiteRouter = new Hono<AppEnv>();
+productSiteRouter.get('/robots.txt', async (c) => {
+  const origin = productOrigin(c);
+  const pages = await sitemapIndexPages(c.get('db'));
+  const sitemaps = Array.from({ length: pages }, (_, i) => indexPageUrl(origin, i + 1));
+  return c.text(productRobotsTxt(sitemaps), 200, { 'Cache-Control': cacheControl });
+});
+productSiteRouter.get('/sitemap.xml', async (c) => {
+  const page = Number(c.req.query('page') ?? '1');
+  if (!Number.isSafeInteger(page) || page < 1) throw notFound('Sitemap');
+  const db = c.get('db');
+  const slugs = await sitemapIndexPage(db, page);
+  if (slugs.length === 0 && page > 1) throw notFound('Sitemap');
+  const origin = productOrigin(c);
+  return c.body(
+    sitemapIndexXml(slugs.map((slug) => `${origin}/u/${encodeURIComponent(slug)}/sitemap.xml`)),
+    200,
+    { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': cacheControl },
+  );
 });

@@ -156,7 +156,8 @@ describe('the public profile, /u/{owner}', () => {
     expect(beach).toBeDefined();
     const { src, srcset, width, height } = beach!;
     expect([width, height]).toEqual(['40', '30']);
-    expect(shown.some((image) => image.loading === 'lazy')).toBe(true);
+    // Few images: the album covers' first row and the grid's first row are above the fold, none lazy.
+    expect(shown.every((image) => image.loading === 'eager' || image.loading === 'lazy')).toBe(true);
     expect(shown.every((image) => image.width && image.height)).toBe(true);
     // Presets never enlarge: a 40 px wide image is offered once, at its own width.
     expect(srcset).toBe(`${BASE}/cdn/alice-pages/holiday/beach.png/w128 40w`);
@@ -217,6 +218,11 @@ describe('the public profile, /u/{owner}', () => {
       const names = shown.map((image) => /\/cdn\/many-pages\/default\/(p-\d+\.png)\//.exec(image.src!)![1]!);
       expect(names.length).toBeLessThanOrEqual(PUBLIC_PAGE_LIMITS.imagesPerPage);
       seen.push(...names);
+      // No albums above the grid: its first row is eager, the first image fetched first, the rest lazy.
+      expect(shown.map((image) => image.loading)).toEqual(shown.map((_, i) => (i < 4 ? 'eager' : 'lazy')));
+      expect(shown.map((image) => image.fetchpriority ?? null)).toEqual(
+        shown.map((_, i) => (i === 0 ? 'high' : null)),
+      );
       pages += 1;
       path = next ? next.slice(BASE.length) : undefined;
     }

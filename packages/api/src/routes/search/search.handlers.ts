@@ -8,7 +8,7 @@ import { imageViewOf } from '../images/images.context';
 import type { searchRoute, similarImagesRoute } from './search.routes';
 
 export const searchHandler: RouteHandler<typeof searchRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const config = c.get('config');
   const db = c.get('db');
   const outcome = await searchImages(
@@ -50,7 +50,7 @@ export const searchHandler: RouteHandler<typeof searchRoute, AppEnv> = async (c)
 };
 
 export const similarImagesHandler: RouteHandler<typeof similarImagesRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const config = c.get('config');
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id);

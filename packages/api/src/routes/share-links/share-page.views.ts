@@ -1,6 +1,7 @@
+import type { ImagePlaceholder } from '@pixelflare/shared';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { STYLE } from '../public/public.views';
+import { placeholderAttribute, STYLE } from '../public/public.views';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -12,6 +13,7 @@ export interface SharedImage {
   width: number;
   height: number;
   alt: string;
+  placeholder: ImagePlaceholder | null;
 }
 
 const FORM_STYLE = raw(`<style>
@@ -45,7 +47,12 @@ export function imageSharePage(page: { title: string; image: SharedImage; downlo
     html`<h1>${page.title}</h1>
       <figure>
         <a href="${image.href}"
-          ><img src="${image.src}" width="${image.width}" height="${image.height}" alt="${image.alt}"
+          ><img
+            src="${image.src}"
+            width="${image.width}"
+            height="${image.height}"
+            alt="${image.alt}"
+            ${placeholderAttribute(image.placeholder, 32)}
         /></a>
       </figure>
       ${page.download ? html`<p><a href="${page.download}" download>Download the original</a></p>` : ''}`,
@@ -78,6 +85,7 @@ export function albumSharePage(page: {
                         alt="${image.alt}"
                         loading="${i < 8 ? 'eager' : 'lazy'}"
                         decoding="async"
+                        ${placeholderAttribute(image.placeholder)}
                     /></a>
                   </li>`,
               )}

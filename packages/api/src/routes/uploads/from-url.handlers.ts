@@ -32,6 +32,6 @@ export const uploadFromUrlHandler: RouteHandler<typeof uploadFromUrl, AppEnv> = 
     resourceId: result.image.id,
     metadata: { bytes: result.image.bytes, contentType: result.image.contentType, fromUrl: remote.url },
   });
-  const resource = await toOneImageResource(c.get('db'), result.image, imageViewOf(c));
+  const resource = await toOneImageResource(c.get('db'), result.image, await imageViewOf(c));
   return c.json({ ...resource, duplicate: result.duplicate }, result.duplicate ? 200 : 201);
 };

@@ -24,6 +24,6 @@ export const uploadImageHandler: RouteHandler<typeof uploadImage, AppEnv> = asyn
     metadata: { bytes: result.image.bytes, contentType: result.image.contentType },
   });
   // Read back like GET /v1/images/:id (tags in stored order), new or duplicate alike.
-  const resource = await toOneImageResource(c.get('db'), result.image, imageViewOf(c));
+  const resource = await toOneImageResource(c.get('db'), result.image, await imageViewOf(c));
   return c.json({ ...resource, duplicate: result.duplicate }, result.duplicate ? 200 : 201);
 };

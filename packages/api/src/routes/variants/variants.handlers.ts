@@ -7,7 +7,7 @@ import { imageViewOf } from '../images/images.context';
 import type { listImageVariantsRoute } from './variants.routes';
 
 export const listImageVariantsHandler: RouteHandler<typeof listImageVariantsRoute, AppEnv> = async (c) => {
-  const view = imageViewOf(c);
+  const view = await imageViewOf(c);
   const db = c.get('db');
   const image = await findImage(db, view.ownerId, c.req.valid('param').id);
   const allowed = c.get('config').ALLOWED_VARIANTS;

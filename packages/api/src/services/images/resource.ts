@@ -1,4 +1,12 @@
-import { albums, favourites, images, users, type Database, type Image } from '@pixelflare/database';
+import {
+  albums,
+  customDomains,
+  favourites,
+  images,
+  users,
+  type Database,
+  type Image,
+} from '@pixelflare/database';
 import { SIGNED_URL_TTL } from '@pixelflare/config';
 import {
   cdnPathUrl,
@@ -12,6 +20,7 @@ import { and, eq, isNull, or } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import { inList } from '../../lib/sql';
 import { placeholdersByImage } from '../analysis/stored';
+import { activeHostOf } from '../domains/host-cache';
 import { tagsByImage } from '../tags/tags';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl, type SignedUrlBase, type SigningDeps } from '../variants/signed-url';
@@ -27,9 +36,33 @@ export interface ImageView {
 /** What signing needs, from the Worker's bindings and config (the same for requests, queue jobs and cron). */
 export function signingDepsOf(
   bindings: { KV: KVNamespace },
-  config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string; API_HASH_SECRET: string },
+  config: CdnConfig & { API_HASH_SECRET: string },
 ): SigningDeps {
-  return { kv: bindings.KV, serverSecret: config.API_HASH_SECRET, base: cdnBaseOf(config) };
+  return {
+    kv: bindings.KV,
+    serverSecret: config.API_HASH_SECRET,
+    base: cdnBaseOf(config),
+    customDomains: config.ENABLE_CUSTOM_DOMAINS ?? false,
+  };
+}
+
+/**
+ * Signing deps whose URLs point where the owner's images are served: the owner's active custom domain when
+ * custom domains are on and it has one (`https://{domain}/{album}/{filename}`), else the product's CDN base.
+ */
+export async function ownerSigning(
+  db: Database,
+  signing: SigningDeps,
+  owner: { id: string; slug: string },
+): Promise<SigningDeps> {
+  if (!signing.customDomains) return signing;
+  const hostname = await activeHostOf(db, owner.id);
+  return hostname ? { ...signing, base: customHostBase(hostname, owner.slug) } : signing;
+}
+
+/** The CDN base of an owner's custom domain: served over HTTPS (Cloudflare for SaaS issues its certificate). */
+export function customHostBase(hostname: string, ownerSlug: string): SignedUrlBase {
+  return { origin: `https://${hostname}`, dedicatedHost: false, customHostOwner: ownerSlug };
 }
 
 /**
@@ -197,14 +230,32 @@ export async function toOneImageResource(db: Database, row: Image, view: ImageVi
   return resource!;
 }
 
+/** The config CDN URLs are built from. */
+export interface CdnConfig {
+  PUBLIC_API_URL: string;
+  CDN_HOSTNAME?: string;
+  ENABLE_CUSTOM_DOMAINS?: boolean;
+}
+
 /**
- * Where CDN URLs point, plain and signed alike (the same for requests, queue jobs and cron): the dedicated CDN
- * host without the `/cdn` prefix when `CDN_HOSTNAME` is set, else the Worker's public origin.
+ * Where the product's CDN URLs point, plain and signed alike (the same for requests, queue jobs and cron): the
+ * dedicated CDN host without the `/cdn` prefix when `CDN_HOSTNAME` is set, else the Worker's public origin. An
+ * owner's own images point at its custom domain instead (`ownerSigning`).
  */
 export function cdnBaseOf(config: { PUBLIC_API_URL: string; CDN_HOSTNAME?: string }): SignedUrlBase {
   return config.CDN_HOSTNAME
     ? { origin: `https://${config.CDN_HOSTNAME}`, dedicatedHost: true }
     : { origin: config.PUBLIC_API_URL, dedicatedHost: false };
+}
+
+/** The view of an owner's images: its URLs on the owner's custom domain when it has an active one. */
+export async function imageViewFor(
+  db: Database,
+  owner: { id: string; slug: string },
+  signing: SigningDeps,
+): Promise<ImageView> {
+  const own = await ownerSigning(db, signing, owner);
+  return { ownerId: owner.id, ownerSlug: owner.slug, cdn: own.base, signing: own };
 }
 
 /** The view of an owner's images outside a request (queue jobs, cron): the slug is read from D1. */
@@ -213,9 +264,18 @@ export async function ownerImageView(
   ownerId: string,
   signing: SigningDeps,
 ): Promise<ImageView> {
-  const [owner] = await db.select({ slug: users.slug }).from(users).where(eq(users.id, ownerId)).limit(1);
+  const [owner] = await db
+    .select({ slug: users.slug, customHost: customDomains.hostname })
+    .from(users)
+    .leftJoin(customDomains, and(eq(customDomains.ownerId, users.id), eq(customDomains.status, 'active')))
+    .where(eq(users.id, ownerId))
+    .limit(1);
   if (!owner) throw notFound('User');
-  return { ownerId, ownerSlug: owner.slug, cdn: signing.base, signing };
+  const own =
+    signing.customDomains && owner.customHost
+      ? { ...signing, base: customHostBase(owner.customHost, owner.slug) }
+      : signing;
+  return { ownerId, ownerSlug: owner.slug, cdn: own.base, signing: own };
 }
 
 /** Compares by code point: SQLite's binary order on UTF-8, the order `tagsByImage` reads tags back in. */

@@ -15,7 +15,14 @@ import { albumBySlug } from '../albums/lookup';
 import { queueBackup } from '../backups/enqueue';
 import { outboxInsert } from '../events/outbox';
 import { removeUnreferencedObject } from '../reconcile/orphans';
-import { accessOf, imagePreviews, signingDepsOf, tagListOf, toImageResource } from '../images/resource';
+import {
+  accessOf,
+  imagePreviews,
+  imageViewFor,
+  signingDepsOf,
+  tagListOf,
+  toImageResource,
+} from '../images/resource';
 import type { SigningDeps } from '../variants/signed-url';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
 import { periodOf } from '../quotas/period';
@@ -63,6 +70,7 @@ export function ingestDepsFrom(
     EnvVars,
     | 'PUBLIC_API_URL'
     | 'CDN_HOSTNAME'
+    | 'ENABLE_CUSTOM_DOMAINS'
     | 'API_HASH_SECRET'
     | 'MAX_UPLOAD_MEGAPIXELS'
     | 'USAGE_LIMITS_ENABLED'
@@ -366,7 +374,7 @@ export async function storeOriginal(
     backupEtag: null,
     deletedAt: null,
   };
-  const view = { ownerId, ownerSlug: owner.slug, cdn: deps.signing.base, signing: deps.signing };
+  const view = await imageViewFor(db, { id: ownerId, slug: owner.slug }, deps.signing);
   const albumPrivate = album?.isPrivate ?? false;
   const previews = await imagePreviews(stored, view, accessOf(stored, albumPrivate));
   try {

@@ -1,9 +1,10 @@
 import { PUBLIC_PAGE_LIMITS } from '@pixelflare/config';
 import { albums, images, users, type Database } from '@pixelflare/database';
-import { pageOf, type Page } from '@pixelflare/shared';
+import { pageOf, type ImagePlaceholder, type Page } from '@pixelflare/shared';
 import { and, desc, eq, exists, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../lib/cursor';
 import { inList } from '../../lib/sql';
+import { placeholdersByImage } from '../analysis/stored';
 
 /** What a visitor may see of an owner: never their email, plan or anything else on the users row. */
 export interface PublicOwner {
@@ -24,6 +25,8 @@ export interface PublicImage {
   width: number;
   height: number;
   createdAt: Date;
+  /** Shown behind the image while it loads; null until the variants job has worked it out. */
+  placeholder: ImagePlaceholder | null;
 }
 
 export interface PublicAlbum {
@@ -52,7 +55,7 @@ const imageColumns = {
  * album. `listedOnly` also leaves out images in unlisted albums (the profile's grid); an album's own page shows
  * them. Used with a left join on the image's album.
  */
-function visibleImage(ownerId: string, listedOnly: boolean): SQL {
+function visibleImage(ownerId: string | typeof users.id, listedOnly: boolean): SQL {
   return and(
     eq(images.ownerId, ownerId),
     isNull(images.deletedAt),
@@ -102,7 +105,11 @@ async function ownerBySlug(db: Database, slug: string): Promise<(PublicOwner & {
 }
 
 /** A page of visible images, newest first, after `cursor` (keyset on created_at, id). */
-async function imagePage(db: Database, where: SQL, cursor: string | undefined): Promise<Page<PublicImage>> {
+async function imagePage(
+  db: Database,
+  where: SQL,
+  cursor: string | undefined,
+): Promise<Page<StoredPublicImage>> {
   const limit = PUBLIC_PAGE_LIMITS.imagesPerPage;
   let after: SQL | undefined;
   if (cursor) {
@@ -121,6 +128,26 @@ async function imagePage(db: Database, where: SQL, cursor: string | undefined): 
   return pageOf(rows, limit, (last) => encodeCursor({ v: last.createdAt.getTime(), id: last.id }));
 }
 
+type StoredPublicImage = Omit<PublicImage, 'placeholder'>;
+
+/** The images of a page (its grid and its covers) with their placeholders, read in one query. */
+async function withPlaceholders(
+  db: Database,
+  page: Page<StoredPublicImage>,
+  covers: Map<string, StoredPublicImage>,
+): Promise<{ page: Page<PublicImage>; covers: Map<string, PublicImage> }> {
+  const ids = [...new Set([...page.data, ...covers.values()].map((image) => image.id))];
+  const placeholders = await placeholdersByImage(db, ids);
+  const placed = (image: StoredPublicImage): PublicImage => ({
+    ...image,
+    placeholder: placeholders.get(image.id) ?? null,
+  });
+  return {
+    page: { ...page, data: page.data.map(placed) },
+    covers: new Map([...covers].map(([album, image]) => [album, placed(image)])),
+  };
+}
+
 /**
  * Each album's cover as a visitor sees it: the cover the owner chose if it is visible, else the album's newest
  * visible image; `null` for an album with nothing visible. One query for the whole list.
@@ -129,7 +156,7 @@ async function coversOf(
   db: Database,
   ownerId: string,
   albumRows: { id: string; coverImageId: string | null }[],
-): Promise<Map<string, PublicImage>> {
+): Promise<Map<string, StoredPublicImage>> {
   if (albumRows.length === 0) return new Map();
   const chosen = albumRows.flatMap((album) => (album.coverImageId ? [album.coverImageId] : []));
   const ranked = db
@@ -176,10 +203,13 @@ export async function publicProfile(
     .where(listedAlbum(owner.id))
     .orderBy(desc(albums.createdAt), desc(albums.id))
     .limit(PUBLIC_PAGE_LIMITS.albumsListed);
-  const [covers, page] = await Promise.all([
-    coversOf(db, owner.id, albumRows),
-    imagePage(db, visibleImage(owner.id, true), cursor),
-  ]);
+  const { covers, page } = await withPlaceholders(
+    db,
+    ...(await Promise.all([
+      imagePage(db, visibleImage(owner.id, true), cursor),
+      coversOf(db, owner.id, albumRows),
+    ])),
+  );
   const { id: _id, ...visible } = owner;
   return {
     owner: visible,
@@ -231,10 +261,13 @@ export async function publicAlbumPage(
     )
     .get();
   if (!album) return null;
-  const [covers, page] = await Promise.all([
-    coversOf(db, owner.id, [album]),
-    imagePage(db, and(visibleImage(owner.id, false), eq(images.albumId, album.id))!, cursor),
-  ]);
+  const { covers, page } = await withPlaceholders(
+    db,
+    ...(await Promise.all([
+      imagePage(db, and(visibleImage(owner.id, false), eq(images.albumId, album.id))!, cursor),
+      coversOf(db, owner.id, [album]),
+    ])),
+  );
   const { id: _id, ...visible } = owner;
   return { owner: visible, album: publicAlbumOf(album, covers.get(album.id) ?? null), images: page };
 }
@@ -275,4 +308,45 @@ export async function publicSitemap(
     updatedAt: new Date(Math.max(...times)),
     albums: rows.map(({ slug, updatedAt }) => ({ slug, updatedAt })),
   };
+}
+
+/**
+ * Owners a visitor can find: not disabled, with at least one image their profile shows (an empty profile is not
+ * worth a crawler's visit). Correlated on `users.id`, so it reads each owner's newest visible image at most.
+ */
+const findableOwner = (db: Database) =>
+  and(
+    isNull(users.disabledAt),
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(images)
+        .leftJoin(albums, eq(albums.id, images.albumId))
+        .where(visibleImage(users.id, true)),
+    ),
+  );
+
+/** How many pages the product's sitemap index has (at least one, empty or not). */
+export async function sitemapIndexPages(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)` })
+    .from(users)
+    .where(findableOwner(db));
+  return Math.max(1, Math.ceil((row?.count ?? 0) / PUBLIC_PAGE_LIMITS.sitemapIndexEntries));
+}
+
+/**
+ * One page (from 1) of the product's sitemap index: the slugs of findable owners, in slug order, at most
+ * `PUBLIC_PAGE_LIMITS.sitemapIndexEntries` a page; each owner's own sitemap lists its profile and listed albums.
+ */
+export async function sitemapIndexPage(db: Database, page: number): Promise<string[]> {
+  const size = PUBLIC_PAGE_LIMITS.sitemapIndexEntries;
+  const rows = await db
+    .select({ slug: users.slug })
+    .from(users)
+    .where(findableOwner(db))
+    .orderBy(users.slug)
+    .limit(size)
+    .offset((page - 1) * size);
+  return rows.map((row) => row.slug);
 }

@@ -1,6 +1,8 @@
 import { DEFAULT_VARIANT, SHARE_LINK_LIMITS } from '@pixelflare/config';
 import { albums, images, type Database, type Image } from '@pixelflare/database';
+import type { ImagePlaceholder } from '@pixelflare/shared';
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import { placeholdersByImage } from '../analysis/stored';
 import { signingOncePerPage } from '../images/resource';
 import { signedImageUrl, type SigningDeps } from '../variants/signed-url';
 import type { ShareLinkWithTarget } from './share-links';
@@ -14,6 +16,8 @@ export interface SharedImageUrls {
   width: number;
   height: number;
   alt: string;
+  /** Shown behind the image while it loads (never for an encrypted image: none is shared). */
+  placeholder: ImagePlaceholder | null;
 }
 
 export type SharedContent =
@@ -54,7 +58,12 @@ async function signedUrls(
   signing: SigningDeps,
   owner: { ownerId: string; ownerSlug: string },
   image: ImageRow,
-  options: { preview: string; allowDownload: boolean; expires: number },
+  options: {
+    preview: string;
+    allowDownload: boolean;
+    expires: number;
+    placeholders: Map<string, ImagePlaceholder>;
+  },
 ): Promise<SharedImageUrls> {
   const target = { ...owner, albumSlug: image.albumSlug, filename: image.filename };
   const sign = (variant?: string) => signedImageUrl(signing, target, { variant, expires: options.expires });
@@ -70,6 +79,7 @@ async function signedUrls(
     width: image.width,
     height: image.height,
     alt: image.alt ?? image.title ?? '',
+    placeholder: options.placeholders.get(image.id) ?? null,
   };
 }
 
@@ -103,10 +113,16 @@ export async function sharedContent(
       )
       .limit(1);
     if (!image) return null;
+    const placeholders = await placeholdersByImage(db, [image.id]);
     return {
       kind: 'image',
       title: image.title ?? image.filename,
-      image: await signedUrls(signing, owner, image, { preview: DEFAULT_VARIANT, allowDownload, expires }),
+      image: await signedUrls(signing, owner, image, {
+        preview: DEFAULT_VARIANT,
+        allowDownload,
+        expires,
+        placeholders,
+      }),
     };
   }
   const [album] = await db
@@ -131,14 +147,19 @@ export async function sharedContent(
     .orderBy(desc(images.createdAt), desc(images.id))
     .limit(limit + 1);
   const page = signingOncePerPage(signing);
+  const shown = rows.slice(0, limit);
+  const placeholders = await placeholdersByImage(
+    db,
+    shown.map((image) => image.id),
+  );
   return {
     kind: 'album',
     title: album.title,
     description: album.description,
     images: await Promise.all(
-      rows
-        .slice(0, limit)
-        .map((image) => signedUrls(page, owner, image, { preview: 'w256', allowDownload, expires })),
+      shown.map((image) =>
+        signedUrls(page, owner, image, { preview: 'w256', allowDownload, expires, placeholders }),
+      ),
     ),
     truncated: rows.length > limit,
   };

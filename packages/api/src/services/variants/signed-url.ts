@@ -4,14 +4,21 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { badRequest, conflict, notFound } from '../../lib/errors';
 import { signCdnPath } from './signing';
 
-/** Where signed `/cdn` paths are served (`cdnBaseOf`): `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the prefix. */
-export type SignedUrlBase = Required<Pick<CdnUrlBase, 'origin' | 'dedicatedHost'>>;
+/**
+ * Where signed `/cdn` paths are served (`cdnBaseOf`): `PUBLIC_API_URL`, or `https://CDN_HOSTNAME` without the
+ * prefix, or the owner's custom domain without `/cdn/{owner}` (`customHostBase`). The signature is over the
+ * canonical path whatever the host, so one signature is valid on each of them.
+ */
+export type SignedUrlBase = Required<Pick<CdnUrlBase, 'origin' | 'dedicatedHost'>> &
+  Pick<CdnUrlBase, 'customHostOwner'>;
 
 /** What signing needs besides the image: the owner's key material and where the URL points. */
 export interface SigningDeps {
   kv: KVNamespace;
   serverSecret: string;
   base: SignedUrlBase;
+  /** Whether custom domains are on: then an owner's URLs point at its active domain (`ownerSigning`). */
+  customDomains?: boolean;
 }
 
 /** A signed path URL of one of an owner's images (original, or a preset), valid until `expires` (unix seconds). */
