@@ -35,15 +35,13 @@ beforeAll(async () => {
     ...png(8, 8),
   });
   erins = await storeImage(erin.id, { filename: 'beach.png', album: 'holiday', ...png(32, 32) });
-  await db
-    .insert(customDomains)
-    .values({
-      id: 'dom_dana',
-      ownerId: dana.id,
-      hostname: danaHost,
-      status: 'active',
-      verifiedAt: new Date(),
-    });
+  await db.insert(customDomains).values({
+    id: 'dom_dana',
+    ownerId: dana.id,
+    hostname: danaHost,
+    status: 'active',
+    verifiedAt: new Date(),
+  });
 });
 
 const api = (user: TestUser, path: string, init: RequestInit = {}) =>
