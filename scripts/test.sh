@@ -6,14 +6,19 @@ bash "$PIXELFLARE_ROOT/scripts/setup.sh"
 cd "$PIXELFLARE_ROOT"
 
 step() { printf '\n\033[1m▸ %s\033[0m\n' "$*"; }
-step "Chromium for the dashboard's browser tests"
-if [ -x /usr/bin/chromium ]; then
-  echo "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
-elif command -v apt-get >/dev/null 2>&1; then
-  # A first install right after `apt-get update` has failed once on this image; a plain retry worked.
-  apt-get update -qq && { apt-get install -y -qq chromium || apt-get install -y -qq chromium; }
-else
-  echo "apt-get is not available: the dashboard's end-to-end tests will be skipped (install chromium at /usr/bin/chromium)"
+step "Chromium and rclone for the browser and S3-tool tests"
+missing=()
+if [ -x /usr/bin/chromium ]; then echo "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+else missing+=(chromium); fi
+if command -v rclone >/dev/null 2>&1; then echo "rclone present: $(rclone version 2>/dev/null | head -1)"
+else missing+=(rclone); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    # A first install right after `apt-get update` has failed once on this image; a plain retry worked.
+    apt-get update -qq && { apt-get install -y -qq "${missing[@]}" || apt-get install -y -qq "${missing[@]}"; }
+  else
+    echo "apt-get is not available: the tests needing ${missing[*]} will be skipped (install them from your distribution)"
+  fi
 fi
 
 step "Lint"

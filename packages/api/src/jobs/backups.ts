@@ -1,7 +1,8 @@
 import { BackupsQueueMessage } from './messages';
 import type { JobContext } from './context';
 import { backupSettingsOf } from '../services/backups/settings';
-import { backupImage, deleteImageBackup, type BackupDeps } from '../services/backups/sync';
+import type { BackupDeps } from '../services/backups/layout';
+import { backupImage, deleteImageBackup } from '../services/backups/sync';
 import { runBackupCatchUp } from '../services/backups/catch-up';
 
 function depsOf(ctx: JobContext): BackupDeps {

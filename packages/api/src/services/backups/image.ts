@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { sendBackupMessages, type BackupsQueueMessage } from '../../jobs/messages';
 import { conflict } from '../../lib/errors';
 import { findBackupConfig, requireBackupConfig } from './config';
-import { backupKeysOf, extensionOf } from './sync';
+import { backupKeysOf, extensionOf } from './layout';
 
 /** One image's backup state, for the image page: its status, the last error, where its original is. */
 export async function imageBackupOf(db: Database, image: Image): Promise<ImageBackup> {

@@ -6,7 +6,13 @@ import { toHex } from '../../lib/crypto';
 import { inList } from '../../lib/sql';
 import { clientFor, requireBackupConfig } from './config';
 import { S3Error, type S3Client } from './s3';
-import { backupKeysOf, describeBackupError, extensionOf, type BackupDeps, type BackupSidecar } from './sync';
+import {
+  backupKeysOf,
+  describeBackupError,
+  extensionOf,
+  type BackupDeps,
+  type BackupSidecar,
+} from './layout';
 
 /**
  * The hash the restored bytes must have: the row's content hash for a clear image (the SHA-256 of its original),

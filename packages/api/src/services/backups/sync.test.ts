@@ -23,7 +23,8 @@ import { sha256Hex } from '../../lib/crypto';
 import { newId, newShortId } from '../../lib/ids';
 import { runBackupCatchUp } from './catch-up';
 import { backupSettingsOf } from './settings';
-import { backupImage, type BackupSidecar } from './sync';
+import type { BackupSidecar } from './layout';
+import { backupImage } from './sync';
 import { loadEnv } from '../../lib/env';
 
 const db = createDb(env.DB);
