@@ -1,3 +1,4 @@
+import { EMBEDDING_MODEL, VECTORIZE_DIMENSIONS } from './vectorize';
 /**
  * Image understanding: colours and placeholders (always made) and the AI engine's settings.
  */
@@ -111,6 +112,9 @@ export const SEARCH = {
  * cosine) with a metadata index on `owner` (docs: Image understanding).
  */
 export const VECTOR_INDEXES = {
-  'workers-ai': { name: 'pixelflare-images-bge-base-en-v1.5-768', dimensions: 768 },
+  'workers-ai': {
+    name: `pixelflare-images-${EMBEDDING_MODEL.split('/').at(-1)}-${VECTORIZE_DIMENSIONS}`,
+    dimensions: VECTORIZE_DIMENSIONS,
+  },
   local: { name: 'use-lite-512', dimensions: 512 },
 } as const;

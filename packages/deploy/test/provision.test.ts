@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VECTORIZE_DIMENSIONS } from '@pixelflare/config';
+import { VECTOR_INDEXES, VECTORIZE_DIMENSIONS } from '@pixelflare/config';
+
+/** The index wrangler.toml binds, as the API's Workers AI engine names it. */
+const INDEX = VECTOR_INDEXES['workers-ai'].name;
 import { parse } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/wrangler.ts';
@@ -47,7 +50,7 @@ describe('pnpm provision', () => {
     expect(standIn.state.kv.map((namespace) => namespace.title)).toEqual(['pixelflare-kv']);
     expect(standIn.state.queues.map((queue) => queue.queue_name).sort()).toEqual([...QUEUES].sort());
     expect(standIn.state.vectorize).toMatchObject([
-      { name: 'pixelflare-images', config: { dimensions: VECTORIZE_DIMENSIONS, metric: 'cosine' } },
+      { name: INDEX, config: { dimensions: VECTORIZE_DIMENSIONS, metric: 'cosine' } },
     ]);
     expect(first.stdout).toMatch(/created\s+Queue\s+pixelflare-custom-domains-dlq/);
 
@@ -96,7 +99,7 @@ describe('pnpm provision', () => {
 
   it('refuses a Vectorize index whose dimensions do not fit the embedding model', async () => {
     standIn.state.vectorize.push({
-      name: 'pixelflare-images',
+      name: INDEX,
       description: '',
       config: { dimensions: 384, metric: 'cosine' },
       created_on: '2026-01-01T00:00:00.000Z',
@@ -104,7 +107,7 @@ describe('pnpm provision', () => {
     });
     const result = await runCli('provision', ['--out', out], standIn);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Vectorize index pixelflare-images has 384 dimensions`);
+    expect(result.stderr).toContain(`Vectorize index ${INDEX} has 384 dimensions`);
     expect(result.stderr).toContain(`needs ${VECTORIZE_DIMENSIONS}`);
     // Checked before anything is created.
     expect(writes()).toEqual([]);
