@@ -6,6 +6,8 @@ import { AppError } from '../../lib/errors';
 import { describeError } from '../../lib/logger';
 import type { AppEnv } from '../../lib/types';
 import type { ApiScope } from '@pixelflare/config';
+import { originalsOf } from '../../services/backups/originals';
+import { backupSettingsOf } from '../../services/backups/settings';
 import { trashImage } from '../../services/images/manage';
 import { cdnBaseOf, signingDepsOf, type ImageView } from '../../services/images/resource';
 import { sanitizeFilename } from '../../services/ingest/filename';
@@ -218,8 +220,13 @@ async function handle(c: S3Context): Promise<Response> {
       if (method === 'HEAD') return new Response(null, { status: 404 });
       throw s3Errors.noSuchKey(target.key);
     }
+    // The original from R2, or from the owner's bucket (bring your own storage), as the CDN reads it.
+    const originals = await originalsOf(
+      { db, bucket: c.env.IMAGES_BUCKET, settings: backupSettingsOf(c.get('config')) },
+      image,
+    );
     const read = await readObject(
-      { bucket: c.env.IMAGES_BUCKET, encryption: { db, config: c.get('config') } },
+      { bucket: originals, encryption: { db, config: c.get('config') } },
       {
         image,
         method,

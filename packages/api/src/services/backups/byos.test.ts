@@ -1,10 +1,12 @@
+import { AwsClient } from 'aws4fetch';
+import { SELF } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { configBody, freshPrefix, jsonInit, s3, s3Bytes, TEST_BUCKET } from '../../../test/backup-helpers';
 import { enableEncryption, uploadEncrypted } from '../../../test/fixtures/encryption-helpers';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
-import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
+import { authed, BASE, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { waitFor } from '../../../test/wait-for';
 
 /**
@@ -97,6 +99,31 @@ describe('bring your own storage', () => {
     const downloaded = await call(`/v1/images/${id}/download`, authed(owner.key));
     expect(downloaded.status).toBe(200);
     expect(await bytesOf(downloaded)).toEqual(original);
+
+    // And so does an S3 tool's GetObject (the S3-compatible endpoint), whole and by range.
+    const created = await call(
+      '/v1/s3-keys',
+      authed(owner.key, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'byos', scope: 'read' }),
+      }),
+    );
+    expect(created.status).toBe(201);
+    const pair = (await created.json()) as { access_key_id: string; secret_access_key: string };
+    const tool = new AwsClient({
+      accessKeyId: pair.access_key_id,
+      secretAccessKey: pair.secret_access_key,
+      service: 's3',
+      region: 'auto',
+    });
+    const objectUrl = `${BASE}/s3/${owner.slug}/stripe.jpg`;
+    const got = await SELF.fetch(await tool.sign(objectUrl));
+    expect(got.status, await got.clone().text()).toBe(200);
+    expect(await bytesOf(got)).toEqual(original);
+    const part = await SELF.fetch(await tool.sign(objectUrl, { headers: { Range: 'bytes=10-19' } }));
+    expect(part.status).toBe(206);
+    expect(await bytesOf(part)).toEqual(original.subarray(10, 20));
 
     // A rename rewrites the sidecar in place and moves nothing back.
     const renamed = await call(`/v1/images/${id}`, jsonInit(owner, 'PATCH', { title: 'Renamed' }));

@@ -2,6 +2,7 @@ import { images, type Database, type Image } from '@pixelflare/database';
 import { and, eq, isNull } from 'drizzle-orm';
 import { AppError } from '../../lib/errors';
 import { createAlbum, type AlbumView } from '../albums/albums';
+import type { ReadBucket } from '../backups/originals';
 import { decryptedOriginal } from '../encryption/content';
 import type { EncryptionDeps } from '../encryption/tenant-keys';
 import { trashImage, type ImageStore } from '../images/manage';
@@ -128,7 +129,8 @@ export interface ReadObjectInput {
  * too). An encrypted image is decrypted for its owner (whole, without ranges).
  */
 export async function readObject(
-  deps: { bucket: R2Bucket; encryption: EncryptionDeps },
+  /** Where the original is read: R2, or the owner's bucket (bring your own storage, `originalsOf`). */
+  deps: { bucket: ReadBucket; encryption: EncryptionDeps },
   input: ReadObjectInput,
 ): Promise<ObjectBody> {
   const { image } = input;
