@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import startS3Server from '../../api/test/global-setup-s3';
+import { uniquePng } from '../../cli/test/helpers';
 import { openBrowser, type Browser } from './browser';
 
 /**
@@ -22,15 +21,14 @@ afterAll(async () => {
   await stopS3?.();
 });
 
-const tinyPng = readFileSync(resolve(import.meta.dirname, '../../api/test/fixtures/tiny.png'));
-
 describe('settings: backups', () => {
   it('saves a destination, shows each step of Test connection, and Back up now brings the counts to done', async () => {
     const { page } = browser;
     const { apiUrl, apiKeys } = inject('stack');
     // One more image of alice's (the dashboard's user), so there is something to back up.
     const form = new FormData();
-    form.set('file', new File([tinyPng], 'backup-e2e.png', { type: 'image/png' }));
+    // Bytes of its own: the same fixture uploaded by another file on the shared stack would be a duplicate (200).
+    form.set('file', new File([uniquePng(20, 20)], 'backup-e2e.png', { type: 'image/png' }));
     const uploaded = await fetch(`${apiUrl}/v1/upload`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKeys.alice}` },

@@ -1,13 +1,21 @@
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openBrowser, type Browser } from './browser';
 
 const fixtures = resolve(import.meta.dirname, '../../api/test/fixtures');
 const files = ['photo-gps.jpg', 'stripe.jpg', 'tiny.png'].map((name) => resolve(fixtures, name));
 
 let browser: Browser;
+/** Alice's live images before this journey: other files on the shared stack may have left some. */
+let before = 0;
 beforeAll(async () => {
   browser = await openBrowser();
+  const { apiUrl, apiKeys } = inject('stack');
+  const listed = await fetch(`${apiUrl}/v1/images?limit=100`, {
+    headers: { authorization: `Bearer ${apiKeys.alice}` },
+  });
+  expect(listed.status).toBe(200);
+  before = ((await listed.json()) as { data: unknown[] }).data.length;
 });
 afterAll(async () => {
   await browser?.close();
@@ -35,8 +43,11 @@ describe('images, from upload to trash and back', () => {
   it('shows them in the library grid', async () => {
     const { page } = browser;
     await browser.visit('/library');
-    await page.getByTestId('grid-item').nth(2).waitFor();
-    expect(await page.getByTestId('grid-item').count()).toBe(3);
+    await page
+      .getByTestId('grid-item')
+      .nth(before + 2)
+      .waitFor();
+    expect(await page.getByTestId('grid-item').count()).toBe(before + 3);
     await browser.screenshots('library');
   });
 
@@ -105,7 +116,10 @@ describe('images, from upload to trash and back', () => {
     await page.getByRole('button', { name: 'Restore' }).click();
     await page.getByTestId('empty').waitFor();
     await browser.visit('/library');
-    await page.getByTestId('grid-item').nth(2).waitFor();
-    expect(await page.getByTestId('grid-item').count()).toBe(3);
+    await page
+      .getByTestId('grid-item')
+      .nth(before + 2)
+      .waitFor();
+    expect(await page.getByTestId('grid-item').count()).toBe(before + 3);
   });
 });

@@ -164,7 +164,7 @@ describe('the API area', () => {
 
 describe('outside the areas', () => {
   it('answers 404 JSON with a request id, and nothing per caller runs', async () => {
-    const response = await fetchOn('api', `${BASE}/robots.txt`, authed('pf_not-a-real-key'));
+    const response = await fetchOn('api', `${BASE}/not-an-area.txt`, authed('pf_not-a-real-key'));
     expect(response.status).toBe(404);
     expect((await errorOf(response)).code).toBe('NOT_FOUND');
     expect(response.headers.get('X-Request-Id')).toMatch(/^req_/);
