@@ -45,3 +45,9 @@ export function insertWhen<T extends SQLiteTable>(
   const values = Object.entries(columns).map(([key, column]) => sql.param(row[key], column));
   return db.insert(table).select(sql`select ${sql.join(values, sql`, `)} where ${condition}`);
 }
+
+/** Whether a D1 error is a UNIQUE constraint failing (D1 wraps SQLite's message, sometimes in `cause`). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? '')}`);
+}

@@ -139,6 +139,24 @@ describe('/s3', () => {
     expect(await codeOf(gone)).toBe('NoSuchKey');
   });
 
+  it('takes concurrent PutObjects into a folder that is not an album yet (rclone sends four at once)', async () => {
+    const owner = await createUser('s3-concurrent');
+    const client = clientOf(await s3Key(owner));
+    const files = ['tiny.png', 'stripe.jpg', 'photo-gps.jpg', 'tiny.gif'] as const;
+    for (const folder of ['one', 'two', 'three']) {
+      const answers = await Promise.all(
+        files.map((name) =>
+          s3(client, `/s3-concurrent/${folder}/${name}`, { method: 'PUT', body: fixture(name) }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    }
+    const albums = await env.DB.prepare('SELECT slug FROM albums WHERE owner_id = ? ORDER BY slug')
+      .bind(owner.id)
+      .all<{ slug: string }>();
+    expect(albums.results.map((album) => album.slug)).toEqual(['one', 'three', 'two']);
+  });
+
   it('PutObject over an existing key replaces it (the old image goes to the trash)', async () => {
     const owner = await createUser('s3-overwrite');
     const client = clientOf(await s3Key(owner));

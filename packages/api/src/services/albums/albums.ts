@@ -11,7 +11,7 @@ import {
 import { aliasedTable, and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { AppError, badRequest } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { inList } from '../../lib/sql';
+import { inList, isUniqueViolation } from '../../lib/sql';
 import { outboxInsert } from '../events/outbox';
 import { trashImage, type ImageStore } from '../images/manage';
 import { findAlbum } from './lookup';
@@ -184,7 +184,8 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
     .from(albums)
     .where(and(eq(albums.ownerId, ownerId), eq(albums.slug, input.slug)))
     .limit(1);
-  if (taken) throw new AppError(409, 'CONFLICT', `You already have an album "${input.slug}"`);
+  const taken409 = () => new AppError(409, 'CONFLICT', `You already have an album "${input.slug}"`);
+  if (taken) throw taken409();
   await assertCoverIsOwned(db, ownerId, input.cover_image_id);
   const now = new Date();
   // The full row as stored, so the event carries the resource the API answers with.
@@ -201,10 +202,16 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
     createdAt: now,
     updatedAt: now,
   };
-  await db.batch([
-    db.insert(albums).values(album),
-    outboxInsert(db, ownerId, 'album.created', await toAlbumResource(db, album, view)),
-  ]);
+  try {
+    await db.batch([
+      db.insert(albums).values(album),
+      outboxInsert(db, ownerId, 'album.created', await toAlbumResource(db, album, view)),
+    ]);
+  } catch (error) {
+    // Created by a concurrent request between the check above and this insert (the (owner, slug) index).
+    if (isUniqueViolation(error)) throw taken409();
+    throw error;
+  }
   return findAlbum(db, ownerId, album.id);
 }
 
