@@ -17,7 +17,7 @@ import { imageBackupOf, queueImageBackup } from '../../services/backups/image';
 import { importFromBackup } from '../../services/backups/import';
 import { findImage } from '../../services/images/resource';
 import { restoreFromBackup } from '../../services/backups/restore';
-import { S3Error } from '../../services/backups/s3';
+import { S3Error } from '@pixelflare/s3';
 import { backupSettingsOf } from '../../services/backups/settings';
 import type {
   deleteBackupConfigRoute,

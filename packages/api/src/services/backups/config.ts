@@ -1,10 +1,11 @@
+import { BACKUPS } from '@pixelflare/config';
 import { backupConfigs, images, type Database } from '@pixelflare/database';
 import type { BackupConfig, BackupConfigInput } from '@pixelflare/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import { badRequest, conflict, notFound } from '../../lib/errors';
 import { dohResolver, nonPublicReason, resolvedNonPublicReason, type HostResolver } from '../webhooks/ssrf';
 import { backupKeyOrThrow, openCredentials, sealCredentials } from './credentials';
-import { S3Client, S3Error } from './s3';
+import { S3Client, S3Error } from '@pixelflare/s3';
 
 export type BackupConfigRow = typeof backupConfigs.$inferSelect;
 
@@ -169,6 +170,6 @@ export async function clientFor(settings: BackupSettings, row: BackupConfigRow):
       secretAccessKey: credentials.secretAccessKey,
       pathStyle: row.pathStyle,
     },
-    settings.timeoutMs,
+    settings.timeoutMs ?? BACKUPS.requestTimeoutMs,
   );
 }

@@ -7,7 +7,7 @@ import { sendBackupMessages, type BackupsQueueMessage } from '../../jobs/message
 import { newId } from '../../lib/ids';
 import { clientFor, requireBackupConfig } from './config';
 import { restoreOriginal } from './restore';
-import { S3Error, type S3Client } from './s3';
+import { S3Error, type S3Client } from '@pixelflare/s3';
 import { describeBackupError, type BackupDeps } from './layout';
 
 /** Keys listed per call: two per image (original and sidecar), so about 50 images, well within a Worker's limits. */

@@ -1,7 +1,7 @@
 import { BACKUPS, IMAGE_EXTENSIONS } from '@pixelflare/config';
 import type { Database, Image } from '@pixelflare/database';
 import type { BackupSettings } from './config';
-import { S3Error } from './s3';
+import { S3Error } from '@pixelflare/s3';
 
 // What every part of backups shares (sync, restore, import, BYOS reads): where things live in the owner's bucket,
 // the sidecar's shape and how a failure is worded. A leaf module, so those parts can import it and each other.

@@ -2,7 +2,7 @@ import type { ImageContentType } from '@pixelflare/config';
 import type { Database } from '@pixelflare/database';
 import { AppError } from '../../lib/errors';
 import { clientFor, findBackupConfig, type BackupSettings } from './config';
-import { S3Error } from './s3';
+import { S3Error } from '@pixelflare/s3';
 import { backupKeysOf, extensionOf } from './layout';
 
 /** What the readers of an original use of an object's head: R2's objects have these, and so do the bucket's. */

@@ -1,7 +1,7 @@
 import { BACKUPS, BACKUP_TEST_STEPS, type BackupTestStep } from '@pixelflare/config';
 import type { BackupTestResult } from '@pixelflare/shared';
 import { clientFor, type BackupConfigRow, type BackupSettings } from './config';
-import { S3Error, type S3Client } from './s3';
+import { S3Error, type S3Client } from '@pixelflare/s3';
 
 type StepResult = BackupTestResult['steps'][number];
 

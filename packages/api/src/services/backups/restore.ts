@@ -5,7 +5,7 @@ import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { toHex } from '../../lib/crypto';
 import { inList } from '../../lib/sql';
 import { clientFor, requireBackupConfig } from './config';
-import { S3Error, type S3Client } from './s3';
+import { S3Error, type S3Client } from '@pixelflare/s3';
 import {
   backupKeysOf,
   describeBackupError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { S3Client, md5 } from './s3';
+import { S3Client, md5 } from '@pixelflare/s3';
 
 const target = {
   endpoint: 'https://s3.eu-west-1.amazonaws.com',

@@ -11,7 +11,7 @@ import {
   type BackupSidecar,
 } from './layout';
 import { restoreOriginal } from './restore';
-import { S3Error, type S3Client } from './s3';
+import { S3Error, type S3Client } from '@pixelflare/s3';
 
 /** The outcome of one image's backup. */
 export type BackupOutcome =

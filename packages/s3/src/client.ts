@@ -1,6 +1,18 @@
-import { BACKUPS } from '@pixelflare/config';
 import { AwsClient } from 'aws4fetch';
-import { toHex } from '../../lib/crypto';
+
+/** A request that gets no answer within this long fails (a caller may pass its own limit). */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The bytes as the DOM's BufferSource: Workers' and the DOM's lib types disagree on whether a Uint8Array's buffer
+ * may be shared; the bytes given here (encoded text, R2 reads, file chunks) never are.
+ */
+const unshared = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
+
+const toHex = (bytes: ArrayBuffer | Uint8Array) =>
+  Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
 
 /** Where and how to reach one bucket. */
 export interface S3Target {
@@ -37,6 +49,13 @@ export interface HeadResult {
   metadata: Record<string, string>;
 }
 
+/** One entry of a listing. */
+export interface S3Object {
+  key: string;
+  size: number;
+  etag: string;
+}
+
 /** What a GET answered: the body still to be read. */
 export interface GetResult extends HeadResult {
   body: ReadableStream<Uint8Array>;
@@ -55,6 +74,7 @@ function decodeXml(text: string): string {
     .replaceAll('&gt;', '>')
     .replaceAll('&quot;', '"')
     .replaceAll('&apos;', "'")
+    .replaceAll(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
     .replaceAll('&amp;', '&');
 }
 
@@ -79,9 +99,12 @@ function metadataOf(headers: Headers): Record<string, string> {
   return metadata;
 }
 
-/** Base64 of an MD5 digest (Workers implement MD5 in `crypto.subtle.digest`), as `Content-MD5` wants it. */
+/**
+ * Base64 of an MD5 digest, as `Content-MD5` wants it. Workers implement MD5 in `crypto.subtle.digest` (Node does
+ * not): the writing methods run in the Worker; listing and reading run anywhere (the CLI reads with them).
+ */
 export async function md5(bytes: Uint8Array): Promise<{ base64: string; hex: string }> {
-  const digest = new Uint8Array(await crypto.subtle.digest('MD5', bytes));
+  const digest = new Uint8Array(await crypto.subtle.digest('MD5', unshared(bytes)));
   let binary = '';
   for (const byte of digest) binary += String.fromCharCode(byte);
   return { base64: btoa(binary), hex: toHex(digest) };
@@ -90,24 +113,25 @@ export async function md5(bytes: Uint8Array): Promise<{ base64: string; hex: str
 const unquote = (etag: string | null) => (etag ?? '').replaceAll('"', '');
 
 /**
- * A small S3 client over aws4fetch (SigV4), covering what backups use: object PUT/GET/HEAD/DELETE, ListObjectsV2
- * and multipart uploads. Path-style (`endpoint/bucket/key`) or virtual-hosted (`bucket.endpoint/key`) addressing.
- * aws4fetch's own retries are off: a failed backup is retried by its queue, and an unreachable host must fail
- * within one request's timeout.
+ * A small S3 client over aws4fetch (SigV4), covering what backups and imports use: object PUT/GET/HEAD/DELETE,
+ * ListObjectsV2 and multipart uploads. Path-style (`endpoint/bucket/key`) or virtual-hosted (`bucket.endpoint/key`)
+ * addressing. aws4fetch's own retries are off unless asked for: a failed backup is retried by its queue, and an
+ * unreachable host must fail within one request's timeout.
  */
 export class S3Client {
   private readonly aws: AwsClient;
 
   constructor(
     readonly target: S3Target,
-    private readonly timeoutMs: number = BACKUPS.requestTimeoutMs,
+    private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
+    retries = 0,
   ) {
     this.aws = new AwsClient({
       accessKeyId: target.accessKeyId,
       secretAccessKey: target.secretAccessKey,
       service: 's3',
       region: target.region,
-      retries: 0,
+      retries,
     });
   }
 
@@ -148,10 +172,10 @@ export class S3Client {
     body: Uint8Array,
     options: { contentType?: string; metadata?: Record<string, string> } = {},
   ): Promise<{ etag: string }> {
-    const [digest, sha256] = await Promise.all([md5(body), crypto.subtle.digest('SHA-256', body)]);
+    const [digest, sha256] = await Promise.all([md5(body), crypto.subtle.digest('SHA-256', unshared(body))]);
     const response = await this.send(this.urlOf(key), {
       method: 'PUT',
-      body,
+      body: unshared(body),
       headers: {
         'Content-Type': options.contentType ?? 'application/octet-stream',
         'Content-MD5': digest.base64,
@@ -208,12 +232,7 @@ export class S3Client {
 
   /** Keys under a prefix, one page (ListObjectsV2). */
   async listKeys(prefix: string, maxKeys = 1000): Promise<string[]> {
-    const response = await this.send(
-      this.urlOf('', { 'list-type': '2', prefix, 'max-keys': String(maxKeys) }),
-      { method: 'GET' },
-    );
-    const xml = await response.text();
-    return [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? ''));
+    return (await this.listObjects(prefix, { maxKeys })).objects.map((object) => object.key);
   }
 
   /** One page of keys under a prefix after `startAfter` (ListObjectsV2), and whether more follow. */
@@ -221,13 +240,42 @@ export class S3Client {
     prefix: string,
     options: { startAfter?: string; maxKeys: number },
   ): Promise<{ keys: string[]; truncated: boolean }> {
-    const query: Record<string, string> = { 'list-type': '2', prefix, 'max-keys': String(options.maxKeys) };
+    const page = await this.listObjects(prefix, options);
+    return { keys: page.objects.map((object) => object.key), truncated: page.truncated };
+  }
+
+  /**
+   * One page of objects under a prefix (ListObjectsV2), after `startAfter` or from a `continuationToken`; folder
+   * markers (keys ending in `/`) are left out.
+   */
+  async listObjects(
+    prefix: string,
+    options: { startAfter?: string; continuationToken?: string; maxKeys?: number } = {},
+  ): Promise<{ objects: S3Object[]; truncated: boolean; continuationToken: string | null }> {
+    const query: Record<string, string> = {
+      'list-type': '2',
+      prefix,
+      'max-keys': String(options.maxKeys ?? 1000),
+    };
     if (options.startAfter) query['start-after'] = options.startAfter;
-    const response = await this.send(this.urlOf('', query), { method: 'GET' });
-    const xml = await response.text();
+    if (options.continuationToken) query['continuation-token'] = options.continuationToken;
+    const xml = await (await this.send(this.urlOf('', query), { method: 'GET' })).text();
+    const objects: S3Object[] = [];
+    for (const match of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+      const entry = match[1] ?? '';
+      const key = xmlValue(entry, 'Key');
+      if (key === null || key.endsWith('/')) continue;
+      objects.push({
+        key,
+        size: Number(xmlValue(entry, 'Size') ?? '0'),
+        etag: unquote(xmlValue(entry, 'ETag')),
+      });
+    }
+    const truncated = xmlValue(xml, 'IsTruncated') === 'true';
     return {
-      keys: [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((match) => decodeXml(match[1] ?? '')),
-      truncated: xmlValue(xml, 'IsTruncated') === 'true',
+      objects,
+      truncated,
+      continuationToken: truncated ? xmlValue(xml, 'NextContinuationToken') : null,
     };
   }
 
@@ -249,10 +297,10 @@ export class S3Client {
     const digest = await md5(body);
     const response = await this.send(this.urlOf(key, { partNumber: String(partNumber), uploadId }), {
       method: 'PUT',
-      body,
+      body: unshared(body),
       headers: {
         'Content-MD5': digest.base64,
-        'X-Amz-Content-Sha256': toHex(await crypto.subtle.digest('SHA-256', body)),
+        'X-Amz-Content-Sha256': toHex(await crypto.subtle.digest('SHA-256', unshared(body))),
       },
     });
     const etag = unquote(response.headers.get('ETag'));
