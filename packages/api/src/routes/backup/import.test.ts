@@ -206,6 +206,35 @@ describe('import into an empty instance', () => {
     expect(await bytesOf(await call(`/cdn/i/${row!.short_id}`))).toEqual(fixture('tiny.png'));
   });
 
+  it('reports an image whose filename was taken again since the loss as failed, and imports the rest', async () => {
+    const owner = await createUser('import-clash');
+    const prefix = freshPrefix('clash');
+    expect((await call('/v1/backup/config', jsonInit(owner, 'PUT', configBody({ prefix })))).status).toBe(
+      200,
+    );
+    const lost = (await (await upload(owner, uploadForm(fixture('stripe.jpg'), 'logo.jpg'))).json()) as {
+      id: string;
+    };
+    await waitFor(async () => {
+      const row = await env.DB.prepare('SELECT backup_status FROM images WHERE id = ?')
+        .bind(lost.id)
+        .first<{ backup_status: string }>();
+      expect(row?.backup_status).toBe('done');
+    });
+    await wipe(owner.id);
+    // Since the loss, another image was uploaded under the same name: the import must not overwrite it.
+    const newer = await upload(owner, uploadForm(fixture('photo-gps.jpg'), 'logo.jpg'));
+    expect(newer.status, await newer.clone().text()).toBe(201);
+    const { id: newerId } = (await newer.json()) as { id: string };
+
+    const pages = await importAll(owner);
+    expect(pages.flatMap((page) => page.imported)).toEqual([]);
+    expect(pages.flatMap((page) => page.failed)).toEqual([
+      { id: lost.id, reason: expect.stringContaining('already used in this instance') },
+    ]);
+    expect((await rowsOf(owner.id)).map((row) => row.id)).toEqual([newerId]);
+  });
+
   it('answers 404 without a destination and 400 to a malformed body', async () => {
     const nobody = await createUser('import-nobody');
     expect((await call('/v1/backup/import', jsonInit(nobody, 'POST', {}))).status).toBe(404);

@@ -5,6 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { sendBackupMessages, type BackupsQueueMessage } from '../../jobs/messages';
 import { newId } from '../../lib/ids';
+import { isUniqueViolation } from '../../lib/sql';
 import { clientFor, requireBackupConfig } from './config';
 import { restoreOriginal } from './restore';
 import { S3Error, type S3Client } from '@pixelflare/s3';
@@ -187,13 +188,14 @@ async function importOne(
           : []),
       ]);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
       throw new S3Error(
         200,
         'Conflict',
-        /UNIQUE/i.test(reason)
+        isUniqueViolation(error)
           ? 'its short id or its album and filename are already used in this instance'
-          : reason,
+          : error instanceof Error
+            ? error.message
+            : String(error),
       );
     }
     const [inserted] = await deps.db.select().from(images).where(eq(images.id, data.id)).limit(1);
