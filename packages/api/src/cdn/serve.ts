@@ -14,7 +14,8 @@ import { AppError, badRequest } from '../lib/errors';
 import type { AppEnv } from '../lib/types';
 import { clientIp } from '../middleware/client-ip';
 import { createKvTokenBucket, type RateLimiter } from '../services/rate-limit/token-bucket';
-import { matchCdnCache, putCdnCache, type CdnCacheEntry } from '../services/variants/cdn-cache';
+import { fillCdnCache } from '../services/variants/cache-fill';
+import { matchCdnCache, type CdnCacheEntry } from '../services/variants/cdn-cache';
 import { findCdnImage, type CdnImage } from '../services/variants/lookup';
 import { acceptClass, type AcceptClass } from '../services/variants/negotiate';
 import { getStoredVariant, renderVariant, type VariantSpec } from '../services/variants/render';
@@ -91,7 +92,13 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
     response.headers.set('Cache-Control', signedAnswerCacheControl(request.exp, Date.now()));
   if (request.cacheEntry && !image.isPrivate && response.status === 200 && c.req.method === 'GET')
     c.executionCtx.waitUntil(
-      putCdnCache(caches.default, request.cacheEntry, stampCachedAnswer(response.clone(), image)),
+      fillCdnCache(
+        c.get('db'),
+        caches.default,
+        request.cacheEntry,
+        stampCachedAnswer(response.clone(), image),
+        image,
+      ),
     );
   // After the copy is filed: the Cache API entry is shared by every referrer (the check above runs on hits too).
   if (hotlinkProtected) varyOnReferer(response.headers);

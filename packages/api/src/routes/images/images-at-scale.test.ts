@@ -12,12 +12,6 @@ import { authed, call, createUser, type TestUser } from '../../../test/helpers';
 
 const MAX_PAGE = 100;
 const BASE_TIME = Date.UTC(2026, 0, 1);
-/**
- * Enough for a few hundred requests and D1 batches on a loaded 2-core machine (a bulk delete of 100 takes about
- * 30 s there unloaded: each image is trashed in its own batch and purged from the CDN cache).
- */
-const SLOW = 240_000;
-
 interface Page {
   data: ImageResource[];
   next_cursor: string | null;
@@ -103,7 +97,7 @@ describe('an owner with 250 images, 150 of them favourites and tagged', () => {
     // Another owner's images with the same album, tags and words must never show up.
     const other = await createUser('scale-other');
     await seedLibrary(other.id, librarySpecs(20));
-  }, SLOW);
+  });
 
   const from = new Date(BASE_TIME + 30 * 1000);
   const to = new Date(BASE_TIME + 100 * 1000);
@@ -128,21 +122,17 @@ describe('an owner with 250 images, 150 of them favourites and tagged', () => {
 
   for (const filter of filters) {
     for (const sort of SORTS) {
-      it(
-        `lists every image once, in order, at limit=100: ${filter.name}, sort=${sort}`,
-        async () => {
-          const expected = sorted(library.filter(filter.keep), sort);
-          const pages = await everyPage(owner, '/v1/images', { ...filter.query, sort });
-          const seen = pages.flatMap((page) => page.data);
-          expect(seen.map((image) => image.id)).toEqual(expected.map((image) => image.id));
-          expect(pages.length).toBe(Math.max(1, Math.ceil(expected.length / MAX_PAGE)));
-          // Favourite flags and tags are looked up for a whole page at once.
-          expect(seen.map((image) => [image.favourite, image.tags])).toEqual(
-            expected.map((image) => [image.favourite, image.tags]),
-          );
-        },
-        SLOW,
-      );
+      it(`lists every image once, in order, at limit=100: ${filter.name}, sort=${sort}`, async () => {
+        const expected = sorted(library.filter(filter.keep), sort);
+        const pages = await everyPage(owner, '/v1/images', { ...filter.query, sort });
+        const seen = pages.flatMap((page) => page.data);
+        expect(seen.map((image) => image.id)).toEqual(expected.map((image) => image.id));
+        expect(pages.length).toBe(Math.max(1, Math.ceil(expected.length / MAX_PAGE)));
+        // Favourite flags and tags are looked up for a whole page at once.
+        expect(seen.map((image) => [image.favourite, image.tags])).toEqual(
+          expected.map((image) => [image.favourite, image.tags]),
+        );
+      });
     }
   }
 
@@ -164,7 +154,7 @@ describe('bulk actions at their maximum size (100 ids and short ids, 50 tags)', 
     await createDb(env.DB)
       .insert(albums)
       .values({ id: 'alb_scale_gamma', ownerId: owner.id, slug: 'gamma', title: 'Gamma' });
-  }, SLOW);
+  });
 
   /** Half the images by id, half by short id, interleaved. */
   const mixedIds = (rows: SeededImage[]) => rows.map((image, i) => (i % 2 ? image.shortId : image.id));
@@ -175,41 +165,33 @@ describe('bulk actions at their maximum size (100 ids and short ids, 50 tags)', 
     return (await response.json()) as { updated: string[]; not_found: string[] };
   }
 
-  it(
-    'moves 100 images into an album',
-    async () => {
-      const chosen = library.slice(0, 100);
-      const result = await bulk({ action: 'move', ids: mixedIds(chosen), album: 'gamma' });
-      expect(result.not_found).toEqual([]);
-      expect(new Set(result.updated)).toEqual(new Set(chosen.map((image) => image.id)));
-      const pages = await everyPage(owner, '/v1/images', { album: 'gamma', sort: 'oldest' });
-      expect(pages.flatMap((page) => page.data.map((image) => image.id))).toEqual(
-        sorted(chosen, 'oldest').map((image) => image.id),
-      );
-      const [gamma] = await createDb(env.DB).select().from(albums).where(eq(albums.slug, 'gamma'));
-      expect(gamma!.imageCount).toBe(100);
-    },
-    SLOW,
-  );
+  it('moves 100 images into an album', async () => {
+    const chosen = library.slice(0, 100);
+    const result = await bulk({ action: 'move', ids: mixedIds(chosen), album: 'gamma' });
+    expect(result.not_found).toEqual([]);
+    expect(new Set(result.updated)).toEqual(new Set(chosen.map((image) => image.id)));
+    const pages = await everyPage(owner, '/v1/images', { album: 'gamma', sort: 'oldest' });
+    expect(pages.flatMap((page) => page.data.map((image) => image.id))).toEqual(
+      sorted(chosen, 'oldest').map((image) => image.id),
+    );
+    const [gamma] = await createDb(env.DB).select().from(albums).where(eq(albums.slug, 'gamma'));
+    expect(gamma!.imageCount).toBe(100);
+  });
 
-  it(
-    'adds 50 tags to 99 images and reports the one id that is not there',
-    async () => {
-      const chosen = library.slice(100, 199);
-      const names = Array.from({ length: UPLOAD_LIMITS.maxTags }, (_, i) => `bulk-${i}`);
-      const result = await bulk({ action: 'tag', ids: [...mixedIds(chosen), 'img_missing'], tags: names });
-      expect(result.not_found).toEqual(['img_missing']);
-      expect(new Set(result.updated)).toEqual(new Set(chosen.map((image) => image.id)));
-      const tagged = await everyPage(owner, '/v1/images', { tag: 'bulk-49', sort: 'oldest' });
-      const seen = tagged.flatMap((page) => page.data);
-      expect(seen.map((image) => image.id)).toEqual(sorted(chosen, 'oldest').map((image) => image.id));
-      for (const [i, image] of seen.entries()) {
-        const before = sorted(chosen, 'oldest')[i]!.tags;
-        expect(image.tags).toEqual([...new Set([...before, ...names])].sort());
-      }
-    },
-    SLOW,
-  );
+  it('adds 50 tags to 99 images and reports the one id that is not there', async () => {
+    const chosen = library.slice(100, 199);
+    const names = Array.from({ length: UPLOAD_LIMITS.maxTags }, (_, i) => `bulk-${i}`);
+    const result = await bulk({ action: 'tag', ids: [...mixedIds(chosen), 'img_missing'], tags: names });
+    expect(result.not_found).toEqual(['img_missing']);
+    expect(new Set(result.updated)).toEqual(new Set(chosen.map((image) => image.id)));
+    const tagged = await everyPage(owner, '/v1/images', { tag: 'bulk-49', sort: 'oldest' });
+    const seen = tagged.flatMap((page) => page.data);
+    expect(seen.map((image) => image.id)).toEqual(sorted(chosen, 'oldest').map((image) => image.id));
+    for (const [i, image] of seen.entries()) {
+      const before = sorted(chosen, 'oldest')[i]!.tags;
+      expect(image.tags).toEqual([...new Set([...before, ...names])].sort());
+    }
+  });
 
   it('changes an image named by both its id and its short id once', async () => {
     const image = library[230]!;
@@ -217,47 +199,36 @@ describe('bulk actions at their maximum size (100 ids and short ids, 50 tags)', 
     expect(result).toEqual({ updated: [image.id], not_found: [] });
   });
 
-  it(
-    'moves 100 images to the trash, listed there at limit=100',
-    async () => {
-      const chosen = [...library.slice(0, 50), ...library.slice(150, 200)];
-      const result = await bulk({ action: 'delete', ids: mixedIds(chosen) });
-      expect(result.not_found).toEqual([]);
-      expect(new Set(result.updated)).toEqual(new Set(chosen.map((image) => image.id)));
-      const trash = await everyPage(owner, '/v1/trash', { sort: 'newest' });
-      expect(trash.flatMap((page) => page.data.map((image) => image.id))).toEqual(
-        sorted(chosen, 'newest').map((image) => image.id),
-      );
-      const live = await everyPage(owner, '/v1/images', { sort: 'newest' });
-      const trashed = new Set(chosen.map((image) => image.id));
-      expect(live.flatMap((page) => page.data.map((image) => image.id))).toEqual(
-        sorted(
-          library.filter((image) => !trashed.has(image.id)),
-          'newest',
-        ).map((image) => image.id),
-      );
-    },
-    SLOW,
-  );
+  it('moves 100 images to the trash, listed there at limit=100', async () => {
+    const chosen = [...library.slice(0, 50), ...library.slice(150, 200)];
+    const result = await bulk({ action: 'delete', ids: mixedIds(chosen) });
+    expect(result.not_found).toEqual([]);
+    expect(new Set(result.updated)).toEqual(new Set(chosen.map((image) => image.id)));
+    const trash = await everyPage(owner, '/v1/trash', { sort: 'newest' });
+    expect(trash.flatMap((page) => page.data.map((image) => image.id))).toEqual(
+      sorted(chosen, 'newest').map((image) => image.id),
+    );
+    const live = await everyPage(owner, '/v1/images', { sort: 'newest' });
+    const trashed = new Set(chosen.map((image) => image.id));
+    expect(live.flatMap((page) => page.data.map((image) => image.id))).toEqual(
+      sorted(
+        library.filter((image) => !trashed.has(image.id)),
+        'newest',
+      ).map((image) => image.id),
+    );
+  });
 });
 
 describe('an image given the most tags allowed', () => {
-  it(
-    'keeps all 50',
-    async () => {
-      const owner = await createUser('scale-many-tags');
-      const [image] = (await seedLibrary(owner.id, [{ filename: 'one.png', createdAt: new Date(BASE_TIME) }]))
-        .images;
-      const names = Array.from({ length: UPLOAD_LIMITS.maxTags }, (_, i) => `t${String(i).padStart(2, '0')}`);
-      const response = await call(
-        `/v1/images/${image!.id}`,
-        authed(owner.key, json('PATCH', { tags: names })),
-      );
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as ImageResource).tags).toEqual(names);
-    },
-    SLOW,
-  );
+  it('keeps all 50', async () => {
+    const owner = await createUser('scale-many-tags');
+    const [image] = (await seedLibrary(owner.id, [{ filename: 'one.png', createdAt: new Date(BASE_TIME) }]))
+      .images;
+    const names = Array.from({ length: UPLOAD_LIMITS.maxTags }, (_, i) => `t${String(i).padStart(2, '0')}`);
+    const response = await call(`/v1/images/${image!.id}`, authed(owner.key, json('PATCH', { tags: names })));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as ImageResource).tags).toEqual(names);
+  });
 });
 
 describe('an owner with 120 albums, each with a cover', () => {
@@ -283,37 +254,29 @@ describe('an owner with 120 albums, each with a cover', () => {
       db.update(albums).set({ coverImageId: image.id }).where(eq(albums.id, image.albumId!)),
     );
     await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
-  }, SLOW);
+  });
 
-  it(
-    'lists the albums 100 at a time, each with its cover (signed for private ones)',
-    async () => {
-      const pages = await everyPage(owner, '/v1/albums', {});
-      expect(pages).toHaveLength(2);
-      const listed = pages.flatMap((page) => page.data) as unknown as {
-        slug: string;
-        cover_image_id: string;
-        cover: { id: string; thumb_url: string; expires_at: string | null } | null;
-      }[];
-      expect(listed.map((album) => album.slug)).toEqual(slugs);
-      for (const [i, album] of listed.entries()) {
-        expect(album.cover?.id, album.slug).toBe(library[i]!.id);
-        expect(album.cover?.expires_at !== null, album.slug).toBe(privateAlbums.includes(album.slug));
-      }
-    },
-    SLOW,
-  );
+  it('lists the albums 100 at a time, each with its cover (signed for private ones)', async () => {
+    const pages = await everyPage(owner, '/v1/albums', {});
+    expect(pages).toHaveLength(2);
+    const listed = pages.flatMap((page) => page.data) as unknown as {
+      slug: string;
+      cover_image_id: string;
+      cover: { id: string; thumb_url: string; expires_at: string | null } | null;
+    }[];
+    expect(listed.map((album) => album.slug)).toEqual(slugs);
+    for (const [i, album] of listed.entries()) {
+      expect(album.cover?.id, album.slug).toBe(library[i]!.id);
+      expect(album.cover?.expires_at !== null, album.slug).toBe(privateAlbums.includes(album.slug));
+    }
+  });
 
-  it(
-    'lists a page of 100 images from 100 different albums with each album’s visibility',
-    async () => {
-      const pages = await everyPage(owner, '/v1/images', { sort: 'oldest' });
-      const seen = pages.flatMap((page) => page.data);
-      expect(seen.map((image) => image.id)).toEqual(library.map((image) => image.id));
-      expect(seen.map((image) => image.access)).toEqual(
-        slugs.map((slug) => (privateAlbums.includes(slug) ? 'signed' : 'public')),
-      );
-    },
-    SLOW,
-  );
+  it('lists a page of 100 images from 100 different albums with each album’s visibility', async () => {
+    const pages = await everyPage(owner, '/v1/images', { sort: 'oldest' });
+    const seen = pages.flatMap((page) => page.data);
+    expect(seen.map((image) => image.id)).toEqual(library.map((image) => image.id));
+    expect(seen.map((image) => image.access)).toEqual(
+      slugs.map((slug) => (privateAlbums.includes(slug) ? 'signed' : 'public')),
+    );
+  });
 });

@@ -62,6 +62,16 @@ export async function putCdnCache(cache: Cache, entry: CdnCacheEntry, response: 
   await cache.put(cacheKey(entry, generation), response);
 }
 
+/** Removes one answer filed by `putCdnCache` (an answer under a dropped generation is already unreachable). */
+export async function deleteCdnCacheEntry(cache: Cache, entry: CdnCacheEntry): Promise<void> {
+  if (!entry.query) {
+    await cache.delete(cacheKey(entry));
+    return;
+  }
+  const generation = await currentGeneration(cache, entry.image);
+  if (generation) await cache.delete(cacheKey(entry, generation));
+}
+
 /**
  * Removes an image's cached answers from this data centre's Cache API: for both URL forms, the original and
  * every preset under each `Accept` class, and every query-string transform (by dropping their generations).
