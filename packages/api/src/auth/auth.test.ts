@@ -1,4 +1,4 @@
-import { SESSION_COOKIE_NAME } from '@pixelflare/config';
+import { AUTHJS_SESSION_COOKIE_NAMES, SESSION_COOKIE_NAME } from '@pixelflare/config';
 import { createDb, users } from '@pixelflare/database';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -6,7 +6,8 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app';
 import type { Bindings } from '../lib/env';
-import { authed, call, createUser, errorOf } from '../../test/helpers';
+import { BASE, authed, call, createUser, errorOf } from '../../test/helpers';
+import { passkeySessionCookie } from '../services/auth/authjs';
 import { sealSession } from '../services/auth/session';
 
 const app = createApp();
@@ -20,6 +21,11 @@ async function callWith(overrides: Partial<Record<string, string>>, url: string,
 }
 
 const none = { AUTH_MODE: 'none', ENVIRONMENT: 'development' };
+/** The Auth.js session cookie a sign-in ends with (a passkey sign-in sets the same token). */
+async function authjsCookie(userId: string, secret = env.AUTH_SECRET) {
+  const { name, value } = await passkeySessionCookie({ AUTH_SECRET: secret }, BASE, userId);
+  return `${name}=${value}`;
+}
 const cookieOf = (response: Response) => (response.headers.get('Set-Cookie') ?? '').split(';')[0] ?? '';
 const slugOf = async (response: Response) => ((await response.json()) as { slug: string }).slug;
 
@@ -82,26 +88,20 @@ describe('AUTH_MODE=none (local development)', () => {
 });
 
 describe('session cookies in AUTH_MODE=authjs', () => {
-  it('a valid session signs in; dev sessions, tampered and foreign cookies do not', async () => {
+  it('an Auth.js session signs in; the dev cookie, tampered and foreign tokens do not', async () => {
     const user = await createUser('sessioned');
-    const valid = await sealSession(env.AUTH_SECRET, { sub: user.id, via: 'session' });
-    const me = await call('/v1/me', { headers: { Cookie: `${SESSION_COOKIE_NAME}=${valid}` } });
+    const cookie = await authjsCookie(user.id);
+    const me = await call('/v1/me', { headers: { Cookie: cookie } });
     expect(await slugOf(me)).toBe('sessioned');
 
-    const dev = await sealSession(env.AUTH_SECRET, { sub: user.id, via: 'dev' });
-    const tampered = valid.slice(0, -2) + (valid.endsWith('AA') ? 'BB' : 'AA');
-    const foreign = await sealSession('another-secret-0123456789abcdef0123456789', {
-      sub: user.id,
-      via: 'session',
-    });
-    const expired = await sealSession(
-      env.AUTH_SECRET,
-      { sub: user.id, via: 'session' },
-      Date.now() - 8 * 86_400_000,
-    );
-    for (const value of [dev, tampered, foreign, expired, 'not base64!']) {
-      const response = await call('/v1/me', { headers: { Cookie: `${SESSION_COOKIE_NAME}=${value}` } });
-      expect(response.status).toBe(401);
+    // The dev sign-in's cookie, valid under this instance's secret: it means nothing outside AUTH_MODE=none.
+    const dev = `${SESSION_COOKIE_NAME}=${await sealSession(env.AUTH_SECRET, { sub: user.id, via: 'dev' })}`;
+    const tampered = cookie.slice(0, -2) + (cookie.endsWith('AA') ? 'BB' : 'AA');
+    const foreign = await authjsCookie(user.id, 'another-secret-0123456789abcdef0123456789');
+    const [name] = AUTHJS_SESSION_COOKIE_NAMES;
+    for (const value of [dev, tampered, foreign, `${name}=not base64!`]) {
+      const response = await call('/v1/me', { headers: { Cookie: value } });
+      expect(response.status, value).toBe(401);
     }
     const anonymous = await call('/auth/session');
     expect(await anonymous.json()).toMatchObject({ authenticated: false, user: null });
@@ -114,7 +114,7 @@ describe('cross-site writes with ambient credentials (CSRF)', () => {
 
   it('refuses a write from a foreign page made with the session cookie, and allows the dashboard and API keys', async () => {
     const user = await createUser('csrf-target');
-    const cookie = `${SESSION_COOKIE_NAME}=${await sealSession(env.AUTH_SECRET, { sub: user.id, via: 'session' })}`;
+    const cookie = await authjsCookie(user.id);
     const post = (origin: Record<string, string>, auth: Record<string, string>, slug: string) =>
       call('/v1/albums', {
         method: 'POST',

@@ -116,28 +116,27 @@ function auditFailure(c: Context<AppEnv>, action: string, reason: string) {
 }
 
 /**
- * The user of a valid session cookie: the dashboard's own (`pf_session`) or, in AUTH_MODE=authjs, the Auth.js
- * session token. A stale or forged cookie is ignored (anonymous, so protected routes answer 401), not an error.
+ * The user of a valid session cookie: in AUTH_MODE=authjs the Auth.js session token, in AUTH_MODE=none the dev
+ * sign-in's own (`pf_session`), which means nothing in any other mode. A stale or forged cookie is ignored
+ * (anonymous, so protected routes answer 401), not an error.
  */
 async function sessionPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   const config = c.get('config');
   if (config.AUTH_MODE === 'authjs') {
     const session = await authjsSession(config, c.req.raw);
-    if (session) {
-      const principal = await principalForUserId(c.get('db'), session.uid, 'session');
-      return principal && !session.passkey && config.REQUIRE_PASSKEY_FOR_ADMINS
-        ? withoutAdminPowers(principal)
-        : principal;
-    }
+    if (!session) return null;
+    const principal = await principalForUserId(c.get('db'), session.uid, 'session');
+    return principal && !session.passkey && config.REQUIRE_PASSKEY_FOR_ADMINS
+      ? withoutAdminPowers(principal)
+      : principal;
   }
+  if (config.AUTH_MODE !== 'none') return null;
   const cookie = getCookie(c, SESSION_COOKIE_NAME);
   if (!cookie) return null;
   const session = await openSession(config.AUTH_SECRET, cookie);
   if (!session) return null;
-  // A dev session means nothing outside AUTH_MODE=none.
-  if (session.via === 'dev' && config.AUTH_MODE !== 'none') return null;
   const principal = await principalForUserId(c.get('db'), session.sub, session.via);
-  // Only an Auth.js session records a passkey sign-in; any other session of an admin lacks it.
+  // Only an Auth.js session records a passkey sign-in; a dev session of an admin lacks it.
   return principal && config.REQUIRE_PASSKEY_FOR_ADMINS ? withoutAdminPowers(principal) : principal;
 }
 

@@ -188,7 +188,7 @@ export async function sessionUserId(config: EnvVars, request: Request): Promise<
  * provider sign-in ends with, so everything downstream treats both alike; `amr: passkey` records how it started.
  */
 export async function passkeySessionCookie(
-  config: EnvVars,
+  config: Pick<EnvVars, 'AUTH_SECRET'>,
   requestUrl: string,
   userId: string,
 ): Promise<{ name: string; value: string; secure: boolean }> {

@@ -7,7 +7,8 @@ const IV_BYTES = 12;
 export interface SessionPayload {
   /** User id. */
   sub: string;
-  via: 'session' | 'dev';
+  /** Only the dev sign-in (AUTH_MODE=none) issues this cookie; Auth.js keeps its own session token. */
+  via: 'dev';
   /** Expiry, seconds since the epoch. */
   exp: number;
 }
