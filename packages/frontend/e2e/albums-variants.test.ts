@@ -190,9 +190,10 @@ describe('albums and variants', () => {
       await browser.visit('/settings');
       const endpoint = page.getByTestId('webhook-item').filter({ hasText: url });
       await endpoint.getByRole('button', { name: `Delivery log ${url}` }).click();
-      const row = endpoint.getByTestId('delivery-row').first();
+      // The endpoint takes every event, so deliveries for this file's earlier uploads (image.variants_ready) may be
+      // logged above the ping: the ping's row is found by its event.
+      const row = endpoint.getByTestId('delivery-row').filter({ hasText: 'ping' }).first();
       await row.waitFor();
-      expect(await row.textContent()).toContain('ping');
       expect(await row.getByTestId('delivery-manual').textContent()).toBe('Sent manually');
     } finally {
       await api(`/v1/webhooks/${id}`, { method: 'DELETE' });
