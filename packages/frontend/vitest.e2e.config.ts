@@ -16,6 +16,8 @@ export default defineConfig({
     globalSetup: haveChromium ? ['e2e/stack.ts'] : [],
     fileParallelism: false,
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // A ceiling, not a speed requirement: a file that starts a stack of its own (sign-in, billing) does it in a
+    // hook, and on a loaded 2-core machine migrations, seed, wrangler dev and vite dev can take minutes.
+    hookTimeout: 300_000,
   },
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -30,9 +31,13 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
  * `POST /v1/checkout/sessions` (a `checkout.session` with its hosted `url`) and `POST /v1/billing_portal/sessions`
  * (a `billing_portal.session`). Bearer authentication as Stripe's (401 `authentication_error` otherwise), a
  * `customer` that does not start with `cus_` is Stripe's 400 `resource_missing`. Webhook deliveries are not sent
- * by it: the tests sign events with the stripe package's test-header helper and post them to the API.
+ * by it: the tests sign events with the stripe package's test-header helper and post them to the API
+ * (`signedStripeDelivery`).
+ *
+ * With `hosted`, the sessions' URLs are the stand-in's own (`/c/pay/{id}`, `/p/session/{id}`, as Stripe's paths)
+ * and it serves a page at each, so a browser test can follow them offline; otherwise they are Stripe's hosts.
  */
-export async function startStripeStandIn() {
+export async function startStripeStandIn(options: { hosted?: boolean } = {}) {
   const requests: StripeStandInRequest[] = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
@@ -41,6 +46,14 @@ export async function startStripeStandIn() {
       res.end(JSON.stringify(body));
     };
     if (req.method === 'GET' && url.pathname === '/__requests') return send(200, requests);
+    const hostedPage = /^\/(c\/pay|p\/session)\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+    if (options.hosted && req.method === 'GET' && hostedPage) {
+      const what = hostedPage[1] === 'c/pay' ? 'Checkout' : 'Customer Portal';
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      return res.end(
+        `<!doctype html><title>Stripe ${what} (stand-in)</title><h1>Stripe ${what}</h1><p>${hostedPage[2]}</p>`,
+      );
+    }
     const form = Object.fromEntries(new URLSearchParams(await bodyOf(req)));
     if (req.headers.authorization !== `Bearer ${STRIPE_TEST_SECRET_KEY}`) {
       return send(401, {
@@ -70,7 +83,7 @@ export async function startStripeStandIn() {
         success_url: form.success_url,
         cancel_url: form.cancel_url,
         status: 'open',
-        url: `https://checkout.stripe.com/c/pay/${sessionId}`,
+        url: `${hostedOrigin('https://checkout.stripe.com')}/c/pay/${sessionId}`,
       });
     }
     if (req.method === 'POST' && url.pathname === '/v1/billing_portal/sessions') {
@@ -80,7 +93,7 @@ export async function startStripeStandIn() {
         object: 'billing_portal.session',
         customer: form.customer,
         return_url: form.return_url,
-        url: `https://billing.stripe.com/p/session/${sessionId}`,
+        url: `${hostedOrigin('https://billing.stripe.com')}/p/session/${sessionId}`,
       });
     }
     send(404, {
@@ -92,9 +105,86 @@ export async function startStripeStandIn() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  function hostedOrigin(stripeHost: string) {
+    return options.hosted ? origin : stripeHost;
+  }
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let eventCounter = 0;
+/** A fresh event id, as Stripe's (`evt_...`). */
+export const stripeEventId = () => `evt_test_${Date.now()}_${++eventCounter}`;
+
+const eventOf = (type: string, object: object, id = stripeEventId()) => ({
+  id,
+  object: 'event',
+  type,
+  api_version: '2025-01-27.acacia',
+  created: Math.floor(Date.now() / 1000),
+  data: { object },
+});
+
+/** `checkout.session.completed` for a Checkout of `userId` that made (or used) `customer`. */
+export const checkoutCompletedEvent = (userId: string, customer: string, plan = 'pro') =>
+  eventOf('checkout.session.completed', {
+    id: `cs_test_${userId}`,
+    object: 'checkout.session',
+    client_reference_id: userId,
+    customer,
+    metadata: { user_id: userId, plan },
+  });
+
+/** `customer.subscription.*` for `customer`'s subscription to one price, in API version 2025's shape. */
+export const subscriptionEvent = (
+  type: 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted',
+  customer: string,
+  fields: { status: string; price: string; periodEnd: number },
+  id = stripeEventId(),
+) =>
+  eventOf(
+    type,
+    {
+      id: `sub_${customer}`,
+      object: 'subscription',
+      customer,
+      status: fields.status,
+      items: {
+        object: 'list',
+        data: [
+          {
+            id: `si_${customer}`,
+            object: 'subscription_item',
+            price: { id: fields.price, object: 'price' },
+            current_period_end: fields.periodEnd,
+          },
+        ],
+      },
+    },
+    id,
+  );
+
+/**
+ * A webhook delivery as Stripe sends it: the event's JSON and its `Stripe-Signature` header (`t=...,v1=...`,
+ * HMAC-SHA256 with the endpoint's signing secret), made by the official package's test-header helper.
+ */
+export async function signedStripeDelivery(event: object, secret: string) {
+  const payload = JSON.stringify(event);
+  const signature = await new Stripe(STRIPE_TEST_SECRET_KEY).webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret,
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
+  return {
+    body: payload,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      'Stripe-Signature': signature,
+    },
   };
 }
 

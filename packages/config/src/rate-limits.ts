@@ -11,6 +11,13 @@ export const RATE_LIMITS = {
   cdnTransforms: { capacity: 1000, windowSeconds: 60 },
   /** Failed authentications per client IP (bad API keys on /v1, failed sign-ins on /auth), each area apart. */
   failedAuth: { capacity: 20, windowSeconds: 600 },
+  /**
+   * Stripe's webhook deliveries, once their signature verified: one bucket for the endpoint (Stripe sends bursts
+   * from a few addresses, so the anonymous per-IP bucket would refuse them). A 429 is retried by Stripe.
+   */
+  stripeWebhook: { capacity: 1000, windowSeconds: 60 },
+  /** Deliveries refused for their Stripe-Signature, per client IP; once spent, that IP is refused before verifying. */
+  stripeWebhookForged: { capacity: 20, windowSeconds: 600 },
   /** Wrong share-link passwords, per link (any visitor) and per client IP (any link). */
   sharePasswordPerLink: { capacity: 10, windowSeconds: 600 },
   sharePasswordPerIp: { capacity: 20, windowSeconds: 600 },

@@ -7,7 +7,9 @@
  * naming each missing one, before anything changes; applies D1 migrations remotely; deploys the API Worker; builds
  * and deploys the dashboard; deploys the gateway (last: its service bindings name the other two).
  * Settings come from the environment: PUBLIC_HOSTNAME (required, e.g. images.example.com), CDN_HOSTNAME, AUTH_MODE
- * and TURNSTILE_SITE_KEY (optional); APP_VERSION and APP_COMMIT (what GET /v1/status reports) default to
+ * and TURNSTILE_SITE_KEY (optional); Stripe billing (optional): STRIPE_ENABLED, STRIPE_PRICE_STARTER and
+ * STRIPE_PRICE_PRO as --var values, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET put as the API Worker's secrets
+ * (`wrangler secret put`, the value on stdin, never printed) when given; APP_VERSION and APP_COMMIT (what GET /v1/status reports) default to
  * `git describe --tags --always` and the checked-out commit (GITHUB_SHA in a workflow). --dry-run builds all three Workers with `wrangler deploy --dry-run` and prints the plan;
  * it needs no account.
  */
@@ -18,7 +20,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deployConfigPath } from './provision.ts';
 import { readWranglerConfig } from './resources.ts';
-import { missingSettings, REQUIRED_SECRETS, SECRET_SETTINGS } from './secrets.ts';
+import {
+  DEPLOY_SECRETS,
+  missingSettings,
+  REQUIRED_SECRETS,
+  SECRET_SETTINGS,
+  stripeProblems,
+} from './secrets.ts';
 import { REPO_ROOT, runCommand, runWrangler, wranglerError, type CommandResult } from './wrangler.ts';
 
 export class DeployError extends Error {}
@@ -33,6 +41,12 @@ export interface Settings {
   cdnHostname: string | undefined;
   authMode: string | undefined;
   turnstileSiteKey: string | undefined;
+  /** STRIPE_ENABLED: `true`, `false` or unset (as the API's schema reads it). */
+  stripeEnabled: string | undefined;
+  stripePriceStarter: string | undefined;
+  stripePricePro: string | undefined;
+  /** DEPLOY_SECRETS given in the environment, with their values: only ever written to wrangler's stdin. */
+  secrets: Partial<Record<(typeof DEPLOY_SECRETS)[number], string>>;
   /** The release and commit deployed: GET /v1/status reports them. */
   appVersion: string;
   appCommit: string;
@@ -56,6 +70,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     cdnHostname: value('CDN_HOSTNAME'),
     authMode: value('AUTH_MODE'),
     turnstileSiteKey: value('TURNSTILE_SITE_KEY'),
+    stripeEnabled: value('STRIPE_ENABLED'),
+    stripePriceStarter: value('STRIPE_PRICE_STARTER'),
+    stripePricePro: value('STRIPE_PRICE_PRO'),
+    secrets: Object.fromEntries(
+      DEPLOY_SECRETS.flatMap((name) => (value(name) ? [[name, value(name)]] : [])),
+    ) as Settings['secrets'],
     appVersion: value('APP_VERSION') ?? git(['describe', '--tags', '--always', '--dirty']) ?? 'dev',
     appCommit: value('APP_COMMIT') ?? value('GITHUB_SHA') ?? git(['rev-parse', 'HEAD']) ?? 'unknown',
   };
@@ -64,6 +84,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
 /** The --var flags each Worker is deployed with (plain values: no secret is ever one). */
 export function apiVars(settings: Settings, hostname = DRY_RUN_HOSTNAME): string[] {
   const { publicHostname, cdnHostname, authMode, turnstileSiteKey } = settings;
+  const { stripeEnabled, stripePriceStarter, stripePricePro } = settings;
   const origin = `https://${publicHostname ?? hostname}`;
   return [
     `PUBLIC_API_URL:${origin}`,
@@ -73,7 +94,39 @@ export function apiVars(settings: Settings, hostname = DRY_RUN_HOSTNAME): string
     ...(cdnHostname ? [`CDN_HOSTNAME:${cdnHostname}`] : []),
     ...(authMode ? [`AUTH_MODE:${authMode}`] : []),
     ...(turnstileSiteKey ? [`TURNSTILE_SITE_KEY:${turnstileSiteKey}`] : []),
+    ...(stripeEnabled ? [`STRIPE_ENABLED:${stripeEnabled}`] : []),
+    ...(stripePriceStarter ? [`STRIPE_PRICE_STARTER:${stripePriceStarter}`] : []),
+    ...(stripePricePro ? [`STRIPE_PRICE_PRO:${stripePricePro}`] : []),
   ];
+}
+
+/** STRIPE_ENABLED from the deploy's environment, else the configuration's [vars]; a value the API refuses is named. */
+function stripeSwitch(settings: Settings, vars: Record<string, string>): { on: boolean; problems: string[] } {
+  const value = settings.stripeEnabled ?? vars.STRIPE_ENABLED;
+  if (value === undefined || value === 'true' || value === 'false')
+    return { on: value === 'true', problems: [] };
+  return { on: false, problems: [`STRIPE_ENABLED is "${value}": it must be true or false`] };
+}
+
+/** Every name the API Worker will have a value for: `onWorker` (its secrets), [vars], --var values, DEPLOY_SECRETS given. */
+function namesSet(settings: Settings, vars: Record<string, string>, onWorker: Iterable<string>): Set<string> {
+  const set = new Set([...onWorker, ...Object.keys(vars), ...Object.keys(settings.secrets)]);
+  for (const value of apiVars(settings, DRY_RUN_HOSTNAME)) set.add(value.slice(0, value.indexOf(':')));
+  return set;
+}
+
+/** The Stripe secrets given to the deploy, each put on the API Worker before it is deployed. */
+function secretSteps(configPath: string, settings: Settings): Step[] {
+  const config = relative(REPO_ROOT, configPath);
+  return DEPLOY_SECRETS.filter((name) => settings.secrets[name] !== undefined).map((name) => ({
+    title: `API Worker secret ${name}`,
+    shown: `wrangler secret put ${name} --config ${config} (the value from the environment, on stdin)`,
+    run: () =>
+      runWrangler(['secret', 'put', name, '--config', configPath], {
+        input: settings.secrets[name],
+        echo: true,
+      }),
+  }));
 }
 
 function gatewayArgs({ publicHostname, cdnHostname }: Settings, hostname: string): string[] {
@@ -123,9 +176,10 @@ async function checkSettings(configPath: string, settings: Settings): Promise<vo
   const problems: string[] = [];
   if (!settings.publicHostname)
     problems.push('PUBLIC_HOSTNAME is not set (the public hostname, e.g. images.example.com)');
-  const set = new Set([...(await secretNames(configPath)), ...Object.keys(vars)]);
-  for (const value of apiVars(settings, DRY_RUN_HOSTNAME)) set.add(value.slice(0, value.indexOf(':')));
-  problems.push(...missingSettings(set, settings.authMode ?? vars.AUTH_MODE ?? 'authjs'));
+  const set = namesSet(settings, vars, await secretNames(configPath));
+  const stripe = stripeSwitch(settings, vars);
+  problems.push(...stripe.problems);
+  problems.push(...missingSettings(set, settings.authMode ?? vars.AUTH_MODE ?? 'authjs', stripe.on));
   for (const name of SECRET_SETTINGS.filter((secret) => secret in vars)) {
     problems.push(`${name} is a secret: remove it from [vars] and set it with wrangler secret put`);
   }
@@ -147,6 +201,7 @@ function deploySteps(configPath: string, settings: Settings): Step[] {
   const api = varFlags(apiVars(settings, DRY_RUN_HOSTNAME));
   const gateway = gatewayArgs(settings, DRY_RUN_HOSTNAME);
   return [
+    ...secretSteps(configPath, settings),
     {
       title: 'D1 migrations (remote)',
       shown: `wrangler d1 migrations apply DB --remote --config ${config}`,
@@ -228,6 +283,18 @@ async function main(): Promise<void> {
       ...deploySteps(configPath, settings).map((step) => `${step.title}: ${step.shown}`),
     ];
     plan.forEach((line, index) => console.log(`  ${index + 1}. ${line}`));
+    // What the dry run can check without an account: the Stripe settings given to it. With billing on, the
+    // Worker's secrets may hold the two secrets, so they are taken as set; the price ids must be given.
+    const vars = (readWranglerConfig(configPath).vars ?? {}) as Record<string, string>;
+    const stripe = stripeSwitch(settings, vars);
+    const problems = [
+      ...stripe.problems,
+      ...stripeProblems(namesSet(settings, vars, stripe.on ? DEPLOY_SECRETS : []), stripe.on),
+    ];
+    if (problems.length > 0)
+      throw new DeployError(
+        `nothing was built; the Stripe settings are incomplete:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+      );
     await runSteps(dryRunSteps(configPath, settings, resolve(values.outdir)));
     console.log(`\nDry run complete: the three Workers built into ${relative(process.cwd(), values.outdir)}`);
     return;

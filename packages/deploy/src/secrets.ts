@@ -8,10 +8,17 @@ import {
   REQUIRED_SECRETS,
   SECRET_SETTINGS,
   SIGN_IN_PROVIDER_SETTINGS,
+  STRIPE_SETTINGS,
   TURNSTILE_SETTINGS,
 } from '@pixelflare/config';
 
 export { REQUIRED_SECRETS, SECRET_SETTINGS };
+
+/**
+ * Secrets the deploy itself sets on the API Worker when they are in its environment (`wrangler secret put`, the
+ * value on stdin: never an argument, never printed). Every other secret is set by hand beforehand.
+ */
+export const DEPLOY_SECRETS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
 
 /** A group set in part: each missing name, with what is set beside it. */
 function halfSet(group: readonly string[], set: ReadonlySet<string>): string[] {
@@ -26,7 +33,7 @@ function halfSet(group: readonly string[], set: ReadonlySet<string>): string[] {
  * Each problem names what is missing. `set` holds every name that has a value on the Worker: its secrets, the
  * deploy configuration's [vars] and the --var values the deploy passes.
  */
-export function missingSettings(set: ReadonlySet<string>, authMode: string): string[] {
+export function missingSettings(set: ReadonlySet<string>, authMode: string, stripeEnabled = false): string[] {
   const problems: string[] = [];
   for (const name of REQUIRED_SECRETS) if (!set.has(name)) problems.push(`${name} is not set`);
   if (authMode === 'authjs') {
@@ -46,5 +53,21 @@ export function missingSettings(set: ReadonlySet<string>, authMode: string): str
   }
   // Bot protection is optional, but half of it would make every dashboard upload and sign-in fail.
   problems.push(...halfSet(TURNSTILE_SETTINGS, set).map((problem) => `${problem}: Turnstile needs both`));
+  problems.push(...stripeProblems(set, stripeEnabled));
   return problems;
+}
+
+/**
+ * Stripe billing, checked as the API's environment schema checks it at start-up: STRIPE_ENABLED=true needs all of
+ * STRIPE_SETTINGS, and off, a part of them is a typo (all of them with billing off is billing paused).
+ */
+export function stripeProblems(set: ReadonlySet<string>, stripeEnabled: boolean): string[] {
+  if (stripeEnabled) {
+    return STRIPE_SETTINGS.filter((name) => !set.has(name)).map(
+      (name) => `${name} is not set (STRIPE_ENABLED=true needs ${STRIPE_SETTINGS.join(', ')})`,
+    );
+  }
+  return halfSet(STRIPE_SETTINGS, set).map(
+    (problem) => `${problem}: Stripe billing needs all of them, and STRIPE_ENABLED=true`,
+  );
 }

@@ -25,6 +25,8 @@ export interface RunOptions {
   echo?: boolean;
   /** The environment for the command; the current process's by default. */
   env?: Record<string, string | undefined>;
+  /** Written to the command's stdin (a secret's value for `wrangler secret put`: never an argument). */
+  input?: string;
 }
 
 /** Runs a command without a shell; resolves with its exit code and output (never rejects on a non-zero exit). */
@@ -44,15 +46,16 @@ export function runCommand(
         NO_COLOR: '1',
         FORCE_COLOR: '0',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
       if (options.echo) process.stdout.write(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
       if (options.echo) process.stderr.write(chunk);
     });

@@ -85,6 +85,8 @@ export interface StandInState {
   vectorize: VectorizeIndex[];
   /** Worker name to the names of its secrets; a Worker that is absent does not exist yet. */
   secrets: Map<string, string[]>;
+  /** `worker/NAME` to the value `wrangler secret put` sent (what a test checks arrived, and was never printed). */
+  secretValues: Map<string, string>;
   /** The zone's custom hostnames by id. */
   customHostnames: Map<string, CustomHostnameRecord>;
   /** The zone's health checks (Health Checks API), as created. */
@@ -161,6 +163,7 @@ export async function startCloudflareApiStandIn(
     queues: [],
     vectorize: [],
     secrets: new Map(),
+    secretValues: new Map(),
     customHostnames: new Map(),
     healthChecks: [],
   };
@@ -312,6 +315,17 @@ export async function startCloudflareApiStandIn(
         res,
         names.map((name) => ({ name, type: 'secret_text' })),
       );
+    }
+    if (secrets && method === 'PUT') {
+      const worker = decodeURIComponent(secrets[1]!);
+      const names = state.secrets.get(worker);
+      if (!names) return fail(res, 404, 10007, 'This Worker does not exist on your account.');
+      const body = (await readJson(req)) as { name?: string; text?: string; type?: string };
+      if (!body.name || body.type !== 'secret_text' || typeof body.text !== 'string')
+        return fail(res, 400, 10021, 'A secret needs a name, type secret_text and its text');
+      if (!names.includes(body.name)) names.push(body.name);
+      state.secretValues.set(`${worker}/${body.name}`, body.text);
+      return ok(res, { name: body.name, type: 'secret_text' });
     }
     return fail(
       res,

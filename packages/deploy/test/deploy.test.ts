@@ -32,6 +32,21 @@ afterEach(async () => {
 
 const changes = () => standIn.requests.filter((request) => request.method !== 'GET');
 const HOST = { PUBLIC_HOSTNAME: 'images.example.com' };
+const WORKER_SECRETS = [
+  'AUTH_SECRET',
+  'API_HASH_SECRET',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+];
+const STRIPE = {
+  STRIPE_ENABLED: 'true',
+  STRIPE_PRICE_STARTER: 'price_1StarterTest',
+  STRIPE_PRICE_PRO: 'price_1ProTest',
+};
+// Shaped like Stripe's, and never to be seen in any output.
+const STRIPE_SECRET_VALUE = 'sk_live_deploytest_0123456789abcdef';
+const STRIPE_WEBHOOK_VALUE = 'whsec_deploytest_fedcba9876543210';
 
 describe('pnpm run deploy: the check before anything is deployed', () => {
   it('names each missing secret and setting, and changes nothing', async () => {
@@ -119,6 +134,55 @@ describe('pnpm run deploy: the check before anything is deployed', () => {
     expect(changes()).toEqual([]);
   });
 
+  it('names what half a Stripe configuration lacks, and changes nothing', async () => {
+    standIn.state.secrets.set('pixelflare', [...WORKER_SECRETS]);
+    const result = await runCli('deploy', ['--config', config], standIn, {
+      ...HOST,
+      STRIPE_ENABLED: 'true',
+      STRIPE_PRICE_STARTER: 'price_starter_live',
+      STRIPE_SECRET_KEY: STRIPE_SECRET_VALUE,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('STRIPE_WEBHOOK_SECRET is not set (STRIPE_ENABLED=true');
+    expect(result.stderr).toContain('STRIPE_PRICE_PRO is not set (STRIPE_ENABLED=true');
+    expect(result.stderr).not.toContain('STRIPE_SECRET_KEY is not set');
+    expect(result.stdout + result.stderr).not.toContain(STRIPE_SECRET_VALUE);
+    expect(changes()).toEqual([]);
+    expect(standIn.state.secretValues.size).toBe(0);
+
+    const typo = await runCli('deploy', ['--config', config], standIn, { ...HOST, STRIPE_ENABLED: 'yes' });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('STRIPE_ENABLED is "yes": it must be true or false');
+    expect(changes()).toEqual([]);
+  });
+
+  it('puts the Stripe secrets it is given on the API Worker before anything else, never printing them', async () => {
+    standIn.state.secrets.set('pixelflare', [...WORKER_SECRETS]);
+    // The migrations fail, so nothing is deployed after the secrets (the step order is what is checked).
+    standIn.failures.push({
+      method: '*',
+      path: /^\/d1\/database\//,
+      status: 503,
+      code: 7500,
+      message: 'D1 is unavailable',
+    });
+    const result = await runCli('deploy', ['--config', config], standIn, {
+      ...HOST,
+      ...STRIPE,
+      STRIPE_SECRET_KEY: STRIPE_SECRET_VALUE,
+      STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_VALUE,
+    });
+    expect(result.stderr).toContain('D1 migrations (remote) failed');
+    expect(result.stdout).toContain('✔ settings');
+    expect(result.stdout).toContain('API Worker secret STRIPE_SECRET_KEY');
+    expect(result.stdout).toContain('wrangler secret put STRIPE_WEBHOOK_SECRET');
+    expect(standIn.state.secretValues.get('pixelflare/STRIPE_SECRET_KEY')).toBe(STRIPE_SECRET_VALUE);
+    expect(standIn.state.secretValues.get('pixelflare/STRIPE_WEBHOOK_SECRET')).toBe(STRIPE_WEBHOOK_VALUE);
+    for (const value of [STRIPE_SECRET_VALUE, STRIPE_WEBHOOK_VALUE])
+      expect(result.stdout + result.stderr).not.toContain(value);
+    expect(result.stderr).toContain('Not run: API Worker; dashboard build; dashboard Worker; gateway Worker');
+  });
+
   it('refuses to deploy without the generated configuration', async () => {
     const result = await runCli('deploy', ['--config', join(dir, 'wrangler.staging.toml')], standIn, HOST);
     expect(result.code).toBe(1);
@@ -137,11 +201,16 @@ describe('pnpm run deploy --dry-run', () => {
       APP_VERSION: 'v9.8.7-test',
       APP_COMMIT: '0123456789abcdef0123456789abcdef01234567',
       TURNSTILE_SITE_KEY: '0x4AAAAAAAsite-key-test',
+      ...STRIPE,
+      STRIPE_SECRET_KEY: STRIPE_SECRET_VALUE,
+      STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_VALUE,
     });
     expect(result.stderr).not.toContain('[ERROR]');
     expect(result.code).toBe(0);
     const plan = [
       "check the API Worker's secrets",
+      'API Worker secret STRIPE_SECRET_KEY: wrangler secret put STRIPE_SECRET_KEY',
+      'API Worker secret STRIPE_WEBHOOK_SECRET: wrangler secret put STRIPE_WEBHOOK_SECRET',
       'D1 migrations (remote): wrangler d1 migrations apply DB --remote',
       'API Worker: wrangler deploy',
       'dashboard build',
@@ -163,6 +232,13 @@ describe('pnpm run deploy --dry-run', () => {
     expect(apiStep).toContain('--var APP_VERSION:v9.8.7-test');
     expect(apiStep).toContain('--var APP_COMMIT:0123456789abcdef0123456789abcdef01234567');
     expect(apiStep).toContain('--var TURNSTILE_SITE_KEY:0x4AAAAAAAsite-key-test');
+    // Stripe: the switch and price ids are plain --var values; its two secrets are never part of any output.
+    expect(apiStep).toContain(
+      '--var STRIPE_ENABLED:true --var STRIPE_PRICE_STARTER:price_1StarterTest --var STRIPE_PRICE_PRO:price_1ProTest',
+    );
+    for (const value of [STRIPE_SECRET_VALUE, STRIPE_WEBHOOK_VALUE])
+      expect(result.stdout + result.stderr).not.toContain(value);
+    expect(result.stdout).toMatch(/env\.STRIPE_ENABLED \("\(hidden\)"\)\s+Environment Variable/);
     // wrangler's own dry run lists them among the bundle's bindings (values hidden, as for every --var): they reached it.
     expect(result.stdout).toMatch(/env\.APP_VERSION \("\(hidden\)"\)\s+Environment Variable/);
     expect(result.stdout).toMatch(/env\.APP_COMMIT \("\(hidden\)"\)\s+Environment Variable/);
@@ -170,4 +246,17 @@ describe('pnpm run deploy --dry-run', () => {
     expect(result.stdout).toMatch(/env\.API \(pixelflare\)/);
     expect(result.stdout).toMatch(/env\.DASHBOARD \(pixelflare-dashboard\)/);
   }, 600_000);
+
+  it('refuses half a Stripe configuration before building anything', async () => {
+    const outdir = join(dir, 'out');
+    const result = await runCli('deploy', ['--dry-run', '--outdir', outdir], undefined, {
+      CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4',
+      STRIPE_PRICE_STARTER: 'price_1StarterTest',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('nothing was built');
+    expect(result.stderr).toContain('STRIPE_PRICE_PRO is not set (STRIPE_PRICE_STARTER is)');
+    expect(result.stderr).toContain('STRIPE_SECRET_KEY is not set (STRIPE_PRICE_STARTER is)');
+    expect(existsSync(outdir)).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import { SECRET_SETTINGS, TURNSTILE_SETTINGS } from '@pixelflare/config';
+import { SECRET_SETTINGS, STRIPE_SETTINGS, TURNSTILE_SETTINGS } from '@pixelflare/config';
 import { describe, expect, it } from 'vitest';
 import { missingSettings, REQUIRED_SECRETS } from '../src/secrets.ts';
 
@@ -31,5 +31,20 @@ describe("the deploy's settings check", () => {
       'ACCESS_TEAM_DOMAIN is not set (AUTH_MODE=cloudflare)',
       'ACCESS_AUD is not set (AUTH_MODE=cloudflare)',
     ]);
+  });
+
+  it('checks Stripe billing as the API does: STRIPE_ENABLED=true needs all four, and a part of them is refused', () => {
+    expect(missingSettings(new Set([...base, ...STRIPE_SETTINGS]), 'authjs', true)).toEqual([]);
+    // All four with billing off is billing paused, not half a configuration.
+    expect(missingSettings(new Set([...base, ...STRIPE_SETTINGS]), 'authjs', false)).toEqual([]);
+    expect(
+      missingSettings(new Set([...base, 'STRIPE_SECRET_KEY', 'STRIPE_PRICE_STARTER']), 'authjs', true),
+    ).toEqual([
+      'STRIPE_WEBHOOK_SECRET is not set (STRIPE_ENABLED=true needs STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PRICE_STARTER, STRIPE_PRICE_PRO)',
+      'STRIPE_PRICE_PRO is not set (STRIPE_ENABLED=true needs STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PRICE_STARTER, STRIPE_PRICE_PRO)',
+    ]);
+    expect(missingSettings(new Set([...base, 'STRIPE_PRICE_PRO']), 'authjs')).toContain(
+      'STRIPE_SECRET_KEY is not set (STRIPE_PRICE_PRO is): Stripe billing needs all of them, and STRIPE_ENABLED=true',
+    );
   });
 });

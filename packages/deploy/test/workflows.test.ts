@@ -16,6 +16,7 @@ interface Step {
   name?: string;
   run?: string;
   uses?: string;
+  env?: Record<string, string>;
 }
 interface Job {
   needs?: string | string[];
@@ -58,6 +59,14 @@ describe('GitHub workflows', () => {
     const release = script.indexOf('pnpm run deploy --env "$DEPLOY_ENV"');
     expect(provision).toBeGreaterThan(-1);
     expect(release).toBeGreaterThan(provision);
+    // Stripe billing: plain settings from the environment's variables; its two secrets only in the deploy step.
+    for (const name of ['STRIPE_ENABLED', 'STRIPE_PRICE_STARTER', 'STRIPE_PRICE_PRO'])
+      expect(job.env![name]).toBe(`\${{ vars.${name} }}`);
+    const deployStep = job.steps.find((step) => step.run?.includes('pnpm run deploy'));
+    for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']) {
+      expect(deployStep!.env![name]).toBe(`\${{ secrets.${name} }}`);
+      expect(job.env![name]).toBeUndefined();
+    }
   });
 
   it('ci.yml dry-runs the deploy of all three Workers beside the tests', () => {

@@ -9,6 +9,11 @@ export const BillingSchema = z
       .meta({ description: "Stripe's subscription status (`active`, `past_due`, `canceled`, `unpaid`...)" }),
     period_end: z.string().nullable().meta({ description: 'When the current paid period ends' }),
     customer: z.boolean().meta({ description: 'Whether a Stripe customer exists (the Portal needs one)' }),
+    subscribed: z.boolean().meta({
+      description:
+        'Whether a paid subscription is live (active, trialing, past_due): Checkout then refuses another ' +
+        '(409 SUBSCRIPTION_EXISTS) and the Portal changes or cancels this one',
+    }),
   })
   .meta({ id: 'Billing' });
 

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'SERVICE_UNAVAILABLE',
   'MISCONFIGURED',
   'FEATURE_DISABLED',
+  'SUBSCRIPTION_EXISTS',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

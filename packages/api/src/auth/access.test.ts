@@ -1,4 +1,4 @@
-import { ACCESS_JWKS_COOLDOWN_MS, ACCESS_JWT_COOKIE, ACCESS_JWT_HEADER } from '@pixelflare/config';
+import { ACCESS_JWKS_COOLDOWN_MS, ACCESS_JWT_COOKIE, ACCESS_JWT_HEADER, PLANS } from '@pixelflare/config';
 import { auditLogs, createDb, users } from '@pixelflare/database';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -16,11 +16,11 @@ const keys = inject('accessKeys');
 const teamDomain = inject('accessTeamDomain');
 
 /** The Worker as deployed behind Cloudflare Access. */
-async function callAccess(path: string, init: RequestInit = {}) {
+async function callAccess(path: string, init: RequestInit = {}, vars: Record<string, string> = {}) {
   const ctx = createExecutionContext();
   const response = await app.fetch(
     new Request(`http://localhost:8787${path}`, init),
-    { ...env, AUTH_MODE: 'cloudflare' } as Bindings,
+    { ...env, AUTH_MODE: 'cloudflare', ...vars } as Bindings,
     ctx,
   );
   await waitOnExecutionContext(ctx);
@@ -81,6 +81,41 @@ describe('AUTH_MODE=cloudflare: Cloudflare Access JWTs', () => {
     const row = await db.select().from(users).where(eq(users.id, profile.id)).get();
     expect(row?.accessSubjectHash).toBe(await sha256Hex('access:access-user-carol'));
     expect(JSON.stringify(row)).not.toContain('access-user-carol');
+  });
+
+  it('starts a new account on the unlimited plan where no limit applies, and on free where limits or billing do', async () => {
+    const usageOf = async (sub: string, vars: Record<string, string>) => {
+      const token = await accessToken({ sub, email: `${sub}@example.test` });
+      const response = await callAccess('/v1/usage', { headers: { [ACCESS_JWT_HEADER]: token } }, vars);
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        plan: string;
+        enforced: boolean;
+        images: { limit: number | null };
+        bytes: { limit: number | null };
+        bandwidth: { limit: number | null };
+      };
+    };
+    // The self-hosted default (USAGE_LIMITS_ENABLED and STRIPE_ENABLED off): no limit is shown or kept.
+    const selfHosted = await usageOf('access-user-gina', {});
+    expect(selfHosted).toMatchObject({
+      plan: 'unlimited',
+      enforced: false,
+      images: { limit: null },
+      bytes: { limit: null },
+      bandwidth: { limit: null },
+    });
+    // Turning enforcement on later keeps that account unlimited; an account made afterwards starts on free.
+    expect(await usageOf('access-user-gina', { USAGE_LIMITS_ENABLED: 'true' })).toMatchObject({
+      plan: 'unlimited',
+      enforced: true,
+      images: { limit: null },
+    });
+    expect(await usageOf('access-user-hank', { USAGE_LIMITS_ENABLED: 'true' })).toMatchObject({
+      plan: 'free',
+      enforced: true,
+      images: { limit: PLANS.free.maxImages },
+    });
   });
 
   it('refuses a wrong audience, an expired token, an unknown key, a forged signature and alg none with 401', async () => {

@@ -19,6 +19,7 @@ import {
   userPrincipal,
 } from '../services/auth/principals';
 import { provisionUser } from '../services/auth/provision';
+import { newAccountPlan } from '../services/quotas/quotas';
 import { openSession } from '../services/auth/session';
 import { authenticateApiKey, touchApiKey } from '../services/keys/authenticate-key';
 import { writeAudit } from './audit';
@@ -165,7 +166,11 @@ async function accessPrincipal(c: Context<AppEnv>): Promise<Principal | null> {
     auditFailure(c, 'auth.access_jwt_failed', verified.reason);
     throw new AppError(401, 'UNAUTHORIZED', 'The Cloudflare Access token is invalid or expired');
   }
-  const { user, created } = await provisionUser(c.get('db'), verified.identity);
+  const { user, created } = await provisionUser(
+    c.get('db'),
+    verified.identity,
+    newAccountPlan(c.get('config')),
+  );
   // Access signs people in; every request carries its token, so only the first sight of a person is an event here.
   if (created)
     auditAuthEvent(c, 'auth.user_provisioned', user.id, { metadata: { provider: 'cloudflare-access' } });

@@ -30,14 +30,22 @@ function rateLimitBucket(
 
 let limiter: RateLimiter | undefined;
 
+/** Stripe's webhook endpoint: never in the anonymous per-IP bucket (see `stripeWebhookLimit`). */
+const isStripeWebhook = (c: Context<AppEnv>) =>
+  c.req.method === 'POST' && c.req.path === '/v1/billing/webhook';
+
 /**
- * Token-bucket rate limiting for `/v1` and `/auth`. Every answer carries `RateLimit-*` headers; a refusal is
- * 429 with `Retry-After`. KV errors fail open (logged): an outage of the limiter must not take the API down.
+ * Takes a token from `key`'s bucket: 429 RATE_LIMITED with `Retry-After` once it is empty, else the
+ * `RateLimit-*` headers for the answer. KV errors fail open (logged): an outage of the limiter must not take the
+ * API down. Nothing is limited with RATE_LIMIT_ENABLED off.
  */
-export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.get('config').RATE_LIMIT_ENABLED || c.req.method === 'OPTIONS') return next();
+async function consumeRateLimit(
+  c: Context<AppEnv>,
+  key: string,
+  rule: RateLimitRule,
+): Promise<Record<string, string>> {
+  if (!c.get('config').RATE_LIMIT_ENABLED) return {};
   limiter ??= createKvTokenBucket();
-  const { key, rule } = rateLimitBucket(c, c.get('principal'));
   const decision = await limiter.consume(c.env.KV, key, rule, {
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     onError: (error) =>
@@ -60,8 +68,63 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
       },
     );
   }
+  return headers;
+}
+
+/**
+ * Token-bucket rate limiting for `/v1` and `/auth`. Every answer carries `RateLimit-*` headers; a refusal is
+ * 429 with `Retry-After`. The Stripe webhook is left to `stripeWebhookLimit` and `limitStripeDelivery`.
+ */
+export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('config').RATE_LIMIT_ENABLED || c.req.method === 'OPTIONS' || isStripeWebhook(c)) return next();
+  const { key, rule } = rateLimitBucket(c, c.get('principal'));
+  const headers = await consumeRateLimit(c, key, rule);
   await next();
   for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+});
+
+/** The one bucket every verified Stripe delivery draws from, whichever of Stripe's addresses sent it. */
+const STRIPE_WEBHOOK_BUCKET = 'stripe:webhook';
+
+/**
+ * A delivery whose signature verified: a token from the webhook's own bucket (`RATE_LIMITS.stripeWebhook`),
+ * sized for Stripe's bursts, its headers on the answer. A refusal is 429, which Stripe retries with backoff.
+ */
+export async function limitStripeDelivery(c: Context<AppEnv>): Promise<void> {
+  const headers = await consumeRateLimit(c, STRIPE_WEBHOOK_BUCKET, RATE_LIMITS.stripeWebhook);
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+}
+
+let forgedWebhookLimiter: RateLimiter | undefined;
+
+/**
+ * The Stripe webhook's guard before its signature is checked: each delivery refused for its signature (a 400)
+ * takes a token from its client IP's bucket (`RATE_LIMITS.stripeWebhookForged`), and once that is empty the IP's
+ * deliveries are refused with 429 before any verification. Stripe's own deliveries verify, so they never spend
+ * it; a forger cannot make Stripe's deliveries wait. KV errors fail open.
+ */
+export const stripeWebhookLimit = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('config').RATE_LIMIT_ENABLED) return next();
+  forgedWebhookLimiter ??= createKvTokenBucket();
+  const key = `stripe:forged:${clientIp(c)}`;
+  const onError = (error: unknown) =>
+    c.get('logger').warn('webhook limiter unavailable, failing open', { error: String(error) });
+  const state = await forgedWebhookLimiter.peek(c.env.KV, key, RATE_LIMITS.stripeWebhookForged, { onError });
+  if (!state.allowed) {
+    throw new AppError(
+      429,
+      'RATE_LIMITED',
+      `Too many deliveries with an invalid Stripe-Signature from this address; retry in ${state.retryAfterSeconds} s`,
+      undefined,
+      { 'Retry-After': String(state.retryAfterSeconds) },
+    );
+  }
+  await next();
+  if (c.res.status !== 400) return;
+  await forgedWebhookLimiter.consume(c.env.KV, key, RATE_LIMITS.stripeWebhookForged, {
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    onError,
+  });
 });
 
 let failedAuthLimiter: RateLimiter | undefined;

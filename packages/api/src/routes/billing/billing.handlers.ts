@@ -4,12 +4,14 @@ import { eq } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import type { AppEnv } from '../../lib/types';
 import { principalOf } from '../../middleware/auth';
+import { limitStripeDelivery } from '../../middleware/rate-limit';
 import {
+  applyStripeEvent,
   billingDepsFrom,
   billingStateOf,
   createCheckout,
   createPortal,
-  handleStripeWebhook,
+  verifyStripeEvent,
 } from '../../services/billing/billing';
 import type {
   createCheckoutRoute,
@@ -47,11 +49,9 @@ export const createPortalHandler: RouteHandler<typeof createPortalRoute, AppEnv>
 
 export const stripeWebhookHandler: RouteHandler<typeof stripeWebhookRoute, AppEnv> = async (c) => {
   const deps = await billingDepsFrom(c.get('config'));
-  const result = await handleStripeWebhook(
-    deps,
-    c.get('db'),
-    await c.req.text(),
-    c.req.header('Stripe-Signature'),
-  );
+  const event = await verifyStripeEvent(deps, await c.req.text(), c.req.header('Stripe-Signature'));
+  // Stripe sends bursts from a few addresses: verified deliveries draw from a bucket of their own.
+  await limitStripeDelivery(c);
+  const result = await applyStripeEvent(deps, c.get('db'), event);
   return c.json({ received: true as const, applied: result.applied }, 200);
 };

@@ -6,6 +6,7 @@ import {
   StripeWebhookResultSchema,
 } from '@pixelflare/shared';
 import { requireScope } from '../../middleware/auth';
+import { stripeWebhookLimit } from '../../middleware/rate-limit';
 import {
   AUTHED_ERRORS,
   errorResponse as error,
@@ -41,6 +42,9 @@ export const createCheckoutRoute = createRoute({
     200: json(BillingRedirectSchema, 'Where to send the user'),
     ...AUTHED_ERRORS,
     404: disabled,
+    409: error(
+      '`SUBSCRIPTION_EXISTS`: the account already pays for a subscription; change or cancel it in the Portal',
+    ),
     503: error('Stripe unreachable'),
   },
 });
@@ -70,8 +74,10 @@ export const stripeWebhookRoute = createRoute({
   summary: "Stripe's webhook endpoint (verified by the Stripe-Signature header)",
   description:
     'Applies `checkout.session.completed` and `customer.subscription.created|updated|deleted`, each event id ' +
-    'once. Other events are acknowledged and ignored.',
+    'once. Other events are acknowledged and ignored. Not in the anonymous per-IP bucket: verified deliveries ' +
+    'draw from one bucket of their own, and failed signatures from a per-IP bucket (429 once it is empty).',
   security: PUBLIC_SECURITY,
+  middleware: [stripeWebhookLimit] as const,
   responses: {
     200: json(StripeWebhookResultSchema, 'Received'),
     400: error('Missing or invalid Stripe-Signature'),

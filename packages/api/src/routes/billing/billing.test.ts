@@ -1,10 +1,16 @@
-import { PLANS } from '@pixelflare/config';
+import { PLANS, RATE_LIMITS } from '@pixelflare/config';
 import { createDb, images, users } from '@pixelflare/database';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { describe, expect, inject, it } from 'vitest';
-import { STRIPE_TEST_SECRET_KEY, type StripeStandInRequest } from '../../../test/global-setup-stripe';
+import {
+  checkoutCompletedEvent,
+  STRIPE_TEST_SECRET_KEY,
+  stripeEventId,
+  subscriptionEvent,
+  type StripeStandInRequest,
+} from '../../../test/global-setup-stripe';
 import { fetchWith } from '../../../test/fixtures/domain-helpers';
 import { makePng, storeImage } from '../../../test/fixtures/cdn/images';
 import { authed, BASE, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
@@ -40,7 +46,7 @@ const api = (user: TestUser, path: string, method = 'GET', body?: unknown) =>
     }),
   );
 
-async function deliver(event: object, options: { secret?: string; bindings?: Bindings } = {}) {
+async function deliver(event: object, options: { secret?: string; bindings?: Bindings; ip?: string } = {}) {
   const payload = JSON.stringify(event);
   const signature = await stripe.webhooks.generateTestHeaderStringAsync({
     payload,
@@ -49,62 +55,17 @@ async function deliver(event: object, options: { secret?: string; bindings?: Bin
   });
   return fetchWith(options.bindings ?? billing, `${BASE}/v1/billing/webhook`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    headers: {
+      'Content-Type': 'application/json',
+      'Stripe-Signature': signature,
+      ...(options.ip ? { 'CF-Connecting-IP': options.ip } : {}),
+    },
     body: payload,
   });
 }
 
-let counter = 0;
-const eventId = () => `evt_test_${Date.now()}_${++counter}`;
-
-const subscriptionEvent = (
-  type: 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted',
-  customer: string,
-  fields: { status: string; price: string; periodEnd: number },
-  id = eventId(),
-) => ({
-  id,
-  object: 'event',
-  type,
-  api_version: '2025-01-27.acacia',
-  created: Math.floor(Date.now() / 1000),
-  data: {
-    object: {
-      id: `sub_${customer}`,
-      object: 'subscription',
-      customer,
-      status: fields.status,
-      items: {
-        object: 'list',
-        data: [
-          {
-            id: `si_${customer}`,
-            object: 'subscription_item',
-            price: { id: fields.price, object: 'price' },
-            current_period_end: fields.periodEnd,
-          },
-        ],
-      },
-    },
-  },
-});
-
-const checkoutCompleted = (user: TestUser, customer: string) => ({
-  id: eventId(),
-  object: 'event',
-  type: 'checkout.session.completed',
-  api_version: '2025-01-27.acacia',
-  created: Math.floor(Date.now() / 1000),
-  data: {
-    object: {
-      id: 'cs_test_done',
-      object: 'checkout.session',
-      client_reference_id: user.id,
-      customer,
-      metadata: { user_id: user.id, plan: 'pro' },
-    },
-  },
-});
+const eventId = stripeEventId;
+const checkoutCompleted = (user: TestUser, customer: string) => checkoutCompletedEvent(user.id, customer);
 
 const userRow = async (id: string) => (await db().select().from(users).where(eq(users.id, id)))[0]!;
 const standInRequests = async () =>
@@ -189,9 +150,22 @@ describe('billing with Stripe', () => {
       subscription_status: 'active',
       period_end: '2027-01-04T00:00:00.000Z',
       customer: true,
+      subscribed: true,
     });
     const usage = (await (await call('/v1/usage', authed(user.key))).json()) as { images: { limit: number } };
     expect(usage.images.limit).toBe(PLANS.pro.maxImages);
+
+    // A second Checkout would bill a second subscription beside this one: refused, pointing at the Portal.
+    const second = await api(user, '/billing/checkout', 'POST', { plan: 'starter' });
+    expect(second.status).toBe(409);
+    const refusal = await errorOf(second);
+    expect(refusal.code).toBe('SUBSCRIPTION_EXISTS');
+    expect(refusal.message).toContain('Customer Portal');
+    expect(
+      (await standInRequests()).filter(
+        (request) => request.path === '/v1/checkout/sessions' && request.form.client_reference_id === user.id,
+      ),
+    ).toEqual([]);
 
     // The same event again (Stripe redelivers): acknowledged, applied once.
     expect(await (await deliver(created)).json()).toEqual({ received: true, applied: false });
@@ -237,6 +211,19 @@ describe('billing with Stripe', () => {
     );
     expect(await userRow(user.id)).toMatchObject({ plan: 'free', subscriptionStatus: 'canceled' });
     expect(await db().select().from(images).where(eq(images.ownerId, user.id))).toHaveLength(1);
+    // Cancelled, the account may subscribe again, through Checkout for its existing customer.
+    expect(await (await api(user, '/billing')).json()).toMatchObject({ plan: 'free', subscribed: false });
+    const again = await api(user, '/billing/checkout', 'POST', { plan: 'pro' });
+    expect(again.status).toBe(200);
+    expect(
+      (await standInRequests()).filter(
+        (request) => request.path === '/v1/checkout/sessions' && request.form.client_reference_id === user.id,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        form: expect.objectContaining({ customer, 'line_items[0][price]': PRICES.pro }),
+      }),
+    ]);
   });
 
   it('refuses a delivery whose signature is wrong or missing, changing nothing', async () => {
@@ -259,6 +246,37 @@ describe('billing with Stripe', () => {
     });
     expect(unsigned.status).toBe(400);
     expect(await userRow(user.id)).toMatchObject({ plan: 'free', subscriptionStatus: null });
+  });
+
+  it('takes a burst of verified deliveries from one address past the anonymous bucket, without spending it', async () => {
+    const ip = '198.51.100.20';
+    const ignored = () => ({ id: eventId(), object: 'event', type: 'invoice.paid', data: { object: {} } });
+    const burst = RATE_LIMITS.anonymous.capacity + 10;
+    for (let i = 0; i < burst; i++) {
+      const response = await deliver(ignored(), { ip });
+      expect(response.status, `delivery ${i + 1}`).toBe(200);
+      expect(response.headers.get('RateLimit-Limit')).toBe(String(RATE_LIMITS.stripeWebhook.capacity));
+    }
+    // The address's anonymous bucket is untouched: its next anonymous request is its first.
+    const status = await fetchWith(billing, `${BASE}/v1/status`, { headers: { 'CF-Connecting-IP': ip } });
+    expect(status.headers.get('RateLimit-Remaining')).toBe(String(RATE_LIMITS.anonymous.capacity - 1));
+  });
+
+  it('refuses an address after its forged deliveries spend their bucket, before verifying; Stripe’s still pass', async () => {
+    const forger = '198.51.100.66';
+    const event = () => ({ id: eventId(), object: 'event', type: 'invoice.paid', data: { object: {} } });
+    for (let i = 0; i < RATE_LIMITS.stripeWebhookForged.capacity; i++) {
+      const forged = await deliver(event(), { ip: forger, secret: 'whsec_guessed' });
+      expect(forged.status, `forged delivery ${i + 1}`).toBe(400);
+    }
+    const refused = await deliver(event(), { ip: forger, secret: 'whsec_guessed' });
+    expect(refused.status).toBe(429);
+    expect((await errorOf(refused)).code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+    // Refused before verification: even a correctly signed one from that address waits.
+    expect((await deliver(event(), { ip: forger })).status).toBe(429);
+    // Stripe's own address is unaffected.
+    expect((await deliver(event(), { ip: '198.51.100.21' })).status).toBe(200);
   });
 
   it('ignores events it has no use for, and subscriptions of customers it does not know', async () => {

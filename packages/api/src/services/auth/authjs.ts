@@ -13,6 +13,7 @@ import type { Database } from '@pixelflare/database';
 import type { EnvVars } from '../../lib/env';
 import { describeError, type Logger } from '../../lib/logger';
 import { passkeyCount } from '../passkeys/passkeys';
+import { newAccountPlan } from '../quotas/quotas';
 import { provisionUser, type ExternalIdentity } from './provision';
 
 /** Where Auth.js sends people to sign in or to see why sign-in failed (a path on its own origin). */
@@ -115,6 +116,7 @@ export function createAuthConfig(config: EnvVars, db: Database, hooks: SignInHoo
         const { user, created } = await provisionUser(
           db,
           identityFromProfile(account.provider, account.providerAccountId, profile),
+          newAccountPlan(config),
         );
         const outcome = { userId: user.id, provider: account.provider, newUser: created };
         if (user.disabledAt) {

@@ -23,8 +23,12 @@ describe('provisioning a user on first sign-in', () => {
 
   it('makes the first user of an empty instance its administrator, and nobody after', async () => {
     const db = createDb(env.DB);
-    const { user: first, created } = await provisionUser(db, identity('oidc:1', { usernames: ['first'] }));
-    const { user: second } = await provisionUser(db, identity('oidc:2', { usernames: ['second'] }));
+    const { user: first, created } = await provisionUser(
+      db,
+      identity('oidc:1', { usernames: ['first'] }),
+      'free',
+    );
+    const { user: second } = await provisionUser(db, identity('oidc:2', { usernames: ['second'] }), 'free');
     expect([first.isAdmin, second.isAdmin]).toEqual([true, false]);
     expect(created).toBe(true);
   });
@@ -35,11 +39,13 @@ describe('provisioning a user on first sign-in', () => {
     const { user: reserved } = await provisionUser(
       db,
       identity('github:7', { usernames: ['Admin'], email: 'cdn@x.test' }),
+      'free',
     );
     expect(reserved.slug).toBe('user-2');
     const { user: again, created } = await provisionUser(
       db,
       identity('github:7', { usernames: ['someone-else'] }),
+      'free',
     );
     expect(created).toBe(false);
     expect(again.id).toBe(reserved.id);
@@ -52,12 +58,14 @@ describe('provisioning a user on first sign-in', () => {
     const { user: sameEmail } = await provisionUser(
       db,
       identity('google:9', { usernames: ['m'], email: 'Mallory@Example.test', emailVerified: true }),
+      'free',
     );
     expect(sameEmail.id).not.toBe(owner.id);
     expect(sameEmail.email).toBeNull();
     const { user: fresh } = await provisionUser(
       db,
       identity('google:10', { usernames: ['pat'], email: 'Pat@Example.test', emailVerified: true }),
+      'free',
     );
     expect(fresh.email).toBe('pat@example.test');
   });
@@ -65,7 +73,7 @@ describe('provisioning a user on first sign-in', () => {
   it('two first sign-ins of one identity at once make one user', async () => {
     const db = createDb(env.DB);
     const twin = identity('oidc:twin', { usernames: ['twin'] });
-    const [a, b] = await Promise.all([provisionUser(db, twin), provisionUser(db, twin)]);
+    const [a, b] = await Promise.all([provisionUser(db, twin, 'free'), provisionUser(db, twin, 'free')]);
     expect(a.user.id).toBe(b.user.id);
     expect([a.created, b.created].sort()).toEqual([false, true]);
     const rows = await db.select().from(users).where(eq(users.authjsUserId, 'oidc:twin')).all();

@@ -1,4 +1,9 @@
-import { OWNER_SLUG_MAX_LENGTH, OWNER_SLUG_PATTERN, RESERVED_OWNER_SLUGS } from '@pixelflare/config';
+import {
+  OWNER_SLUG_MAX_LENGTH,
+  OWNER_SLUG_PATTERN,
+  RESERVED_OWNER_SLUGS,
+  type PlanTier,
+} from '@pixelflare/config';
 import { users, type Database } from '@pixelflare/database';
 import { eq } from 'drizzle-orm';
 import { AppError } from '../../lib/errors';
@@ -61,10 +66,12 @@ async function freeSlug(db: Database, identity: ExternalIdentity): Promise<strin
  * The user behind an external identity, created on first sign-in. Accounts are never linked by email: a provider
  * that does not verify addresses would otherwise let anyone take over an account. A verified email that no other
  * user holds is recorded; otherwise the new user has none. The first user of an empty instance is its administrator.
+ * A new user starts on `plan` (`newAccountPlan`: unlimited on a self-hosted instance, free where limits apply).
  */
 export async function provisionUser(
   db: Database,
   identity: ExternalIdentity,
+  plan: PlanTier,
 ): Promise<{ user: UserRow; created: boolean }> {
   const column = identity.kind === 'authjs' ? users.authjsUserId : users.accessSubjectHash;
   const existing = await db.select().from(users).where(eq(column, identity.key)).get();
@@ -86,6 +93,7 @@ export async function provisionUser(
         displayName: identity.name?.slice(0, 100) || null,
         avatarUrl: identity.image?.startsWith('https://') ? identity.image : null,
         isAdmin: isFirstUser,
+        plan,
         ...(identity.kind === 'authjs'
           ? { authjsUserId: identity.key }
           : { accessSubjectHash: identity.key }),

@@ -12,6 +12,10 @@ export type PaidPlan = (typeof PAID_PLANS)[number];
 /** Subscription states that keep the paid plan; any other falls back to the free plan's limits. */
 const PAYING = new Set(['active', 'trialing', 'past_due']);
 
+/** Whether the account pays for a subscription now (a second one is refused: the Portal changes this one). */
+export const hasLiveSubscription = (user: Pick<User, 'subscriptionStatus'>): boolean =>
+  user.subscriptionStatus !== null && PAYING.has(user.subscriptionStatus);
+
 export interface BillingDeps {
   stripe: Stripe;
   /** The package itself (loaded on first use: the CDN and the rest of the API never evaluate it). */
@@ -69,6 +73,7 @@ export interface BillingState {
   subscription_status: string | null;
   period_end: string | null;
   customer: boolean;
+  subscribed: boolean;
 }
 
 export const billingStateOf = (user: User): BillingState => ({
@@ -76,6 +81,7 @@ export const billingStateOf = (user: User): BillingState => ({
   subscription_status: user.subscriptionStatus,
   period_end: user.subscriptionPeriodEnd?.toISOString() ?? null,
   customer: user.stripeCustomerId !== null,
+  subscribed: hasLiveSubscription(user),
 });
 
 /** A Stripe call; Stripe unreachable or refusing is a 503 (its message is not passed on: it may name keys). */
@@ -89,8 +95,18 @@ async function reachStripe<T>(deps: BillingDeps, call: () => Promise<T>): Promis
   }
 }
 
-/** A Checkout session subscribing the user to `plan`; its URL is where the dashboard sends them. */
+/**
+ * A Checkout session subscribing the user to `plan`; its URL is where the dashboard sends them. An account that
+ * already pays (active, trialing or past due) is refused with 409 SUBSCRIPTION_EXISTS: a second Checkout would
+ * start a second subscription billed beside the first; the Customer Portal changes or cancels the one it has.
+ */
 export async function createCheckout(deps: BillingDeps, user: User, plan: PaidPlan): Promise<string> {
+  if (hasLiveSubscription(user))
+    throw new AppError(
+      409,
+      'SUBSCRIPTION_EXISTS',
+      `This account already has a ${user.subscriptionStatus} subscription (${user.plan}): change or cancel it in the Customer Portal (POST /v1/billing/portal)`,
+    );
   const session = await reachStripe(deps, () =>
     deps.stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -134,20 +150,16 @@ function periodEndOf(subscription: Stripe.Subscription): Date | null {
 }
 
 /**
- * A webhook delivery: the signature is verified against the raw body (400 when it fails), then the event is
- * applied at most once (its id is recorded in the same D1 batch as the change, and the change runs only if that
- * insert added the row). Subscription events set the plan, status and period end; a cancelled, unpaid or
- * expired subscription puts the account on the free plan's limits, and nothing of it is deleted.
+ * A webhook delivery's event, once its signature is verified against the raw body with the endpoint's secret
+ * (400 when it fails: nothing of the body is trusted before).
  */
-export async function handleStripeWebhook(
+export async function verifyStripeEvent(
   deps: BillingDeps,
-  db: Database,
   payload: string,
   signature: string | undefined,
-): Promise<{ applied: boolean; type: string }> {
-  let event: Stripe.Event;
+): Promise<Stripe.Event> {
   try {
-    event = await deps.stripe.webhooks.constructEventAsync(
+    return await deps.stripe.webhooks.constructEventAsync(
       payload,
       signature ?? '',
       deps.webhookSecret,
@@ -157,6 +169,18 @@ export async function handleStripeWebhook(
   } catch {
     throw new AppError(400, 'BAD_REQUEST', 'Invalid Stripe-Signature');
   }
+}
+
+/**
+ * A verified event, applied at most once (its id is recorded in the same D1 batch as the change, and the change
+ * runs only if that insert added the row). Subscription events set the plan, status and period end; a cancelled,
+ * unpaid or expired subscription puts the account on the free plan's limits, and nothing of it is deleted.
+ */
+export async function applyStripeEvent(
+  deps: BillingDeps,
+  db: Database,
+  event: Stripe.Event,
+): Promise<{ applied: boolean; type: string }> {
   const change = changeOf(deps, event);
   if (!change) return { applied: false, type: event.type };
   const [recorded] = await db.batch([

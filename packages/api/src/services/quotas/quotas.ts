@@ -1,6 +1,7 @@
 import { PLANS, QUOTA_GRACE_RATIO, type PlanLimits, type PlanTier } from '@pixelflare/config';
 import type { User } from '@pixelflare/database';
 import { AppError } from '../../lib/errors';
+import type { EnvVars } from '../../lib/env';
 
 export interface UsageLine {
   used: number;
@@ -16,6 +17,15 @@ export interface Usage {
 /** The plan an account's limits come from (an unknown stored tier counts as free). */
 export function planOf(tier: string): PlanLimits {
   return (PLANS as Record<string, PlanLimits>)[tier] ?? PLANS.free;
+}
+
+/**
+ * The plan a new account starts on. Where limits can apply (USAGE_LIMITS_ENABLED, or Stripe billing selling the
+ * paid plans) it is `free`; on a self-hosted instance with neither it is `unlimited`, so its people never see a
+ * limit that is not theirs, and turning enforcement on later does not put them on the free plan's limits.
+ */
+export function newAccountPlan(config: Pick<EnvVars, 'USAGE_LIMITS_ENABLED' | 'STRIPE_ENABLED'>): PlanTier {
+  return config.USAGE_LIMITS_ENABLED || config.STRIPE_ENABLED ? 'free' : 'unlimited';
 }
 
 export const isPlanTier = (tier: string): tier is PlanTier => Object.hasOwn(PLANS, tier);
