@@ -8,6 +8,14 @@ export const TRANSFORM_FORMATS = ['auto', 'avif', 'webp', 'jpeg', 'png'] as cons
 export const TRANSFORM_GRAVITIES = ['center', 'top', 'bottom', 'left', 'right', 'auto', 'face'] as const;
 export const TRANSFORM_ROTATIONS = [90, 180, 270] as const;
 export const TRANSFORM_FLIPS = ['h', 'v', 'hv'] as const;
+/**
+ * `metadata=`: which EXIF a JPEG output carries, as Cloudflare Images words it (`none`, `copyright`, `keep`);
+ * WebP, PNG and AVIF outputs carry none. `copyright` is Cloudflare's default.
+ */
+export const TRANSFORM_METADATA = ['none', 'copyright', 'keep'] as const;
+export const TRANSFORM_METADATA_DEFAULT = 'copyright';
+/** `onerror=`: what a failed transform answers instead of its error. */
+export const TRANSFORM_ONERROR = ['redirect'] as const;
 
 export const TRANSFORM_RANGES = {
   width: { min: 1, max: 4096 },
@@ -16,6 +24,8 @@ export const TRANSFORM_RANGES = {
   dpr: { min: 1, max: 3, default: 1 },
   blur: { min: 1, max: 250 },
   sharpen: { min: 0, max: 10 },
+  /** Pixels `trim=top;right;bottom;left` cuts from each side of the original (Cloudflare's largest side). */
+  trim: { min: 0, max: 12_000 },
 } as const;
 
 /** Optional width rounding so arbitrary `w=` values cannot explode the variant space. */
