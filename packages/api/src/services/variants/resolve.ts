@@ -10,8 +10,10 @@ import {
   canonicalTransform,
   parseTransformQuery,
   resolveTransform,
+  trimmedSize,
   type ResolvedTransform,
   type TransformInput,
+  type TransformOnError,
 } from '@pixelflare/shared';
 import { and, eq } from 'drizzle-orm';
 import { layoutFor, rotatedSize } from '../../engines/geometry';
@@ -31,8 +33,11 @@ import type { RenderableImage, VariantSpec } from './render';
 export interface VariantRequest {
   /** The preset in the path; absent for the original. */
   preset?: VariantName;
-  /** The query's transform parameters (`parseTransformQuery`), `named` being `t=`; absent without a query. */
-  query?: { input: TransformInput; named?: string };
+  /**
+   * The query's transform parameters (`parseTransformQuery`), `named` being `t=` and `onError` `onerror=` (how
+   * the CDN answers a failure, not part of the variant); absent without a query.
+   */
+  query?: { input: TransformInput; named?: string; onError?: TransformOnError };
 }
 
 /** What negotiation needs to know about who asks and who renders. */
@@ -130,7 +135,13 @@ export async function resolveVariant(
   output: VariantOutput,
 ): Promise<VariantSpec> {
   const transform = await variantTransform(db, source, request);
-  const turned = rotatedSize({ width: source.width, height: source.height }, transform.rotate);
+  // `trim` is cut from the upright original before everything else; one that leaves nothing is the URL's mistake.
+  const trimmed = trimmedSize({ width: source.width, height: source.height }, transform.trim);
+  if (!trimmed) {
+    const message = `trim leaves no pixel of this ${source.width}×${source.height} image`;
+    throw badRequest(`Invalid transform: ${message}`, [{ path: 'trim', message }]);
+  }
+  const turned = rotatedSize(trimmed, transform.rotate);
   const format = chooseOutputFormat({
     requested: transform.format,
     anim: transform.anim,
