@@ -355,11 +355,11 @@ export const SignedUrlRequestSchema = z
       .max(64)
       .optional()
       .meta({ description: 'A preset name, e.g. w1024', example: 'w1024' }),
-    transform: z
-      .string()
-      .max(1000)
-      .optional()
-      .meta({ description: 'Transform query string, e.g. w=500&fit=cover', example: 'w=500&fit=cover' }),
+    transform: z.string().max(1000).optional().meta({
+      description:
+        'Transform query string as on a CDN URL, e.g. w=500&fit=cover or trim=20;30;20;0&metadata=keep&onerror=redirect',
+      example: 'w=500&fit=cover',
+    }),
   })
   .meta({ id: 'SignedUrlRequest' });
 export type SignedUrlRequest = z.infer<typeof SignedUrlRequestSchema>;
