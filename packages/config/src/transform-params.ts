@@ -37,6 +37,12 @@ export const WIDTH_BUCKETS = [
 export const AVIF_MAX_OUTPUT_WIDTH = 1200;
 /** The WebAssembly engine refuses sources above this many pixels to stay inside 128 MB of Worker memory. */
 export const WASM_ENGINE_MAX_SOURCE_PIXELS = 4_000_000;
+/**
+ * The Images binding engine trims in Photon, holding the whole upright original decoded (4 bytes a pixel: 48 MB
+ * at 12 MP) beside its PNG: above this, `trim` is refused with 422 `IMAGE_TOO_LARGE` (a 12 MP phone photo still
+ * passes). Not measured under load yet.
+ */
+export const BINDING_TRIM_MAX_SOURCE_PIXELS = 12_000_000;
 
 /**
  * Bounds on rendering an animation frame by frame, in the spirit of Cloudflare Images (every frame counts toward

@@ -1,4 +1,4 @@
-import { ANIMATION_LIMITS, type AnimationLimits } from '@pixelflare/config';
+import { ANIMATION_LIMITS, BINDING_TRIM_MAX_SOURCE_PIXELS, type AnimationLimits } from '@pixelflare/config';
 import type { ResolvedTransform } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import { planAnimation, readAnimation, renderAnimation, type AnimationPlan } from './animation';
@@ -188,6 +188,13 @@ export function createImagesBindingEngine(
    * lossless PNG, Photon cuts the sides off, and the rest of the transform runs on that as its source.
    */
   async function trimmed(job: TransformJob): Promise<EngineOutput> {
+    const { width, height } = job.sourceSize;
+    if (width * height > BINDING_TRIM_MAX_SOURCE_PIXELS)
+      throw new AppError(
+        422,
+        'IMAGE_TOO_LARGE',
+        `trim works on images of up to ${BINDING_TRIM_MAX_SOURCE_PIXELS / 1e6} MP here; this one has ${((width * height) / 1e6).toFixed(1)} MP`,
+      );
     const upright = await callBinding(timeoutMs, () =>
       images.input(streamOf(job.source)).output({ format: 'image/png', anim: false }),
     );

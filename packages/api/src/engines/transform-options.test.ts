@@ -176,6 +176,19 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('%s engine', (na
   });
 });
 
+describe('trim on the Images binding engine', () => {
+  it('refuses sources above BINDING_TRIM_MAX_SOURCE_PIXELS with 422 (it holds the whole original decoded)', async () => {
+    const error = await transform(
+      ENGINES['images-binding'](),
+      { trim: { top: 1, right: 1, bottom: 1, left: 1 } },
+      'webp',
+      quadrants,
+      { width: 4000, height: 3001 },
+    ).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 422, code: 'IMAGE_TOO_LARGE' });
+  });
+});
+
 describe('trim on an animation (the frame renderer, both engines)', () => {
   it('cuts every frame', async () => {
     const width = 40;
@@ -244,6 +257,21 @@ describe('through the CDN', () => {
       height: 51,
     });
   });
+
+  it.each(['wasm', 'images-binding'])(
+    'takes a focal point as a point of the original (%s)',
+    async (engine) => {
+      // Trimmed to x 100..400 (red up to 200, then green). The original's centre, x = 200, is a third of the way
+      // into what is left: the 50-wide crop of the 150×100 scaled image is centred there, red on its left.
+      const url = `/cdn/i/${photo.shortId}?trim=0;0;0;100&w=50&h=100&fit=cover&g=0.5x0.5&f=png`;
+      const response = await requestWith(url, { IMAGE_ENGINE: engine });
+      expect(response.status).toBe(200);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(readImageHeader(bytes)).toMatchObject({ width: 50, height: 100 });
+      expect(near(bytes, 8, 25, RED)).toBe(true);
+      expect(near(bytes, 42, 25, GREEN)).toBe(true);
+    },
+  );
 
   it('refuses a malformed trim and one that leaves no pixel with 400 naming trim', async () => {
     for (const trim of ['1;2;3', '0;0;200;0', '0;200;0;200']) {
