@@ -176,6 +176,33 @@ describe.each(Object.keys(ENGINES) as (keyof typeof ENGINES)[])('%s engine', (na
   });
 });
 
+describe('metadata with a binding that keeps EXIF of its own (as Cloudflare production may)', () => {
+  /** A stand-in binding answering every call with `answer`. */
+  const answering = (answer: Uint8Array) => {
+    const transformer = {
+      transform: () => transformer,
+      draw: () => transformer,
+      output: async (options: ImageOutputOptions) => ({
+        contentType: () => options.format,
+        image: () => new Response(answer).body!,
+        response: () => new Response(answer),
+      }),
+    };
+    return { input: () => transformer, info: async () => ({}) } as unknown as ImagesBinding;
+  };
+  const fromBinding = withExif(makeJpeg(64, 32), { ascii: { [ARTIST]: 'Binding Kept This' } });
+
+  it('replaces it with what metadata= asks for', async () => {
+    const engine = createImagesBindingEngine(answering(fromBinding));
+    const size = { width: 64, height: 32 };
+    const none = await transform(engine, { metadata: 'none' }, 'jpeg', tagged, size);
+    expect(await exifTags(none.bytes)).toBeNull();
+    const copyright = await exifTags((await transform(engine, {}, 'jpeg', tagged, size)).bytes);
+    expect(copyright).toMatchObject({ Copyright: '(c) Erin Example 2026' });
+    expect(copyright).not.toHaveProperty('Artist');
+  });
+});
+
 describe('trim on the Images binding engine', () => {
   it('refuses sources above BINDING_TRIM_MAX_SOURCE_PIXELS with 422 (it holds the whole original decoded)', async () => {
     const error = await transform(
