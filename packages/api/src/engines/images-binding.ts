@@ -156,7 +156,7 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * The Cloudflare Images binding (locally Miniflare's, backed by sharp). It applies EXIF orientation itself.
- * Operations it lacks locally (blur, sharpen, flip, focal points) run in Photon on a lossless intermediate,
+ * Operations it lacks locally (trim, blur, sharpen, flip, focal points) run in Photon on a lossless intermediate,
  * which the binding then encodes. An animation that keeps its frames comes from the binding when it writes
  * them all, else from the frame-by-frame renderer (animation.ts), as do all animations needing Photon.
  */
@@ -165,27 +165,11 @@ export function createImagesBindingEngine(
   animationLimits: AnimationLimits = ANIMATION_LIMITS,
   { timeoutMs = IMAGES_BINDING_TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): ImageEngine {
-  const engine: ImageEngine = {
-    name: 'images-binding',
-    transform: (job) =>
-      run(async (): Promise<EngineOutput> => {
-        const out = await transformJob(job);
-        // The EXIF `metadata` asks for, from the original, whatever the binding kept (metadata.ts).
-        const bytes = withOutputMetadata(
-          out.bytes,
-          out.contentType,
-          job.transform.metadata,
-          job.source,
-          job.sourceType,
-        );
-        return { ...out, bytes };
-      }),
-  };
-
   /**
    * `trim` comes first, before rotation and resizing. Miniflare's binding has no trim (and where Cloudflare's
    * applies its own against EXIF orientation is not documented), so the binding turns the original upright as a
-   * lossless PNG, Photon cuts the sides off, and the rest of the transform runs on that as its source.
+   * lossless PNG, Photon cuts the sides off, and the rest of the transform runs on that as its source; the EXIF
+   * `metadata` asks for still comes from the original.
    */
   async function trimmed(job: TransformJob): Promise<EngineOutput> {
     const { width, height } = job.sourceSize;
@@ -202,71 +186,81 @@ export function createImagesBindingEngine(
     const size = { width: image.get_width(), height: image.get_height() };
     const png = image.get_bytes();
     image.free();
-    return transformJob({
+    const out = await engine.transform({
       ...job,
       source: png,
       sourceType: 'image/png',
       sourceSize: size,
       sourceAnimated: false,
-      transform: { ...job.transform, trim: undefined },
+      transform: { ...job.transform, trim: undefined, metadata: 'none' },
     });
-  }
-
-  async function transformJob(job: TransformJob): Promise<EngineOutput> {
-    const t = job.transform;
-    const pixelWork = needsPixelOperations(t);
-    const animation = planAnimation(job, animationLimits);
-    if (animation && (animation.frames > 1 || job.output === 'gif')) {
-      const native =
-        !pixelWork && animation.frames > 1 && (await bindingAnimation(images, job, animation, timeoutMs));
-      const out = native
-        ? { bytes: native, ...(readImageHeader(native) ?? { width: 0, height: 0 }) }
-        : await renderAnimation(job, animation);
-      return {
-        bytes: out.bytes,
-        width: out.width,
-        height: out.height,
-        contentType: OUTPUT_CONTENT_TYPES[job.output],
-        engine: 'images-binding',
-      };
-    }
-    if (t.trim) return trimmed(job);
-    const focalCrop = typeof t.gravity === 'object' && (t.fit === 'cover' || t.fit === 'crop');
-    const finalType = OUTPUT_CONTENT_TYPES[job.output];
-    let bytes = await callBinding(timeoutMs, () =>
-      images
-        .input(streamOf(job.source))
-        .transform(bindingStep(job, focalCrop))
-        .output({
-          format: pixelWork ? 'image/png' : finalType,
-          quality: t.quality,
-          // Animations that keep their frames were answered above; this is a still (or its first frame).
-          anim: false,
-          ...(t.background ? { background: t.background } : {}),
-        }),
-    );
-    if (pixelWork) {
-      const image = decode(bytes);
-      const processed = focalCrop ? transformPixels(image, t) : applyEffects(image, t);
-      const png = processed.get_bytes();
-      processed.free();
-      bytes =
-        job.output === 'png'
-          ? png
-          : await callBinding(timeoutMs, () =>
-              images.input(streamOf(png)).output({ format: finalType, quality: t.quality }),
-            );
-    }
-    const header = readImageHeader(bytes);
-    if (!header) throw bindingError(new Error('the binding returned an unreadable image'));
+    const { metadata } = job.transform;
     return {
-      bytes,
-      contentType: finalType,
-      width: header.width,
-      height: header.height,
-      engine: 'images-binding',
+      ...out,
+      bytes: withOutputMetadata(out.bytes, out.contentType, metadata, job.source, job.sourceType),
     };
   }
 
+  const engine: ImageEngine = {
+    name: 'images-binding',
+    transform: (job) =>
+      run(async (): Promise<EngineOutput> => {
+        const t = job.transform;
+        const pixelWork = needsPixelOperations(t);
+        const animation = planAnimation(job, animationLimits);
+        if (animation && (animation.frames > 1 || job.output === 'gif')) {
+          const native =
+            !pixelWork && animation.frames > 1 && (await bindingAnimation(images, job, animation, timeoutMs));
+          const out = native
+            ? { bytes: native, ...(readImageHeader(native) ?? { width: 0, height: 0 }) }
+            : await renderAnimation(job, animation);
+          return {
+            bytes: out.bytes,
+            width: out.width,
+            height: out.height,
+            contentType: OUTPUT_CONTENT_TYPES[job.output],
+            engine: 'images-binding',
+          };
+        }
+        if (t.trim) return trimmed(job);
+        const focalCrop = typeof t.gravity === 'object' && (t.fit === 'cover' || t.fit === 'crop');
+        const finalType = OUTPUT_CONTENT_TYPES[job.output];
+        let bytes = await callBinding(timeoutMs, () =>
+          images
+            .input(streamOf(job.source))
+            .transform(bindingStep(job, focalCrop))
+            .output({
+              format: pixelWork ? 'image/png' : finalType,
+              quality: t.quality,
+              // Animations that keep their frames were answered above; this is a still (or its first frame).
+              anim: false,
+              ...(t.background ? { background: t.background } : {}),
+            }),
+        );
+        if (pixelWork) {
+          const image = decode(bytes);
+          const processed = focalCrop ? transformPixels(image, t) : applyEffects(image, t);
+          const png = processed.get_bytes();
+          processed.free();
+          bytes =
+            job.output === 'png'
+              ? png
+              : await callBinding(timeoutMs, () =>
+                  images.input(streamOf(png)).output({ format: finalType, quality: t.quality }),
+                );
+        }
+        // The EXIF `metadata` asks for, from the original, in place of whatever the binding kept (metadata.ts).
+        bytes = withOutputMetadata(bytes, finalType, t.metadata, job.source, job.sourceType);
+        const header = readImageHeader(bytes);
+        if (!header) throw bindingError(new Error('the binding returned an unreadable image'));
+        return {
+          bytes,
+          contentType: finalType,
+          width: header.width,
+          height: header.height,
+          engine: 'images-binding',
+        };
+      }),
+  };
   return engine;
 }
