@@ -8,6 +8,14 @@ export const TRANSFORM_FORMATS = ['auto', 'avif', 'webp', 'jpeg', 'png'] as cons
 export const TRANSFORM_GRAVITIES = ['center', 'top', 'bottom', 'left', 'right', 'auto', 'face'] as const;
 export const TRANSFORM_ROTATIONS = [90, 180, 270] as const;
 export const TRANSFORM_FLIPS = ['h', 'v', 'hv'] as const;
+/**
+ * `metadata=`: which EXIF a JPEG output carries, as Cloudflare Images words it (`none`, `copyright`, `keep`);
+ * WebP, PNG and AVIF outputs carry none. `copyright` is Cloudflare's default.
+ */
+export const TRANSFORM_METADATA = ['none', 'copyright', 'keep'] as const;
+export const TRANSFORM_METADATA_DEFAULT = 'copyright';
+/** `onerror=`: what a failed transform answers instead of its error. */
+export const TRANSFORM_ONERROR = ['redirect'] as const;
 
 export const TRANSFORM_RANGES = {
   width: { min: 1, max: 4096 },
@@ -16,6 +24,8 @@ export const TRANSFORM_RANGES = {
   dpr: { min: 1, max: 3, default: 1 },
   blur: { min: 1, max: 250 },
   sharpen: { min: 0, max: 10 },
+  /** Pixels `trim=top;right;bottom;left` cuts from each side of the original (Cloudflare's largest side). */
+  trim: { min: 0, max: 12_000 },
 } as const;
 
 /** Optional width rounding so arbitrary `w=` values cannot explode the variant space. */
@@ -27,6 +37,12 @@ export const WIDTH_BUCKETS = [
 export const AVIF_MAX_OUTPUT_WIDTH = 1200;
 /** The WebAssembly engine refuses sources above this many pixels to stay inside 128 MB of Worker memory. */
 export const WASM_ENGINE_MAX_SOURCE_PIXELS = 4_000_000;
+/**
+ * The Images binding engine trims in Photon, holding the whole upright original decoded (4 bytes a pixel: 48 MB
+ * at 12 MP) beside its PNG: above this, `trim` is refused with 422 `IMAGE_TOO_LARGE` (a 12 MP phone photo still
+ * passes). Not measured under load yet.
+ */
+export const BINDING_TRIM_MAX_SOURCE_PIXELS = 12_000_000;
 
 /**
  * Bounds on rendering an animation frame by frame, in the spirit of Cloudflare Images (every frame counts toward

@@ -79,6 +79,12 @@ describe('images, from upload to trash and back', () => {
     expect(new URL(url).search).toBe('?w=64&format=png');
     const transformed = await fetchImage(url);
     expect(transformed).toEqual({ status: 200, type: 'image/png' });
+    // Trim and metadata, as typed: the URL carries them and the CDN serves it.
+    await page.getByTestId('pg-trim').fill('2;2;2;2');
+    await page.getByTestId('pg-metadata').selectOption('none');
+    const trimmed = await page.getByTestId('pg-url').inputValue();
+    expect(new URL(trimmed).search).toBe('?w=64&format=png&trim=2%3B2%3B2%3B2&metadata=none');
+    expect(await fetchImage(trimmed)).toEqual({ status: 200, type: 'image/png' });
   });
 
   it('makes the image private and gives a signed link that serves it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalTransform, parseTransformQuery, resolveTransform } from './transforms';
+import { canonicalTransform, parseTransformQuery, resolveTransform, trimmedSize } from './transforms';
 
 const parse = (query: string) => parseTransformQuery(new URLSearchParams(query));
 const pathsOf = (query: string) => {
@@ -54,8 +54,38 @@ describe('transform query parsing', () => {
     ['width=10', 'width'],
     ['w=10&w=20', 'w'],
     ['f=webp&format=png', 'format'],
+    ['trim=10', 'trim'],
+    ['trim=1;2;3', 'trim'],
+    ['trim=1,2,3,4', 'trim'],
+    ['trim=-1;0;0;0', 'trim'],
+    ['trim=12001;0;0;0', 'trim'],
+    ['metadata=all', 'metadata'],
+    ['onerror=ignore', 'onerror'],
   ])('refuses %s naming %s', (query, name) => {
     expect(pathsOf(query)).toContain(name);
+  });
+});
+
+describe('trim, metadata and onerror', () => {
+  it('parses trim as top;right;bottom;left, metadata and onerror', () => {
+    expect(parse('trim=20;30;10;0&metadata=keep&onerror=redirect')).toEqual({
+      ok: true,
+      input: { trim: { top: 20, right: 30, bottom: 10, left: 0 }, metadata: 'keep' },
+      onError: 'redirect',
+    });
+  });
+
+  it('resolves metadata to copyright (Cloudflare default) and an all-zero trim to none', () => {
+    const resolved = resolveTransform({ trim: { top: 0, right: 0, bottom: 0, left: 0 } });
+    expect(resolved.trim).toBeUndefined();
+    expect(resolved.metadata).toBe('copyright');
+  });
+
+  it('tells the size a trim leaves, or null when it leaves no pixel', () => {
+    const size = { width: 100, height: 50 };
+    expect(trimmedSize(size, { top: 10, right: 20, bottom: 5, left: 30 })).toEqual({ width: 50, height: 35 });
+    expect(trimmedSize(size, { top: 25, right: 0, bottom: 25, left: 0 })).toBeNull();
+    expect(trimmedSize(size, undefined)).toBe(size);
   });
 });
 
@@ -71,6 +101,16 @@ describe('canonical transforms', () => {
     expect(canonical('format=auto&w=400&g=center')).toBe(canonical('w=400'));
     expect(canonical('w=200&dpr=2')).toBe(canonical('w=400'));
     expect(canonical('w=400')).not.toBe(canonical('w=401'));
+  });
+
+  it('keys trim and a non-default metadata, and leaves the default metadata out', () => {
+    expect(canonical('w=400&trim=1;2;3;4')).toBe(
+      'w=400&fit=scale-down&q=85&f=auto&g=center&anim=true&trim=1%3B2%3B3%3B4',
+    );
+    expect(canonical('w=400&trim=0;0;0;0')).toBe(canonical('w=400'));
+    expect(canonical('w=400&metadata=copyright')).toBe(canonical('w=400'));
+    expect(canonical('w=400&metadata=keep')).toBe(`${canonical('w=400')}&metadata=keep`);
+    expect(canonical('w=400&metadata=none')).not.toBe(canonical('w=400&metadata=keep'));
   });
 
   it('rounds widths up to a bucket when asked', () => {

@@ -3,6 +3,9 @@ import {
   TRANSFORM_FLIPS,
   TRANSFORM_FORMATS,
   TRANSFORM_GRAVITIES,
+  TRANSFORM_METADATA,
+  TRANSFORM_METADATA_DEFAULT,
+  TRANSFORM_ONERROR,
   TRANSFORM_RANGES,
   TRANSFORM_ROTATIONS,
   VARIANT_QUALITY,
@@ -57,6 +60,37 @@ const Background = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** Pixels cut from each side of the (upright) original before the rest of the transform. */
+export interface TransformTrim {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+const TRIM_FORM = /^(\d{1,6});(\d{1,6});(\d{1,6});(\d{1,6})$/;
+
+/** `trim=top;right;bottom;left` in pixels, Cloudflare's URL form (`trim=20;30;20;0`). */
+const Trim = z.string().transform((value, ctx): TransformTrim => {
+  const match = TRIM_FORM.exec(value.trim());
+  if (!match) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'trim must be four pixel counts top;right;bottom;left, e.g. 20;30;20;0',
+    });
+    return z.NEVER;
+  }
+  const [top, right, bottom, left] = match.slice(1).map(Number) as [number, number, number, number];
+  if ([top, right, bottom, left].some((side) => side > TRANSFORM_RANGES.trim.max)) {
+    ctx.addIssue({ code: 'custom', message: `trim: each side must be at most ${TRANSFORM_RANGES.trim.max}` });
+    return z.NEVER;
+  }
+  return { top, right, bottom, left };
+});
+
+export type TransformMetadata = (typeof TRANSFORM_METADATA)[number];
+export type TransformOnError = (typeof TRANSFORM_ONERROR)[number];
+
 /**
  * The transform query string of a CDN URL (`?w=500&fit=cover&format=auto`), as the public sees it. Strict: an
  * unknown parameter is an error, never silently ignored. `f`/`format` and `g`/`gravity` are aliases.
@@ -99,6 +133,19 @@ export const TransformQuerySchema = z
         description:
           'An animated GIF or WebP stays animated (animated WebP, or GIF for clients that accept neither WebP nor AVIF); false gives its first frame. Default true',
       }),
+    trim: Trim.optional().meta({
+      description:
+        'Pixels cut from each side of the original before the rest of the transform: top;right;bottom;left (e.g. 20;30;20;0)',
+      example: '20;30;20;0',
+    }),
+    metadata: z.enum(TRANSFORM_METADATA).optional().meta({
+      description:
+        'EXIF a JPEG output keeps from the original: none, copyright (only the Copyright tag; the default) or keep (all that ingest left, orientation written as 1). WebP, PNG and AVIF outputs carry none',
+    }),
+    onerror: z.enum(TRANSFORM_ONERROR).optional().meta({
+      description:
+        'redirect: a transform that fails answers 302 to the original instead of the error (never cached; not for images that need a signature)',
+    }),
     t: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 't must name a transform (a-z, 0-9, _ and -)')
@@ -127,10 +174,17 @@ export interface TransformInput {
   flip?: TransformFlip;
   background?: string;
   anim?: boolean;
+  trim?: TransformTrim;
+  metadata?: TransformMetadata;
 }
 
+/**
+ * `named` is `t=`; `onError` is `onerror=`, how the CDN answers a failed transform: not part of the transform
+ * (the output is the same with or without it), so not in `input` nor in the variant key.
+ */
 export type ParsedTransformQuery =
-  { ok: true; input: TransformInput; named?: string } | { ok: false; issues: FieldIssue[] };
+  | { ok: true; input: TransformInput; named?: string; onError?: TransformOnError }
+  | { ok: false; issues: FieldIssue[] };
 
 /**
  * Parses transform parameters. Every problem is reported with the parameter it concerns: unknown names,
@@ -177,10 +231,12 @@ export function parseTransformQuery(entries: Iterable<[string, string]>): Parsed
     flip: q.flip,
     background: q.bg,
     anim: q.anim,
+    trim: q.trim,
+    metadata: q.metadata,
   };
   for (const key of Object.keys(input) as (keyof TransformInput)[])
     if (input[key] === undefined) delete input[key];
-  return { ok: true, input, named: q.t };
+  return { ok: true, input, named: q.t, ...(q.onerror ? { onError: q.onerror } : {}) };
 }
 
 /** Every parameter resolved: what the engine runs and what the variant key is computed from. */
@@ -198,6 +254,10 @@ export interface ResolvedTransform {
   flip?: TransformFlip;
   background?: string;
   anim: boolean;
+  /** Cut from the upright original first (`rotate` and the layout see what is left); absent when all zero. */
+  trim?: TransformTrim;
+  /** EXIF a JPEG output keeps (`metadata=`), `copyright` by default. */
+  metadata: TransformMetadata;
 }
 
 /**
@@ -229,9 +289,28 @@ export function resolveTransform(
     flip: merged.flip,
     background: merged.background,
     anim: merged.anim ?? true,
+    trim: isNoTrim(merged.trim) ? undefined : merged.trim,
+    metadata: merged.metadata ?? TRANSFORM_METADATA_DEFAULT,
   };
   return resolved;
 }
+
+const isNoTrim = (trim: TransformTrim | undefined) =>
+  !trim || (trim.top === 0 && trim.right === 0 && trim.bottom === 0 && trim.left === 0);
+
+/** The upright original's size once `trim` is cut, `null` when the trim leaves no pixel. */
+export function trimmedSize(
+  size: { width: number; height: number },
+  trim: TransformTrim | undefined,
+): { width: number; height: number } | null {
+  if (!trim) return size;
+  const width = size.width - trim.left - trim.right;
+  const height = size.height - trim.top - trim.bottom;
+  return width >= 1 && height >= 1 ? { width, height } : null;
+}
+
+const trimText = (trim: TransformTrim | undefined) =>
+  trim && `${trim.top};${trim.right};${trim.bottom};${trim.left}`;
 
 const gravityText = (gravity: TransformGravity) =>
   typeof gravity === 'string' ? gravity : `${gravity.x}x${gravity.y}`;
@@ -251,6 +330,10 @@ export function canonicalTransform(transform: ResolvedTransform): string {
     ['flip', transform.flip],
     ['bg', transform.background],
     ['anim', transform.anim],
+    ['trim', trimText(transform.trim)],
+    // The default is left out, so every key computed before `metadata` existed still names its variant (those
+    // were rendered without EXIF, and ingest strips the Copyright tag, so `copyright` renders them the same).
+    ['metadata', transform.metadata === TRANSFORM_METADATA_DEFAULT ? undefined : transform.metadata],
   ];
   return parts
     .filter((part): part is [string, string | number | boolean] => part[1] !== undefined)
@@ -272,11 +355,11 @@ export const SignedUrlRequestSchema = z
       .max(64)
       .optional()
       .meta({ description: 'A preset name, e.g. w1024', example: 'w1024' }),
-    transform: z
-      .string()
-      .max(1000)
-      .optional()
-      .meta({ description: 'Transform query string, e.g. w=500&fit=cover', example: 'w=500&fit=cover' }),
+    transform: z.string().max(1000).optional().meta({
+      description:
+        'Transform query string as on a CDN URL, e.g. w=500&fit=cover or trim=20;30;20;0&metadata=keep&onerror=redirect',
+      example: 'w=500&fit=cover',
+    }),
   })
   .meta({ id: 'SignedUrlRequest' });
 export type SignedUrlRequest = z.infer<typeof SignedUrlRequestSchema>;

@@ -84,11 +84,11 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
     return serveEncrypted(c, image, request.route.variant, request.params, request.token);
   await authorise(c, request, image);
   const response = variant
-    ? await serveVariant(c, request, image, variant)
+    ? await serveVariantOrRedirect(c, request, image, variant)
     : await serveOriginal(c, image, originalCacheControl(image));
   // A signed URL's answer is for whoever holds the URL, until it expires: never a shared or year-long copy, also
-  // of a public image (share links hand those out).
-  if (request.sig !== undefined || request.exp !== undefined)
+  // of a public image (share links hand those out). An `onerror` redirect stays `no-store`.
+  if ((request.sig !== undefined || request.exp !== undefined) && response.status !== 302)
     response.headers.set('Cache-Control', signedAnswerCacheControl(request.exp, Date.now()));
   if (request.cacheEntry && !image.isPrivate && response.status === 200 && c.req.method === 'GET')
     c.executionCtx.waitUntil(
@@ -188,6 +188,46 @@ async function authorise(c: CdnContext, request: CdnRequest, image: CdnImage): P
   throw new AppError(403, 'FORBIDDEN', `${what}: ${reason[check]}`, undefined, {
     'Cache-Control': 'no-store',
   });
+}
+
+/** Failures of the transform itself, which `onerror=redirect` answers with the original: not the URL's mistakes. */
+const TRANSFORM_FAILURES = new Set([422, 429, 500, 502, 503]);
+
+/**
+ * `onerror=redirect`: a transform that fails (the engine refusing the image, the image service failing or
+ * timing out, the rate limit) answers 302 to the original instead, as Cloudflare Images does, never cached
+ * (`no-store`: the next request tries the transform again). Only for images served without a signature: the
+ * original of a private image needs a signature of its own, and minting one would hand the holder of a
+ * signed transform (a thumbnail, a watermarked copy) the full original. Those get the error.
+ */
+async function serveVariantOrRedirect(
+  c: CdnContext,
+  request: CdnRequest,
+  image: CdnImage,
+  variant: VariantRequest,
+): Promise<Response> {
+  try {
+    return await serveVariant(c, request, image, variant);
+  } catch (error) {
+    const status = error instanceof AppError ? error.status : 500;
+    if (variant.query?.onError !== 'redirect' || image.isPrivate || !TRANSFORM_FAILURES.has(status))
+      throw error;
+    c.get('logger').warn('transform failed; redirecting to the original (onerror=redirect)', {
+      status,
+      error: String(error),
+    });
+    return new Response(null, {
+      status: 302,
+      headers: { Location: originalUrlOf(c.req.url, request.route), 'Cache-Control': 'no-store' },
+    });
+  }
+}
+
+/** The original's URL on the host the request came to: the variant segment and the query dropped. */
+function originalUrlOf(requestUrl: string, route: CdnRoute): string {
+  const url = new URL(requestUrl);
+  const path = route.variant === undefined ? url.pathname : url.pathname.replace(/\/[^/]*$/, '');
+  return `${url.origin}${path}`;
 }
 
 /** A preset or transform: the copy stored in R2, else rendered now (and stored). */

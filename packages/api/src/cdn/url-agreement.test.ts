@@ -93,6 +93,9 @@ async function urlForms(host: Host, image: StoredImage): Promise<Record<string, 
     'short query transform': `${urls.short}?w=100&format=png`,
     'path named transform': `${urls.cdn}?t=card`,
     'short named transform': `${urls.short}?t=card`,
+    // `;` is left raw here, as people write Cloudflare's trim; the canonical query encodes it.
+    'path trim and metadata': `${urls.cdn}?trim=10;20;10;20&metadata=none&w=100`,
+    'short preset with trim': `${urls.short}/w256?trim=0;0;50;0&metadata=keep`,
   };
 }
 
@@ -105,6 +108,7 @@ function respelled(url: string): string {
   const params = [...parsed.searchParams.entries()].reverse();
   let path = parsed.pathname.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
   if (!path.endsWith('/w256') && params.length === 0) path += '/original';
+  // URLSearchParams writes a raw `;` (trim) as %3B: the same canonical query.
   return `${parsed.origin}${path}${params.length > 0 ? `?${new URLSearchParams(params)}` : ''}`;
 }
 
@@ -148,6 +152,8 @@ describe('signed URLs', () => {
     { transform: 'format=png&w=100' },
     { transform: 't=card' },
     { variant: 'thumb', transform: 'q=50' },
+    { transform: 'trim=10;20;10;20&metadata=keep&w=100' },
+    { variant: 'w256', transform: 'trim=0;0;50;0&onerror=redirect' },
   ];
 
   it.each(['api', 'cdn', 'cdnSigned'] as const)(

@@ -4,7 +4,7 @@ import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import { GifReader } from 'omggif';
 import { AppError } from '../lib/errors';
 import { ANIMATED_SOURCE_TYPES } from './capabilities';
-import { rotateBy, transformPixels } from './pixels';
+import { rotateBy, transformPixels, trimBy } from './pixels';
 import type { OutputFormat, TransformJob } from './types';
 import { encodeWebp } from './webp';
 
@@ -322,6 +322,7 @@ export async function renderAnimation(
   try {
     for (const frame of frames) {
       let image = new PhotonImage(frame.rgba, info.width, info.height);
+      image = trimBy(image, job.transform.trim);
       image = rotateBy(image, job.transform.rotate);
       image = transformPixels(image, job.transform);
       size = { width: image.get_width(), height: image.get_height() };

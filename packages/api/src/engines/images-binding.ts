@@ -1,9 +1,10 @@
-import { ANIMATION_LIMITS, type AnimationLimits } from '@pixelflare/config';
+import { ANIMATION_LIMITS, BINDING_TRIM_MAX_SOURCE_PIXELS, type AnimationLimits } from '@pixelflare/config';
 import type { ResolvedTransform } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import { planAnimation, readAnimation, renderAnimation, type AnimationPlan } from './animation';
 import { readImageHeader } from './image-size';
-import { applyEffects, decode, transformPixels } from './pixels';
+import { withOutputMetadata } from './metadata';
+import { applyEffects, decode, transformPixels, trimBy } from './pixels';
 import {
   OUTPUT_CONTENT_TYPES,
   needsPixelOperations,
@@ -155,7 +156,7 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * The Cloudflare Images binding (locally Miniflare's, backed by sharp). It applies EXIF orientation itself.
- * Operations it lacks locally (blur, sharpen, flip, focal points) run in Photon on a lossless intermediate,
+ * Operations it lacks locally (trim, blur, sharpen, flip, focal points) run in Photon on a lossless intermediate,
  * which the binding then encodes. An animation that keeps its frames comes from the binding when it writes
  * them all, else from the frame-by-frame renderer (animation.ts), as do all animations needing Photon.
  */
@@ -164,7 +165,43 @@ export function createImagesBindingEngine(
   animationLimits: AnimationLimits = ANIMATION_LIMITS,
   { timeoutMs = IMAGES_BINDING_TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): ImageEngine {
-  return {
+  /**
+   * `trim` comes first, before rotation and resizing. Miniflare's binding has no trim (and where Cloudflare's
+   * applies its own against EXIF orientation is not documented), so the binding turns the original upright as a
+   * lossless PNG, Photon cuts the sides off, and the rest of the transform runs on that as its source; the EXIF
+   * `metadata` asks for still comes from the original.
+   */
+  async function trimmed(job: TransformJob): Promise<EngineOutput> {
+    const { width, height } = job.sourceSize;
+    if (width * height > BINDING_TRIM_MAX_SOURCE_PIXELS)
+      throw new AppError(
+        422,
+        'IMAGE_TOO_LARGE',
+        `trim works on images of up to ${BINDING_TRIM_MAX_SOURCE_PIXELS / 1e6} MP here; this one has ${((width * height) / 1e6).toFixed(1)} MP`,
+      );
+    const upright = await callBinding(timeoutMs, () =>
+      images.input(streamOf(job.source)).output({ format: 'image/png', anim: false }),
+    );
+    const image = trimBy(decode(upright), job.transform.trim);
+    const size = { width: image.get_width(), height: image.get_height() };
+    const png = image.get_bytes();
+    image.free();
+    const out = await engine.transform({
+      ...job,
+      source: png,
+      sourceType: 'image/png',
+      sourceSize: size,
+      sourceAnimated: false,
+      transform: { ...job.transform, trim: undefined, metadata: 'none' },
+    });
+    const { metadata } = job.transform;
+    return {
+      ...out,
+      bytes: withOutputMetadata(out.bytes, out.contentType, metadata, job.source, job.sourceType),
+    };
+  }
+
+  const engine: ImageEngine = {
     name: 'images-binding',
     transform: (job) =>
       run(async (): Promise<EngineOutput> => {
@@ -185,6 +222,7 @@ export function createImagesBindingEngine(
             engine: 'images-binding',
           };
         }
+        if (t.trim) return trimmed(job);
         const focalCrop = typeof t.gravity === 'object' && (t.fit === 'cover' || t.fit === 'crop');
         const finalType = OUTPUT_CONTENT_TYPES[job.output];
         let bytes = await callBinding(timeoutMs, () =>
@@ -211,6 +249,8 @@ export function createImagesBindingEngine(
                   images.input(streamOf(png)).output({ format: finalType, quality: t.quality }),
                 );
         }
+        // The EXIF `metadata` asks for, from the original, in place of whatever the binding kept (metadata.ts).
+        bytes = withOutputMetadata(bytes, finalType, t.metadata, job.source, job.sourceType);
         const header = readImageHeader(bytes);
         if (!header) throw bindingError(new Error('the binding returned an unreadable image'));
         return {
@@ -222,4 +262,5 @@ export function createImagesBindingEngine(
         };
       }),
   };
+  return engine;
 }

@@ -9,7 +9,8 @@ import {
   resize,
   watermark,
 } from '@cf-wasm/photon/workerd';
-import type { ResolvedTransform } from '@pixelflare/shared';
+import type { ResolvedTransform, TransformTrim } from '@pixelflare/shared';
+import { badRequest } from '../lib/errors';
 import { layoutFor, type Layout } from './geometry';
 
 /**
@@ -72,6 +73,21 @@ function remap(image: PhotonImage, orientation: number): PhotonImage {
 /** EXIF orientation (1–8) turned upright. */
 export function orient(image: PhotonImage, orientation: number): PhotonImage {
   return remap(image, orientation);
+}
+
+/**
+ * `trim`: the sides cut off an upright image, before `rotate` and the layout (Cloudflare's order). One that
+ * leaves no pixel is refused (resolution refuses it first, against the image row's size).
+ */
+export function trimBy(image: PhotonImage, trim: TransformTrim | undefined): PhotonImage {
+  if (!trim) return image;
+  const right = image.get_width() - trim.right;
+  const bottom = image.get_height() - trim.bottom;
+  if (right - trim.left < 1 || bottom - trim.top < 1) {
+    const message = `trim leaves no pixel of this ${image.get_width()}×${image.get_height()} image`;
+    throw badRequest(`Invalid transform: ${message}`, [{ path: 'trim', message }]);
+  }
+  return replace(image, crop(image, trim.left, trim.top, right, bottom));
 }
 
 const ROTATION_ORIENTATION: Record<number, number> = { 90: 6, 180: 3, 270: 8 };

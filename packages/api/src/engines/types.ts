@@ -41,6 +41,7 @@ export interface ImageEngine {
 /** True when the transform needs operations beyond resize/fit/gravity/rotate/format/quality/background. */
 export function needsPixelOperations(transform: ResolvedTransform): boolean {
   return (
+    transform.trim !== undefined ||
     transform.blur !== undefined ||
     transform.sharpen !== undefined ||
     transform.flip !== undefined ||

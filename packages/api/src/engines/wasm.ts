@@ -3,15 +3,16 @@ import { AppError } from '../lib/errors';
 import { firstWebpFrame, planAnimation, renderAnimation } from './animation';
 import { ENGINE_OUTPUT_FORMATS } from './capabilities';
 import { jpegOrientation } from './image-size';
-import { decode, orient, rotateBy, transformPixels } from './pixels';
+import { decode, orient, rotateBy, transformPixels, trimBy } from './pixels';
+import { withOutputMetadata } from './metadata';
 import { OUTPUT_CONTENT_TYPES, type EngineOutput, type ImageEngine } from './types';
 import { encodeWebp } from './webp';
 
 const WASM_OUTPUT_FORMATS = ENGINE_OUTPUT_FORMATS.wasm;
 
 /**
- * For deployments without the Images product: Photon decodes, orients, resizes, crops, pads, flips, blurs and
- * sharpens; jSquash encodes lossy WebP. Sources above `maxSourcePixels` are refused with 422 to stay inside
+ * For deployments without the Images product: Photon decodes, orients, trims, resizes, crops, pads, flips,
+ * blurs and sharpens; jSquash encodes lossy WebP; a JPEG gets the EXIF `metadata` asks for (metadata.ts). Sources above `maxSourcePixels` are refused with 422 to stay inside
  * the Worker's 128 MB. Animated GIF and WebP sources are rendered frame by frame (animation.ts) within
  * `animationLimits`.
  */
@@ -43,6 +44,7 @@ export function createWasmEngine(
         throw new AppError(422, 'UNPROCESSABLE_IMAGE', `The image could not be decoded: ${String(error)}`);
       }
       image = orient(image, job.sourceType === 'image/jpeg' ? jpegOrientation(job.source) : 1);
+      image = trimBy(image, job.transform.trim);
       image = rotateBy(image, job.transform.rotate);
       image = transformPixels(image, job.transform);
       const out = { width: image.get_width(), height: image.get_height() };
@@ -55,7 +57,9 @@ export function createWasmEngine(
       } finally {
         image.free();
       }
-      return { bytes, contentType: OUTPUT_CONTENT_TYPES[format], ...out, engine: 'wasm' };
+      const contentType = OUTPUT_CONTENT_TYPES[format];
+      bytes = withOutputMetadata(bytes, contentType, job.transform.metadata, job.source, job.sourceType);
+      return { bytes, contentType, ...out, engine: 'wasm' };
     },
   };
 }

@@ -58,6 +58,10 @@ describe('snippets', () => {
       `${image.urls.cdn}?w=300&fit=cover`,
     );
     expect(transformUrl(image, {})).toBe(image.urls.cdn);
+    expect(transformUrl(image, { w: 300, trim: '10;0;10;0', metadata: 'keep' })).toBe(
+      `${image.urls.cdn}?w=300&trim=10%3B0%3B10%3B0&metadata=keep`,
+    );
+    expect(transformUrl(image, { trim: '', metadata: '' })).toBe(image.urls.cdn);
   });
 
   it('builds snippets on the owner’s custom domain from the URLs the API gave', () => {

@@ -95,6 +95,9 @@ export interface PlaygroundParams {
   format?: string;
   q?: number;
   blur?: number;
+  /** `top;right;bottom;left`, as typed. */
+  trim?: string;
+  metadata?: string;
 }
 
 export function transformUrl(image: Pick<PlainImage, 'urls'>, params: PlaygroundParams): string {

@@ -7,6 +7,8 @@ import {
   TRANSFORM_FLIPS,
   TRANSFORM_FORMATS,
   TRANSFORM_GRAVITIES,
+  TRANSFORM_METADATA,
+  TRANSFORM_RANGES,
   WIDTH_BUCKETS,
 } from '@pixelflare/config';
 import fc from 'fast-check';
@@ -63,6 +65,16 @@ const VALUES = [
   'rgba(1,2,3,.5)',
   'white',
   'card',
+  ...TRANSFORM_METADATA,
+  'redirect',
+  '20;30;20;0',
+  '0;0;0;0',
+  '1;2;3',
+  '1;2;3;4;5',
+  '-1;0;0;0',
+  '1,2,3,4',
+  ' 1;2;3;4 ',
+  `${TRANSFORM_RANGES.trim.max + 1};0;0;0`,
 ];
 
 /** A coordinate written any way: leading zeros and long fractions, so tiny and long decimals are tried. */
@@ -74,6 +86,15 @@ const coordinate = fc
   )
   .map(([whole, zeros, digits]) => (whole.endsWith('.') ? `${whole}${zeros}${digits || '0'}` : whole));
 const focalPoint = fc.tuple(coordinate, coordinate).map(([x, y]) => `${x}x${y}`);
+/** `trim=` as four sides, mostly in range, sometimes too many or too few, sometimes out of range. */
+const side = fc.oneof(
+  fc.nat({ max: 50 }),
+  fc.integer({ min: TRANSFORM_RANGES.trim.max - 2, max: TRANSFORM_RANGES.trim.max + 2 }),
+);
+const trim = fc.oneof(
+  fc.tuple(side, side, side, side).map((sides) => sides.join(';')),
+  fc.array(side, { maxLength: 6 }).map((sides) => sides.join(';')),
+);
 
 const name = fc.oneof(
   fc.constantFrom(...NAMES),
@@ -114,6 +135,9 @@ const plausible = fc
         fc.stringMatching(/^rgba?\( ?\d{1,3} ?, ?\d{1,3} ?, ?\d{1,3} ?(, ?0?\.\d{1,3})?\)$/),
       ),
       anim: fc.constantFrom('true', 'false'),
+      trim,
+      metadata: fc.constantFrom(...TRANSFORM_METADATA, 'all'),
+      onerror: fc.constantFrom('redirect', 'redirect', 'ignore'),
       t: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/),
     },
     { requiredKeys: [] },
@@ -153,6 +177,19 @@ function checkOne(list: Entries, buckets: boolean): void {
   if (!again.ok) throw new Error(`the canonical key ${key} does not parse: ${JSON.stringify(again.issues)}`);
   const keyAgain = canonicalTransform(resolveTransform(again.input, options));
   if (keyAgain !== key) throw new Error(`the canonical key is not stable: ${key} then ${keyAgain}`);
+  // `onerror` is how a failure is answered, not what is rendered: with or without it, one variant.
+  if (given.has('onerror')) {
+    const without = parseTransformQuery(list.filter(([n]) => n !== 'onerror'));
+    if (!without.ok || canonicalTransform(resolveTransform(without.input, options)) !== key)
+      throw new Error(`onerror changes the variant key ${key}`);
+  }
+  // A trim keeps its four sides through the key (an all-zero trim is no trim at all).
+  const trim = parsed.input.trim;
+  const sides = trim && [trim.top, trim.right, trim.bottom, trim.left];
+  const expected = sides && sides.some((n) => n > 0) ? `trim=${sides.join('%3B')}` : undefined;
+  const written = /(?:^|&)(trim=[^&]*)/.exec(key)?.[1];
+  if (written !== expected)
+    throw new Error(`trim ${JSON.stringify(trim)} is written as ${written} in ${key}`);
 }
 
 export const transformProperties: FuzzProperty[] = [

@@ -19,6 +19,9 @@ function validateParams(params: Record<string, string>): Record<string, string> 
   const parsed = parseTransformQuery(Object.entries(params));
   const issues = parsed.ok ? [] : parsed.issues;
   if (parsed.ok && parsed.named) issues.push({ path: 't', message: 'a named transform cannot use another' });
+  // How a failure is answered is the URL's choice (`?t=card&onerror=redirect`), not a transform's parameter.
+  if (parsed.ok && parsed.onError)
+    issues.push({ path: 'onerror', message: 'onerror belongs in the URL, not in a named transform' });
   if (issues.length > 0)
     throw badRequest(
       `Invalid transform parameters: ${issues.map((issue) => issue.message).join('; ')}`,

@@ -10,8 +10,10 @@ import {
   canonicalTransform,
   parseTransformQuery,
   resolveTransform,
+  trimmedSize,
   type ResolvedTransform,
   type TransformInput,
+  type TransformOnError,
 } from '@pixelflare/shared';
 import { and, eq } from 'drizzle-orm';
 import { layoutFor, rotatedSize } from '../../engines/geometry';
@@ -31,8 +33,11 @@ import type { RenderableImage, VariantSpec } from './render';
 export interface VariantRequest {
   /** The preset in the path; absent for the original. */
   preset?: VariantName;
-  /** The query's transform parameters (`parseTransformQuery`), `named` being `t=`; absent without a query. */
-  query?: { input: TransformInput; named?: string };
+  /**
+   * The query's transform parameters (`parseTransformQuery`), `named` being `t=` and `onError` `onerror=` (how
+   * the CDN answers a failure, not part of the variant); absent without a query.
+   */
+  query?: { input: TransformInput; named?: string; onError?: TransformOnError };
 }
 
 /** What negotiation needs to know about who asks and who renders. */
@@ -113,6 +118,26 @@ async function withStoredFocus(
   return { ...transform, gravity: focal ? { x: focal.x, y: focal.y } : 'auto' };
 }
 
+/**
+ * A focal point (given, or stored by analysis) is a point of the original; with `trim` the engines crop what is
+ * left, so it becomes that point's place in the trimmed image (at its edge when trimmed away), to 4 decimals.
+ */
+function withTrimmedFocus(transform: ResolvedTransform, source: VariantSource): ResolvedTransform {
+  const { trim, gravity } = transform;
+  if (!trim || typeof gravity !== 'object') return transform;
+  const along = (point: number, length: number, start: number, end: number) => {
+    const place = (point * length - start) / (length - start - end);
+    return Math.round(Math.min(1, Math.max(0, place)) * 10_000) / 10_000;
+  };
+  return {
+    ...transform,
+    gravity: {
+      x: along(gravity.x, source.width, trim.left, trim.right),
+      y: along(gravity.y, source.height, trim.top, trim.bottom),
+    },
+  };
+}
+
 /** SHA-256 of the canonical transform: equal requests share one stored variant. */
 function variantKeyOf(transform: ResolvedTransform): Promise<string> {
   return sha256Hex(canonicalTransform(transform));
@@ -129,8 +154,15 @@ export async function resolveVariant(
   request: VariantRequest,
   output: VariantOutput,
 ): Promise<VariantSpec> {
-  const transform = await variantTransform(db, source, request);
-  const turned = rotatedSize({ width: source.width, height: source.height }, transform.rotate);
+  const asked = await variantTransform(db, source, request);
+  // `trim` is cut from the upright original before everything else; one that leaves nothing is the URL's mistake.
+  const trimmed = trimmedSize({ width: source.width, height: source.height }, asked.trim);
+  if (!trimmed) {
+    const message = `trim leaves no pixel of this ${source.width}×${source.height} image`;
+    throw badRequest(`Invalid transform: ${message}`, [{ path: 'trim', message }]);
+  }
+  const transform = withTrimmedFocus(asked, source);
+  const turned = rotatedSize(trimmed, transform.rotate);
   const format = chooseOutputFormat({
     requested: transform.format,
     anim: transform.anim,
