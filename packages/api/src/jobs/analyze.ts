@@ -1,12 +1,31 @@
 import { engineNameFor, loadEngine } from '../engines/select';
 import { aiEngineFor } from '../services/ai/select';
-import { analyzeImage } from '../services/analysis/analyze';
+import { analyzeImage, reembedImage } from '../services/analysis/analyze';
 import { originalsOf } from '../services/backups/originals';
 import { backupSettingsOf } from '../services/backups/settings';
 import { backfillPage } from '../services/analysis/backfill';
 import { vectorIndexFor } from '../services/vectors/select';
 import type { JobContext } from './context';
-import { sendVariantsMessage, type AnalyzeImageMessage, type BackfillAnalysisMessage } from './messages';
+import {
+  sendVariantsMessage,
+  sendVariantsMessages,
+  type AnalyzeImageMessage,
+  type BackfillAnalysisMessage,
+  type EmbedImageMessage,
+} from './messages';
+
+/** Embeds an edited image's text again; throwing (an engine or index failure) retries the message. */
+export async function embedImageJob(message: EmbedImageMessage, ctx: JobContext): Promise<void> {
+  const outcome = await reembedImage(
+    {
+      db: ctx.db,
+      ai: aiEngineFor(ctx.config, ctx.env.AI),
+      vectors: vectorIndexFor(ctx.config, ctx.env.VECTORIZE),
+    },
+    message,
+  );
+  ctx.logger.info('image embedded again', { imageId: message.imageId, outcome });
+}
 
 /** Runs an image's analysis; throwing (an engine or binding failure) retries the message. */
 export async function analyzeImageJob(message: AnalyzeImageMessage, ctx: JobContext): Promise<void> {
@@ -38,9 +57,7 @@ export async function backfillAnalysisJob(message: BackfillAnalysisMessage, ctx:
     {
       db: ctx.db,
       vectorIndex: vectors?.name ?? null,
-      send: async (messages) => {
-        if (messages.length > 0) await ctx.env.VARIANTS_QUEUE.sendBatch(messages.map((body) => ({ body })));
-      },
+      send: (messages) => sendVariantsMessages(ctx.env.VARIANTS_QUEUE, messages),
     },
     message.ownerId,
     message.after,

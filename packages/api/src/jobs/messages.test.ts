@@ -2,23 +2,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { albumResourceFixture } from '../../test/fixtures/event-data';
 import { runQueueBatch } from '../../test/queue';
+import { recordingQueue } from '../../test/recording-queue';
 import type { VariantsQueueMessage } from './messages';
 import { GenerateVariantsMessage, sendVariantsMessage, sendWebhookJobs, type WebhookJob } from './messages';
-
-/** A queue binding that records what it is given (the queue itself, not our code, is stood in for). */
-function recordingQueue<Body>() {
-  const sent: Body[] = [];
-  const batches: number[] = [];
-  const queue = {
-    send: async (body: Body) => void sent.push(body),
-    sendBatch: async (messages: Iterable<MessageSendRequest<Body>>) => {
-      const bodies = [...messages].map((message) => message.body);
-      batches.push(bodies.length);
-      sent.push(...bodies);
-    },
-  } as unknown as Queue<Body>;
-  return { queue, sent, batches };
-}
 
 describe('queue messages', () => {
   it('refuses a malformed variants message at the producer, which the consumer could only drop', async () => {

@@ -64,6 +64,17 @@ export const AnalyzeImageMessage = z.object({
 export type AnalyzeImageMessage = z.infer<typeof AnalyzeImageMessage>;
 
 /**
+ * Variants queue: embed an analysed image's text again after its owner changed its title, alt text, description
+ * or tags, so search by meaning follows the edit (the stored analysis is reused: no model but the embedding runs).
+ */
+export const EmbedImageMessage = z.object({
+  type: z.literal('embed'),
+  imageId: z.string().min(1),
+  ownerId: z.string().min(1),
+});
+export type EmbedImageMessage = z.infer<typeof EmbedImageMessage>;
+
+/**
  * Variants queue: one page of an owner's backfill (images never analysed, failed, or missing this engine's
  * embedding get an `analyze` message), then the next page after `after` (the last image id seen).
  */
@@ -82,6 +93,7 @@ export const VariantsQueueMessage = z.discriminatedUnion('type', [
   DeleteAccountMessage,
   BuildExportMessage,
   AnalyzeImageMessage,
+  EmbedImageMessage,
   BackfillAnalysisMessage,
 ]);
 export type VariantsQueueMessage = z.infer<typeof VariantsQueueMessage>;
@@ -126,6 +138,17 @@ export async function sendVariantsMessage(
   message: VariantsQueueMessage,
 ): Promise<void> {
   await queue.send(VariantsQueueMessage.parse(message));
+}
+
+/** Queues variants messages, checked first, in batches the queue accepts. */
+export async function sendVariantsMessages(
+  queue: Queue<VariantsQueueMessage>,
+  messages: readonly VariantsQueueMessage[],
+): Promise<void> {
+  const checked = messages.map((message) => VariantsQueueMessage.parse(message));
+  for (let i = 0; i < checked.length; i += SEND_BATCH_LIMIT) {
+    await queue.sendBatch(checked.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
+  }
 }
 
 /** Queues backup messages, checked first, in batches the queue accepts. */

@@ -19,7 +19,7 @@ import { backupSettingsOf } from '../services/backups/settings';
 import type { JobContext } from './context';
 import { GenerateVariantsMessage, VariantsQueueMessage } from './messages';
 import { purgeAlbumJob } from './purge-album';
-import { analyzeImageJob, backfillAnalysisJob } from './analyze';
+import { analyzeImageJob, backfillAnalysisJob, embedImageJob } from './analyze';
 import { deleteAccountJob } from './delete-account';
 import { buildExportJob } from './export';
 import { rewrapKeysJob } from './encryption-rotate';
@@ -38,6 +38,7 @@ export async function consumeVariantsMessage(body: unknown, ctx: JobContext): Pr
   if (parsed.data.type === 'delete-account') return deleteAccountJob(parsed.data, ctx);
   if (parsed.data.type === 'build-export') return buildExportJob(parsed.data, ctx);
   if (parsed.data.type === 'analyze') return analyzeImageJob(parsed.data, ctx);
+  if (parsed.data.type === 'embed') return embedImageJob(parsed.data, ctx);
   if (parsed.data.type === 'backfill-analysis') return backfillAnalysisJob(parsed.data, ctx);
   return generateVariants(parsed.data, ctx);
 }

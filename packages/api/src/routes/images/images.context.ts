@@ -25,6 +25,7 @@ export function imageStoreOf(c: Context<AppEnv>): ImageStore {
     bucket: c.env.IMAGES_BUCKET,
     cache: caches.default,
     backupsQueue: c.env.BACKUPS_QUEUE,
+    variantsQueue: c.env.VARIANTS_QUEUE,
     vectors: vectorIndexFor(c.get('config'), c.env.VECTORIZE),
   };
 }

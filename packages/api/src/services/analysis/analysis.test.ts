@@ -17,7 +17,12 @@ import { hashedEmbedding, vectorizeStandIn } from '../../../test/fixtures/vector
 import { VECTOR_INDEXES } from '@pixelflare/config';
 import { images } from '@pixelflare/database';
 import type { AiEngine } from '../ai/models';
-import { analyzeImage, type AnalysisDeps } from './analyze';
+import { analyzeImage, reembedImage, type AnalysisDeps } from './analyze';
+import type { VariantsQueueMessage } from '../../jobs/messages';
+import { loadEnv } from '../../lib/env';
+import { recordingQueue } from '../../../test/recording-queue';
+import { updateImage } from '../images/manage';
+import { ownerImageView, signingDepsOf } from '../images/resource';
 
 const db = createDb(env.DB);
 const rowOf = (imageId: string) => db.select().from(imageAi).where(eq(imageAi.imageId, imageId)).get();
@@ -254,6 +259,40 @@ describe('the Workers AI engine (against stand-ins of env.AI and Vectorize)', ()
       // The sample is 1024×768: the cat's box is its top-right quarter-by-quarter corner.
       focal_point: { x: 0.875, y: 0.125, source: 'object' },
     });
+  });
+
+  it('embeds the text again after its owner edits the title or tags, so search by meaning follows the edit', async () => {
+    const stored = await storeImage(owner.id, {
+      filename: 'edited.jpg',
+      bytes: makeJpeg(640, 480),
+      contentType: 'image/jpeg',
+      width: 640,
+      height: 480,
+    });
+    const ref = { imageId: stored.id, ownerId: owner.id };
+    const { standIn, calls } = workersAiStandIn();
+    const deps = depsWith(standIn);
+    // Not analysed yet: nothing to redo (the analysis embeds the text as it is when it runs).
+    expect(await reembedImage(deps, ref)).toBe('skipped');
+    await analyzeImage(deps, ref);
+
+    const { queue, sent } = recordingQueue<VariantsQueueMessage>();
+    const store = { db, cache: caches.default, variantsQueue: queue };
+    const view = await ownerImageView(db, owner.id, signingDepsOf(env, loadEnv(env)));
+    const rowNow = async () => (await db.select().from(images).where(eq(images.id, stored.id)).get())!;
+    await updateImage(store, await rowNow(), { title: 'Zanzibar harbour', tags: ['holiday'] }, view);
+    expect(sent).toEqual([{ type: 'embed', ...ref }]);
+    // A rename changes none of the words: nothing is asked for.
+    await updateImage(store, await rowNow(), { filename: 'harbour.jpg' }, view);
+    expect(sent).toHaveLength(1);
+
+    calls.length = 0;
+    expect(await reembedImage(deps, { ...ref, ownerId: 'someone-else' })).toBe('skipped');
+    expect(await reembedImage(deps, ref)).toBe('done');
+    const text = 'Zanzibar harbour. A tabby cat sleeping on a sofa. cat, TABBY CAT. holiday';
+    // Only the embedding model runs again; the stored analysis is reused.
+    expect(calls).toEqual([{ model: AI_MODELS.embedding, input: { text: [text] } }]);
+    expect(vectorize.stored.get(stored.id)?.values).toEqual(hashedEmbedding(text));
   });
 
   it('an answer not in the documented shape fails the analysis (status failed, the reason kept) and throws to retry', async () => {

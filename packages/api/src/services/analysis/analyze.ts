@@ -122,9 +122,9 @@ export function embeddingText(
  * size must be the index's: an engine answering with another model's vectors fails rather than mixing them.
  */
 async function embedAnalysis(
-  deps: AnalysisDeps,
+  deps: Pick<AnalysisDeps, 'db' | 'ai' | 'vectors'>,
   image: Image,
-  found: Understanding,
+  found: Pick<Understanding, 'caption' | 'labels' | 'ocrText'>,
 ): Promise<{ embeddingModel: string | null; embeddingIndex: string | null }> {
   const none = { embeddingModel: null, embeddingIndex: null };
   if (!deps.ai || !deps.vectors) return none;
@@ -152,6 +152,41 @@ async function embedAnalysis(
     );
   await deps.vectors.upsert([{ id: image.id, values, owner: image.ownerId }]);
   return { embeddingModel: result.model, embeddingIndex: deps.vectors.name };
+}
+
+/**
+ * Embeds an analysed image again from its stored analysis and its current title, alt text, description and tags
+ * (the `embed` message, after an edit). An image not analysed yet is left to its analysis, which embeds the
+ * current text; a deployment or account without AI keeps nothing to redo.
+ */
+export async function reembedImage(
+  deps: Pick<AnalysisDeps, 'db' | 'ai' | 'vectors'>,
+  ref: { imageId: string; ownerId: string },
+): Promise<'done' | 'skipped'> {
+  if (!deps.ai || !deps.vectors) return 'skipped';
+  const image = await liveImage(deps.db, ref.imageId, ref.ownerId);
+  if (!image || !analysable(image)) return 'skipped';
+  const row = await deps.db
+    .select({
+      status: imageAi.status,
+      caption: imageAi.caption,
+      labels: imageAi.labels,
+      ocrText: imageAi.ocrText,
+    })
+    .from(imageAi)
+    .where(and(eq(imageAi.imageId, image.id), eq(imageAi.ownerId, image.ownerId)))
+    .get();
+  if (row?.status !== 'done') return 'skipped';
+  const embedded = await embedAnalysis(deps, image, {
+    caption: row.caption,
+    labels: row.labels ?? [],
+    ocrText: row.ocrText,
+  });
+  await deps.db
+    .update(imageAi)
+    .set(embedded)
+    .where(and(eq(imageAi.imageId, image.id), eq(imageAi.ownerId, image.ownerId)));
+  return 'done';
 }
 
 /**

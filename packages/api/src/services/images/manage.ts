@@ -38,7 +38,8 @@ import { deleteUnderPrefix, folderOf } from '../../lib/r2';
 import { jsonEach, jsonValue } from '../../lib/sql';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../lib/cursor';
 import { albumBySlug } from '../albums/lookup';
-import type { BackupsQueueMessage } from '../../jobs/messages';
+import type { BackupsQueueMessage, VariantsQueueMessage } from '../../jobs/messages';
+import { queueEmbeddings } from '../analysis/enqueue';
 import { queueBackup } from '../backups/enqueue';
 import { outboxInsert, outboxInsertWhen } from '../events/outbox';
 import { sanitizeFilename } from '../ingest/filename';
@@ -205,6 +206,8 @@ export interface ImageStore {
   cache: Cache;
   /** Where a change's backup is asked for (absent: none is; the 03:00 catch-up finds what needs one). */
   backupsQueue?: Queue<BackupsQueueMessage>;
+  /** Where an edited image's embedding is asked for again (absent: it keeps the old one until re-analysed). */
+  variantsQueue?: Queue<VariantsQueueMessage>;
   /** The vector index of the deployment's embeddings (null or absent: none is configured): a purge deletes from it. */
   vectors?: VectorIndex | null;
 }
@@ -228,7 +231,7 @@ const forgetCachedAnswers = (cache: Cache, view: ImageView, image: Image) =>
  * its cached CDN answers. `view` shapes the event's resource.
  */
 export async function updateImage(
-  store: Pick<ImageStore, 'db' | 'cache' | 'backupsQueue'>,
+  store: Pick<ImageStore, 'db' | 'cache' | 'backupsQueue' | 'variantsQueue'>,
   image: Image,
   changes: ImageUpdate,
   view: ImageView,
@@ -283,6 +286,10 @@ export async function updateImage(
   if (moved || (set.isPrivate && !image.isPrivate)) await forgetCachedAnswers(store.cache, view, image);
   // The backup's sidecar carries the name, album and text: it is rewritten (the original is not copied again).
   await queueBackup(store.backupsQueue, { type: 'backup', ownerId: image.ownerId, imageId: image.id });
+  const textChanged = (['title', 'alt', 'description'] as const).some(
+    (field) => set[field] !== undefined && set[field] !== image[field],
+  );
+  if (textChanged || changes.tags) await queueEmbeddings(store.variantsQueue, image.ownerId, [image.id]);
 }
 
 /**
@@ -473,7 +480,7 @@ const uniqueById = (rows: Image[]) => [...new Map(rows.map((row) => [row.id, row
  * leaves every image either fully changed or untouched.
  */
 export async function bulkImageAction(
-  store: Pick<ImageStore, 'db' | 'cache'>,
+  store: Pick<ImageStore, 'db' | 'cache' | 'variantsQueue'>,
   view: ImageView,
   action: BulkImageAction,
 ): Promise<{ updated: string[]; notFound: string[] }> {
@@ -496,6 +503,12 @@ export async function bulkImageAction(
       ]);
     }
   }
+  if (action.action === 'tag')
+    await queueEmbeddings(
+      store.variantsQueue,
+      ownerId,
+      found.map((image) => image.id),
+    );
   return {
     updated: found.map((image) => image.id),
     notFound: ids.filter((id) => !matched.has(id)),
