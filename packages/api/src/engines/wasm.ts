@@ -5,13 +5,14 @@ import { ENGINE_OUTPUT_FORMATS } from './capabilities';
 import { jpegOrientation } from './image-size';
 import { decode, orient, rotateBy, transformPixels } from './pixels';
 import { OUTPUT_CONTENT_TYPES, type EngineOutput, type ImageEngine } from './types';
+import { drawJobWatermark } from './watermark';
 import { encodeWebp } from './webp';
 
 const WASM_OUTPUT_FORMATS = ENGINE_OUTPUT_FORMATS.wasm;
 
 /**
  * For deployments without the Images product: Photon decodes, orients, resizes, crops, pads, flips, blurs and
- * sharpens; jSquash encodes lossy WebP. Sources above `maxSourcePixels` are refused with 422 to stay inside
+ * sharpens, watermark.ts draws watermarks; jSquash encodes lossy WebP. Sources above `maxSourcePixels` are refused with 422 to stay inside
  * the Worker's 128 MB. Animated GIF and WebP sources are rendered frame by frame (animation.ts) within
  * `animationLimits`.
  */
@@ -45,6 +46,7 @@ export function createWasmEngine(
       image = orient(image, job.sourceType === 'image/jpeg' ? jpegOrientation(job.source) : 1);
       image = rotateBy(image, job.transform.rotate);
       image = transformPixels(image, job.transform);
+      image = drawJobWatermark(image, job);
       const out = { width: image.get_width(), height: image.get_height() };
       const format = WASM_OUTPUT_FORMATS.includes(job.output) ? job.output : 'webp';
       let bytes: Uint8Array;
