@@ -47,8 +47,18 @@ beforeAll(async () => {
   const store = (filename: string, bytes: Uint8Array, width: number, height: number, album?: string) =>
     storeImage(owner.id, { filename, bytes, contentType: 'image/png', width, height, album });
   photo = await store('night.png', photoBytes, 400, 300);
-  redMark = await store('red-logo.png', makePng(40, 20, () => RED), 40, 20);
-  blueMark = await store('blue-logo.png', makePng(40, 20, () => BLUE), 40, 20);
+  redMark = await store(
+    'red-logo.png',
+    makePng(40, 20, () => RED),
+    40,
+    20,
+  );
+  blueMark = await store(
+    'blue-logo.png',
+    makePng(40, 20, () => BLUE),
+    40,
+    20,
+  );
 });
 
 describe('marking watermarks', () => {
@@ -56,8 +66,12 @@ describe('marking watermarks', () => {
     const created = await send(owner, 'POST', '/watermarks', { name: 'logo', image_id: redMark.id });
     expect(created.status, await created.clone().text()).toBe(201);
     expect(await created.json()).toMatchObject({ name: 'logo', image_id: redMark.id });
-    expect((await send(owner, 'POST', '/watermarks', { name: 'logo', image_id: blueMark.id })).status).toBe(409);
-    expect((await send(owner, 'POST', '/watermarks', { name: 'again', image_id: redMark.id })).status).toBe(409);
+    expect((await send(owner, 'POST', '/watermarks', { name: 'logo', image_id: blueMark.id })).status).toBe(
+      409,
+    );
+    expect((await send(owner, 'POST', '/watermarks', { name: 'again', image_id: redMark.id })).status).toBe(
+      409,
+    );
     const list = (await (await send(owner, 'GET', '/watermarks')).json()) as { data: { name: string }[] };
     expect(list.data.map((item) => item.name)).toEqual(['logo']);
     expect((await send(owner, 'GET', '/watermarks/logo')).status).toBe(200);
@@ -95,9 +109,9 @@ describe('marking watermarks', () => {
       height: 4,
     });
     expect((await send(owner, 'POST', '/watermarks', { name: 'vector', image_id: svg.id })).status).toBe(400);
-    expect((await send(owner, 'POST', '/watermarks', { name: 'Bad Name', image_id: redMark.id })).status).toBe(
-      400,
-    );
+    expect(
+      (await send(owner, 'POST', '/watermarks', { name: 'Bad Name', image_id: redMark.id })).status,
+    ).toBe(400);
   });
 });
 
