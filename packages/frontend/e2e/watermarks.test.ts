@@ -17,7 +17,7 @@ const json = (method: string, body: unknown) => ({
 beforeAll(async () => {
   browser = await openBrowser();
   expect((await api('/v1/albums', json('POST', { slug: 'wm-proofs', title: 'Proofs' }))).status).toBe(201);
-  for (const name of ['tiny.png', 'random.png']) {
+  for (const name of ['tiny.png', 'stripe.jpg']) {
     const form = new FormData();
     form.set('file', new Blob([await readFile(resolve(fixtures, name))]), name);
     form.set('album', 'wm-proofs');
@@ -67,11 +67,11 @@ describe('watermarks', () => {
     expect(album.forced_transform).toBe('e2e-proof');
 
     // The plain original URL of the other image is now a watermarked rendition, not the uploaded bytes.
-    const photo = (await (await api(`/v1/images/${uploaded['random.png']}`)).json()) as {
+    const photo = (await (await api(`/v1/images/${uploaded['stripe.jpg']}`)).json()) as {
       urls: { cdn: string };
     };
     const served = new Uint8Array(await (await fetch(photo.urls.cdn)).arrayBuffer());
-    const original = new Uint8Array(await readFile(resolve(fixtures, 'random.png')));
+    const original = new Uint8Array(await readFile(resolve(fixtures, 'stripe.jpg')));
     expect(Buffer.from(served).equals(Buffer.from(original))).toBe(false);
 
     // Unmarking is refused while the transform draws it; the page says why.

@@ -165,7 +165,7 @@ const solidPng = (width: number, height: number, rgba: number[]) => {
   return png;
 };
 
-/** Whether each binding really draws overlays, found out once per isolate (`drawsOverlays`). */
+/** Whether each binding really draws overlays, found out once per binding object (`drawsOverlays`). */
 const drawProbes = new WeakMap<ImagesBinding, Promise<boolean>>();
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '../../../test/fixtures/cdn/images';
 import { requestWith } from '../../../test/fixtures/cdn/request';
 import { authed, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
+import { runQueueBatch } from '../../../test/queue';
 import { waitFor } from '../../../test/wait-for';
 
 /**
@@ -227,6 +228,17 @@ describe('named transforms and albums that force a watermark', () => {
     expect((await send(owner, 'PATCH', '/transforms/proof', { params: { w: '100' } })).status).toBe(409);
     // The watermark it draws cannot be unmarked.
     expect((await send(owner, 'DELETE', '/watermarks/logo')).status).toBe(409);
+  });
+
+  it("the variants queue renders the album's presets with the forced watermark, which the CDN then serves", async () => {
+    const result = await runQueueBatch('pixelflare-variants', [
+      { type: 'generate', imageId: proofPhoto.id, ownerId: owner.id, variants: ['w128'] },
+    ]);
+    expect(result.retryMessages).toHaveLength(0);
+    const response = await call('/cdn/wendy/proofs/client.png/w128', { headers: { Accept: 'image/webp' } });
+    expect(response.headers.get('X-Cache')).toBe('stored');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(isClose(colourAt(bytes, 64, 48), BLUE, 40)).toBe(true);
   });
 
   it('an engine that cannot draw refuses the forced URL instead of serving the original', async () => {
