@@ -241,6 +241,19 @@ describe('named transforms and albums that force a watermark', () => {
     expect(isClose(colourAt(bytes, 64, 48), BLUE, 40)).toBe(true);
   });
 
+  it('changing the forced transform purges the album: the original URL follows the new watermark', async () => {
+    const changed = await send(owner, 'PATCH', '/transforms/proof', {
+      params: { wm: 'logo', wm_pos: 'top-left', wm_opacity: '1', wm_scale: '0.1' },
+    });
+    expect(changed.status, await changed.clone().text()).toBe(200);
+    // The tiled answer was cached under the original URL; once the queued purge ran, only the corner is blue.
+    await waitFor(async () => {
+      const bytes = await png(await call('/cdn/wendy/proofs/client.png'));
+      expect(colourAt(bytes, 300, 200)).toEqual(BLACK);
+      expect(isClose(colourAt(bytes, 20, 10), BLUE, 2)).toBe(true);
+    });
+  });
+
   it('an engine that cannot draw refuses the forced URL instead of serving the original', async () => {
     const response = await requestWith('/cdn/wendy/proofs/client.png?w=120', { IMAGE_ENGINE: 'passthrough' });
     expect(response.status).toBe(422);
