@@ -22,6 +22,7 @@ import { cdnRouter } from './cdn/cdn.index';
 import { mountApiDocs } from './routes/docs/docs.index';
 import { signedUrlsRouter } from './routes/signed-urls/signed-urls.index';
 import { transformsRouter } from './routes/transforms/transforms.index';
+import { watermarksRouter } from './routes/watermarks/watermarks.index';
 import { statusRouter } from './routes/status/status.index';
 import { tagsRouter } from './routes/tags/tags.index';
 import { albumsRouter } from './routes/albums/albums.index';
@@ -57,6 +58,7 @@ export function createApiRouter() {
     oneShotUploadRouter,
     signedUrlsRouter,
     transformsRouter,
+    watermarksRouter,
     imagesRouter,
     analysisRouter,
     searchRouter,

@@ -36,6 +36,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /tags/{name}': { name: 'bobs-tag' },
   'POST /tags/{name}/merge': { into: 'bobs-tag' },
   'PATCH /transforms/{name}': { params: { w: '10' } },
+  'PUT /watermarks/{name}': { image_id: 'img_not_bobs' },
   'PATCH /webhooks/{id}': { description: 'changed by bob' },
   'POST /images/{id}/signed-url': {},
   'POST /images/{id}/access-token': {},
@@ -73,6 +74,7 @@ async function aliceState(): Promise<string> {
     'api_keys',
     'webhooks',
     'named_transforms',
+    'watermarks',
     'favourites',
     'tenant_keys',
     'tenant_encryption',
@@ -151,6 +153,14 @@ beforeAll(async () => {
     201,
   );
   ids.transforms = transform.name;
+  // A watermark of alice's (her image is encrypted, so written directly): bob may neither read, replace nor
+  // unmark it.
+  await env.DB.prepare(
+    "INSERT INTO watermarks (id, owner_id, name, image_id, version, created_at, updated_at) VALUES ('wmk_matrix', ?, 'alice-mark', ?, 'wmv_matrix', ?, ?)",
+  )
+    .bind(alice.id, image.id, Date.now(), Date.now())
+    .run();
+  ids.watermarks = 'alice-mark';
   const webhook = await json<{ id: string }>(
     await post(alice, '/v1/webhooks', { url: 'https://hooks.example.com/alice' }),
     201,

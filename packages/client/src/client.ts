@@ -28,6 +28,8 @@ import {
   ImageVariantListSchema,
   NamedTransformListSchema,
   NamedTransformSchema,
+  WatermarkListSchema,
+  WatermarkSchema,
   type NamedTransformCreate,
   UploadedImageSchema,
   SignedUrlSchema,
@@ -220,6 +222,12 @@ export function createApiClient(baseUrl = '', fetcher: typeof fetch = fetch) {
       request(AccessTokenSchema, `/v1/images/${segment(id)}/access-token`, json('POST', options)),
     /** Named transforms (`?t=name` on a CDN URL): parameter sets locked under a name. */
     listTransforms: () => request(NamedTransformListSchema, '/v1/transforms'),
+    /** Your watermarks (`?wm=name`): which image each name draws. */
+    listWatermarks: () => request(WatermarkListSchema, '/v1/watermarks'),
+    markWatermark: (name: string, imageId: string) =>
+      request(WatermarkSchema, '/v1/watermarks', json('POST', { name, image_id: imageId })),
+    unmarkWatermark: (name: string) =>
+      request(z.unknown(), `/v1/watermarks/${segment(name)}`, { method: 'DELETE' }),
     createTransform: (transform: NamedTransformCreate) =>
       request(NamedTransformSchema, '/v1/transforms', json('POST', transform)),
     updateTransform: (name: string, params: Record<string, string>) =>

@@ -70,3 +70,25 @@ export const ROUND_WIDTHS_TO_BUCKETS = false;
 
 /** Largest blur the WebAssembly post-processing applies (its cost grows with the radius). */
 export const WASM_BLUR_MAX_RADIUS = 250;
+
+/**
+ * Watermarks (`wm`, `wm_pos`, `wm_opacity`, `wm_scale`): where the overlay goes, how opaque it is and its width
+ * as a fraction of the output's width. Corners sit `WATERMARK_MARGIN` of the output width from the edges; `tile`
+ * repeats the overlay over the whole image from the top-left.
+ */
+export const WATERMARK_POSITIONS = [
+  'top-left',
+  'top-right',
+  'bottom-left',
+  'bottom-right',
+  'center',
+  'tile',
+] as const;
+export const WATERMARK_RANGES = {
+  opacity: { min: 0.01, max: 1, default: 0.6 },
+  scale: { min: 0.01, max: 1, default: 0.25 },
+} as const;
+export const WATERMARK_DEFAULT_POSITION = 'bottom-right';
+export const WATERMARK_MARGIN = 0.02;
+/** A watermark image is decoded in full for every rendition: at most this many pixels. */
+export const WATERMARK_MAX_PIXELS = 4_000_000;

@@ -29,6 +29,16 @@ export const AlbumCoverSchema = z
   })
   .meta({ id: 'AlbumCover' });
 
+const ForcedTransform = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must name one of your transforms')
+  .meta({
+    description:
+      'A named transform that sets a watermark, applied over every public rendition of the album’s images (the ' +
+      'plain original URL included); signed URLs skip it. Null: none',
+    example: 'proof',
+  });
+
 export const AlbumSchema = z
   .object({
     id: z.string(),
@@ -44,6 +54,7 @@ export const AlbumSchema = z
       description: 'The cover with its thumbnail URL; null when none is set or the image is in the trash',
     }),
     image_count: z.number().int(),
+    forced_transform: ForcedTransform.nullable(),
     created_at: IsoDateTime,
     updated_at: IsoDateTime,
   })
@@ -57,6 +68,7 @@ export const AlbumCreateSchema = z
     description: z.string().max(5000).nullable().optional(),
     visibility: AlbumVisibility.default('public'),
     cover_image_id: z.string().max(64).nullable().optional(),
+    forced_transform: ForcedTransform.nullable().optional(),
   })
   .meta({ id: 'AlbumCreate' });
 export type AlbumCreate = z.infer<typeof AlbumCreateSchema>;
@@ -67,6 +79,7 @@ export const AlbumUpdateSchema = z
     description: z.string().max(5000).nullable().optional(),
     visibility: AlbumVisibility.optional(),
     cover_image_id: z.string().max(64).nullable().optional(),
+    forced_transform: ForcedTransform.nullable().optional(),
   })
   .meta({ id: 'AlbumUpdate' });
 export type AlbumUpdate = z.infer<typeof AlbumUpdateSchema>;

@@ -23,4 +23,5 @@ export * from './urls';
 export * from './users';
 export * from './exports';
 export * from './variants';
+export * from './watermarks';
 export * from './webhooks';

@@ -123,3 +123,61 @@ describe('canonical transforms', () => {
     expect(locked.quality).toBe(50);
   });
 });
+
+describe('watermark parameters', () => {
+  it('parses wm, wm_pos, wm_opacity and wm_scale, fractions to two decimals', () => {
+    expect(parse('wm=logo&wm_pos=top-left&wm_opacity=0.456&wm_scale=.5')).toEqual({
+      ok: true,
+      input: {
+        watermark: 'logo',
+        watermarkPosition: 'top-left',
+        watermarkOpacity: 0.46,
+        watermarkScale: 0.5,
+      },
+    });
+  });
+
+  it.each([
+    ['wm=Logo', 'wm'],
+    ['wm=logo&wm_pos=middle', 'wm_pos'],
+    ['wm=logo&wm_opacity=0', 'wm_opacity'],
+    ['wm=logo&wm_opacity=1.5', 'wm_opacity'],
+    ['wm=logo&wm_scale=0.001', 'wm_scale'],
+    ['wm=logo&wm_scale=x', 'wm_scale'],
+    ['wm_pos=tile', 'wm_pos'],
+    ['wm_opacity=0.5&w=100', 'wm_opacity'],
+    ['wm=a&wm=b', 'wm'],
+  ])('refuses %s naming %s', (query, name) => {
+    expect(pathsOf(query)).toContain(name);
+  });
+
+  it('allows wm_* beside t= (the named transform may set wm)', () => {
+    expect(parse('t=proof&wm_opacity=0.2').ok).toBe(true);
+  });
+
+  const keyOf = (query: string, locked?: string) => {
+    const parsed = parse(query);
+    const lockedParsed = locked ? parse(locked) : undefined;
+    if (!parsed.ok || (lockedParsed && !lockedParsed.ok)) throw new Error('unparsable');
+    return canonicalTransform(
+      resolveTransform(parsed.input, { locked: lockedParsed?.ok ? lockedParsed.input : undefined }),
+    );
+  };
+
+  it('fills defaults into one canonical key', () => {
+    expect(keyOf('w=100&wm=logo')).toBe(
+      keyOf('wm_scale=0.25&wm=logo&w=100&wm_pos=bottom-right&wm_opacity=0.60'),
+    );
+    expect(keyOf('w=100&wm=logo')).toContain('wm=logo&wm_pos=bottom-right&wm_opacity=0.6&wm_scale=0.25');
+    expect(keyOf('w=100')).not.toContain('wm');
+  });
+
+  it('a locked watermark is locked whole: the caller can neither fade, move nor replace it', () => {
+    const locked = 'wm=logo&wm_pos=tile';
+    expect(keyOf('wm=other&wm_opacity=0.01&wm_pos=top-left&w=50', locked)).toBe(
+      keyOf('w=50&wm=logo&wm_pos=tile'),
+    );
+    // Other parameters the lock does not set stay the caller's.
+    expect(keyOf('w=50', locked)).not.toBe(keyOf('w=60', locked));
+  });
+});

@@ -10,6 +10,9 @@ import {
   TRANSFORM_ROTATIONS,
   VARIANT_QUALITY,
   SIGNED_URL_TTL,
+  WATERMARK_DEFAULT_POSITION,
+  WATERMARK_POSITIONS,
+  WATERMARK_RANGES,
 } from '@pixelflare/config';
 import { z } from 'zod';
 import type { FieldIssue } from './errors';
@@ -90,6 +93,98 @@ const Trim = z.string().transform((value, ctx): TransformTrim => {
 
 export type TransformMetadata = (typeof TRANSFORM_METADATA)[number];
 export type TransformOnError = (typeof TRANSFORM_ONERROR)[number];
+// --- Watermarks (wm, wm_pos, wm_opacity, wm_scale) -----------------------------------------------------------
+
+export const WATERMARK_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export type WatermarkPosition = (typeof WATERMARK_POSITIONS)[number];
+
+/** A fraction to 2 decimals (0.5 and 0.50 are one variant), within `range`. */
+const fractionIn = (range: { min: number; max: number }, what: string) =>
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .min(range.min, `${what} must be at least ${range.min}`)
+    .max(range.max, `${what} must be at most ${range.max}`)
+    .transform((value) => Math.round(value * 100) / 100);
+
+/** The watermark parameters of a transform query: `wm` names one of the owner's watermarks. */
+const WatermarkQueryShape = {
+  wm: z
+    .string()
+    .regex(WATERMARK_NAME, 'wm must name a watermark (a-z, 0-9, _ and -)')
+    .optional()
+    .meta({ description: 'One of the owner’s watermarks, drawn over the output' }),
+  wm_pos: z
+    .enum(WATERMARK_POSITIONS)
+    .optional()
+    .meta({
+      description: `Where the watermark goes; tile repeats it. Default ${WATERMARK_DEFAULT_POSITION}`,
+    }),
+  wm_opacity: fractionIn(WATERMARK_RANGES.opacity, 'wm_opacity')
+    .optional()
+    .meta({ description: `0.01–1. Default ${WATERMARK_RANGES.opacity.default}` }),
+  wm_scale: fractionIn(WATERMARK_RANGES.scale, 'wm_scale')
+    .optional()
+    .meta({
+      description: `The watermark's width as a fraction of the output's (0.01–1). Default ${WATERMARK_RANGES.scale.default}`,
+    }),
+};
+const WATERMARK_DETAIL_PARAMS = ['wm_pos', 'wm_opacity', 'wm_scale'] as const;
+
+/** The watermark of a resolved transform: every field filled. */
+export interface ResolvedWatermark {
+  name: string;
+  position: WatermarkPosition;
+  opacity: number;
+  scale: number;
+}
+
+/** wm_pos, wm_opacity and wm_scale need wm (or a named transform that may set it). */
+function watermarkIssues(raw: Record<string, string>): FieldIssue[] {
+  if (raw.wm !== undefined || raw.t !== undefined) return [];
+  return WATERMARK_DETAIL_PARAMS.filter((name) => raw[name] !== undefined).map((name) => ({
+    path: name,
+    message: `${name} needs wm (the watermark to draw)`,
+  }));
+}
+
+const WATERMARK_INPUT_KEYS = [
+  'watermark',
+  'watermarkPosition',
+  'watermarkOpacity',
+  'watermarkScale',
+] as const;
+
+/**
+ * `locked` over `input`; a locked watermark is locked as a whole (its position, opacity and scale, defaults
+ * included), so a caller can neither drop it nor fade it away with their own `wm_opacity`.
+ */
+export function lockTransform(input: TransformInput, locked: TransformInput | undefined): TransformInput {
+  if (!locked) return input;
+  const base = { ...input };
+  if (locked.watermark !== undefined) for (const key of WATERMARK_INPUT_KEYS) delete base[key];
+  return { ...base, ...locked };
+}
+
+function resolveWatermark(merged: TransformInput): ResolvedWatermark | undefined {
+  if (merged.watermark === undefined) return undefined;
+  return {
+    name: merged.watermark,
+    position: merged.watermarkPosition ?? WATERMARK_DEFAULT_POSITION,
+    opacity: merged.watermarkOpacity ?? WATERMARK_RANGES.opacity.default,
+    scale: merged.watermarkScale ?? WATERMARK_RANGES.scale.default,
+  };
+}
+
+const watermarkParts = (
+  watermark: ResolvedWatermark | undefined,
+): [string, string | number | undefined][] => [
+  ['wm', watermark?.name],
+  ['wm_pos', watermark?.position],
+  ['wm_opacity', watermark?.opacity],
+  ['wm_scale', watermark?.scale],
+];
+
+// --- end of watermarks -----------------------------------------------------------------------------------------
 
 /**
  * The transform query string of a CDN URL (`?w=500&fit=cover&format=auto`), as the public sees it. Strict: an
@@ -150,6 +245,7 @@ export const TransformQuerySchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 't must name a transform (a-z, 0-9, _ and -)')
       .optional(),
+    ...WatermarkQueryShape,
   })
   .meta({ id: 'TransformQuery', description: 'Transform parameters of a CDN URL' });
 
@@ -176,6 +272,10 @@ export interface TransformInput {
   anim?: boolean;
   trim?: TransformTrim;
   metadata?: TransformMetadata;
+  watermark?: string;
+  watermarkPosition?: WatermarkPosition;
+  watermarkOpacity?: number;
+  watermarkScale?: number;
 }
 
 /**
@@ -202,6 +302,7 @@ export function parseTransformQuery(entries: Iterable<[string, string]>): Parsed
     issues.push({ path: 'format', message: 'give either f or format, not both' });
   if (raw.g !== undefined && raw.gravity !== undefined)
     issues.push({ path: 'gravity', message: 'give either g or gravity, not both' });
+  issues.push(...watermarkIssues(raw));
   const parsed = TransformQuerySchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -233,6 +334,10 @@ export function parseTransformQuery(entries: Iterable<[string, string]>): Parsed
     anim: q.anim,
     trim: q.trim,
     metadata: q.metadata,
+    watermark: q.wm,
+    watermarkPosition: q.wm_pos,
+    watermarkOpacity: q.wm_opacity,
+    watermarkScale: q.wm_scale,
   };
   for (const key of Object.keys(input) as (keyof TransformInput)[])
     if (input[key] === undefined) delete input[key];
@@ -258,6 +363,8 @@ export interface ResolvedTransform {
   trim?: TransformTrim;
   /** EXIF a JPEG output keeps (`metadata=`), `copyright` by default. */
   metadata: TransformMetadata;
+  /** Drawn over the output, after every other operation. */
+  watermark?: ResolvedWatermark;
 }
 
 /**
@@ -268,7 +375,7 @@ export function resolveTransform(
   input: TransformInput,
   options: { locked?: TransformInput; widthBuckets?: readonly number[] } = {},
 ): ResolvedTransform {
-  const merged: TransformInput = { ...input, ...options.locked };
+  const merged: TransformInput = lockTransform(input, options.locked);
   const dpr = merged.dpr ?? TRANSFORM_RANGES.dpr.default;
   const scale = (value?: number, max = TRANSFORM_RANGES.width.max) =>
     value === undefined ? undefined : Math.min(max, Math.round(value * dpr));
@@ -291,7 +398,9 @@ export function resolveTransform(
     anim: merged.anim ?? true,
     trim: isNoTrim(merged.trim) ? undefined : merged.trim,
     metadata: merged.metadata ?? TRANSFORM_METADATA_DEFAULT,
+    watermark: resolveWatermark(merged),
   };
+  if (!resolved.watermark) delete resolved.watermark;
   return resolved;
 }
 
@@ -334,6 +443,7 @@ export function canonicalTransform(transform: ResolvedTransform): string {
     // The default is left out, so every key computed before `metadata` existed still names its variant (those
     // were rendered without EXIF, and ingest strips the Copyright tag, so `copyright` renders them the same).
     ['metadata', transform.metadata === TRANSFORM_METADATA_DEFAULT ? undefined : transform.metadata],
+    ...watermarkParts(transform.watermark),
   ];
   return parts
     .filter((part): part is [string, string | number | boolean] => part[1] !== undefined)

@@ -8,6 +8,7 @@ import {
 } from '@pixelflare/config';
 import { canonicalCdnQuery, parseTransformQuery } from '@pixelflare/shared';
 import type { Context } from 'hono';
+import { ENGINE_DRAWS_WATERMARKS } from '../engines/capabilities';
 import { engineNameFor, loadEngine } from '../engines/select';
 import type { EngineName } from '../engines/types';
 import { AppError, badRequest } from '../lib/errors';
@@ -82,9 +83,10 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   await enforceBandwidth(c, image.ownerSlug);
   if (image.isEncrypted)
     return serveEncrypted(c, image, request.route.variant, request.params, request.token);
-  await authorise(c, request, image);
-  const response = variant
-    ? await serveVariantOrRedirect(c, request, image, variant)
+  const ownerAccess = await authorise(c, request, image);
+  const forced = forcedVariant(image, variant, ownerAccess);
+  const response = forced
+    ? await serveVariantOrRedirect(c, request, image, forced)
     : await serveOriginal(c, image, originalCacheControl(image));
   // A signed URL's answer is for whoever holds the URL, until it expires: never a shared or year-long copy, also
   // of a public image (share links hand those out). An `onerror` redirect stays `no-store`.
@@ -104,6 +106,32 @@ export async function serveCdn(c: CdnContext): Promise<Response> {
   if (hotlinkProtected) varyOnReferer(response.headers);
   return response;
 }
+
+/**
+ * What a request of an image in an album that forces a transform (a watermark) means: every public URL answers
+ * with it, the plain original URL included (a full-size rendition in the original's format, so the cached copy,
+ * filed without an `Accept` class, suits every client); a valid signature is the owner's own access and gets the
+ * image as asked, unforced.
+ */
+function forcedVariant(
+  image: CdnImage,
+  variant: VariantRequest | undefined,
+  ownerAccess: boolean,
+): VariantRequest | undefined {
+  if (ownerAccess) return variant ? { ...variant, unforced: true } : undefined;
+  if (variant || !image.forcedTransform) return variant;
+  return { query: { input: { format: FORCED_ORIGINAL_FORMATS[image.contentType] } } };
+}
+
+/** The format a forced original is answered in: its own, or PNG for a GIF (its first frame) and an SVG. */
+const FORCED_ORIGINAL_FORMATS: Record<CdnImage['contentType'], 'jpeg' | 'png' | 'webp' | 'avif'> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/avif': 'avif',
+  'image/gif': 'png',
+  'image/svg+xml': 'png',
+};
 
 /** `private`, for at most the URL's remaining life (and never longer than a private image's hour). */
 function signedAnswerCacheControl(exp: string | undefined, now: number): string {
@@ -162,12 +190,15 @@ function variantRequestOf(c: CdnContext, request: CdnRequest): VariantRequest | 
 
 /**
  * A private image needs a valid signature; with `REQUIRE_SIGNED_TRANSFORMS`, so do free-form parameters
- * (presets and `?t=` do not).
+ * (presets and `?t=` do not). True when the request carries a valid signature (the owner's own access, which an
+ * album's forced transform does not apply to); a public image's invalid signature is ignored, as before.
  */
-async function authorise(c: CdnContext, request: CdnRequest, image: CdnImage): Promise<void> {
+async function authorise(c: CdnContext, request: CdnRequest, image: CdnImage): Promise<boolean> {
   const config = c.get('config');
   const customParams = request.params.some(([name]) => name !== 't');
-  if (!image.isPrivate && !(config.REQUIRE_SIGNED_TRANSFORMS && customParams)) return;
+  const required = image.isPrivate || (config.REQUIRE_SIGNED_TRANSFORMS && customParams);
+  const signed = request.sig !== undefined || request.exp !== undefined;
+  if (!required && !(signed && image.forcedTransform)) return false;
   const check = await verifyCdnSignature({
     kv: c.env.KV,
     serverSecret: config.API_HASH_SECRET,
@@ -178,7 +209,8 @@ async function authorise(c: CdnContext, request: CdnRequest, image: CdnImage): P
     exp: request.exp,
     now: Date.now(),
   });
-  if (check === 'valid') return;
+  if (check === 'valid') return true;
+  if (!required) return false;
   const what = image.isPrivate ? 'This image is private' : 'Custom transforms must be signed';
   const reason = {
     missing: 'needs a signed URL',
@@ -238,14 +270,18 @@ async function serveVariant(
   variant: VariantRequest,
 ): Promise<Response> {
   const engine = engineNameFor(c.get('config').IMAGE_ENGINE, c.env.IMAGES);
-  // SVG is vector and served as drawn; passthrough deployments serve every variant as the original.
-  if (image.contentType === 'image/svg+xml' || engine === 'passthrough')
-    return serveOriginal(c, image, originalCacheControl(image));
   const spec = await resolveVariant(c.get('db'), image, variant, { accept: request.accept, engine });
+  // SVG is vector and served as drawn; passthrough deployments serve every variant as the original. Neither can
+  // carry a watermark, and a watermarked request never gets the bytes without it.
+  if (image.contentType === 'image/svg+xml' || !ENGINE_DRAWS_WATERMARKS[engine]) {
+    if (spec.transform.watermark) throw cannotWatermark(image, engine);
+    return serveOriginal(c, image, originalCacheControl(image));
+  }
   const common: Pick<ImageHeaders, 'cacheControl' | 'varyAccept'> = {
+    // A forced watermark can be replaced: its answers are kept for a day, not a year.
     cacheControl: image.isPrivate
       ? CDN_CACHE_CONTROL.private
-      : variant.query
+      : variant.query || (image.forcedTransform && !variant.unforced)
         ? CDN_CACHE_CONTROL.transform
         : CDN_CACHE_CONTROL.immutable,
     varyAccept: spec.transform.format === 'auto',
@@ -270,6 +306,14 @@ async function serveVariant(
     cacheStatus: 'miss',
   });
   return respond(c, rendered.bytes, headers);
+}
+
+function cannotWatermark(image: CdnImage, engine: EngineName): AppError {
+  const why =
+    image.contentType === 'image/svg+xml'
+      ? 'An SVG is served as drawn and cannot carry a watermark'
+      : `This server's image engine (${engine}) cannot draw watermarks`;
+  return new AppError(422, 'UNPROCESSABLE_IMAGE', why, undefined, { 'Cache-Control': 'no-store' });
 }
 
 let limiter: RateLimiter | undefined;
@@ -301,7 +345,15 @@ async function render(c: CdnContext, image: CdnImage, spec: VariantSpec, engineN
     image,
   );
   return renderVariant(
-    { db: c.get('db'), bucket, engine, originals, defer: (work) => c.executionCtx.waitUntil(work) },
+    {
+      db: c.get('db'),
+      bucket,
+      engine,
+      originals,
+      watermarkOriginals: (watermark) =>
+        originalsOf({ db: c.get('db'), bucket, settings: backupSettingsOf(c.get('config')) }, watermark),
+      defer: (work) => c.executionCtx.waitUntil(work),
+    },
     image,
     spec,
   );

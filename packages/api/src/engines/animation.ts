@@ -5,6 +5,7 @@ import { GifReader } from 'omggif';
 import { AppError } from '../lib/errors';
 import { ANIMATED_SOURCE_TYPES } from './capabilities';
 import { rotateBy, transformPixels, trimBy } from './pixels';
+import { drawJobWatermark, prepareWatermark, type PreparedWatermark } from './watermark';
 import type { OutputFormat, TransformJob } from './types';
 import { encodeWebp } from './webp';
 
@@ -319,12 +320,16 @@ export async function renderAnimation(
       ? gifFrames(job.source, plan.frames)
       : webpFrames(job.source, info, plan.frames);
   let size = { width: info.width, height: info.height };
+  // Every frame has the same canvas, so the watermark is decoded and resized once, for the first.
+  let overlay: PreparedWatermark | null | undefined;
   try {
     for (const frame of frames) {
       let image = new PhotonImage(frame.rgba, info.width, info.height);
       image = trimBy(image, job.transform.trim);
       image = rotateBy(image, job.transform.rotate);
       image = transformPixels(image, job.transform);
+      overlay ??= prepareWatermark(job, { width: image.get_width(), height: image.get_height() });
+      image = drawJobWatermark(image, job, overlay);
       size = { width: image.get_width(), height: image.get_height() };
       const pixels = image.get_raw_pixels();
       image.free();

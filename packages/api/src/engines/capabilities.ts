@@ -25,3 +25,14 @@ export const ENGINE_ANIMATED_FORMATS: Record<EngineName, readonly OutputFormat[]
 
 /** Animated sources whose frames the engines read; an animated PNG (APNG) is rendered as its first frame. */
 export const ANIMATED_SOURCE_TYPES: readonly ImageContentType[] = ['image/gif', 'image/webp'];
+
+/**
+ * Which engines draw watermarks (`wm=`): the Images binding with its `.draw()` (or in the Worker, where the binding
+ * does not draw: Miniflare's local one), the WebAssembly engine in the Worker (engines/watermark.ts). Passthrough
+ * serves originals and cannot: a watermarked request is refused there (422), never answered without it.
+ */
+export const ENGINE_DRAWS_WATERMARKS: Record<EngineName, boolean> = {
+  'images-binding': true,
+  wasm: true,
+  passthrough: false,
+};

@@ -2,9 +2,12 @@ import { ANIMATION_LIMITS, BINDING_TRIM_MAX_SOURCE_PIXELS, type AnimationLimits 
 import type { ResolvedTransform } from '@pixelflare/shared';
 import { AppError } from '../lib/errors';
 import { planAnimation, readAnimation, renderAnimation, type AnimationPlan } from './animation';
+import { PhotonImage } from '@cf-wasm/photon/workerd';
+import { layoutFor, rotatedSize } from './geometry';
 import { readImageHeader } from './image-size';
 import { withOutputMetadata } from './metadata';
 import { applyEffects, decode, transformPixels, trimBy } from './pixels';
+import { drawJobWatermark, watermarkPlacement, watermarkSize } from './watermark';
 import {
   OUTPUT_CONTENT_TYPES,
   needsPixelOperations,
@@ -154,6 +157,69 @@ async function run<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const solidPng = (width: number, height: number, rgba: number[]) => {
+  const pixels = new Uint8Array(width * height * 4);
+  for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
+  const image = new PhotonImage(pixels, width, height);
+  const png = image.get_bytes();
+  image.free();
+  return png;
+};
+
+/** Whether each binding really draws overlays, found out once per binding object (`drawsOverlays`). */
+const drawProbes = new WeakMap<ImagesBinding, Promise<boolean>>();
+
+/**
+ * Whether this binding's `.draw()` draws: a white dot drawn at the top-left of a black 2×1 PNG must come back
+ * white. Cloudflare's binding draws; Miniflare's local one accepts the call and ignores it (it applies only the
+ * base image's transforms). A binding that does not draw (or fails the probe) gets its watermarks drawn in the
+ * Worker instead (watermark.ts), so no answer ever lacks its watermark.
+ */
+function drawsOverlays(images: ImagesBinding, timeoutMs: number): Promise<boolean> {
+  let probe = drawProbes.get(images);
+  if (!probe) {
+    probe = (async () => {
+      const bytes = await callBinding(timeoutMs, () =>
+        images
+          .input(streamOf(solidPng(2, 1, [0, 0, 0, 255])))
+          .draw(streamOf(solidPng(1, 1, [255, 255, 255, 255])), { top: 0, left: 0, opacity: 1 })
+          .output({ format: 'image/png' }),
+      );
+      const image = decode(bytes);
+      const pixels = image.get_raw_pixels();
+      image.free();
+      return pixels[0]! > 200 && pixels[4]! < 50;
+    })().catch(() => false);
+    drawProbes.set(images, probe);
+  }
+  return probe;
+}
+
+/**
+ * The binding's `.draw()` of the job's watermark over the transformed image: the overlay resized to its share of
+ * the output's width (`.transform({ width, height })` on its own input), placed by the edges `watermarkPlacement`
+ * gives, `repeat: true` for tile, at the watermark's opacity.
+ */
+function withBindingWatermark(
+  images: ImagesBinding,
+  job: TransformJob,
+  base: ImageTransformer,
+): ImageTransformer {
+  const spec = job.transform.watermark;
+  const overlay = job.watermark;
+  if (!spec || !overlay) return base;
+  const header = readImageHeader(overlay.bytes);
+  if (!header) throw new AppError(422, 'UNPROCESSABLE_IMAGE', 'The watermark image could not be read');
+  const canvas = layoutFor(rotatedSize(job.sourceSize, job.transform.rotate), job.transform).canvas;
+  const size = watermarkSize(header, canvas, spec);
+  return base.draw(
+    images
+      .input(streamOf(overlay.bytes))
+      .transform({ width: size.width, height: size.height, fit: 'squeeze' }),
+    { opacity: spec.opacity, ...watermarkPlacement(canvas, size, spec) },
+  );
+}
+
 /**
  * The Cloudflare Images binding (locally Miniflare's, backed by sharp). It applies EXIF orientation itself.
  * Operations it lacks locally (trim, blur, sharpen, flip, focal points) run in Photon on a lossless intermediate,
@@ -206,11 +272,17 @@ export function createImagesBindingEngine(
     transform: (job) =>
       run(async (): Promise<EngineOutput> => {
         const t = job.transform;
-        const pixelWork = needsPixelOperations(t);
+        // A watermark is the binding's `.draw()` where it really draws, else Photon's on the lossless intermediate.
+        const bindingDraws = t.watermark !== undefined && (await drawsOverlays(images, timeoutMs));
+        const pixelWork = needsPixelOperations(t) || (t.watermark !== undefined && !bindingDraws);
         const animation = planAnimation(job, animationLimits);
         if (animation && (animation.frames > 1 || job.output === 'gif')) {
+          // The frame renderer draws the watermark on every frame.
           const native =
-            !pixelWork && animation.frames > 1 && (await bindingAnimation(images, job, animation, timeoutMs));
+            !pixelWork &&
+            !t.watermark &&
+            animation.frames > 1 &&
+            (await bindingAnimation(images, job, animation, timeoutMs));
           const out = native
             ? { bytes: native, ...(readImageHeader(native) ?? { width: 0, height: 0 }) }
             : await renderAnimation(job, animation);
@@ -225,21 +297,22 @@ export function createImagesBindingEngine(
         if (t.trim) return trimmed(job);
         const focalCrop = typeof t.gravity === 'object' && (t.fit === 'cover' || t.fit === 'crop');
         const finalType = OUTPUT_CONTENT_TYPES[job.output];
-        let bytes = await callBinding(timeoutMs, () =>
-          images
-            .input(streamOf(job.source))
-            .transform(bindingStep(job, focalCrop))
-            .output({
-              format: pixelWork ? 'image/png' : finalType,
-              quality: t.quality,
-              // Animations that keep their frames were answered above; this is a still (or its first frame).
-              anim: false,
-              ...(t.background ? { background: t.background } : {}),
-            }),
-        );
+        let bytes = await callBinding(timeoutMs, () => {
+          const transformed = images.input(streamOf(job.source)).transform(bindingStep(job, focalCrop));
+          return (pixelWork ? transformed : withBindingWatermark(images, job, transformed)).output({
+            format: pixelWork ? 'image/png' : finalType,
+            quality: t.quality,
+            // Animations that keep their frames were answered above; this is a still (or its first frame).
+            anim: false,
+            ...(t.background ? { background: t.background } : {}),
+          });
+        });
         if (pixelWork) {
           const image = decode(bytes);
-          const processed = focalCrop ? transformPixels(image, t) : applyEffects(image, t);
+          const processed = drawJobWatermark(
+            focalCrop ? transformPixels(image, t) : applyEffects(image, t),
+            job,
+          );
           const png = processed.get_bytes();
           processed.free();
           bytes =

@@ -22,6 +22,8 @@ export interface TransformJob {
   sourceAnimated: boolean;
   transform: ResolvedTransform;
   output: OutputFormat;
+  /** The image `transform.watermark` draws, read in full (`engines/watermark.ts` composites it). */
+  watermark?: { bytes: Uint8Array; contentType: ImageContentType };
 }
 
 export interface EngineOutput {

@@ -6,13 +6,15 @@ import { jpegOrientation } from './image-size';
 import { decode, orient, rotateBy, transformPixels, trimBy } from './pixels';
 import { withOutputMetadata } from './metadata';
 import { OUTPUT_CONTENT_TYPES, type EngineOutput, type ImageEngine } from './types';
+import { drawJobWatermark } from './watermark';
 import { encodeWebp } from './webp';
 
 const WASM_OUTPUT_FORMATS = ENGINE_OUTPUT_FORMATS.wasm;
 
 /**
  * For deployments without the Images product: Photon decodes, orients, trims, resizes, crops, pads, flips,
- * blurs and sharpens; jSquash encodes lossy WebP; a JPEG gets the EXIF `metadata` asks for (metadata.ts). Sources above `maxSourcePixels` are refused with 422 to stay inside
+ * blurs and sharpens, watermark.ts draws watermarks; jSquash encodes lossy WebP; a JPEG gets the EXIF `metadata`
+ * asks for (metadata.ts). Sources above `maxSourcePixels` are refused with 422 to stay inside
  * the Worker's 128 MB. Animated GIF and WebP sources are rendered frame by frame (animation.ts) within
  * `animationLimits`.
  */
@@ -47,6 +49,7 @@ export function createWasmEngine(
       image = trimBy(image, job.transform.trim);
       image = rotateBy(image, job.transform.rotate);
       image = transformPixels(image, job.transform);
+      image = drawJobWatermark(image, job);
       const out = { width: image.get_width(), height: image.get_height() };
       const format = WASM_OUTPUT_FORMATS.includes(job.output) ? job.output : 'webp';
       let bytes: Uint8Array;

@@ -1,5 +1,5 @@
 import { EAGER_VARIANT_FORMATS, VARIANT_NAMES, isVariantName, type VariantName } from '@pixelflare/config';
-import { imageVariants, images } from '@pixelflare/database';
+import { albums, imageVariants, images } from '@pixelflare/database';
 import { and, eq, isNull } from 'drizzle-orm';
 import { engineNameFor, loadEngine } from '../engines/select';
 import type { ImageEngine } from '../engines/types';
@@ -127,11 +127,20 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
     ctx.logger.warn('colours not computed', { imageId: image.id, error: String(error) });
   }
   const written: { spec: VariantSpec; facts: StoredVariantFacts; rendered: boolean }[] = [];
+  // The album's forced transform (a watermark) applies to every public preset, as the CDN resolves them.
+  const album = image.albumId
+    ? await ctx.db
+        .select({ forcedTransform: albums.forcedTransform })
+        .from(albums)
+        .where(and(eq(albums.id, image.albumId), eq(albums.ownerId, image.ownerId)))
+        .get()
+    : undefined;
+  const source = { ...image, forcedTransform: album?.forcedTransform ?? null };
   for (const preset of presets) {
     // What the CDN resolves for a browser accepting each eager format, so the CDN finds these stored.
     const specs = await Promise.all(
       EAGER_VARIANT_FORMATS.map((accept) =>
-        resolveVariant(ctx.db, image, { preset }, { accept, engine: engineName }),
+        resolveVariant(ctx.db, source, { preset }, { accept, engine: engineName }),
       ),
     );
     const formats = new Map(specs.map((spec) => [spec.format, spec]));
@@ -144,7 +153,16 @@ export async function generateVariants(body: unknown, ctx: JobContext): Promise<
       }
       engine ??= await loadEngine(engineName, ctx.env.IMAGES);
       const { facts } = await renderToStorage(
-        { bucket: ctx.env.IMAGES_BUCKET, engine, originals },
+        {
+          bucket: ctx.env.IMAGES_BUCKET,
+          engine,
+          originals,
+          watermarkOriginals: (watermark) =>
+            originalsOf(
+              { db: ctx.db, bucket: ctx.env.IMAGES_BUCKET, settings: backupSettingsOf(ctx.config) },
+              watermark,
+            ),
+        },
         image,
         spec,
       );

@@ -17,6 +17,11 @@ export const albums = sqliteTable(
     /** Public by URL, but not listed on the owner's public profile (ignored when private). */
     isUnlisted: bool('is_unlisted').notNull().default(false),
     coverImageId: text('cover_image_id'),
+    /**
+     * A named transform (by name) applied over every public rendition of the album's images, its watermark
+     * locked: the plain original URL answers it too. Signed URLs are the owner's and skip it.
+     */
+    forcedTransform: text('forced_transform'),
     imageCount: integer('image_count').notNull().default(0),
     deletedAt: timestamp('deleted_at'),
     createdAt: createdAt(),

@@ -15,4 +15,5 @@ export * from './share-links';
 export * from './transforms';
 export * from './usage';
 export * from './users';
+export * from './watermarks';
 export * from './webhooks';

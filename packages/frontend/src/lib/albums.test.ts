@@ -12,6 +12,7 @@ const album: AlbumResource = {
   cover_image_id: null,
   cover: null,
   image_count: 2,
+  forced_transform: null,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };

@@ -9,6 +9,8 @@ export interface AlbumDraft {
   description: string;
   visibility: AlbumResource['visibility'];
   cover_image_id: string | null;
+  /** The named transform (drawing a watermark) forced on every public URL of the album, or null. */
+  forced_transform: string | null;
 }
 
 export const draftOf = (album: AlbumResource): AlbumDraft => ({
@@ -16,6 +18,7 @@ export const draftOf = (album: AlbumResource): AlbumDraft => ({
   description: album.description ?? '',
   visibility: album.visibility,
   cover_image_id: album.cover_image_id,
+  forced_transform: album.forced_transform,
 });
 
 /** Only what the editor changed, so a save never overwrites more than it should; an emptied description is cleared. */
@@ -27,6 +30,7 @@ export function albumChanges(album: AlbumResource, draft: AlbumDraft): AlbumUpda
   if (description !== album.description) changes.description = description;
   if (draft.visibility !== album.visibility) changes.visibility = draft.visibility;
   if (draft.cover_image_id !== album.cover_image_id) changes.cover_image_id = draft.cover_image_id;
+  if (draft.forced_transform !== album.forced_transform) changes.forced_transform = draft.forced_transform;
   return changes;
 }
 
@@ -36,6 +40,7 @@ export function albumErrorMessage(error: unknown): string {
     const refused = (field: string) => error.issues.some((issue) => issue.path.startsWith(field));
     if (refused('cover_image_id')) return t('albums.cover_refused');
     if (refused('title')) return t('albums.title_invalid');
+    if (refused('forced_transform')) return t('albums.forced_watermark_refused');
   }
   return errorMessage(error);
 }

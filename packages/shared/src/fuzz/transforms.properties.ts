@@ -9,6 +9,7 @@ import {
   TRANSFORM_GRAVITIES,
   TRANSFORM_METADATA,
   TRANSFORM_RANGES,
+  WATERMARK_POSITIONS,
   WIDTH_BUCKETS,
 } from '@pixelflare/config';
 import fc from 'fast-check';
@@ -41,6 +42,10 @@ const VALUES = [
   ...TRANSFORM_FORMATS,
   ...TRANSFORM_GRAVITIES,
   ...TRANSFORM_FLIPS,
+  ...WATERMARK_POSITIONS,
+  '0.01',
+  '0.005',
+  '0.333',
   '90',
   '180',
   '270',
@@ -114,6 +119,10 @@ const number = fc.oneof(
   fc.double({ min: 0, max: 12 }).map(String),
   fc.constantFrom('1e3', '0x10', ' 5 ', '2.9999', ''),
 );
+const fraction = fc.oneof(
+  fc.double({ min: 0, max: 1.2, noNaN: true }).map(String),
+  fc.constantFrom('0', '0.01', '0.005', '0.0149', '1', '1.001', '.5', '0.50', '1e-2', ''),
+);
 /** Mostly-valid queries (each known parameter at most once, plausible values), so the accepting path is fuzzed too. */
 const plausible = fc
   .record(
@@ -139,6 +148,11 @@ const plausible = fc
       metadata: fc.constantFrom(...TRANSFORM_METADATA, 'all'),
       onerror: fc.constantFrom('redirect', 'redirect', 'ignore'),
       t: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/),
+      // Watermarks: names, positions and fractions around the ranges' edges (0.01–1, two decimals).
+      wm: fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/), fc.constantFrom('Logo', '-x', '')),
+      wm_pos: fc.oneof(fc.constantFrom(...WATERMARK_POSITIONS), fc.constantFrom('middle', 'tile ')),
+      wm_opacity: fraction,
+      wm_scale: fraction,
     },
     { requiredKeys: [] },
   )

@@ -30,7 +30,7 @@ export const getTransformHandler: RouteHandler<typeof getTransform, AppEnv> = as
 
 export const updateTransformHandler: RouteHandler<typeof updateTransform, AppEnv> = async (c) => {
   const updated = await updateNamedTransform(
-    c.get('db'),
+    { db: c.get('db'), variantsQueue: c.env.VARIANTS_QUEUE },
     principalOf(c).userId,
     c.req.valid('param').name,
     c.req.valid('json').params,

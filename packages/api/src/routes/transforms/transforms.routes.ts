@@ -67,7 +67,7 @@ export const updateTransform = createRoute({
     params: NameParam,
     body: { content: { 'application/json': { schema: NamedTransformUpdateSchema } }, required: true },
   },
-  responses: { 200: json(NamedTransformSchema, 'Updated'), ...errors([400, 401, 403, 404]) },
+  responses: { 200: json(NamedTransformSchema, 'Updated'), ...errors([400, 401, 403, 404, 409, 503]) },
 });
 
 export const deleteTransform = createRoute({
@@ -78,5 +78,5 @@ export const deleteTransform = createRoute({
   summary: 'Delete a named transform',
   middleware: [requireScope('images:write')] as const,
   request: { params: NameParam },
-  responses: { 204: { description: 'Deleted' }, ...errors([401, 403, 404]) },
+  responses: { 204: { description: 'Deleted' }, ...errors([401, 403, 404, 409]) },
 });

@@ -20,6 +20,7 @@ import type { VariantsQueueMessage } from '../../jobs/messages';
 import { signedThumbnailExpiry, signingOncePerPage, type ImageView } from '../images/resource';
 import { servedSignedOnly } from '../variants/lookup';
 import { signedImageUrl } from '../variants/signed-url';
+import { assertForcible } from '../variants/named-transforms';
 
 /** An image view (which signs private covers' thumbnails) and the time they are minted at (ms). */
 export interface AlbumView extends ImageView {
@@ -111,6 +112,7 @@ function albumResourceOf(album: Album, covers: Map<string, AlbumCover>): AlbumRe
     cover_image_id: album.coverImageId,
     cover: (album.coverImageId && covers.get(album.coverImageId)) || null,
     image_count: album.imageCount,
+    forced_transform: album.forcedTransform,
     created_at: album.createdAt.toISOString(),
     updated_at: album.updatedAt.toISOString(),
   };
@@ -187,6 +189,7 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
   const taken409 = () => new AppError(409, 'CONFLICT', `You already have an album "${input.slug}"`);
   if (taken) throw taken409();
   await assertCoverIsOwned(db, ownerId, input.cover_image_id);
+  if (input.forced_transform) await assertForcible(db, ownerId, input.forced_transform);
   const now = new Date();
   // The full row as stored, so the event carries the resource the API answers with.
   const album: Album = {
@@ -197,6 +200,7 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
     description: input.description ?? null,
     ...visibilityFlags(input.visibility),
     coverImageId: input.cover_image_id ?? null,
+    forcedTransform: input.forced_transform ?? null,
     imageCount: 0,
     deletedAt: null,
     createdAt: now,
@@ -216,8 +220,9 @@ export async function createAlbum(db: Database, view: AlbumView, input: AlbumCre
 }
 
 /**
- * Edits an album. Setting it private (even again) queues the purge of its images' cached public answers
- * (`purgeAlbumWhenHidden`: a 503 if the queue refuses, the album already saved), so no caller can forget it.
+ * Edits an album. Setting it private (even again), or changing its forced transform, queues the purge of its
+ * images' cached public answers (`purgeAlbumWhenHidden`: a 503 if the queue refuses, the album already saved), so
+ * no caller can forget it.
  */
 export async function updateAlbum(
   deps: { db: Database; variantsQueue: Queue<VariantsQueueMessage> },
@@ -228,11 +233,13 @@ export async function updateAlbum(
 ): Promise<Album> {
   const { db } = deps;
   await assertCoverIsOwned(db, album.ownerId, changes.cover_image_id);
+  if (changes.forced_transform) await assertForcible(db, album.ownerId, changes.forced_transform);
   const set = {
     ...(changes.title !== undefined ? { title: changes.title } : {}),
     ...(changes.description !== undefined ? { description: changes.description } : {}),
     ...(changes.visibility !== undefined ? visibilityFlags(changes.visibility) : {}),
     ...(changes.cover_image_id !== undefined ? { coverImageId: changes.cover_image_id } : {}),
+    ...(changes.forced_transform !== undefined ? { forcedTransform: changes.forced_transform } : {}),
     updatedAt: now,
   };
   await db.batch([

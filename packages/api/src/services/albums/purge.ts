@@ -1,7 +1,8 @@
 import { ALBUM_PURGE_PAGE_SIZE } from '@pixelflare/config';
-import { images, users, type Database } from '@pixelflare/database';
+import { albums, images, users, type Database } from '@pixelflare/database';
 import type { AlbumVisibility } from '@pixelflare/shared';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { inList } from '../../lib/sql';
 import { sendVariantsMessage, type VariantsQueueMessage } from '../../jobs/messages';
 import { AppError } from '../../lib/errors';
 import { purgeImageFromCdnCache } from '../variants/cdn-cache';
@@ -56,17 +57,46 @@ export async function purgeAlbumPageFromCdnCache(
  */
 export async function purgeAlbumWhenHidden(
   queue: Queue<VariantsQueueMessage>,
-  album: { id: string; ownerId: string },
-  changes: { visibility?: AlbumVisibility },
+  album: { id: string; ownerId: string; forcedTransform?: string | null },
+  changes: { visibility?: AlbumVisibility; forced_transform?: string | null },
 ): Promise<void> {
-  if (changes.visibility !== 'private') return;
+  // A forced transform set, changed or dropped changes what every public URL of the album answers.
+  const forcedChanged =
+    changes.forced_transform !== undefined && changes.forced_transform !== (album.forcedTransform ?? null);
+  if (changes.visibility !== 'private' && !forcedChanged) return;
   try {
     await sendVariantsMessage(queue, { type: 'purge-album', ownerId: album.ownerId, albumId: album.id });
   } catch {
     throw new AppError(
       503,
       'SERVICE_UNAVAILABLE',
-      'The album was saved, but purging its images from the CDN cache could not be queued: set it private again',
+      'The album was saved, but purging its images from the CDN cache could not be queued: save it again',
+    );
+  }
+}
+
+/**
+ * The albums that force one of `transformNames` get their cached answers purged (queued, page by page), for when
+ * what those transforms draw changes. A queue refusal is a 503 after the change is saved.
+ */
+export async function purgeAlbumsForcing(
+  deps: { db: Database; variantsQueue: Queue<VariantsQueueMessage> },
+  ownerId: string,
+  transformNames: readonly string[],
+): Promise<void> {
+  if (transformNames.length === 0) return;
+  const forcing = await deps.db
+    .select({ id: albums.id })
+    .from(albums)
+    .where(and(eq(albums.ownerId, ownerId), inList(albums.forcedTransform, [...transformNames])));
+  try {
+    for (const album of forcing)
+      await sendVariantsMessage(deps.variantsQueue, { type: 'purge-album', ownerId, albumId: album.id });
+  } catch {
+    throw new AppError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'The change was saved, but purging the albums that force it from the CDN cache could not be queued: save it again',
     );
   }
 }

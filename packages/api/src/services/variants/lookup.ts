@@ -22,6 +22,8 @@ export interface CdnImage {
   isEncrypted: boolean;
   /** Where the original is: R2, or only the owner's bucket (bring your own storage, services/backups/originals). */
   originalIn: 'r2' | 'byos';
+  /** Its album's forced transform (a watermark over every public rendition), or null. */
+  forcedTransform: string | null;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function findCdnImage(db: Database, ref: CdnImageAddress): Promise<
       originalIn: images.originalIn,
       imagePrivate: images.isPrivate,
       albumPrivate: albums.isPrivate,
+      forcedTransform: albums.forcedTransform,
       status: images.status,
       disabledAt: users.disabledAt,
     })

@@ -1,6 +1,9 @@
-import { namedTransforms, type Database } from '@pixelflare/database';
+import { albums, namedTransforms, type Database } from '@pixelflare/database';
 import { parseTransformQuery, type NamedTransform } from '@pixelflare/shared';
 import { and, asc, eq } from 'drizzle-orm';
+import type { VariantsQueueMessage } from '../../jobs/messages';
+import { purgeAlbumsForcing } from '../albums/purge';
+import { assertWatermarkExists } from '../watermarks/watermarks';
 import { badRequest, conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 
@@ -14,8 +17,15 @@ const toResource = (row: Row): NamedTransform => ({
   updated_at: row.updatedAt.toISOString(),
 });
 
-/** Locked parameters must be valid transform parameters themselves, and cannot name another transform. */
-function validateParams(params: Record<string, string>): Record<string, string> {
+/**
+ * Locked parameters must be valid transform parameters themselves, cannot name another transform, and a `wm` must
+ * name one of the owner's own watermarks.
+ */
+async function validateParams(
+  db: Database,
+  ownerId: string,
+  params: Record<string, string>,
+): Promise<Record<string, string>> {
   const parsed = parseTransformQuery(Object.entries(params));
   const issues = parsed.ok ? [] : parsed.issues;
   if (parsed.ok && parsed.named) issues.push({ path: 't', message: 'a named transform cannot use another' });
@@ -27,7 +37,32 @@ function validateParams(params: Record<string, string>): Record<string, string> 
       `Invalid transform parameters: ${issues.map((issue) => issue.message).join('; ')}`,
       issues.map((issue) => ({ ...issue, path: `params.${issue.path}` })),
     );
+  if (params.wm !== undefined) await assertWatermarkExists(db, ownerId, params.wm);
   return params;
+}
+
+/** The owner's albums that force this transform over their public renditions. */
+async function albumsForcing(db: Database, ownerId: string, name: string): Promise<string[]> {
+  const rows = await db
+    .select({ slug: albums.slug })
+    .from(albums)
+    .where(and(eq(albums.ownerId, ownerId), eq(albums.forcedTransform, name)));
+  return rows.map((row) => row.slug);
+}
+
+/**
+ * An album may force only one of its owner's transforms that draws a watermark (400 on `forced_transform`
+ * otherwise): forcing is for watermarking every public rendition.
+ */
+export async function assertForcible(db: Database, ownerId: string, name: string): Promise<void> {
+  const row = await db
+    .select({ params: namedTransforms.params })
+    .from(namedTransforms)
+    .where(and(eq(namedTransforms.ownerId, ownerId), eq(namedTransforms.name, name)))
+    .get();
+  const refuse = (message: string) => badRequest(message, [{ path: 'forced_transform', message }]);
+  if (!row) throw refuse(`no transform named "${name}"`);
+  if (row.params.wm === undefined) throw refuse(`the transform "${name}" draws no watermark (wm)`);
 }
 
 export async function listNamedTransforms(db: Database, ownerId: string): Promise<NamedTransform[]> {
@@ -62,7 +97,7 @@ export async function createNamedTransform(
   ownerId: string,
   input: { name: string; params: Record<string, string> },
 ): Promise<NamedTransform> {
-  const params = validateParams(input.params);
+  const params = await validateParams(db, ownerId, input.params);
   const existing = await db
     .select({ id: namedTransforms.id })
     .from(namedTransforms)
@@ -76,23 +111,37 @@ export async function createNamedTransform(
   return toResource(row!);
 }
 
+/**
+ * Replaces a transform's parameters. One that albums force must keep a watermark (409), and those albums' cached
+ * answers are purged (queued), since every public URL of theirs answers with it.
+ */
 export async function updateNamedTransform(
-  db: Database,
+  deps: { db: Database; variantsQueue: Queue<VariantsQueueMessage> },
   ownerId: string,
   name: string,
   params: Record<string, string>,
 ): Promise<NamedTransform> {
+  const { db } = deps;
   const row = await findRow(db, ownerId, name);
+  const valid = await validateParams(db, ownerId, params);
+  const forcing = await albumsForcing(db, ownerId, name);
+  if (forcing.length > 0 && valid.wm === undefined)
+    throw conflict(`The album(s) ${forcing.join(', ')} force this transform: it must keep a watermark (wm)`);
   const [updated] = await db
     .update(namedTransforms)
-    .set({ params: validateParams(params) })
+    .set({ params: valid })
     .where(eq(namedTransforms.id, row.id))
     .returning();
+  await purgeAlbumsForcing(deps, ownerId, forcing.length > 0 ? [name] : []);
   return toResource(updated!);
 }
 
+/** Deletes a transform; refused (409) while an album forces it. */
 export async function deleteNamedTransform(db: Database, ownerId: string, name: string): Promise<string> {
   const row = await findRow(db, ownerId, name);
+  const forcing = await albumsForcing(db, ownerId, name);
+  if (forcing.length > 0)
+    throw conflict(`The album(s) ${forcing.join(', ')} force this transform: choose another for them first`);
   await db.delete(namedTransforms).where(eq(namedTransforms.id, row.id));
   return row.id;
 }

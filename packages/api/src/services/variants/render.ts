@@ -2,9 +2,10 @@ import type { ImageContentType } from '@pixelflare/config';
 import { imageVariants, type Database } from '@pixelflare/database';
 import type { ResolvedTransform } from '@pixelflare/shared';
 import type { ImageEngine, OutputFormat } from '../../engines/types';
-import { notFound } from '../../lib/errors';
+import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ReadBucket } from '../backups/originals';
+import type { WatermarkSource } from '../watermarks/watermarks';
 import { variantStorageKey } from './keys';
 
 /** The parts of an image row rendering needs. */
@@ -25,6 +26,8 @@ export interface VariantSpec {
   key: string;
   transform: ResolvedTransform;
   format: OutputFormat;
+  /** The watermark `transform.watermark` names: where its original is read from. */
+  watermark?: WatermarkSource;
 }
 
 export interface RenderedVariant {
@@ -99,15 +102,39 @@ export async function storedVariantFacts(
   return { storageKey, bytes: object.size, width, height, engine: meta.engine };
 }
 
+/**
+ * Where a watermark's original is read (R2, or the owner's bucket: `originalsOf` for the watermark's image).
+ * Callers pass it beside `originals` when the spec draws a watermark.
+ */
+export type WatermarkReader = (watermark: WatermarkSource) => Promise<ReadBucket>;
+
+async function watermarkBytes(
+  deps: { bucket: R2Bucket; watermarkOriginals?: WatermarkReader },
+  watermark: WatermarkSource | undefined,
+): Promise<{ bytes: Uint8Array; contentType: WatermarkSource['contentType'] } | undefined> {
+  if (!watermark) return undefined;
+  const reader = deps.watermarkOriginals ? await deps.watermarkOriginals(watermark) : deps.bucket;
+  const object = await reader.get(watermark.storageKey);
+  // The watermark's original is gone (deleted outside the API): never answer without the watermark.
+  if (!object) throw new AppError(422, 'UNPROCESSABLE_IMAGE', 'The watermark image could not be read');
+  return { bytes: new Uint8Array(await object.arrayBuffer()), contentType: watermark.contentType };
+}
+
 /** Runs the engine on the original and stores the result in R2, without touching D1. */
 export async function renderToStorage(
-  deps: { bucket: R2Bucket; engine: ImageEngine; originals?: ReadBucket },
+  deps: {
+    bucket: R2Bucket;
+    engine: ImageEngine;
+    originals?: ReadBucket;
+    watermarkOriginals?: WatermarkReader;
+  },
   image: RenderableImage,
   spec: VariantSpec,
 ): Promise<RenderedVariant & { facts: StoredVariantFacts }> {
   // The original from R2, or from the owner's bucket (bring your own storage); the rendition goes to R2 either way.
   const original = await (deps.originals ?? deps.bucket).get(image.storageKey);
   if (!original) throw notFound('Image');
+  const watermark = await watermarkBytes(deps, spec.watermark);
   const output = await deps.engine.transform({
     source: new Uint8Array(await original.arrayBuffer()),
     sourceType: image.contentType,
@@ -115,6 +142,7 @@ export async function renderToStorage(
     sourceAnimated: image.isAnimated,
     transform: spec.transform,
     output: spec.format,
+    ...(watermark ? { watermark } : {}),
   });
   const storageKey = variantStorageKey(image.storageKey, spec.key, spec.format);
   const stored = await deps.bucket.put(storageKey, output.bytes, {
@@ -141,6 +169,7 @@ export async function renderVariant(
     bucket: R2Bucket;
     engine: ImageEngine;
     originals?: ReadBucket;
+    watermarkOriginals?: WatermarkReader;
     defer?: (work: Promise<unknown>) => void;
   },
   image: RenderableImage,

@@ -8,6 +8,7 @@ import {
 import { imageAi, namedTransforms, type Database } from '@pixelflare/database';
 import {
   canonicalTransform,
+  lockTransform,
   parseTransformQuery,
   resolveTransform,
   trimmedSize,
@@ -20,6 +21,7 @@ import { layoutFor, rotatedSize } from '../../engines/geometry';
 import type { EngineName } from '../../engines/types';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError, badRequest } from '../../lib/errors';
+import { watermarkForRender, type WatermarkSource } from '../watermarks/watermarks';
 import { chooseOutputFormat, type AcceptClass } from './negotiate';
 import type { RenderableImage, VariantSpec } from './render';
 
@@ -38,6 +40,8 @@ export interface VariantRequest {
    * the CDN answers a failure, not part of the variant); absent without a query.
    */
   query?: { input: TransformInput; named?: string; onError?: TransformOnError };
+  /** The owner's own access (a valid signature): the album's forced transform is not applied. */
+  unforced?: boolean;
 }
 
 /** What negotiation needs to know about who asks and who renders. */
@@ -53,6 +57,8 @@ export type VariantSource = Pick<
 > & {
   /** The image's id, where its stored focal point (`g=auto`, `g=face`) is looked up. */
   id?: string;
+  /** Its album's forced transform (a named transform drawing a watermark), locked over everything else. */
+  forcedTransform?: string | null;
 };
 
 /** A preset's parameters as transform input: quality 85, automatic format. */
@@ -84,7 +90,10 @@ async function namedTransformInput(db: Database, ownerId: string, name: string):
   return parsed.input;
 }
 
-/** The transform: the preset, the query's parameters over it, the named transform's over both. */
+/**
+ * The transform: the preset, the query's parameters over it, the named transform's over both, and the album's
+ * forced transform over all (unless the request is the owner's own, signed): its watermark cannot be dropped.
+ */
 async function variantTransform(
   db: Database,
   source: VariantSource,
@@ -92,7 +101,11 @@ async function variantTransform(
 ): Promise<ResolvedTransform> {
   const input = { ...(request.preset ? presetInput(request.preset) : {}), ...request.query?.input };
   const named = request.query?.named;
-  const locked = named ? await namedTransformInput(db, source.ownerId, named) : undefined;
+  const forced = request.unforced ? undefined : (source.forcedTransform ?? undefined);
+  const requested = named ? await namedTransformInput(db, source.ownerId, named) : undefined;
+  const locked = forced
+    ? lockTransform(requested ?? {}, await namedTransformInput(db, source.ownerId, forced))
+    : requested;
   const transform = resolveTransform(input, {
     locked,
     widthBuckets: ROUND_WIDTHS_TO_BUCKETS ? WIDTH_BUCKETS : undefined,
@@ -138,9 +151,13 @@ function withTrimmedFocus(transform: ResolvedTransform, source: VariantSource): 
   };
 }
 
-/** SHA-256 of the canonical transform: equal requests share one stored variant. */
-function variantKeyOf(transform: ResolvedTransform): Promise<string> {
-  return sha256Hex(canonicalTransform(transform));
+/**
+ * SHA-256 of the canonical transform: equal requests share one stored variant. A watermark's version is part of
+ * it, so replacing the watermark's image (a new version) never serves a rendition drawn with the old one.
+ */
+function variantKeyOf(transform: ResolvedTransform, watermark?: WatermarkSource): Promise<string> {
+  const canonical = canonicalTransform(transform);
+  return sha256Hex(watermark ? `${canonical}&wm_version=${watermark.version}` : canonical);
 }
 
 /**
@@ -162,6 +179,10 @@ export async function resolveVariant(
     throw badRequest(`Invalid transform: ${message}`, [{ path: 'trim', message }]);
   }
   const transform = withTrimmedFocus(asked, source);
+  // An unknown watermark is a 400 on `wm`; only the owner's own are ever found.
+  const watermark = transform.watermark
+    ? await watermarkForRender(db, source.ownerId, transform.watermark.name)
+    : undefined;
   const turned = rotatedSize(trimmed, transform.rotate);
   const format = chooseOutputFormat({
     requested: transform.format,
@@ -174,8 +195,9 @@ export async function resolveVariant(
   });
   return {
     name: request.preset && !request.query ? request.preset : 'custom',
-    key: await variantKeyOf(transform),
+    key: await variantKeyOf(transform, watermark),
     transform,
     format,
+    ...(watermark ? { watermark } : {}),
   };
 }
