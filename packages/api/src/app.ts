@@ -5,7 +5,7 @@ import type { AppEnv } from './lib/types';
 import { auditLog } from './middleware/audit';
 import { outboxFlush } from './middleware/outbox-flush';
 import { authenticate } from './middleware/auth';
-import { allowlistCors, publicCors } from './middleware/cors';
+import { allowlistCors, publicCors, s3Cors } from './middleware/cors';
 import { failedAuthLimit, rateLimit } from './middleware/rate-limit';
 import { requestContext, requestLog } from './middleware/request-context';
 import {
@@ -99,8 +99,9 @@ export function createApiRouter() {
  *   logging (failures only) → security headers (no script) → error handler. Nothing per caller runs.
  * - `/s` (share-link pages for visitors): request id → logging (failures only) → security headers (no script,
  *   never stored) → error handler. Wrong passwords are rate-limited by the page itself, per link and per IP.
- * - `/s3` (the S3-compatible endpoint): request id → logging → audit → outbox flush. It authenticates (SigV4) and
- *   answers S3's XML errors itself, so none of the API's JSON layers run.
+ * - `/s3` (the S3-compatible endpoint): request id → logging → CORS (any origin, no credentials) → audit → outbox
+ *   flush. It authenticates (SigV4), rate-limits (per access key; failed signatures per IP) and answers S3's XML
+ *   errors itself, so none of the API's JSON layers run.
  * Anything else gets the request id and a JSON 404. The error handler is Hono's `onError`: it answers where the
  * error is thrown, so every layer above it still decorates error responses. On the dedicated CDN hostname every
  * path is a CDN path (see cdnAwarePath), so only the CDN's layers run there.
@@ -116,7 +117,8 @@ export function createApp() {
   for (const pages of ['/u/*', `${CUSTOM_SITE_PREFIX}/*`, CUSTOM_SITE_PREFIX, '/robots.txt', '/sitemap.xml'])
     app.use(pages, requestLog({ successes: false }), publicPageSecurityHeaders);
   app.use('/s/*', requestLog({ successes: false }), sharePageSecurityHeaders);
-  for (const s3 of ['/s3', '/s3/*']) app.use(s3, requestLog({ successes: true }), auditLog, outboxFlush);
+  for (const s3 of ['/s3', '/s3/*'])
+    app.use(s3, requestLog({ successes: true }), s3Cors, auditLog, outboxFlush);
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.use('/v1/*', failedAuthLimit('api'), authenticate, rateLimit, auditLog, outboxFlush);

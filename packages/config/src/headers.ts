@@ -56,3 +56,25 @@ export const CORS_EXPOSED_HEADERS = [
   'Upload-Expires',
 ] as const;
 export const CORS_MAX_AGE_SECONDS = 600;
+
+/**
+ * What a browser S3 client (the AWS SDK in a page, Uppy's S3 plugin) may read of `/s3` answers: the ETag (multipart
+ * completion needs each part's) and S3's own headers. SigV4 signs each request, no cookie is involved, so any origin
+ * may call and every requested header is allowed (an SDK sends its own `x-amz-*` and `amz-sdk-*` headers).
+ */
+export const S3_CORS_EXPOSED_HEADERS = [
+  'ETag',
+  'Content-Length',
+  'Content-Range',
+  'Accept-Ranges',
+  'Last-Modified',
+  'Retry-After',
+  'x-amz-request-id',
+  'x-amz-id-2',
+  'x-amz-bucket-region',
+  'x-amz-version-id',
+  'x-amz-delete-marker',
+  'x-amz-checksum-crc32',
+  'x-amz-checksum-sha256',
+] as const;
+export const S3_CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;

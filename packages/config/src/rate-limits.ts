@@ -9,7 +9,15 @@ export const RATE_LIMITS = {
   authenticated: { capacity: 600, windowSeconds: 60 },
   uploads: { capacity: 60, windowSeconds: 60 },
   cdnTransforms: { capacity: 1000, windowSeconds: 60 },
-  /** Failed authentications per client IP (bad API keys on /v1, failed sign-ins on /auth), each area apart. */
+  /**
+   * `/s3` requests per access key (times the plan's multiplier), like the API's authenticated bucket: an S3 client
+   * (rclone, a sync) sends many small requests. Refused with S3's `SlowDown` (503), which SDKs retry with backoff.
+   */
+  s3: { capacity: 600, windowSeconds: 60 },
+  /**
+   * Failed authentications per client IP (bad API keys on /v1, failed sign-ins on /auth, unknown access keys and
+   * wrong signatures on /s3), each area apart.
+   */
   failedAuth: { capacity: 20, windowSeconds: 600 },
   /**
    * Stripe's webhook deliveries, once their signature verified: one bucket for the endpoint (Stripe sends bursts

@@ -2,7 +2,7 @@
  * `pnpm provision [--env production|staging] [--config wrangler.toml] [--out wrangler.<env>.toml]`
  *
  * Finds or creates every account resource the Worker's config names (D1, R2, KV, each queue and dead-letter queue,
- * the Vectorize index) with wrangler's own commands, then writes the deploy configuration: the source config with
+ * the Vectorize index and its metadata index on `owner`) with wrangler's own commands, then writes the deploy configuration: the source config with
  * this account's ids. Idempotent: a second run finds everything, creates nothing and leaves the file as it was.
  * Credentials are wrangler's: `wrangler login`, or CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID.
  */
@@ -57,10 +57,37 @@ async function listQueues(): Promise<Set<string>> {
   }
 }
 
-async function listVectorize(): Promise<{ name: string; config: { dimensions: number; metric: string } }[]> {
+interface VectorizeIndexListed {
+  name: string;
+  config: { dimensions: number; metric: string };
+}
+
+/** The account's Vectorize indexes, with the metadata properties of those the config names. */
+async function listVectorize(
+  wanted: readonly { name: string }[],
+): Promise<(VectorizeIndexListed & { metadataIndexes: Set<string> })[]> {
   const { stdout } = await wrangler(['vectorize', 'list', '--json'], 'could not list Vectorize indexes');
   // An account without indexes gets a sentence, not JSON.
-  return stdout.trim().startsWith('[') ? JSON.parse(stdout) : [];
+  const indexes: VectorizeIndexListed[] = stdout.trim().startsWith('[') ? JSON.parse(stdout) : [];
+  return Promise.all(
+    indexes.map(async (index) => ({
+      ...index,
+      metadataIndexes: wanted.some(({ name }) => name === index.name)
+        ? await listMetadataIndexes(index.name)
+        : new Set<string>(),
+    })),
+  );
+}
+
+/** The properties an index has a metadata index on (`list-metadata-index --json`; no JSON when it has none). */
+async function listMetadataIndexes(index: string): Promise<Set<string>> {
+  const { stdout } = await wrangler(
+    ['vectorize', 'list-metadata-index', index, '--json'],
+    `could not list the metadata indexes of Vectorize index ${index}`,
+  );
+  const text = stdout.trim();
+  const listed = text.startsWith('[') ? (JSON.parse(text) as { propertyName: string }[]) : [];
+  return new Set(listed.map((entry) => entry.propertyName));
 }
 
 export interface ProvisionOptions {
@@ -75,6 +102,8 @@ interface PlannedResource {
   id?: string;
   /** Set when the resource is missing: the wrangler command that creates it. */
   create?: string[];
+  /** Resources of this one, made after it exists (a Vectorize index's metadata indexes). */
+  then?: PlannedResource[];
 }
 
 /** Wrangler takes seconds to start: run up to this many at once (they mostly wait on the API). */
@@ -108,7 +137,7 @@ export async function provision({ configPath, outPath }: ProvisionOptions): Prom
     listR2(),
     listKv(),
     listQueues(),
-    listVectorize(),
+    listVectorize(resources.vectorize),
   ]);
 
   const plan: PlannedResource[] = [];
@@ -140,7 +169,7 @@ export async function provision({ configPath, outPath }: ProvisionOptions): Prom
   for (const name of resources.queues) {
     plan.push({ kind: 'Queue', name, create: queues.has(name) ? undefined : ['queues', 'create', name] });
   }
-  for (const { name, dimensions, metric } of resources.vectorize) {
+  for (const { name, dimensions, metric, metadataIndexes } of resources.vectorize) {
     const index = indexes.find((candidate) => candidate.name === name);
     // Dimensions and metric are fixed when an index is made: a mismatch needs a new index, not a deploy.
     if (index && (index.config.dimensions !== dimensions || index.config.metric !== metric)) {
@@ -150,21 +179,34 @@ export async function provision({ configPath, outPath }: ProvisionOptions): Prom
       );
     }
     const create = ['vectorize', 'create', name, '--dimensions', String(dimensions), '--metric', metric];
-    plan.push({ kind: 'Vectorize index', name, create: index ? undefined : create });
+    const then = metadataIndexes.map(({ propertyName, type }) => ({
+      kind: 'Metadata index',
+      name: `${name} ${propertyName} (${type})`,
+      create: index?.metadataIndexes.has(propertyName)
+        ? undefined
+        : ['vectorize', 'create-metadata-index', name, '--propertyName', propertyName, '--type', type],
+    }));
+    plan.push({ kind: 'Vectorize index', name, create: index ? undefined : create, then });
   }
 
   const created = new Set<PlannedResource>();
-  const missing = plan.filter((resource) => resource.create);
+  const create = async (resource: PlannedResource) => {
+    if (resource.create) {
+      await wrangler(resource.create, `could not create ${resource.kind} ${resource.name}`);
+      created.add(resource);
+    }
+    for (const next of resource.then ?? []) await create(next);
+  };
+  const needed = (resource: PlannedResource): boolean =>
+    Boolean(resource.create) || (resource.then ?? []).some(needed);
+  const all = plan.flatMap((resource) => [resource, ...(resource.then ?? [])]);
   try {
     await runLimited(
-      missing.map((resource) => async () => {
-        await wrangler(resource.create!, `could not create ${resource.kind} ${resource.name}`);
-        created.add(resource);
-      }),
+      plan.filter(needed).map((resource) => () => create(resource)),
       CONCURRENT_COMMANDS,
     );
   } finally {
-    for (const resource of plan) {
+    for (const resource of all) {
       if (!resource.create) report('found', resource.kind, resource.name, resource.id);
       else if (created.has(resource)) report('created', resource.kind, resource.name);
     }

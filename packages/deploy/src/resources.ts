@@ -1,4 +1,4 @@
-import { VECTORIZE_DIMENSIONS, VECTORIZE_METRIC } from '@pixelflare/config';
+import { VECTORIZE_DIMENSIONS, VECTORIZE_METADATA_INDEXES, VECTORIZE_METRIC } from '@pixelflare/config';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parse, stringify } from 'smol-toml';
@@ -24,7 +24,13 @@ export interface Resources {
   kv: { binding: string; title: string }[];
   /** Every queue the config names, dead-letter queues included, in the order they first appear. */
   queues: string[];
-  vectorize: { name: string; dimensions: number; metric: string }[];
+  vectorize: {
+    name: string;
+    dimensions: number;
+    metric: string;
+    /** The metadata properties the index filters on (each needs a metadata index). */
+    metadataIndexes: readonly { propertyName: string; type: string }[];
+  }[];
 }
 
 export function readWranglerConfig(path: string): WranglerConfig {
@@ -50,6 +56,7 @@ export function resourcesOf(config: WranglerConfig): Resources {
       name: index.index_name,
       dimensions: VECTORIZE_DIMENSIONS,
       metric: VECTORIZE_METRIC,
+      metadataIndexes: VECTORIZE_METADATA_INDEXES,
     })),
   };
 }

@@ -77,12 +77,20 @@ interface VectorizeIndex {
   modified_on: string;
 }
 
+/** A metadata index of a Vectorize index (the property its queries may filter on). */
+interface VectorizeMetadataIndex {
+  propertyName: string;
+  indexType: 'string' | 'number' | 'boolean';
+}
+
 export interface StandInState {
   d1: { uuid: string; name: string; version: string; created_at: string }[];
   r2: { name: string; creation_date: string; location: string }[];
   kv: { id: string; title: string; supports_url_encoding: boolean }[];
   queues: Queue[];
   vectorize: VectorizeIndex[];
+  /** Vectorize index name to its metadata indexes (`metadata_index/create`, `/list`). */
+  vectorizeMetadata: Map<string, VectorizeMetadataIndex[]>;
   /** Worker name to the names of its secrets; a Worker that is absent does not exist yet. */
   secrets: Map<string, string[]>;
   /** `worker/NAME` to the value `wrangler secret put` sent (what a test checks arrived, and was never printed). */
@@ -162,6 +170,7 @@ export async function startCloudflareApiStandIn(
     kv: [],
     queues: [],
     vectorize: [],
+    vectorizeMetadata: new Map(),
     secrets: new Map(),
     secretValues: new Map(),
     customHostnames: new Map(),
@@ -305,6 +314,29 @@ export async function startCloudflareApiStandIn(
         };
         state.vectorize.push(index);
         return ok(res, index);
+      }
+    }
+    const metadataIndex = /^\/vectorize\/v2\/indexes\/([^/]+)\/metadata_index\/(list|create)$/.exec(path);
+    if (metadataIndex) {
+      const name = decodeURIComponent(metadataIndex[1]!);
+      if (!state.vectorize.some((index) => index.name === name)) {
+        return fail(res, 404, 3000, 'vectorize.index.not_found');
+      }
+      const present = state.vectorizeMetadata.get(name) ?? [];
+      if (metadataIndex[2] === 'list' && method === 'GET') return ok(res, { metadataIndexes: present });
+      if (metadataIndex[2] === 'create' && method === 'POST') {
+        const body = (await readJson(req)) as Partial<VectorizeMetadataIndex>;
+        if (!body.propertyName || !['string', 'number', 'boolean'].includes(body.indexType ?? '')) {
+          return fail(res, 400, 3001, 'vectorize.metadata_index.invalid');
+        }
+        if (present.some((entry) => entry.propertyName === body.propertyName)) {
+          return fail(res, 409, 3002, 'vectorize.metadata_index.duplicate_property');
+        }
+        state.vectorizeMetadata.set(name, [
+          ...present,
+          { propertyName: body.propertyName, indexType: body.indexType! },
+        ]);
+        return ok(res, { mutationId: randomUUID() });
       }
     }
     const secrets = /^\/workers\/scripts\/([^/]+)\/secrets$/.exec(path);

@@ -52,7 +52,12 @@ describe('pnpm provision', () => {
     expect(standIn.state.vectorize).toMatchObject([
       { name: INDEX, config: { dimensions: VECTORIZE_DIMENSIONS, metric: 'cosine' } },
     ]);
+    // Every query filters on the owner, which Vectorize does only on a property with a metadata index.
+    expect(standIn.state.vectorizeMetadata.get(INDEX)).toEqual([
+      { propertyName: 'owner', indexType: 'string' },
+    ]);
     expect(first.stdout).toMatch(/created\s+Queue\s+pixelflare-custom-domains-dlq/);
+    expect(first.stdout).toMatch(/created\s+Metadata index\s+\S+ owner \(string\)/);
 
     // The generated config carries the stand-in's ids and still points at the repository's files.
     const text = readFileSync(out, 'utf8');
@@ -75,7 +80,7 @@ describe('pnpm provision', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).not.toMatch(/created/);
     const found = second.stdout.split('\n').filter((line) => line.startsWith('found'));
-    expect(found).toHaveLength(1 + 1 + 1 + QUEUES.length + 1);
+    expect(found).toHaveLength(1 + 1 + 1 + QUEUES.length + 1 + 1);
     expect(writes()).toHaveLength(writesAfterFirst);
     expect(readFileSync(out, 'utf8')).toBe(text);
     expect(statSync(out).mtimeMs).toBe(mtime);
@@ -95,6 +100,26 @@ describe('pnpm provision', () => {
     expect(result.stderr).toContain('Queues require a Workers Paid plan');
     // No config is written from a half-provisioned account.
     expect(() => statSync(out)).toThrow();
+  });
+
+  it('adds the owner metadata index to an existing Vectorize index that lacks it', async () => {
+    standIn.state.vectorize.push({
+      name: INDEX,
+      description: '',
+      config: { dimensions: VECTORIZE_DIMENSIONS, metric: 'cosine' },
+      created_on: '2026-01-01T00:00:00.000Z',
+      modified_on: '2026-01-01T00:00:00.000Z',
+    });
+    const result = await runCli('provision', ['--out', out], standIn);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/found\s+Vectorize index/);
+    expect(standIn.state.vectorizeMetadata.get(INDEX)).toEqual([
+      { propertyName: 'owner', indexType: 'string' },
+    ]);
+    expect(writes().filter((request) => request.path.includes('/vectorize/'))).toEqual([
+      { method: 'POST', path: expect.stringMatching(/\/metadata_index\/create$/) },
+    ]);
   });
 
   it('refuses a Vectorize index whose dimensions do not fit the embedding model', async () => {

@@ -87,6 +87,28 @@ describe('images, from upload to trash and back', () => {
     expect(await fetchImage(trimmed)).toEqual({ status: 200, type: 'image/png' });
   });
 
+  it('clears the sensitive (nsfw) flag that moderation set, and the image is no longer marked', async () => {
+    const { page } = browser;
+    const { apiUrl, apiKeys } = inject('stack');
+    const id = new URL(page.url()).pathname.split('/').at(-1)!;
+    const imageApi = (init: RequestInit = {}) =>
+      fetch(`${apiUrl}/v1/images/${id}`, {
+        ...init,
+        headers: { authorization: `Bearer ${apiKeys.alice}`, 'content-type': 'application/json' },
+      });
+    // What analysis does at a high moderation score.
+    expect((await imageApi({ method: 'PATCH', body: JSON.stringify({ nsfw: true }) })).status).toBe(200);
+    await page.reload();
+    const flag = page.getByLabel('Sensitive (nsfw): kept off your public pages');
+    expect(await flag.isChecked()).toBe(true);
+    await flag.uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect(await ((await imageApi()).json() as Promise<{ nsfw: boolean }>)).toMatchObject({ nsfw: false });
+    await page.reload();
+    expect(await page.getByLabel('Sensitive (nsfw): kept off your public pages').isChecked()).toBe(false);
+  });
+
   it('makes the image private and gives a signed link that serves it', async () => {
     const { page } = browser;
     await page.getByLabel('Private (only signed links work)').check();

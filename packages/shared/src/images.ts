@@ -127,6 +127,11 @@ export type ImagePlaceholder = z.infer<typeof ImagePlaceholderSchema>;
 
 export const ColorNameSchema = z.enum(COLOR_NAMES);
 
+/** The moderation flag, as the image resource and its update describe it. */
+const NSFW_DESCRIPTION =
+  'Marked sensitive: kept off your public pages until you clear it; analysis sets it at a high ' +
+  'moderation score and never clears it';
+
 export const ImageSchema = z
   .object({
     id: z.string().meta({ example: 'img_0mhx1k2a3b4c5d6e7f8g9h0i' }),
@@ -146,6 +151,9 @@ export const ImageSchema = z
     is_encrypted: z.boolean().meta({
       description:
         'Encrypted at rest: never served on its public URLs (404); shown through access tokens only (POST /v1/images/{id}/access-token)',
+    }),
+    nsfw: z.boolean().meta({
+      description: NSFW_DESCRIPTION,
     }),
     title: z.string().nullable(),
     alt: z.string().nullable(),
@@ -218,6 +226,10 @@ export const ImageUpdateSchema = ImageTextFields.extend({
   album: AlbumSlug.nullable().optional().meta({ description: 'Move to this album (null: no album)' }),
   tags: z.array(TagName).max(UPLOAD_LIMITS.maxTags).optional(),
   is_private: z.boolean().optional(),
+  nsfw: z
+    .boolean()
+    .optional()
+    .meta({ description: `${NSFW_DESCRIPTION}. Set or clear it here` }),
 }).meta({ id: 'ImageUpdate' });
 export type ImageUpdate = z.infer<typeof ImageUpdateSchema>;
 

@@ -3,6 +3,8 @@ import {
   CORS_EXPOSED_HEADERS,
   CORS_MAX_AGE_SECONDS,
   DEFAULT_CORS_ORIGINS,
+  S3_CORS_EXPOSED_HEADERS,
+  S3_CORS_METHODS,
 } from '@pixelflare/config';
 import type { Context } from 'hono';
 import { cors as honoCors } from 'hono/cors';
@@ -55,3 +57,15 @@ export const allowlistCors = corsFor(
 
 /** CORS for the CDN: public answers are readable from any page (images are embedded on other sites). */
 export const publicCors = corsFor('*', false);
+
+/**
+ * CORS for the S3 endpoint (`/s3`), for S3 clients in a browser: any origin, no credentials (every request carries
+ * its own SigV4 signature, never a cookie), the headers a preflight asks for (an SDK's `x-amz-*`), and the ETag and
+ * `x-amz-*` answers readable. A preflight is answered here, before any signature is asked for.
+ */
+export const s3Cors = honoCors({
+  origin: '*',
+  allowMethods: [...S3_CORS_METHODS],
+  exposeHeaders: [...S3_CORS_EXPOSED_HEADERS],
+  maxAge: CORS_MAX_AGE_SECONDS,
+});

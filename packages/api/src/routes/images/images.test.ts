@@ -115,6 +115,30 @@ describe('GET /v1/images', () => {
 });
 
 describe('managing one image', () => {
+  it('the owner clears the nsfw flag moderation set (and sets it again), with an image.updated event each time', async () => {
+    const owner = await createUser('moderated');
+    const image = await uploadPng(owner, 8);
+    await db().update(images).set({ nsfw: true }).where(eq(images.id, image.id));
+    const read = await call(`/v1/images/${image.id}`, authed(owner.key));
+    expect(await read.json()).toMatchObject({ id: image.id, nsfw: true });
+
+    const patch = (nsfw: unknown) =>
+      call(`/v1/images/${image.id}`, authed(owner.key, json({ nsfw }, { method: 'PATCH' })));
+    const cleared = await patch(false);
+    expect(cleared.status).toBe(200);
+    expect(await cleared.json()).toMatchObject({ id: image.id, nsfw: false });
+    const [row] = await db().select().from(images).where(eq(images.id, image.id));
+    expect(row!.nsfw).toBe(false);
+    expect(await (await patch(true)).json()).toMatchObject({ nsfw: true });
+    const refused = await patch('no');
+    expect(refused.status).toBe(400);
+    expect((await errorOf(refused)).code).toBe('VALIDATION_FAILED');
+
+    const events = await db().select().from(outboxEvents).where(eq(outboxEvents.ownerId, owner.id));
+    const updates = events.filter((event) => event.type === 'image.updated');
+    expect(updates.map((event) => (event.payload as { nsfw: boolean }).nsfw)).toEqual([false, true]);
+  });
+
   it('gets by short id, edits, trashes, restores and purges', async () => {
     const owner = await createUser('manager');
     const image = await uploadPng(owner, 7, { tags: 'old' });

@@ -14,6 +14,13 @@ import { sanitizeFilename } from '../../services/ingest/filename';
 import { ingestDepsFrom, ingestImage, type IngestResult } from '../../services/ingest/ingest';
 import { ingestStoredUpload } from '../../services/ingest/stored';
 import { s3CallerOf, touchS3AccessKey, type S3Caller } from '../../services/s3/access-keys';
+import {
+  assertS3FailuresAllowed,
+  consumeS3Request,
+  recordS3Failure,
+  type S3ThrottleDeps,
+} from '../../services/s3/throttle';
+import { clientIp } from '../../middleware/client-ip';
 import { keyOf, parseObjectKey, urlEncodeKey, type ObjectAddress } from '../../services/s3/keys';
 import { continuationTokenOf, entryOfToken, listObjectEntries, MAX_LIST_KEYS } from '../../services/s3/list';
 import {
@@ -96,17 +103,33 @@ const XML_HEADERS = { 'Content-Type': 'application/xml', 'Content-Encoding': 'id
 const xml = (body: string, status = 200, headers: Record<string, string> = {}) =>
   new Response(body, { status, headers: { ...XML_HEADERS, ...headers } });
 
+/** The S3 endpoint's rate limits for this request (off with RATE_LIMIT_ENABLED=false). */
+const throttleOf = (c: S3Context): S3ThrottleDeps => ({
+  kv: c.env.KV,
+  enabled: c.get('config').RATE_LIMIT_ENABLED,
+  waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  onError: (error) =>
+    c.get('logger').warn('s3 rate limiter unavailable, failing open', { error: String(error) }),
+});
+
 async function authenticateS3(c: S3Context): Promise<{ caller: S3Caller; parsed: ParsedSignature }> {
   const input = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers };
   const parsed = parseSignature(input);
   if (!parsed)
     throw s3Errors.accessDenied('Anonymous access is not allowed: sign requests with an S3 access key');
+  const throttle = throttleOf(c);
+  const ip = clientIp(c);
+  await assertS3FailuresAllowed(throttle, ip);
   const config = c.get('config');
   const db = c.get('db');
   const caller = await s3CallerOf(db, config.ENCRYPTION_KEY ?? config.AUTH_SECRET, parsed.accessKeyId);
-  if (!caller) throw s3Errors.invalidAccessKeyId();
+  if (!caller) {
+    await recordS3Failure(throttle, ip);
+    throw s3Errors.invalidAccessKeyId();
+  }
   const check = await checkSignature(input, parsed, caller.secret);
   if (!check.ok) {
+    await recordS3Failure(throttle, ip);
     const error = s3Errors.signatureDoesNotMatch();
     throw new S3Error(error.status, error.code, error.message, {
       AWSAccessKeyId: parsed.accessKeyId,
@@ -114,6 +137,7 @@ async function authenticateS3(c: S3Context): Promise<{ caller: S3Caller; parsed:
       CanonicalRequest: check.canonicalRequest,
     });
   }
+  await consumeS3Request(throttle, { keyId: caller.keyId, plan: caller.user.plan });
   // The caller as the audit and outbox layers read it: a key-authenticated principal (`key:s3k_…` in the audit log).
   c.set('principal', {
     userId: caller.user.id,
@@ -477,7 +501,7 @@ s3Router.all('*', async (c) => {
         ? error
         : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
     if (!(error instanceof S3Error)) c.get('logger')?.error('s3 request failed', describeError(error));
-    const headers: Record<string, string> = { ...XML_HEADERS, 'x-amz-request-id': requestId };
+    const headers: Record<string, string> = { ...XML_HEADERS, ...s3.headers, 'x-amz-request-id': requestId };
     // HEAD answers carry no body.
     if (c.req.method === 'HEAD') return new Response(null, { status: s3.status, headers });
     return new Response(errorDocument(s3, resource, requestId), { status: s3.status, headers });

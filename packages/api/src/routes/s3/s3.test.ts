@@ -1,4 +1,5 @@
 import { s3AccessKeys, createDb } from '@pixelflare/database';
+import { RATE_LIMITS } from '@pixelflare/config';
 import { AwsClient } from 'aws4fetch';
 import { SELF } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
@@ -393,5 +394,75 @@ describe('/s3', () => {
     expect(got).toEqual(cdn);
     const staged = await env.IMAGES_BUCKET.list({ prefix: `s3-multipart/${owner.id}/` });
     expect(staged.objects).toHaveLength(0);
+  });
+});
+
+describe('/s3 rate limits and CORS', () => {
+  it('answers a browser preflight without a signature and lets pages read the ETag and x-amz-* headers', async () => {
+    const owner = await createUser('s3-cors');
+    const preflight = await SELF.fetch(`${BASE}/s3/s3-cors/photos/a.png`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://uploader.example',
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'authorization,x-amz-date,x-amz-content-sha256,amz-sdk-request',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(preflight.headers.get('Access-Control-Allow-Methods')).toContain('PUT');
+    expect(preflight.headers.get('Access-Control-Allow-Headers')).toBe(
+      'authorization,x-amz-date,x-amz-content-sha256,amz-sdk-request',
+    );
+    expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull();
+
+    const client = clientOf(await s3Key(owner));
+    const put = await SELF.fetch(
+      await client.sign(`${BASE}/s3/s3-cors/photos/a.png`, {
+        method: 'PUT',
+        body: fixture('tiny.png'),
+        headers: { Origin: 'https://uploader.example' },
+      }),
+    );
+    expect(put.status).toBe(200);
+    expect(put.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    const exposed = (put.headers.get('Access-Control-Expose-Headers') ?? '').split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['ETag', 'x-amz-request-id']));
+    expect(put.headers.get('ETag')).toBeTruthy();
+  });
+
+  it('refuses an address after its failed signatures with SlowDown, before checking the next one', async () => {
+    const owner = await createUser('s3-guesser');
+    const key = await s3Key(owner);
+    const from = (ip: string, client: AwsClient) =>
+      client
+        .sign(`${BASE}/s3/s3-guesser?list-type=2`, { headers: { 'CF-Connecting-IP': ip } })
+        .then((signed) => SELF.fetch(signed));
+    const wrong = clientOf({ ...key, secret_access_key: `${key.secret_access_key.slice(1)}x` });
+    const codes = [];
+    for (let i = 0; i < RATE_LIMITS.failedAuth.capacity; i++)
+      codes.push(await codeOf(await from('203.0.113.9', wrong)));
+    expect(new Set(codes)).toEqual(new Set(['SignatureDoesNotMatch']));
+
+    // Even the right secret is refused from that address now; another address is not affected.
+    const refused = await from('203.0.113.9', clientOf(key));
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(await codeOf(refused)).toBe('SlowDown');
+    expect((await from('203.0.113.10', clientOf(key))).status).toBe(200);
+  });
+
+  it("answers SlowDown (503, Retry-After) once an access key's bucket is empty, other keys unaffected", async () => {
+    const owner = await createUser('s3-busy');
+    const busy = await s3Key(owner);
+    const calm = await s3Key(owner);
+    // The key's bucket as the limiter stores it, used up just now.
+    await env.KV.put(`rl:s3:key:${busy.id}`, JSON.stringify({ tokens: 0, updatedAt: Date.now() }));
+    const refused = await s3(clientOf(busy), '/s3-busy?list-type=2');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('Content-Type')).toBe('application/xml');
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(await codeOf(refused)).toBe('SlowDown');
+    expect((await s3(clientOf(calm), '/s3-busy?list-type=2')).status).toBe(200);
   });
 });

@@ -93,6 +93,38 @@ describe('POST /v1/upload', () => {
     expect(await storedObjectCount(`${bob.id}/`)).toBe(2);
   });
 
+  it.each([
+    ['the same name', 'race.png', 'race.png'],
+    ['different names', 'race-a.png', 'race-b.png'],
+  ])(
+    'stores two concurrent uploads of the same bytes under %s once, answering the second as a duplicate',
+    async (_case, firstName, secondName) => {
+      const user = await createUser(`race-${firstName}-${secondName}`);
+      const answers = await Promise.all(
+        [firstName, secondName].map((name) =>
+          upload(user, uploadForm(fixture('tiny.png'), name, { tags: 'race' })),
+        ),
+      );
+      // Exactly like the sequential case: one 201 with the new image, one 200 naming that same image.
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 201]);
+      const [created, duplicate] = (await Promise.all(answers.map((answer) => answer.json()))).sort(
+        (a, b) => Number((a as UploadedImage).duplicate) - Number((b as UploadedImage).duplicate),
+      ) as UploadedImage[];
+      expect(duplicate).toEqual({ ...created, duplicate: true });
+      const read = await call(`/v1/images/${created!.id}`, authed(user.key));
+      expect({ ...((await read.json()) as object), duplicate: false }).toEqual(created);
+
+      const db = createDb(env.DB);
+      const rows = await db.select().from(images).where(eq(images.ownerId, user.id));
+      expect(rows.map((row) => row.id)).toEqual([created!.id]);
+      expect(await storedObjectCount(`${user.id}/`)).toBe(1);
+      const [owner] = await db.select().from(users).where(eq(users.id, user.id));
+      expect(owner).toMatchObject({ imageCount: 1, storageBytes: created!.bytes });
+      const events = await db.select().from(outboxEvents).where(eq(outboxEvents.ownerId, user.id));
+      expect(events.map((event) => event.type)).toEqual(['image.uploaded']);
+    },
+  );
+
   const refusals: [FixtureName, string, number, string][] = [
     ['truncated.jpg', 'photo.jpg', 422, 'UNPROCESSABLE_IMAGE'],
     ['random.png', 'random.png', 415, 'UNSUPPORTED_MEDIA_TYPE'],

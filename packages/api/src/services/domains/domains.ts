@@ -12,6 +12,7 @@ import { sendDomainsMessage, type DomainsQueueMessage } from '../../jobs/message
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Logger } from '../../lib/logger';
+import { isUniqueViolation } from '../../lib/sql';
 import {
   CloudflareApiError,
   CloudflareUnreachableError,
@@ -162,10 +163,6 @@ export async function getCustomDomain(db: Database, ownerId: string): Promise<Cu
   if (!row) throw notFound('Custom domain');
   return customDomainView(row);
 }
-
-const isUniqueViolation = (error: unknown) =>
-  /UNIQUE constraint failed/i.test(String((error as Error)?.message ?? error)) ||
-  /UNIQUE constraint failed/i.test(String((error as { cause?: unknown })?.cause ?? ''));
 
 /**
  * Adds the owner's custom domain. The row is written first (its unique indexes settle a race for the name or a

@@ -3,6 +3,7 @@ import { keyFingerprint, KeyError, newKeyBytes, unwrapTmk, wrapTmk } from '@pixe
 import { and, eq, sql } from 'drizzle-orm';
 import type { EnvVars } from '../../lib/env';
 import { AppError, notFound } from '../../lib/errors';
+import { isUniqueViolation } from '../../lib/sql';
 import { cryptoEventInsert, recordCryptoEvent } from './events';
 import { rootKeyOf } from './root-key';
 
@@ -63,9 +64,6 @@ async function newTmkStatements(deps: EncryptionDeps, ownerId: string, version: 
       .where(and(eq(users.id, ownerId), eq(users.encryptionKeyVersion, version - 1))),
   ] as const;
 }
-
-const isUniqueViolation = (error: unknown) =>
-  error instanceof Error && /UNIQUE constraint|PRIMARY KEY/i.test(`${error.message} ${String(error.cause)}`);
 
 /** Turns encryption on: TMK v1 and the settings row, once. Enabling again only changes the default. */
 export async function enableEncryption(

@@ -243,6 +243,7 @@ export async function updateImage(
   if (changes.alt !== undefined) set.alt = changes.alt;
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.is_private !== undefined) set.isPrivate = changes.is_private;
+  if (changes.nsfw !== undefined) set.nsfw = changes.nsfw;
   if (changes.filename !== undefined) set.filename = sanitizeFilename(changes.filename, image.contentType);
   const counters = [];
   if (changes.album !== undefined) {

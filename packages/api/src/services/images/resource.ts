@@ -157,6 +157,7 @@ export function toImageResource(
     is_private: image.isPrivate,
     access: accessOf(image, extra.albumPrivate),
     is_encrypted: image.isEncrypted,
+    nsfw: image.nsfw,
     title: image.title,
     alt: image.alt,
     description: image.description,

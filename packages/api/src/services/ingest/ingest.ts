@@ -1,7 +1,7 @@
 import { IMAGE_EXTENSIONS, UPLOAD_LIMITS, type ImageContentType } from '@pixelflare/config';
 import { albums, images, users, type Database, type ExifSummary, type Image } from '@pixelflare/database';
 import { originalStorageKey, type UploadMetadata } from '@pixelflare/shared';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import {
   sendVariantsMessage,
   type BackupsQueueMessage,
@@ -13,7 +13,8 @@ import { newId, newShortId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/crypto';
 import { albumBySlug } from '../albums/lookup';
 import { queueBackup } from '../backups/enqueue';
-import { outboxInsert } from '../events/outbox';
+import { outboxInsertWhen } from '../events/outbox';
+import { insertWhen, isUniqueViolation } from '../../lib/sql';
 import { removeUnreferencedObject } from '../reconcile/orphans';
 import {
   accessOf,
@@ -258,22 +259,8 @@ export async function storeOriginal(
   const contentHash = sealing ? await sealing.contentHash(original.contentHash) : original.contentHash;
 
   if (!input.allowDuplicate) {
-    const [existing] = await db
-      .select()
-      .from(images)
-      .where(
-        and(
-          eq(images.ownerId, ownerId),
-          eq(images.contentHash, contentHash),
-          eq(images.status, 'ready'),
-          isNull(images.deletedAt),
-        ),
-      )
-      .limit(1);
-    if (existing) {
-      if (input.pendingImageId) await db.delete(images).where(eq(images.id, input.pendingImageId));
-      return { image: existing, duplicate: true, variantsQueued: false };
-    }
+    const [existing] = await db.select().from(images).where(sameContent(ownerId, contentHash)).limit(1);
+    if (existing) return answerDuplicate(db, input, existing);
   }
 
   const [owner] = await db.select().from(users).where(eq(users.id, ownerId)).limit(1);
@@ -281,17 +268,29 @@ export async function storeOriginal(
   const usage = usageOf(owner);
   if (deps.limits.usageLimitsEnabled) assertWithinQuota(usage, { images: 1, bytes: original.length });
   // `usage.threshold` at 80 % and 100 % of a limit, written with the upload (only when limits are enforced).
-  const thresholds = deps.limits.usageLimitsEnabled
-    ? usageThresholdStatements(db, ownerId, { plan: owner.plan, period: periodOf(new Date()).key }, [
-        { limit: 'images', before: usage.images.used, after: usage.images.used + 1, max: usage.images.limit },
-        {
-          limit: 'storage',
-          before: usage.bytes.used,
-          after: usage.bytes.used + original.length,
-          max: usage.bytes.limit,
-        },
-      ])
-    : [];
+  const thresholds = (when: SQL) =>
+    deps.limits.usageLimitsEnabled
+      ? usageThresholdStatements(
+          db,
+          ownerId,
+          { plan: owner.plan, period: periodOf(new Date()).key },
+          [
+            {
+              limit: 'images',
+              before: usage.images.used,
+              after: usage.images.used + 1,
+              max: usage.images.limit,
+            },
+            {
+              limit: 'storage',
+              before: usage.bytes.used,
+              after: usage.bytes.used + original.length,
+              max: usage.bytes.limit,
+            },
+          ],
+          when,
+        )
+      : [];
 
   const albumSlug = album?.slug ?? 'default';
   const keyOf = (id: string) =>
@@ -377,32 +376,47 @@ export async function storeOriginal(
   const view = await imageViewFor(db, { id: ownerId, slug: owner.slug }, deps.signing);
   const albumPrivate = album?.isPrivate ?? false;
   const previews = await imagePreviews(stored, view, accessOf(stored, albumPrivate));
+  // Deduplication inside the batch: the row is written only if no image of the owner holds the same content
+  // by then (a concurrent upload of the same bytes may have stored it since the check above), and every other
+  // statement only if the row was (`stored`), so the loser of that race changes nothing.
+  const noDuplicate = input.allowDuplicate
+    ? sql`true`
+    : sql`not exists (select 1 from ${images} where ${and(sameContent(ownerId, contentHash), ne(images.id, imageId))})`;
+  const written = sql`exists (select 1 from ${images} where ${and(eq(images.id, imageId), eq(images.status, 'ready'))})`;
   try {
     await db.batch([
       input.pendingImageId
         ? db
             .update(images)
             .set(values)
-            .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId), eq(images.status, 'pending')))
-        : db.insert(images).values({ id: imageId, ...values }),
-      ...setImageTagsStatements(db, ownerId, imageId, tagNames),
+            .where(
+              and(
+                eq(images.id, imageId),
+                eq(images.ownerId, ownerId),
+                eq(images.status, 'pending'),
+                noDuplicate,
+              ),
+            )
+        : insertWhen(db, images, stored, noDuplicate),
+      ...setImageTagsStatements(db, ownerId, imageId, tagNames, written),
       db
         .update(users)
         .set({
           imageCount: sql`${users.imageCount} + 1`,
           storageBytes: sql`${users.storageBytes} + ${original.length}`,
         })
-        .where(eq(users.id, ownerId)),
+        .where(and(eq(users.id, ownerId), written)),
       ...(album
         ? [
             db
               .update(albums)
               .set({ imageCount: sql`${albums.imageCount} + 1` })
-              .where(eq(albums.id, album.id)),
+              .where(and(eq(albums.id, album.id), written)),
           ]
         : []),
-      outboxInsert(
+      outboxInsertWhen(
         db,
+        written,
         ownerId,
         'image.uploaded',
         toImageResource(stored, view, {
@@ -414,16 +428,26 @@ export async function storeOriginal(
           placeholder: null,
         }),
       ),
-      ...thresholds,
+      ...thresholds(written),
     ]);
   } catch (error) {
     // No row holds the object: remove it, or record it for the 01:00 reconciliation when that fails too.
     // An object that was already stored (tus, unchanged) is the upload's own, removed by its caller.
     if (original.storedAt !== storageKey) await removeUnreferencedObject(deps, { key: storageKey, ownerId });
-    if (error instanceof Error && /UNIQUE constraint/i.test(`${error.message} ${String(error.cause)}`)) {
+    if (isUniqueViolation(error)) {
       throw new AppError(409, 'CONFLICT', 'An image with this name was stored at the same moment; try again');
     }
     throw error instanceof AppError ? error : storageUnavailable('database');
+  }
+  const [image] = await db.select().from(images).where(eq(images.id, imageId)).limit(1);
+  if (image?.status !== 'ready') {
+    // A concurrent upload of the same content was stored first and this batch wrote nothing: answer that image
+    // like the check above would have, removing this upload's object (an object it was already stored at is
+    // the caller's, as for any duplicate).
+    if (original.storedAt !== storageKey) await removeUnreferencedObject(deps, { key: storageKey, ownerId });
+    const [existing] = await db.select().from(images).where(sameContent(ownerId, contentHash)).limit(1);
+    if (!existing) throw storageUnavailable('database');
+    return answerDuplicate(db, input, existing);
   }
 
   let variantsQueued = true;
@@ -439,6 +463,21 @@ export async function storeOriginal(
     // Analysis only adds to a stored image: POST /v1/images/{id}/analyze can run it later.
   }
   await queueBackup(deps.backupsQueue, { type: 'backup', ownerId, imageId });
-  const [image] = await db.select().from(images).where(eq(images.id, imageId)).limit(1);
-  return { image: image!, duplicate: false, variantsQueued };
+  return { image, duplicate: false, variantsQueued };
+}
+
+/** A stored, live image of the owner with this content hash: what an upload of the same bytes is answered. */
+function sameContent(ownerId: string, contentHash: string): SQL | undefined {
+  return and(
+    eq(images.ownerId, ownerId),
+    eq(images.contentHash, contentHash),
+    eq(images.status, 'ready'),
+    isNull(images.deletedAt),
+  );
+}
+
+/** The answer to an upload of bytes the owner already has: that image (a two-step's pending row is dropped). */
+async function answerDuplicate(db: Database, input: IngestOptions, existing: Image): Promise<IngestResult> {
+  if (input.pendingImageId) await db.delete(images).where(eq(images.id, input.pendingImageId));
+  return { image: existing, duplicate: true, variantsQueued: false };
 }

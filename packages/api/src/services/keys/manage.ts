@@ -1,9 +1,9 @@
 import type { ApiScope } from '@pixelflare/config';
 import { apiKeys, type Database } from '@pixelflare/database';
 import type { ApiKey } from '@pixelflare/shared';
-import { and, desc, eq, isNull } from 'drizzle-orm';
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { listOwned, revokeOwned } from '../../lib/owned';
 import { expandScopes, generateApiKey, hashApiKey } from './api-key-secret';
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -68,26 +68,9 @@ export async function createApiKey(
 }
 
 export async function listApiKeys(db: Database, ownerId: string): Promise<ApiKey[]> {
-  const rows = await db
-    .select()
-    .from(apiKeys)
-    .where(eq(apiKeys.ownerId, ownerId))
-    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
-  return rows.map(toApiKey);
+  return (await listOwned(db, apiKeys, ownerId)).map(toApiKey);
 }
 
 /** Revokes one of the owner's keys. Another owner's key, or an unknown id, is a 404; revoking twice is harmless. */
-export async function revokeApiKey(
-  db: Database,
-  ownerId: string,
-  keyId: string,
-  now = new Date(),
-): Promise<void> {
-  const owned = and(eq(apiKeys.id, keyId), eq(apiKeys.ownerId, ownerId));
-  const row = await db.select({ id: apiKeys.id }).from(apiKeys).where(owned).get();
-  if (!row) throw new AppError(404, 'NOT_FOUND', 'No such API key');
-  await db
-    .update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(owned, isNull(apiKeys.revokedAt)));
-}
+export const revokeApiKey = (db: Database, ownerId: string, keyId: string, now = new Date()) =>
+  revokeOwned(db, apiKeys, ownerId, keyId, 'API key', now);

@@ -10,11 +10,12 @@ import {
   type AuthenticatorTransport,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { and, asc, count, eq, isNull, lt } from 'drizzle-orm';
+import { and, count, eq, isNull, lt } from 'drizzle-orm';
 import { fromBase64Url, toBase64Url } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
 import type { EnvVars } from '../../lib/env';
 import { newId } from '../../lib/ids';
+import { listOwned } from '../../lib/owned';
 
 type PasskeyRow = typeof passkeys.$inferSelect;
 
@@ -334,13 +335,7 @@ export async function verifyAuthentication(
 }
 
 export async function listPasskeys(db: Database, ownerId: string): Promise<PasskeyResource[]> {
-  const rows = await db
-    .select()
-    .from(passkeys)
-    .where(eq(passkeys.ownerId, ownerId))
-    .orderBy(asc(passkeys.createdAt), asc(passkeys.id))
-    .all();
-  return rows.map(toPasskeyResource);
+  return (await listOwned(db, passkeys, ownerId, 'oldest')).map(toPasskeyResource);
 }
 
 export async function renamePasskey(

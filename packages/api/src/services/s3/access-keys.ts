@@ -1,10 +1,11 @@
 import { API_KEY_LAST_USED_RESOLUTION_SECONDS, type ApiScope } from '@pixelflare/config';
 import { s3AccessKeys, users, type Database, type User } from '@pixelflare/database';
 import type { S3AccessKey } from '@pixelflare/shared';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { derivedAesKey, fromBase64Url, toBase64Url } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { listOwned, revokeOwned } from '../../lib/owned';
 import { expandScopes } from '../keys/api-key-secret';
 
 type S3AccessKeyRow = typeof s3AccessKeys.$inferSelect;
@@ -107,29 +108,12 @@ export async function createS3AccessKey(
 }
 
 export async function listS3AccessKeys(db: Database, ownerId: string): Promise<S3AccessKey[]> {
-  const rows = await db
-    .select()
-    .from(s3AccessKeys)
-    .where(eq(s3AccessKeys.ownerId, ownerId))
-    .orderBy(desc(s3AccessKeys.createdAt), desc(s3AccessKeys.id));
-  return rows.map(toS3AccessKey);
+  return (await listOwned(db, s3AccessKeys, ownerId)).map(toS3AccessKey);
 }
 
 /** Revokes one of the owner's keys; another owner's key or an unknown id is a 404; twice is harmless. */
-export async function revokeS3AccessKey(
-  db: Database,
-  ownerId: string,
-  id: string,
-  now = new Date(),
-): Promise<void> {
-  const owned = and(eq(s3AccessKeys.id, id), eq(s3AccessKeys.ownerId, ownerId));
-  const row = await db.select({ id: s3AccessKeys.id }).from(s3AccessKeys).where(owned).get();
-  if (!row) throw new AppError(404, 'NOT_FOUND', 'No such S3 access key');
-  await db
-    .update(s3AccessKeys)
-    .set({ revokedAt: now })
-    .where(and(owned, isNull(s3AccessKeys.revokedAt)));
-}
+export const revokeS3AccessKey = (db: Database, ownerId: string, id: string, now = new Date()) =>
+  revokeOwned(db, s3AccessKeys, ownerId, id, 'S3 access key', now);
 
 export interface S3Caller {
   keyId: string;

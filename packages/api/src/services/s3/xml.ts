@@ -28,6 +28,8 @@ export class S3Error extends Error {
     message: string,
     /** Extra elements S3 puts in some errors (e.g. `StringToSign`, `Key`, `BucketName`). */
     readonly extra: Record<string, string> = {},
+    /** Headers of the error answer (e.g. `Retry-After` with `SlowDown`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'S3Error';
@@ -65,6 +67,16 @@ export const s3Errors = {
       404,
       'NoSuchUpload',
       'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    ),
+  slowDown: (retryAfterSeconds: number) =>
+    new S3Error(
+      503,
+      'SlowDown',
+      'Please reduce your request rate.',
+      {},
+      {
+        'Retry-After': String(retryAfterSeconds),
+      },
     ),
   invalidArgument: (message: string) => new S3Error(400, 'InvalidArgument', message),
   invalidRequest: (message: string) => new S3Error(400, 'InvalidRequest', message),

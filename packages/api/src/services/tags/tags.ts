@@ -1,5 +1,5 @@
 import { imageTags, images, tags, type Database } from '@pixelflare/database';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { inList, jsonColumn, jsonEach } from '../../lib/sql';
@@ -7,12 +7,19 @@ import { inList, jsonColumn, jsonEach } from '../../lib/sql';
 /**
  * Statements that give an image exactly these tags, for the caller's `db.batch`: create missing tags
  * (ignoring ones a concurrent request just created), then link by name through a sub-select, so the link
- * never depends on an id read earlier.
+ * never depends on an id read earlier. `when` makes the additions depend on a condition at run time (an
+ * earlier statement of the batch having written the image).
  */
-export function setImageTagsStatements(db: Database, ownerId: string, imageId: string, names: string[]) {
+export function setImageTagsStatements(
+  db: Database,
+  ownerId: string,
+  imageId: string,
+  names: string[],
+  when: SQL = sql`true`,
+) {
   return [
     db.delete(imageTags).where(eq(imageTags.imageId, imageId)),
-    ...addImageTagsStatements(db, ownerId, imageId, names),
+    ...addImageTagsStatements(db, ownerId, imageId, names, when),
   ];
 }
 
@@ -20,7 +27,13 @@ export function setImageTagsStatements(db: Database, ownerId: string, imageId: s
  * Statements that add these tags to an image, keeping the ones it has. The names travel as one bound JSON array
  * (a `values` row per tag would bind four parameters each, past D1's 100 at 25 tags).
  */
-export function addImageTagsStatements(db: Database, ownerId: string, imageId: string, names: string[]) {
+export function addImageTagsStatements(
+  db: Database,
+  ownerId: string,
+  imageId: string,
+  names: string[],
+  when: SQL = sql`true`,
+) {
   if (names.length === 0) return [];
   return [
     db
@@ -35,7 +48,7 @@ export function addImageTagsStatements(db: Database, ownerId: string, imageId: s
           })
           .from(jsonEach(names.map((name) => [newId('tag'), name])))
           // SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT (else ON parses as a join).
-          .where(sql`true`),
+          .where(when),
       )
       .onConflictDoNothing(),
     db
@@ -44,7 +57,7 @@ export function addImageTagsStatements(db: Database, ownerId: string, imageId: s
         db
           .select({ imageId: sql<string>`${imageId}`.as('image_id'), tagId: tags.id })
           .from(tags)
-          .where(and(eq(tags.ownerId, ownerId), inList(tags.name, names))),
+          .where(and(eq(tags.ownerId, ownerId), inList(tags.name, names), when)),
       )
       .onConflictDoNothing(),
   ];
