@@ -18,6 +18,7 @@ import { createD1Source } from '../services/analytics/source';
 import { runUsageMetering } from '../services/quotas/metering';
 import { periodOf } from '../services/quotas/period';
 import type { WebhookJob } from './messages';
+import { recordingQueue } from '../../test/recording-queue';
 
 type Resource = Record<string, unknown> & { id: string };
 
@@ -47,14 +48,9 @@ async function dispatchedJobs(ownerId: string): Promise<WebhookJob[]> {
     expect(pending).toEqual([]);
   });
   await db.update(outboxEvents).set({ dispatchedAt: null }).where(eq(outboxEvents.ownerId, ownerId));
-  const jobs: WebhookJob[] = [];
-  const capture = {
-    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookJob>>) => {
-      for (const message of messages) jobs.push(message.body);
-    },
-  } as unknown as Queue;
-  await dispatchOutbox(db, capture, ownerId);
-  return jobs;
+  const { queue, sent } = recordingQueue<WebhookJob>();
+  await dispatchOutbox(db, queue, ownerId);
+  return sent;
 }
 
 describe('event payloads, end to end', () => {

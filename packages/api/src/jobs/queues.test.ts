@@ -10,6 +10,7 @@ import { outboxInsert } from '../services/events/outbox';
 import { encryptSecret, generateWebhookSecret } from '../services/webhooks/secret';
 import type { WebhookJob } from './messages';
 import { queueKindOf } from './queues';
+import { recordingQueue } from '../../test/recording-queue';
 
 const deliver = (queue: string, body: unknown) => runQueueBatch(queue, [body]);
 
@@ -51,13 +52,7 @@ describe('queue routing', () => {
       // As a job writes them: in the outbox, not yet sent.
       await db.batch([outboxInsert(db, user.id, 'album.created', albumResourceFixture(`alb_${user.id}`))]);
     }
-    const sent: WebhookJob[] = [];
-    const capture = {
-      send: async (body: WebhookJob) => void sent.push(body),
-      sendBatch: async (messages: Iterable<MessageSendRequest<WebhookJob>>) => {
-        for (const message of messages) sent.push(message.body);
-      },
-    } as unknown as Queue;
+    const { queue: capture, sent } = recordingQueue<WebhookJob>();
 
     // A backups job for the owner (a purged image's backup, with no destination configured: nothing to do).
     const result = await runQueueBatch(

@@ -26,6 +26,8 @@ import { backupSettingsOf } from './settings';
 import type { BackupSidecar } from './layout';
 import { backupImage } from './sync';
 import { loadEnv } from '../../lib/env';
+import type { BackupsQueueMessage } from '../../jobs/messages';
+import { recordingQueue } from '../../../test/recording-queue';
 
 const db = createDb(env.DB);
 const settings = backupSettingsOf(loadEnv(env));
@@ -202,10 +204,7 @@ describe('the backups queue consumer, against the real S3 server', () => {
     expect(status.counts.failed).toBe(1);
     expect(status.last_error).toMatch(/SignatureDoesNotMatch/);
 
-    const sent: unknown[] = [];
-    const queue = {
-      sendBatch: async (batch: { body: unknown }[]) => void sent.push(...batch.map((m) => m.body)),
-    } as unknown as Queue;
+    const { queue, sent } = recordingQueue<BackupsQueueMessage>();
     const failedAt = new Date(row.backup_at!);
     // Within the first backoff (an hour) nothing of this owner's is queued again; after it, the image is.
     await runBackupCatchUp(db, queue, new Date(failedAt.getTime() + 60_000));

@@ -5,15 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../lib/ids';
 import type { WebhookJob } from '../../jobs/messages';
 import { dispatchOutbox } from './dispatch';
-
-/** The queue as the dispatcher sees it, keeping what it is sent. */
-function capturingQueue(jobs: WebhookJob[]): Queue {
-  return {
-    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookJob>>) => {
-      for (const message of messages) jobs.push(message.body);
-    },
-  } as unknown as Queue;
-}
+import { recordingQueue } from '../../../test/recording-queue';
 
 describe('outbox dispatch across many owners', () => {
   it('sends a full sweep of 100 events from 100 owners, each to its owner’s webhooks, and marks them all', async () => {
@@ -43,8 +35,8 @@ describe('outbox dispatch across many owners', () => {
     ]);
     await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
 
-    const jobs: WebhookJob[] = [];
-    const result = await dispatchOutbox(db, capturingQueue(jobs));
+    const { queue, sent: jobs } = recordingQueue<WebhookJob>();
+    const result = await dispatchOutbox(db, queue);
 
     expect(result).toEqual({ events: 100, messages: 100 });
     expect(new Set(jobs.map((job) => `${job.webhookId} ${job.event.id}`))).toEqual(
