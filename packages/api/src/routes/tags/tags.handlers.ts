@@ -10,14 +10,26 @@ export const listTagsHandler: RouteHandler<typeof listTagsRoute, AppEnv> = async
 
 export const renameTagHandler: RouteHandler<typeof renameTagRoute, AppEnv> = async (c) => {
   const { name } = c.req.valid('param');
-  await renameTag(c.get('db'), principalOf(c).userId, name.toLowerCase(), c.req.valid('json').name);
+  await renameTag(
+    c.get('db'),
+    principalOf(c).userId,
+    name.toLowerCase(),
+    c.req.valid('json').name,
+    c.env.VARIANTS_QUEUE,
+  );
   c.set('audit', { action: 'tag.rename', resourceType: 'tag', resourceId: name });
   return c.body(null, 204);
 };
 
 export const mergeTagHandler: RouteHandler<typeof mergeTagRoute, AppEnv> = async (c) => {
   const { name } = c.req.valid('param');
-  await mergeTags(c.get('db'), principalOf(c).userId, name.toLowerCase(), c.req.valid('json').into);
+  await mergeTags(
+    c.get('db'),
+    principalOf(c).userId,
+    name.toLowerCase(),
+    c.req.valid('json').into,
+    c.env.VARIANTS_QUEUE,
+  );
   c.set('audit', { action: 'tag.merge', resourceType: 'tag', resourceId: name });
   return c.body(null, 204);
 };

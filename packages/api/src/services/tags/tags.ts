@@ -3,6 +3,8 @@ import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { inList, jsonColumn, jsonEach } from '../../lib/sql';
+import type { VariantsQueueMessage } from '../../jobs/messages';
+import { queueEmbeddings } from '../analysis/enqueue';
 
 /**
  * Statements that give an image exactly these tags, for the caller's `db.batch`: create missing tags
@@ -104,8 +106,33 @@ async function findTag(db: Database, ownerId: string, name: string) {
   return tag ?? null;
 }
 
+/** The images carrying a tag: their embeddings include its name, so a rename or merge asks for them again. */
+async function reembedTagged(
+  db: Database,
+  variantsQueue: Queue<VariantsQueueMessage> | undefined,
+  ownerId: string,
+  tagId: string,
+): Promise<void> {
+  if (!variantsQueue) return;
+  const tagged = await db
+    .select({ imageId: imageTags.imageId })
+    .from(imageTags)
+    .where(eq(imageTags.tagId, tagId));
+  await queueEmbeddings(
+    variantsQueue,
+    ownerId,
+    tagged.map((row) => row.imageId),
+  );
+}
+
 /** Renames a tag; renaming onto an existing tag is a 409 (use merge). */
-export async function renameTag(db: Database, ownerId: string, from: string, to: string): Promise<void> {
+export async function renameTag(
+  db: Database,
+  ownerId: string,
+  from: string,
+  to: string,
+  variantsQueue?: Queue<VariantsQueueMessage>,
+): Promise<void> {
   const tag = await findTag(db, ownerId, from);
   if (!tag) throw notFound(`Tag "${from}"`);
   if (from === to) return;
@@ -113,13 +140,22 @@ export async function renameTag(db: Database, ownerId: string, from: string, to:
     throw new AppError(409, 'CONFLICT', `Tag "${to}" already exists; merge "${from}" into it instead`);
   }
   await db.update(tags).set({ name: to }).where(eq(tags.id, tag.id));
+  await reembedTagged(db, variantsQueue, ownerId, tag.id);
 }
 
 /** Moves every image of `from` to `into` (created if missing) and deletes `from`, in one batch. */
-export async function mergeTags(db: Database, ownerId: string, from: string, into: string): Promise<void> {
+export async function mergeTags(
+  db: Database,
+  ownerId: string,
+  from: string,
+  into: string,
+  variantsQueue?: Queue<VariantsQueueMessage>,
+): Promise<void> {
   const source = await findTag(db, ownerId, from);
   if (!source) throw notFound(`Tag "${from}"`);
   if (from === into) return;
+  // Before the batch deletes the source tag with its links.
+  await reembedTagged(db, variantsQueue, ownerId, source.id);
   await db.batch([
     db
       .insert(tags)
