@@ -70,7 +70,7 @@ const vars = {
  * (V8 collects before it writes one): every SNAPSHOT_EVERY samples, and at the start and the end, whose
  * summaries by constructor are compared.
  */
-const SNAPSHOT_EVERY = 6;
+const SNAPSHOT_EVERY = 12;
 let inspector = null;
 async function connectInspector() {
   try {
@@ -129,6 +129,7 @@ await connectInspector();
  * (the Worker with its Durable Objects and queue consumers, and Miniflare's D1, R2, KV, Queues, Cache and Images
  * simulators).
  */
+/** Roles by pid; a workerd that appears later (wrangler restarted its runtime) is the runtime. */
 const roles = Object.fromEntries(
   Object.keys(workerdMemory(worker).byPid).map((pid) => {
     let ports = [];
@@ -361,7 +362,7 @@ console.log(
   [
     't (s)',
     'requests',
-    ...pids.map((p) => `${roles[p] ?? 'rss'} ${p}`),
+    ...pids.map((p) => `${roles[p] ?? 'runtime'} ${p}`),
     'rss total',
     'heap in use',
     'heap live',
@@ -390,7 +391,8 @@ const last = samples.at(-1);
 const liveFirst = withLive[1] ?? withLive[0];
 const liveLast = withLive.at(-1);
 const requests = last.requests;
-const perTenK = (delta, from) => ((delta / Math.max(1, requests - from.requests)) * 10_000).toFixed(1);
+const perTenK = (delta, from, to = last) =>
+  ((delta / Math.max(1, to.requests - from.requests)) * 10_000).toFixed(1);
 const errorTotal = Object.values(errors).reduce((a, b) => a + b, 0);
 console.log(`\nSummary (baseline: the first sample after warm-up)`);
 console.log(
@@ -400,10 +402,12 @@ for (const [name] of operations.map(([, n]) => [n]))
   console.log(`  ${name.padEnd(18)}${counts[name] ?? 0} (errors ${errors[name] ?? 0})`);
 console.log(`errors              ${errorTotal}${failures.length ? `: ${failures.join('; ')}` : ''}`);
 for (const pid of pids) {
-  const a = first.rss[pid] ?? NaN;
-  const b = last.rss[pid] ?? NaN;
+  // Each process from its own first sample after warm-up to its last (a restarted runtime is a new pid).
+  const own = samples.filter((s) => s.rss[pid] !== undefined);
+  const from = own[1] ?? own[0];
+  const to = own.at(-1);
   console.log(
-    `RSS ${(roles[pid] ?? '').padEnd(8)}${pid.padEnd(8)}${a.toFixed(0)} -> ${b.toFixed(0)} MB (${perTenK(b - a, first)} MB per 10,000 requests)`,
+    `RSS ${(roles[pid] ?? 'runtime').padEnd(8)}${pid.padEnd(8)}${from.rss[pid].toFixed(0)} -> ${to.rss[pid].toFixed(0)} MB at t=${from.t}..${to.t} s (${perTenK(to.rss[pid] - from.rss[pid], from, to)} MB per 10,000 requests)`,
   );
 }
 console.log(
@@ -411,7 +415,7 @@ console.log(
 );
 if (liveFirst && liveLast && liveFirst !== liveLast) {
   console.log(
-    `Worker live heap    ${liveFirst.live.toFixed(1)} -> ${liveLast.live.toFixed(1)} MB at t=${liveFirst.t}..${liveLast.t} s (${perTenK(liveLast.live - liveFirst.live, liveFirst)} MB per 10,000 requests)`,
+    `Worker live heap    ${liveFirst.live.toFixed(1)} -> ${liveLast.live.toFixed(1)} MB at t=${liveFirst.t}..${liveLast.t} s (${perTenK(liveLast.live - liveFirst.live, liveFirst, liveLast)} MB per 10,000 requests)`,
   );
   const before = snapshots[withLive.indexOf(liveFirst)];
   const after = snapshots.at(-1);
