@@ -36,7 +36,8 @@ async function s3(
   bucket?: FaultyBinding<R2Bucket>,
 ): Promise<Response> {
   // A part's length must be declared (streamed bodies have none of their own here).
-  const length = init.body instanceof Uint8Array ? { 'Content-Length': String(init.body.length) } : {};
+  const length: Record<string, string> =
+    init.body instanceof Uint8Array ? { 'Content-Length': String(init.body.length) } : {};
   const signed = await client.sign(`${BASE}/s3${path}`, { ...init, headers: length });
   const url = new URL(signed.url);
   return requestWithBindings(bucket ? { IMAGES_BUCKET: bucket.binding } : {}, url.pathname + url.search, {
