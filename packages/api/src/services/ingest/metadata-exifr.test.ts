@@ -1,0 +1,17 @@
+import { Options } from 'exifr';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fixture } from '../../../test/fixtures/fixtures.generated';
+import { stripPrivateMetadata } from './metadata';
+
+describe('reading EXIF keeps nothing per upload', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('hands exifr one options object for every image (exifr remembers each object it is given, forever)', async () => {
+    // exifr's Options.useCached keys a module-level Map by the options object it is given, never evicted.
+    const useCached = vi.spyOn(Options as unknown as { useCached: (o: object) => unknown }, 'useCached');
+    await stripPrivateMetadata(fixture('photo-gps.jpg'), 'image/jpeg');
+    await stripPrivateMetadata(fixture('stripe.jpg'), 'image/jpeg');
+    expect(useCached.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(useCached.mock.calls.map((call) => call[0])).size).toBe(1);
+  });
+});
