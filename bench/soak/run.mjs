@@ -367,7 +367,7 @@ console.log(
     'heap in use',
     'heap live',
   ]
-    .map((c) => c.padEnd(12))
+    .map((c) => c.padEnd(14))
     .join(''),
 );
 for (const s of samples) {
@@ -380,7 +380,7 @@ for (const s of samples) {
       s.inUse.toFixed(1),
       Number.isNaN(s.live) ? '' : s.live.toFixed(1),
     ]
-      .map((c) => String(c).padEnd(12))
+      .map((c) => String(c).padEnd(14))
       .join(''),
   );
 }
