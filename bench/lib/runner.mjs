@@ -188,8 +188,21 @@ export async function localState(name, { snapshot = false } = {}) {
     execFileSync('sh', ['-c', `git -C "${repoRoot}" archive HEAD | tar -x -C "${root}"`]);
     const dirs = ['.', ...readdirSync(path.join(repoRoot, 'packages')).map((p) => `packages/${p}`)];
     for (const sub of dirs) {
-      if (existsSync(path.join(repoRoot, sub, 'node_modules')) && existsSync(path.join(root, sub)))
-        symlinkSync(path.join(repoRoot, sub, 'node_modules'), path.join(root, sub, 'node_modules'));
+      const modules = path.join(repoRoot, sub, 'node_modules');
+      if (!existsSync(modules) || !existsSync(path.join(root, sub))) continue;
+      // Each entry linked to the repository's, except the workspace's own packages (@pixelflare/*): those
+      // point into the snapshot, or the bundle would read (and wrangler watch) the working tree's sources.
+      const into = path.join(root, sub, 'node_modules');
+      mkdirSync(into);
+      for (const entry of readdirSync(modules)) {
+        if (entry !== '@pixelflare') {
+          symlinkSync(path.join(modules, entry), path.join(into, entry));
+          continue;
+        }
+        mkdirSync(path.join(into, entry));
+        for (const name of readdirSync(path.join(modules, entry)))
+          symlinkSync(path.join(root, 'packages', name), path.join(into, entry, name));
+      }
     }
   }
   const port = await freePort();

@@ -2,9 +2,10 @@
 // state), for `--minutes N` (default 30; SOAK_MINUTES too) at `--concurrency C` (default 6):
 //   uploads of every kind (one-shot, two-step, tus), CDN hits and misses, listings, and webhooks delivered to a
 //   local receiver. Every 10 s it samples each workerd process's resident memory (VmRSS) and the Worker's own
-//   JS heap through the inspector (Runtime.getHeapUsage after HeapProfiler.collectGarbage: the product's live
-//   objects, apart from the simulator's memory), then prints the curve beside the baseline (the first sample),
-//   the error count by operation, and the final consistency check of D1 against R2 (every ready row's original
+//   JS heap through the inspector (in use; and every minute live, after a full collection, from a heap
+//   snapshot: the product's objects, apart from the simulator's memory), then prints the curves, the heap's
+//   largest growth by constructor between the first snapshot after warm-up and the last, the error count by
+//   operation, and the final consistency check of D1 against R2 (every ready row's original
 //   is stored, every original has a row). Run from the repository root: `pnpm --filter @pixelflare/bench soak
 //   -- --minutes 5`. See packages/docs/guide/reliability.md for a run's numbers.
 import { randomBytes } from 'node:crypto';
@@ -14,15 +15,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { png } from '../lib/images.mjs';
-import {
-  freePort,
-  localState,
-  printHeader,
-  readDevVars,
-  sleep,
-  workerdMemory,
-  workerHeap,
-} from '../lib/runner.mjs';
+import { freePort, localState, printHeader, readDevVars, sleep, workerdMemory } from '../lib/runner.mjs';
+import { heapGrowth, Inspector, listeningPorts } from '../lib/inspector.mjs';
 
 const { values: flags } = parseArgs({
   // `pnpm --filter @pixelflare/bench soak -- --minutes 5` passes the `--` on.
@@ -68,16 +62,44 @@ const vars = {
   ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
 };
 
-let heapError = false;
-/** The Worker's live JS heap in MB (NaN once it could not be read: said once). */
-async function workerHeapMb() {
-  if (heapError) return NaN;
+/**
+ * The Worker's V8 inspector, one session for the whole run (through wrangler's proxy on INSPECTOR_PORT, which
+ * buffers the Worker's console events while no client is attached). `Runtime.getHeapUsage` every sample: the
+ * heap in use, garbage included. `HeapProfiler.collectGarbage` is never answered by workerd (V8 runs it as a
+ * task workerd's inspector does not pump), so the live heap after a full collection comes from a heap snapshot
+ * (V8 collects before it writes one): every SNAPSHOT_EVERY samples, and at the start and the end, whose
+ * summaries by constructor are compared.
+ */
+const SNAPSHOT_EVERY = 12;
+let inspector = null;
+async function connectInspector() {
   try {
-    return (await workerHeap(INSPECTOR_PORT)).usedMb;
+    const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
+    inspector = await Inspector.connect(targets[0].webSocketDebuggerUrl, {
+      headers: { Origin: `http://127.0.0.1:${INSPECTOR_PORT}` },
+    });
   } catch (error) {
-    console.log(`(the Worker's heap could not be read through the inspector: ${error})`);
-    heapError = true;
+    console.log(`(the Worker's inspector could not be reached: ${error})`);
+  }
+}
+/** The heap in use (MB, garbage included), or NaN. */
+async function heapInUseMb() {
+  if (!inspector) return NaN;
+  try {
+    return (await inspector.send('Runtime.getHeapUsage')).usedSize / 1024 / 1024;
+  } catch (error) {
+    console.log(`(Runtime.getHeapUsage failed: ${error})`);
     return NaN;
+  }
+}
+/** A heap snapshot's summary (its total is the live heap after a full collection), or null. */
+async function heapSnapshot() {
+  if (!inspector) return null;
+  try {
+    return await inspector.heapSummary();
+  } catch (error) {
+    console.log(`(the heap snapshot failed: ${error})`);
+    return null;
   }
 }
 
@@ -101,6 +123,24 @@ const key = local.addApiKey({
 const auth = { Authorization: `Bearer ${key}` };
 
 const worker = await local.startWorker({ vars, inspectorPort: INSPECTOR_PORT, ready: '/v1/status' });
+await connectInspector();
+/**
+ * Which workerd is which: wrangler's proxy (it listens on the dev port and the inspector port) and the runtime
+ * (the Worker with its Durable Objects and queue consumers, and Miniflare's D1, R2, KV, Queues, Cache and Images
+ * simulators).
+ */
+/** Roles by pid; a workerd that appears later (wrangler restarted its runtime) is the runtime. */
+const roles = Object.fromEntries(
+  Object.keys(workerdMemory(worker).byPid).map((pid) => {
+    let ports = [];
+    try {
+      ports = listeningPorts(pid);
+    } catch {
+      // gone
+    }
+    return [pid, ports.includes(local.port) || ports.includes(INSPECTOR_PORT) ? 'proxy' : 'runtime'];
+  }),
+);
 const hook = await fetch(`${base}/v1/webhooks`, {
   method: 'POST',
   headers: { ...auth, 'Content-Type': 'application/json' },
@@ -230,14 +270,27 @@ const pick = () => {
 const started = Date.now();
 const deadline = started + MINUTES * 60_000;
 const samples = [];
-async function sample() {
+const snapshots = [];
+let sampling = Promise.resolve();
+async function sample(snapshot = samples.length % SNAPSHOT_EVERY === 0) {
   const rss = workerdMemory(worker).byPid;
-  const heap = await workerHeapMb();
+  const inUse = await heapInUseMb();
+  const summary = snapshot ? await heapSnapshot() : null;
+  if (summary) snapshots.push(summary);
   const requests = Object.values(counts).reduce((a, b) => a + b, 0);
-  samples.push({ t: Math.round((Date.now() - started) / 1000), rss, heap, requests });
+  samples.push({
+    t: Math.round((Date.now() - started) / 1000),
+    rss,
+    inUse,
+    live: summary ? summary.totalBytes / 1024 / 1024 : NaN,
+    requests,
+  });
 }
-await sample();
-const sampler = setInterval(() => void sample(), SAMPLE_MS);
+await sample(true);
+// One sample at a time: a snapshot can take longer than the interval on a loaded machine.
+const sampler = setInterval(() => {
+  sampling = sampling.then(() => sample());
+}, SAMPLE_MS);
 
 async function lane() {
   while (Date.now() < deadline) {
@@ -252,7 +305,9 @@ async function lane() {
 }
 await Promise.all(Array.from({ length: CONCURRENCY }, lane));
 clearInterval(sampler);
-await sample();
+await sampling;
+await sample(true);
+inspector?.close();
 
 // Let queued webhooks and variants drain before checking.
 await sleep(5000);
@@ -294,16 +349,25 @@ const objectsWithoutRow = originals.filter((k) => !rowSet.has(k));
 
 // Report.
 const pids = [...new Set(samples.flatMap((s) => Object.keys(s.rss)))];
+
 const total = (s) => Object.values(s.rss).reduce((a, b) => a + b, 0);
 printHeader(
   `Soak: ${MINUTES} min of mixed traffic at concurrency ${CONCURRENCY} (loopback, local wrangler dev)`,
 );
 console.log(
-  `Memory every ${SAMPLE_MS / 1000} s (MB): workerd RSS per process, and the Worker's live JS heap after GC`,
+  `Memory every ${SAMPLE_MS / 1000} s (MB): workerd RSS per process; the Worker's JS heap in use (garbage included),`,
 );
+console.log(`and its live heap after a full collection (a heap snapshot, every ${SNAPSHOT_EVERY} samples)`);
 console.log(
-  ['t (s)', 'requests', ...pids.map((p) => `rss ${p}`), 'rss total', 'worker heap']
-    .map((c) => c.padEnd(12))
+  [
+    't (s)',
+    'requests',
+    ...pids.map((p) => `${roles[p] ?? 'runtime'} ${p}`),
+    'rss total',
+    'heap in use',
+    'heap live',
+  ]
+    .map((c) => c.padEnd(14))
     .join(''),
 );
 for (const s of samples) {
@@ -313,16 +377,22 @@ for (const s of samples) {
       s.requests,
       ...pids.map((p) => (s.rss[p] ?? NaN).toFixed(0)),
       total(s).toFixed(0),
-      s.heap.toFixed(1),
+      s.inUse.toFixed(1),
+      Number.isNaN(s.live) ? '' : s.live.toFixed(1),
     ]
-      .map((c) => String(c).padEnd(12))
+      .map((c) => String(c).padEnd(14))
       .join(''),
   );
 }
+// Baseline: the first snapshot after warm-up (the second), else the first sample.
+const withLive = samples.filter((s) => !Number.isNaN(s.live));
 const first = samples[1] ?? samples[0];
 const last = samples.at(-1);
+const liveFirst = withLive[1] ?? withLive[0];
+const liveLast = withLive.at(-1);
 const requests = last.requests;
-const perTenK = (delta) => ((delta / Math.max(1, requests - first.requests)) * 10_000).toFixed(1);
+const perTenK = (delta, from, to = last) =>
+  ((delta / Math.max(1, to.requests - from.requests)) * 10_000).toFixed(1);
 const errorTotal = Object.values(errors).reduce((a, b) => a + b, 0);
 console.log(`\nSummary (baseline: the first sample after warm-up)`);
 console.log(
@@ -331,12 +401,30 @@ console.log(
 for (const [name] of operations.map(([, n]) => [n]))
   console.log(`  ${name.padEnd(18)}${counts[name] ?? 0} (errors ${errors[name] ?? 0})`);
 console.log(`errors              ${errorTotal}${failures.length ? `: ${failures.join('; ')}` : ''}`);
+for (const pid of pids) {
+  // Each process from its own first sample after warm-up to its last (a restarted runtime is a new pid).
+  const own = samples.filter((s) => s.rss[pid] !== undefined);
+  const from = own[1] ?? own[0];
+  const to = own.at(-1);
+  console.log(
+    `RSS ${(roles[pid] ?? 'runtime').padEnd(8)}${pid.padEnd(8)}${from.rss[pid].toFixed(0)} -> ${to.rss[pid].toFixed(0)} MB at t=${from.t}..${to.t} s (${perTenK(to.rss[pid] - from.rss[pid], from, to)} MB per 10,000 requests)`,
+  );
+}
 console.log(
-  `workerd RSS         ${total(first).toFixed(0)} -> ${total(last).toFixed(0)} MB (${perTenK(total(last) - total(first))} MB per 10,000 requests)`,
+  `workerd RSS total   ${total(first).toFixed(0)} -> ${total(last).toFixed(0)} MB (${perTenK(total(last) - total(first), first)} MB per 10,000 requests)`,
 );
-console.log(
-  `Worker JS heap      ${first.heap.toFixed(1)} -> ${last.heap.toFixed(1)} MB (${perTenK(last.heap - first.heap)} MB per 10,000 requests)`,
-);
+if (liveFirst && liveLast && liveFirst !== liveLast) {
+  console.log(
+    `Worker live heap    ${liveFirst.live.toFixed(1)} -> ${liveLast.live.toFixed(1)} MB at t=${liveFirst.t}..${liveLast.t} s (${perTenK(liveLast.live - liveFirst.live, liveFirst, liveLast)} MB per 10,000 requests)`,
+  );
+  const before = snapshots[withLive.indexOf(liveFirst)];
+  const after = snapshots.at(-1);
+  console.log(`Largest growth between those snapshots (self size by constructor or kind):`);
+  for (const row of heapGrowth(before, after, 12))
+    console.log(
+      `  ${row.key.padEnd(50)}${(row.bytes / 1024).toFixed(0).padStart(8)} KB ${String(row.count).padStart(7)} objects (now ${(row.after.bytes / 1024).toFixed(0)} KB)`,
+    );
+} else console.log(`Worker live heap    not measured (fewer than two heap snapshots)`);
 console.log(`webhooks received   ${webhooksReceived}`);
 console.log(`status at the end   ${status.status}`);
 console.log(`/v1/docs/assets     ${asset.status}; ${assetHeaders}`);

@@ -12,6 +12,8 @@ export const CUSTOM_DOMAIN_VERIFICATION = {
 export const CUSTOM_DOMAIN_HOST_CACHE = {
   /** How long an isolate trusts what it read (KV or D1) before reading again. */
   isolateTtlMs: 30_000,
+  /** Hosts an isolate remembers at most (the Host header is the client's: unknown ones are remembered too). */
+  isolateMaxEntries: 10_000,
   /** KV entry lifetime (KV's minimum is 60 s); a change rewrites or deletes the entry at once. */
   kvTtlSeconds: 60 * 60,
 } as const;
@@ -26,5 +28,7 @@ export const HOTLINK_LIMITS = {
   maxReferrers: 50,
   /** How long an isolate trusts a policy it read before reading again. */
   isolateTtlMs: 30_000,
+  /** Owners' policies an isolate remembers at most. */
+  isolateMaxEntries: 10_000,
   kvTtlSeconds: 60 * 60,
 } as const;

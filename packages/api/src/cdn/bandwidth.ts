@@ -1,12 +1,11 @@
 import type { Context } from 'hono';
 import { AppError } from '../lib/errors';
+import { IsolateCache } from '../lib/isolate-cache';
 import type { AppEnv } from '../lib/types';
 import { bandwidthBlockKey } from '../services/quotas/metering';
 
 /** What this isolate last read per owner; bounded, and re-read after a minute. */
-const isolate = new Map<string, { blocked: boolean; expires: number }>();
-const ISOLATE_TTL_MS = 60_000;
-const MAX_REMEMBERED = 10_000;
+const isolate = new IsolateCache<boolean>(60_000, 10_000);
 
 /**
  * Bandwidth over a `block` plan's limit (usage limits enforced): the 02:00 metering flags the owner in KV for
@@ -15,15 +14,13 @@ const MAX_REMEMBERED = 10_000;
  */
 export async function enforceBandwidth(c: Context<AppEnv>, ownerSlug: string): Promise<void> {
   if (!c.get('config').USAGE_LIMITS_ENABLED) return;
-  const now = Date.now();
-  let remembered = isolate.get(ownerSlug);
-  if (!remembered || remembered.expires <= now) {
+  let blocked = isolate.get(ownerSlug)?.value;
+  if (blocked === undefined) {
     const flag = await c.env.KV.get(bandwidthBlockKey(ownerSlug)).catch(() => null);
-    if (isolate.size >= MAX_REMEMBERED) isolate.delete(isolate.keys().next().value!);
-    remembered = { blocked: flag !== null, expires: now + ISOLATE_TTL_MS };
-    isolate.set(ownerSlug, remembered);
+    blocked = flag !== null;
+    isolate.set(ownerSlug, blocked);
   }
-  if (remembered.blocked) {
+  if (blocked) {
     throw new AppError(
       429,
       'QUOTA_EXCEEDED',

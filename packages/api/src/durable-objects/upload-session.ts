@@ -36,7 +36,11 @@ export type TusCreate = Pick<
 >;
 
 export type TusAppendResult =
-  { kind: 'ok'; state: TusUploadState } | { kind: 'offset_mismatch'; offset: number } | { kind: 'not_found' };
+  | { kind: 'ok'; state: TusUploadState }
+  | { kind: 'offset_mismatch'; offset: number }
+  | { kind: 'not_found' }
+  /** R2 refused a write: `offset` is what it holds, where the client resumes. */
+  | { kind: 'storage_unavailable'; offset: number };
 
 /**
  * One instance per resumable (tus) upload: it holds the upload's state and serialises its PATCHes with an
@@ -60,9 +64,11 @@ export class UploadSession extends DurableObject<Bindings> {
     return state;
   }
 
-  async create(init: TusCreate): Promise<TusUploadState> {
+  /** Opens the upload; null when R2 refuses to start the multipart upload (nothing is kept then). */
+  async create(init: TusCreate): Promise<TusUploadState | null> {
     return this.serialised(async () => {
-      const multipart = await this.env.IMAGES_BUCKET.createMultipartUpload(init.stagingKey);
+      const multipart = await this.env.IMAGES_BUCKET.createMultipartUpload(init.stagingKey).catch(() => null);
+      if (!multipart) return null;
       const state: TusUploadState = {
         ...init,
         offset: 0,
@@ -85,7 +91,10 @@ export class UploadSession extends DurableObject<Bindings> {
 
   /**
    * Appends a PATCH body at `offset`. Full parts go to R2 as they fill; on a broken connection the bytes
-   * received so far are kept (as the tail) so the client resumes from the offset HEAD reports.
+   * received so far are kept (as the tail) so the client resumes from the offset HEAD reports. When R2 refuses
+   * a write (a part, the tail, the completion) the upload goes back to what R2 is known to hold: the last part
+   * stored, or the state before this PATCH. Nothing is completed, the multipart upload stays open for the client
+   * to resume (termination or expiry aborts it), and the answer says how far it got.
    */
   async append(
     ownerId: string,
@@ -106,24 +115,33 @@ export class UploadSession extends DurableObject<Bindings> {
       const bucket = this.env.IMAGES_BUCKET;
       const multipart = bucket.resumeMultipartUpload(state.stagingKey, state.multipartUploadId);
       const tailKey = `${state.stagingKey}.tail`;
+      const tailBefore = state.tailBytes;
+      /** What R2 holds for certain: moved on after each part stored, restored when R2 refuses a write. */
+      let stored = { offset: state.offset, parts: [...state.parts], tailBytes: state.tailBytes };
       const buffer = new Uint8Array(TUS_PART_SIZE);
       let filled = 0;
-      if (state.tailBytes > 0) {
-        const tail = await bucket.get(tailKey);
-        if (tail) {
-          buffer.set(new Uint8Array(await tail.arrayBuffer()));
-          filled = state.tailBytes;
-        }
-      }
       const flushPart = async (bytes: Uint8Array) => {
         const part = await multipart.uploadPart(state.parts.length + 1, bytes);
         state.parts.push(part);
       };
       const reader = body.getReader();
+      // The client going away mid-PATCH ends the body: what arrived is kept.
+      const next = () =>
+        reader.read().catch((): ReadableStreamReadResult<Uint8Array> => ({ done: true, value: undefined }));
       let received = 0;
       try {
+        if (state.tailBytes > 0) {
+          const tail = await bucket.get(tailKey);
+          if (!tail || tail.size !== state.tailBytes) {
+            // The parked bytes are gone: only the parts count; the client resends from there.
+            stored = { offset: state.parts.length * TUS_PART_SIZE, parts: [...state.parts], tailBytes: 0 };
+            throw new Error(`the parked tail of upload ${state.id} is missing`);
+          }
+          buffer.set(new Uint8Array(await tail.arrayBuffer()));
+          filled = state.tailBytes;
+        }
         while (state.offset + received < state.length) {
-          const { done, value } = await reader.read();
+          const { done, value } = await next();
           if (done) break;
           let chunk = value;
           // Never accept more than Upload-Length.
@@ -138,27 +156,34 @@ export class UploadSession extends DurableObject<Bindings> {
             if (filled === TUS_PART_SIZE) {
               await flushPart(buffer.slice());
               filled = 0;
+              stored = { offset: state.parts.length * TUS_PART_SIZE, parts: [...state.parts], tailBytes: 0 };
             }
           }
         }
+        state.offset += received;
+        if (state.offset === state.length) {
+          if (filled > 0 || state.parts.length === 0) await flushPart(buffer.slice(0, filled));
+          await multipart.complete(state.parts);
+          state.tailBytes = 0;
+          state.assembled = true;
+          // A tail left by a failed delete is swept by the reconciliation (older than the resumable expiry).
+          await bucket.delete(tailKey).catch(() => undefined);
+        } else {
+          if (filled > 0) await bucket.put(tailKey, buffer.subarray(0, filled));
+          else if (state.tailBytes > 0) await bucket.delete(tailKey).catch(() => undefined);
+          state.tailBytes = filled;
+          state.expiresAt = expiresAt;
+          await this.ctx.storage.setAlarm(expiresAt);
+        }
       } catch {
-        // The client went away mid-PATCH: keep what arrived.
+        await reader.cancel().catch(() => undefined);
+        Object.assign(state, stored, { assembled: false });
+        // The tail's bytes are in a stored part now: an old tail is only clutter (never read again).
+        if (tailBefore > 0 && stored.tailBytes === 0) await bucket.delete(tailKey).catch(() => undefined);
+        await this.ctx.storage.put('state', state);
+        return { kind: 'storage_unavailable', offset: state.offset };
       } finally {
         reader.releaseLock();
-      }
-      state.offset += received;
-      if (state.offset === state.length) {
-        if (filled > 0 || state.parts.length === 0) await flushPart(buffer.slice(0, filled));
-        await multipart.complete(state.parts);
-        await bucket.delete(tailKey);
-        state.tailBytes = 0;
-        state.assembled = true;
-      } else {
-        if (filled > 0) await bucket.put(tailKey, buffer.subarray(0, filled));
-        else if (state.tailBytes > 0) await bucket.delete(tailKey);
-        state.tailBytes = filled;
-        state.expiresAt = expiresAt;
-        await this.ctx.storage.setAlarm(expiresAt);
       }
       await this.ctx.storage.put('state', state);
       return { kind: 'ok', state };

@@ -25,6 +25,7 @@ import { keyOf, parseObjectKey, urlEncodeKey, type ObjectAddress } from '../../s
 import { continuationTokenOf, entryOfToken, listObjectEntries, MAX_LIST_KEYS } from '../../services/s3/list';
 import {
   asMultipartError,
+  asMultipartWriteError,
   parseCompleteBody,
   refOfUploadId,
   stagingKeyFor,
@@ -309,8 +310,14 @@ async function handle(c: S3Context): Promise<Response> {
           body.stream,
         );
       } catch (error) {
-        await body.verify();
-        throw asMultipartError(error);
+        const refused = asMultipartWriteError(error);
+        // The client's own mistakes (a wrong checksum) come first; a body R2 stopped reading is incomplete
+        // because of R2, which is the error then.
+        await body.verify().catch((bodyError: unknown) => {
+          const ours = bodyError instanceof S3Error && bodyError.code === 'IncompleteBody';
+          if (!(ours && refused.status === 503)) throw bodyError;
+        });
+        throw refused;
       }
       await body.verify();
       // One row per part would flood the log: the completion is audited instead.
@@ -369,7 +376,9 @@ async function handle(c: S3Context): Promise<Response> {
     if (query.has('uploads')) {
       await ensureAlbum(db, { ...view, now: Date.now() }, address.albumSlug);
       const stagingKey = stagingKeyFor(user.id);
-      const upload = await c.env.IMAGES_BUCKET.createMultipartUpload(stagingKey);
+      const upload = await c.env.IMAGES_BUCKET.createMultipartUpload(stagingKey).catch((error: unknown) => {
+        throw asMultipartWriteError(error);
+      });
       const uploadId = uploadIdOf({ stagingKey, r2UploadId: upload.uploadId });
       return xml(
         xmlDocument(

@@ -15,6 +15,7 @@ import {
   sessionOf,
   startTusUpload,
   tusError,
+  tusStorageUnavailable,
 } from '../../services/uploads/tus';
 import type { tusCreate, tusDelete, tusPatch } from './tus.routes';
 import { ingestDepsOf } from './uploads.context';
@@ -55,6 +56,7 @@ async function appendBody(c: Context<AppEnv>, uploadId: string, offset: number):
       `Upload-Offset ${offset} does not match the stored offset ${result.offset}`,
     );
   }
+  if (result.kind === 'storage_unavailable') throw tusStorageUnavailable(result.offset);
   const state = result.state;
   if (state.assembled) {
     state.imageId = await finishUpload(c, state);

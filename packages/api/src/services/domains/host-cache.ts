@@ -1,6 +1,7 @@
 import { CUSTOM_DOMAIN_HOST_CACHE } from '@pixelflare/config';
 import { customDomains, users, type Database } from '@pixelflare/database';
 import { and, eq } from 'drizzle-orm';
+import { IsolateCache } from '../../lib/isolate-cache';
 
 /** Whose images a custom host serves. */
 export interface CustomHostOwner {
@@ -11,8 +12,14 @@ export interface CustomHostOwner {
 
 const kvKey = (hostname: string) => `custom-host:${hostname}`;
 
-/** Per isolate, for `CUSTOM_DOMAIN_HOST_CACHE.isolateTtlMs`: negative answers too, so a stray host costs one read. */
-const isolate = new Map<string, { owner: CustomHostOwner | null; expires: number }>();
+/**
+ * Per isolate, for `CUSTOM_DOMAIN_HOST_CACHE.isolateTtlMs`: negative answers too, so a stray host costs one read;
+ * bounded, since the Host header is the client's to choose (it grew with every new one before).
+ */
+const isolate = new IsolateCache<CustomHostOwner | null>(
+  CUSTOM_DOMAIN_HOST_CACHE.isolateTtlMs,
+  CUSTOM_DOMAIN_HOST_CACHE.isolateMaxEntries,
+);
 
 /**
  * The owner an *active* custom host serves, or `null`: the isolate's memory, then KV, then D1 (and KV is filled).
@@ -25,8 +32,8 @@ export async function ownerOfCustomHost(
   hostname: string,
   now = Date.now(),
 ): Promise<CustomHostOwner | null> {
-  const remembered = isolate.get(hostname);
-  if (remembered && remembered.expires > now) return remembered.owner;
+  const remembered = isolate.get(hostname, now);
+  if (remembered) return remembered.value;
   let owner: CustomHostOwner | null | undefined;
   try {
     owner = (await kv.get<CustomHostOwner>(kvKey(hostname), 'json')) ?? undefined;
@@ -43,7 +50,7 @@ export async function ownerOfCustomHost(
     owner = row ?? null;
     if (owner) await rememberCustomHost(kv, owner).catch(() => undefined);
   }
-  isolate.set(hostname, { owner, expires: now + CUSTOM_DOMAIN_HOST_CACHE.isolateTtlMs });
+  isolate.set(hostname, owner, now);
   return owner;
 }
 

@@ -2,6 +2,7 @@ import { HOTLINK_LIMITS } from '@pixelflare/config';
 import { customDomains, hotlinkPolicies, users, type Database } from '@pixelflare/database';
 import type { HotlinkSettings } from '@pixelflare/shared';
 import { and, eq } from 'drizzle-orm';
+import { IsolateCache } from '../../lib/isolate-cache';
 
 /** An owner's hotlink protection as the CDN applies it; `null` (no row, or disabled) means no protection. */
 export interface HotlinkPolicy {
@@ -12,7 +13,10 @@ export interface HotlinkPolicy {
 }
 
 const kvKey = (ownerSlug: string) => `hotlink:${ownerSlug}`;
-const isolate = new Map<string, { policy: HotlinkPolicy | null; expires: number }>();
+const isolate = new IsolateCache<HotlinkPolicy | null>(
+  HOTLINK_LIMITS.isolateTtlMs,
+  HOTLINK_LIMITS.isolateMaxEntries,
+);
 
 /**
  * The policy for an owner (by slug, as CDN paths and cached answers name owners): the isolate's memory, then KV,
@@ -25,8 +29,8 @@ export async function hotlinkPolicyOf(
   ownerSlug: string,
   now = Date.now(),
 ): Promise<HotlinkPolicy | null> {
-  const remembered = isolate.get(ownerSlug);
-  if (remembered && remembered.expires > now) return remembered.policy;
+  const remembered = isolate.get(ownerSlug, now);
+  if (remembered) return remembered.value;
   let stored: { policy: HotlinkPolicy | null } | null;
   try {
     stored = await kv.get<{ policy: HotlinkPolicy | null }>(kvKey(ownerSlug), 'json');
@@ -41,7 +45,7 @@ export async function hotlinkPolicyOf(
       .put(kvKey(ownerSlug), JSON.stringify({ policy }), { expirationTtl: HOTLINK_LIMITS.kvTtlSeconds })
       .catch(() => undefined);
   }
-  isolate.set(ownerSlug, { policy, expires: now + HOTLINK_LIMITS.isolateTtlMs });
+  isolate.set(ownerSlug, policy, now);
   return policy;
 }
 

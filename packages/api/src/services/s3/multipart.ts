@@ -44,6 +44,12 @@ export function asMultipartError(error: unknown): unknown {
   return error;
 }
 
+/** A multipart write R2 refused (opening the upload, a part): NoSuchUpload as above, else R2 is unavailable. */
+export const asMultipartWriteError = (error: unknown): S3Error => {
+  const mapped = asMultipartError(error);
+  return mapped instanceof S3Error ? mapped : s3Errors.storageUnavailable();
+};
+
 const NAMED_ENTITIES: Record<string, string> = { quot: '"', apos: "'", amp: '&', lt: '<', gt: '>' };
 
 /** XML character data with its entities decoded: named, decimal (`&#34;`, Go's encoder) and hex. */

@@ -84,6 +84,13 @@ export const s3Errors = {
     new S3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
       MaxSizeAllowed: String(max),
     }),
+  /** R2 refused a write: nothing of it was kept; S3 clients retry a 503. */
+  storageUnavailable: () =>
+    new S3Error(
+      503,
+      'ServiceUnavailable',
+      'Image storage is unavailable right now; nothing was stored. Try again shortly',
+    ),
   notImplemented: (what: string) =>
     new S3Error(501, 'NotImplemented', `${what} is not implemented by Pixelflare's S3 endpoint`),
 } as const;

@@ -6,7 +6,7 @@ import type { TusUploadState, UploadSession } from '../../durable-objects/upload
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { zodIssues } from '../../lib/validation';
-import { resolveAlbum, type IngestDeps, type IngestResult } from '../ingest/ingest';
+import { resolveAlbum, storageUnavailable, type IngestDeps, type IngestResult } from '../ingest/ingest';
 import { ingestStoredUpload } from '../ingest/stored';
 import { wantsEncryption } from '../encryption/ingest';
 import { assertWithinQuota, usageOf } from '../quotas/quotas';
@@ -23,6 +23,23 @@ export const tusError = (
   code: AppError['code'],
   message: string,
 ) => new AppError(status, code, message, undefined, { ...TUS_HEADERS });
+
+/**
+ * R2 refused a write of the upload's bytes: 503 with the tus header; `offset` bytes are stored and the client
+ * resumes from there (tus clients ask with HEAD before they retry).
+ */
+export function tusStorageUnavailable(offset: number): AppError {
+  const base = storageUnavailable('storage');
+  return new AppError(
+    503,
+    base.code,
+    offset > 0
+      ? `Image storage is unavailable right now; the first ${offset} bytes are stored. Resume from there shortly`
+      : base.message,
+    undefined,
+    { ...base.headers, ...TUS_HEADERS, 'Upload-Offset': String(offset) },
+  );
+}
 
 /** Re-throws an ingest/quota error with the tus header the client library expects. */
 function asTusError(error: unknown): unknown {
@@ -164,7 +181,7 @@ export async function startTusUpload(
   const encrypt = await asTus(() => wantsEncryption(deps, ownerId, metadata.encrypt));
   const id = newId('tus');
   const imageId = newId('img');
-  return sessionOf(sessions, id).create({
+  const state = await sessionOf(sessions, id).create({
     id,
     imageId,
     stagingKey: originalStorageKey(
@@ -178,6 +195,8 @@ export async function startTusUpload(
     metadata: { ...metadata, encrypt },
     expiresAt: nextExpiry(),
   });
+  if (!state) throw tusStorageUnavailable(0);
+  return state;
 }
 
 /** Once every byte is in: the assembled object is ingested like any upload, then the session cleans up. */
