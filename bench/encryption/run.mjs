@@ -88,11 +88,10 @@ async function uploadPhase(file, encrypt) {
   }
 }
 
-/** The Worker's live heap (V8 heap + ArrayBuffer backing stores, MB) after a full GC; NaN if unreadable. */
+/** The Worker's live heap (MB, from a heap snapshot); NaN if unreadable. */
 async function liveHeap(inspectorPort) {
   try {
-    const { usedMb, backingMb } = await workerHeap(inspectorPort);
-    return usedMb + (Number.isNaN(backingMb) ? 0 : backingMb);
+    return (await workerHeap(inspectorPort)).usedMb;
   } catch (error) {
     console.log(`(the Worker's heap could not be read through the inspector: ${error})`);
     return NaN;

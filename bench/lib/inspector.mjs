@@ -83,14 +83,6 @@ export class Inspector {
     });
   }
 
-  /** The live JS heap after a full collection, in MB (`usedMb`; `totalMb`: the heap V8 has reserved). */
-  async heapAfterGc() {
-    await this.send('HeapProfiler.collectGarbage');
-    const usage = await this.send('Runtime.getHeapUsage');
-    const mb = (bytes) => (typeof bytes === 'number' ? bytes / 1024 / 1024 : NaN);
-    return { usedMb: mb(usage.usedSize), totalMb: mb(usage.totalSize) };
-  }
-
   /**
    * A heap snapshot (after a collection), summarised: self size and count by constructor/kind, and the total.
    * The snapshot itself (tens of MB of JSON) is not kept.

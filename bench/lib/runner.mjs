@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Inspector } from './inspector.mjs';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 /** Seconds each autocannon run lasts (`BENCH_SECONDS`, default 10). */
@@ -98,54 +99,22 @@ export function workerdMemory(child) {
 }
 
 /**
- * The Worker's JS heap after a full GC, through wrangler's inspector proxy on `inspectorPort` (the Chrome DevTools
- * protocol the dashboard's debugger uses): what the product itself keeps alive, whatever the simulator's processes
- * hold. `usedMb`: the V8 heap; `backingMb`: ArrayBuffer backing stores (the bytes of streamed chunks), where the
- * runtime reports them (else NaN). Throws when the inspector cannot be reached.
+ * The Worker's live JS heap, through wrangler's inspector proxy on `inspectorPort` (the Chrome DevTools protocol
+ * the dashboard's debugger uses): what the product itself keeps alive, whatever the simulator's processes hold.
+ * Read from a heap snapshot (V8 collects before it writes one; workerd never answers
+ * `HeapProfiler.collectGarbage`). `usedMb`: the snapshot's total. Throws when the inspector cannot be reached.
  */
 export async function workerHeap(inspectorPort) {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
-  // The proxy refuses a connection without an Origin (undici's WebSocket takes headers).
-  const socket = new WebSocket(target.webSocketDebuggerUrl, {
+  const inspector = await Inspector.connect(target.webSocketDebuggerUrl, {
     headers: { Origin: `http://127.0.0.1:${inspectorPort}` },
   });
   try {
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no connection within 5 s')), 5000);
-      socket.onopen = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      socket.onerror = (event) => {
-        clearTimeout(timer);
-        reject(new Error(event.message ?? 'connection refused'));
-      };
-    });
-    let id = 0;
-    const pending = new Map();
-    socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data));
-      pending.get(message.id)?.(message);
-      pending.delete(message.id);
-    };
-    const send = (method, params = {}) =>
-      new Promise((resolve, reject) => {
-        const n = ++id;
-        const timer = setTimeout(() => reject(new Error(`${method} timed out`)), 15_000);
-        pending.set(n, (message) => {
-          clearTimeout(timer);
-          resolve(message.result);
-        });
-        socket.send(JSON.stringify({ id: n, method, params }));
-      });
-    await send('HeapProfiler.collectGarbage');
-    const usage = await send('Runtime.getHeapUsage');
-    if (!usage) throw new Error('Runtime.getHeapUsage answered nothing');
-    const mb = (bytes) => (typeof bytes === 'number' ? bytes / 1024 / 1024 : NaN);
-    return { usedMb: mb(usage.usedSize), backingMb: mb(usage.backingStorageSize) };
+    const summary = await inspector.heapSummary();
+    return { usedMb: summary.totalBytes / 1024 / 1024 };
   } finally {
-    socket.close();
+    inspector.close();
   }
 }
 
