@@ -6,8 +6,9 @@ import { OIDC_CLIENT } from './test/oidc-provider.ts';
 
 const root = path.join(import.meta.dirname, '../..');
 
-// Tests run inside workerd against real local D1, R2, KV, Queues and Durable Objects from wrangler.toml,
-// with every migration applied before each file. Secrets get fixed test values here.
+// Tests run inside workerd against real local D1, R2, KV, Queues and Durable Objects from wrangler.toml. Files share
+// one runtime (`isolate: false`); test/setup.ts empties storage, re-evaluates our modules and applies every migration
+// before each file, so each still starts as in a fresh runtime. Secrets get fixed test values here.
 export default defineConfig({
   plugins: [
     cloudflareTest(async ({ inject }) => ({
@@ -15,6 +16,9 @@ export default defineConfig({
       // Every binding is local (Miniflare); nothing reaches a Cloudflare account. Vectorize and Workers AI have no
       // local implementation: the Workers AI adapter is tested against a stand-in of the binding's documented shapes.
       remoteBindings: false,
+      // workerd's own exception log off: test/setup.ts's reset() aborts the storage objects of the file before,
+      // which workerd would print as dozens of stack dumps per file. Test failures and console output still show.
+      verbose: false,
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, 'packages/database/migrations')),
@@ -53,6 +57,9 @@ export default defineConfig({
     })),
   ],
   test: {
+    // One workerd for the run instead of one per file: its start-up was ~6 s of every file on an idle 2-core machine
+    // (~15 s loaded). test/setup.ts gives each file empty storage and fresh module state, as a new runtime did.
+    isolate: false,
     setupFiles: ['./test/setup.ts'],
     globalSetup: [
       './test/global-setup-webhooks.ts',
@@ -70,7 +77,7 @@ export default defineConfig({
     silent: 'passed-only',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // A ceiling for a hung test, not a speed requirement: no test sets its own. Sized far beyond a loaded 2-core
-    // machine (workerd starts per file, background queue jobs render images, large uploads stream). A test that
+    // machine (background queue jobs render images, large uploads stream). A test that
     // waits for something polls a condition (test/wait-for.ts), whose allowance stays well inside this.
     testTimeout: 300_000,
     hookTimeout: 300_000,
