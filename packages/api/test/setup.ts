@@ -2,9 +2,10 @@ import { applyD1Migrations, reset } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
 
-// Test files share one workerd runtime (`isolate: false` in vitest.config.ts): starting a runtime per file cost
-// ~6 s on an idle 2-core machine and ~15 s on a loaded one, most of the API suite's time. So before each file
-// this puts back what a fresh runtime would give it, storage and module state alike:
+// Before every test file. In `pnpm test`'s first pass (vitest.shared.config.ts) the files that do not reach the CDN
+// share one workerd runtime (`isolate: false`): starting one per file cost ~7 s of every file in a fresh-clone run
+// and ~15 s on a loaded machine. So this puts back what a fresh runtime would give a file, storage and module state
+// alike. In a fresh runtime (vitest.config.ts, vitest.cdn.config.ts) it changes nothing.
 
 // 1. Empty storage: `reset()` deletes every D1, R2, KV, Cache API and Durable Object record the earlier files
 //    left, and resets the Durable Object instances.
