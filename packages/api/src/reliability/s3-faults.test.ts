@@ -1,32 +1,16 @@
 import { createDb, images, users } from '@pixelflare/database';
-import { AwsClient } from 'aws4fetch';
+import type { AwsClient } from 'aws4fetch';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { faulty, requestWithBindings, type FaultyBinding } from '../../test/fixtures/faults';
 import { fixture } from '../../test/fixtures/fixtures.generated';
-import { authed, BASE, call, createUser, type TestUser } from '../../test/helpers';
+import { BASE, createUser, type TestUser } from '../../test/helpers';
+import { createS3Key, s3ClientOf } from '../../test/fixtures/s3-keys';
 
 /** R2 failing under the S3 endpoint's uploads (PutObject, multipart): S3's 503, nothing kept, a retry works. */
 
-async function clientFor(user: TestUser): Promise<AwsClient> {
-  const response = await call(
-    '/v1/s3-keys',
-    authed(user.key, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'fault key', scope: 'write' }),
-    }),
-  );
-  expect(response.status).toBe(201);
-  const key = (await response.json()) as { access_key_id: string; secret_access_key: string };
-  return new AwsClient({
-    accessKeyId: key.access_key_id,
-    secretAccessKey: key.secret_access_key,
-    service: 's3',
-    region: 'auto',
-  });
-}
+const clientFor = async (user: TestUser) => s3ClientOf(await createS3Key(user));
 
 /** A signed S3 request through the whole app, with the R2 bucket replaced by `bucket` (or the real one). */
 async function s3(

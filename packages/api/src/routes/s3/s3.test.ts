@@ -1,43 +1,14 @@
 import { s3AccessKeys, createDb } from '@pixelflare/database';
 import { RATE_LIMITS } from '@pixelflare/config';
-import { AwsClient } from 'aws4fetch';
+import type { AwsClient } from 'aws4fetch';
 import { SELF } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { largeJpeg } from '../../../test/fixtures/large-files';
-import { authed, BASE, call, createUser, type TestUser } from '../../../test/helpers';
-
-interface CreatedS3Key {
-  id: string;
-  access_key_id: string;
-  secret_access_key: string;
-  scope: 'read' | 'write';
-  endpoint: string;
-  bucket: string;
-}
-
-async function s3Key(user: TestUser, scope: 'read' | 'write' = 'write'): Promise<CreatedS3Key> {
-  const response = await call(
-    '/v1/s3-keys',
-    authed(user.key, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: `${scope} key`, scope }),
-    }),
-  );
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as CreatedS3Key;
-}
-
-const clientOf = (key: Pick<CreatedS3Key, 'access_key_id' | 'secret_access_key'>) =>
-  new AwsClient({
-    accessKeyId: key.access_key_id,
-    secretAccessKey: key.secret_access_key,
-    service: 's3',
-    region: 'auto',
-  });
+import { authed, BASE, call, createUser } from '../../../test/helpers';
+import { createS3Key, s3ClientOf } from '../../../test/fixtures/s3-keys';
 
 async function s3(client: AwsClient, path: string, init: RequestInit = {}): Promise<Response> {
   const signed = await client.sign(`${BASE}/s3${path}`, init);
@@ -49,7 +20,7 @@ const codeOf = async (response: Response) => /<Code>([^<]+)<\/Code>/.exec(await 
 describe('/v1/s3-keys', () => {
   it('shows the secret once, stores it sealed, lists without it and revokes', async () => {
     const owner = await createUser('s3-keys-owner');
-    const key = await s3Key(owner);
+    const key = await createS3Key(owner);
     expect(key.access_key_id).toMatch(/^PF[A-Z2-7]{18}$/);
     expect(key.secret_access_key).toHaveLength(40);
     expect(key.bucket).toBe('s3-keys-owner');
@@ -63,10 +34,10 @@ describe('/v1/s3-keys', () => {
     expect(list).toContain(key.access_key_id);
     expect(list).not.toContain(key.secret_access_key);
 
-    expect((await s3(clientOf(key), '/')).status).toBe(200);
+    expect((await s3(s3ClientOf(key), '/')).status).toBe(200);
     const revoke = await call(`/v1/s3-keys/${key.id}`, authed(owner.key, { method: 'DELETE' }));
     expect(revoke.status).toBe(204);
-    const after = await s3(clientOf(key), '/');
+    const after = await s3(s3ClientOf(key), '/');
     expect(after.status).toBe(403);
     expect(await codeOf(after)).toBe('InvalidAccessKeyId');
   });
@@ -90,7 +61,7 @@ describe('/v1/s3-keys', () => {
 describe('/s3', () => {
   it('PutObject ingests into the album, GetObject returns what the CDN serves, DeleteObject trashes', async () => {
     const owner = await createUser('s3-put');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const photo = fixture('photo-gps.jpg');
     const put = await s3(client, '/s3-put/holiday/beach.jpg', { method: 'PUT', body: photo });
     expect(put.status, await put.clone().text()).toBe(200);
@@ -142,7 +113,7 @@ describe('/s3', () => {
 
   it('takes concurrent PutObjects into a folder that is not an album yet (rclone sends four at once)', async () => {
     const owner = await createUser('s3-concurrent');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const files = ['tiny.png', 'stripe.jpg', 'photo-gps.jpg', 'tiny.gif'] as const;
     for (const folder of ['one', 'two', 'three']) {
       const answers = await Promise.all(
@@ -160,7 +131,7 @@ describe('/s3', () => {
 
   it('PutObject over an existing key replaces it (the old image goes to the trash)', async () => {
     const owner = await createUser('s3-overwrite');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     await s3(client, '/s3-overwrite/a.jpg', { method: 'PUT', body: fixture('photo-gps.jpg') });
     const second = await s3(client, '/s3-overwrite/a.jpg', { method: 'PUT', body: fixture('stripe.jpg') });
     expect(second.headers.get('x-pixelflare-key')).toBe('a.jpg');
@@ -180,7 +151,7 @@ describe('/s3', () => {
 
   it('lists albums as prefixes, pages with continuation tokens and url-encodes keys when asked', async () => {
     const owner = await createUser('s3-list');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const files: [string, Uint8Array][] = [
       ['root.png', fixture('tiny.png')],
       ['cats/one.gif', fixture('tiny.gif')],
@@ -223,11 +194,11 @@ describe('/s3', () => {
   it("refuses a wrong signature, an unknown key, another owner's bucket, a read key writing, an expired URL", async () => {
     const owner = await createUser('s3-refusals');
     const other = await createUser('s3-refusals-other');
-    const key = await s3Key(owner);
-    const client = clientOf(key);
+    const key = await createS3Key(owner);
+    const client = s3ClientOf(key);
 
     const wrong = await s3(
-      clientOf({ ...key, secret_access_key: `${key.secret_access_key.slice(1)}x` }),
+      s3ClientOf({ ...key, secret_access_key: `${key.secret_access_key.slice(1)}x` }),
       '/s3-refusals?list-type=2',
     );
     expect(wrong.status).toBe(403);
@@ -235,7 +206,7 @@ describe('/s3', () => {
     expect(await codeOf(wrong)).toBe('SignatureDoesNotMatch');
 
     const unknown = await s3(
-      clientOf({ access_key_id: 'PFAAAAAAAAAAAAAAAAAA', secret_access_key: 'x' }),
+      s3ClientOf({ access_key_id: 'PFAAAAAAAAAAAAAAAAAA', secret_access_key: 'x' }),
       '/',
     );
     expect(await codeOf(unknown)).toBe('InvalidAccessKeyId');
@@ -257,7 +228,7 @@ describe('/s3', () => {
     expect(missing.status).toBe(404);
     expect(await codeOf(missing)).toBe('NoSuchBucket');
 
-    const reader = clientOf(await s3Key(owner, 'read'));
+    const reader = s3ClientOf(await createS3Key(owner, 'read'));
     const readOnly = await s3(reader, '/s3-refusals/x.png', { method: 'PUT', body: fixture('tiny.png') });
     expect(readOnly.status).toBe(403);
     expect(await codeOf(readOnly)).toBe('AccessDenied');
@@ -285,7 +256,7 @@ describe('/s3', () => {
 
   it('multipart upload: create, upload parts, complete ingests; abort forgets', async () => {
     const owner = await createUser('s3-multipart');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const created = await s3(client, '/s3-multipart/big/photo.jpg?uploads', { method: 'POST' });
     expect(created.status, await created.clone().text()).toBe(200);
     const uploadId = /<UploadId>([^<]+)</.exec(await created.text())?.[1] ?? '';
@@ -343,7 +314,7 @@ describe('/s3', () => {
 
   it('works with what rclone sends: CreateBucket of its own bucket, a signed Accept-Encoding the runtime rewrote', async () => {
     const owner = await createUser('s3-rclone');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     expect((await s3(client, '/s3-rclone', { method: 'PUT' })).status).toBe(200);
     // Go signs `Accept-Encoding: gzip`; workerd hands the Worker `br, gzip`.
     const signed = await client.sign(`${BASE}/s3/s3-rclone?list-type=2`, {
@@ -364,7 +335,7 @@ describe('/s3', () => {
 
   it('stores the same bytes again at a second key (an S3 client expects its key), not at the same key', async () => {
     const owner = await createUser('s3-dedupe');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const photo = fixture('stripe.jpg');
     expect((await s3(client, '/s3-dedupe/one/a.jpg', { method: 'PUT', body: photo })).status).toBe(200);
     expect((await s3(client, '/s3-dedupe/one/a.jpg', { method: 'PUT', body: photo })).status).toBe(200);
@@ -383,7 +354,7 @@ describe('/s3', () => {
 
   it('a single PutObject above the in-memory limit is streamed to R2 and ingested from there', async () => {
     const owner = await createUser('s3-large-put');
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const big = largeJpeg(25 * 1024 * 1024);
     const put = await s3(client, '/s3-large-put/big/photo.jpg', { method: 'PUT', body: big });
     expect(put.status, await put.clone().text()).toBe(200);
@@ -416,7 +387,7 @@ describe('/s3 rate limits and CORS', () => {
     );
     expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull();
 
-    const client = clientOf(await s3Key(owner));
+    const client = s3ClientOf(await createS3Key(owner));
     const put = await SELF.fetch(
       await client.sign(`${BASE}/s3/s3-cors/photos/a.png`, {
         method: 'PUT',
@@ -433,36 +404,36 @@ describe('/s3 rate limits and CORS', () => {
 
   it('refuses an address after its failed signatures with SlowDown, before checking the next one', async () => {
     const owner = await createUser('s3-guesser');
-    const key = await s3Key(owner);
+    const key = await createS3Key(owner);
     const from = (ip: string, client: AwsClient) =>
       client
         .sign(`${BASE}/s3/s3-guesser?list-type=2`, { headers: { 'CF-Connecting-IP': ip } })
         .then((signed) => SELF.fetch(signed));
-    const wrong = clientOf({ ...key, secret_access_key: `${key.secret_access_key.slice(1)}x` });
+    const wrong = s3ClientOf({ ...key, secret_access_key: `${key.secret_access_key.slice(1)}x` });
     const codes = [];
     for (let i = 0; i < RATE_LIMITS.failedAuth.capacity; i++)
       codes.push(await codeOf(await from('203.0.113.9', wrong)));
     expect(new Set(codes)).toEqual(new Set(['SignatureDoesNotMatch']));
 
     // Even the right secret is refused from that address now; another address is not affected.
-    const refused = await from('203.0.113.9', clientOf(key));
+    const refused = await from('203.0.113.9', s3ClientOf(key));
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
     expect(await codeOf(refused)).toBe('SlowDown');
-    expect((await from('203.0.113.10', clientOf(key))).status).toBe(200);
+    expect((await from('203.0.113.10', s3ClientOf(key))).status).toBe(200);
   });
 
   it("answers SlowDown (503, Retry-After) once an access key's bucket is empty, other keys unaffected", async () => {
     const owner = await createUser('s3-busy');
-    const busy = await s3Key(owner);
-    const calm = await s3Key(owner);
+    const busy = await createS3Key(owner);
+    const calm = await createS3Key(owner);
     // The key's bucket as the limiter stores it, used up just now.
     await env.KV.put(`rl:s3:key:${busy.id}`, JSON.stringify({ tokens: 0, updatedAt: Date.now() }));
-    const refused = await s3(clientOf(busy), '/s3-busy?list-type=2');
+    const refused = await s3(s3ClientOf(busy), '/s3-busy?list-type=2');
     expect(refused.status).toBe(503);
     expect(refused.headers.get('Content-Type')).toBe('application/xml');
     expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0);
     expect(await codeOf(refused)).toBe('SlowDown');
-    expect((await s3(clientOf(calm), '/s3-busy?list-type=2')).status).toBe(200);
+    expect((await s3(s3ClientOf(calm), '/s3-busy?list-type=2')).status).toBe(200);
   });
 });

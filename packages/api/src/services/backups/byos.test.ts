@@ -1,4 +1,3 @@
-import { AwsClient } from 'aws4fetch';
 import { SELF } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { fixture } from '../../../test/fixtures/fixtures.generated';
 import { upload, uploadForm } from '../../../test/fixtures/upload-helpers';
 import { authed, BASE, call, createUser, errorOf, type TestUser } from '../../../test/helpers';
 import { waitFor } from '../../../test/wait-for';
+import { createS3Key, s3ClientOf } from '../../../test/fixtures/s3-keys';
 
 /**
  * Bring your own storage against the real SigV4-checking S3 server on loopback (test/global-setup-s3.ts): the
@@ -101,22 +101,7 @@ describe('bring your own storage', () => {
     expect(await bytesOf(downloaded)).toEqual(original);
 
     // And so does an S3 tool's GetObject (the S3-compatible endpoint), whole and by range.
-    const created = await call(
-      '/v1/s3-keys',
-      authed(owner.key, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ name: 'byos', scope: 'read' }),
-      }),
-    );
-    expect(created.status).toBe(201);
-    const pair = (await created.json()) as { access_key_id: string; secret_access_key: string };
-    const tool = new AwsClient({
-      accessKeyId: pair.access_key_id,
-      secretAccessKey: pair.secret_access_key,
-      service: 's3',
-      region: 'auto',
-    });
+    const tool = s3ClientOf(await createS3Key(owner, 'read'));
     const objectUrl = `${BASE}/s3/${owner.slug}/stripe.jpg`;
     const got = await SELF.fetch(await tool.sign(objectUrl));
     expect(got.status, await got.clone().text()).toBe(200);
